@@ -1,0 +1,39 @@
+"""The MOps Flow process language: parse, check and describe ``.mops`` files.
+
+This package depends on nothing else of ours. The engine compiles what it
+returns; the worker registry supplies the :class:`Catalogue` of actions.
+"""
+
+from dsl import _ast as ast
+from dsl._api import CheckedProcess, check_file, check_source
+from dsl._check import iter_tasks
+from dsl._diagnostics import CODES, Diagnostic, Severity, has_errors, render_all
+from dsl._functions import FUNCTIONS
+from dsl._signatures import ActionSignature, Catalogue, FieldSpec
+from dsl._source import SourceFile, Span
+from dsl._types import ListOf, OneOf, Scalar, Type, TypeSyntaxError, parse_type
+
+__all__ = [
+    "CODES",
+    "FUNCTIONS",
+    "ActionSignature",
+    "Catalogue",
+    "CheckedProcess",
+    "Diagnostic",
+    "FieldSpec",
+    "ListOf",
+    "OneOf",
+    "Scalar",
+    "Severity",
+    "SourceFile",
+    "Span",
+    "Type",
+    "TypeSyntaxError",
+    "ast",
+    "check_file",
+    "check_source",
+    "has_errors",
+    "iter_tasks",
+    "parse_type",
+    "render_all",
+]

@@ -1,0 +1,103 @@
+"""Diagnostics: every problem found in a process file, with a stable code.
+
+Codes are grouped by their first letter: S syntax, N names, T types, G graph,
+R rules, C calendar and time. Every code is listed in :data:`CODES` with a
+one-line summary; ``docs/diagnostics.md`` has an entry for each, and a test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dsl._source import SourceFile, Span
+
+
+class Severity(enum.Enum):
+    """Errors stop a process from compiling; warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+CODES: dict[str, str] = {
+    # syntax
+    "S001": "the file could not be read as UTF-8 text",
+    "S002": "unexpected text where the language expects something else",
+    "S003": "tabs in indentation",
+    "S004": "a string is not closed on its line",
+    "S005": "a block is not indented consistently",
+    "S006": "the file has no process",
+    "S007": "a character that has no meaning in the language",
+    "S008": "an interpolation in a text is not closed or is empty",
+    # names
+    "N001": "a name that is not defined",
+    "N002": "a name defined twice",
+    "N003": "an action that no worker provides",
+    "N004": "an argument the action does not take",
+    "N005": "a required argument is missing",
+    "N006": "a field that a step's result does not have",
+    "N007": "a name that may be undefined on some path",
+    "N008": "an unknown function",
+    # types
+    "T001": "an unknown type name",
+    "T002": "a value of the wrong type",
+    "T003": "an operator applied to types it does not work on",
+    "T004": "a condition that is not true/false",
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in a process file."""
+
+    code: str
+    message: str
+    span: Span
+    severity: Severity = Severity.ERROR
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"diagnostic code {self.code} is not in the catalogue")
+
+    def render(self, source: SourceFile) -> str:
+        """The diagnostic as a designer reads it: location, message, source line, caret."""
+        head = f"{source.location(self.span)}: {self.severity.value}[{self.code}]: {self.message}"
+        text = "".join(c if c.isprintable() or c == "\t" else "?" for c in source.line(self.span.line))
+        gutter = f"{self.span.line:>5} | "
+        width = (
+            self.span.end_col - self.span.col
+            if self.span.end_line == self.span.line
+            else len(text) - self.span.col + 1
+        )
+        caret = " " * (len(gutter) - 2) + "| " + _indent_like(text, self.span.col - 1)
+        caret += "^" * max(1, width)
+        lines = [head, gutter + text, caret]
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+def _indent_like(text: str, count: int) -> str:
+    # Keep tabs as tabs so the caret lines up under a tab-indented line too.
+    return "".join("\t" if ch == "\t" else " " for ch in text[:count]) + " " * max(
+        0, count - len(text)
+    )
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[int, int, str]:
+    """File order, then code: the order a designer fixes things in."""
+    return (diagnostic.span.line, diagnostic.span.col, diagnostic.code)
+
+
+def render_all(diagnostics: Iterable[Diagnostic], source: SourceFile) -> str:
+    """Every diagnostic in file order, separated by blank lines."""
+    return "\n\n".join(d.render(source) for d in sorted(diagnostics, key=sort_key))
+
+
+def has_errors(diagnostics: Sequence[Diagnostic]) -> bool:
+    """Whether any diagnostic is an error (warnings alone still compile)."""
+    return any(d.severity is Severity.ERROR for d in diagnostics)

@@ -1,0 +1,68 @@
+"""The function library of the expression language, as signatures.
+
+The evaluator in the engine implements each of these; a test keeps the two
+lists identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dsl._types import ANY, BOOL, NUMBER, TEXT, ListOf, Type
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    summary: str
+    arity: tuple[int, int]
+    result: Callable[[Sequence[Type | None]], Type]
+    """The result type, given the argument types (None where unknown)."""
+    accepts: Callable[[Sequence[Type | None]], str | None]
+    """None if the argument types are fine, else what is wrong."""
+
+
+def _fixed(result: Type) -> Callable[[Sequence[Type | None]], Type]:
+    return lambda _args: result
+
+
+def _all(*allowed: str) -> Callable[[Sequence[Type | None]], str | None]:
+    def accepts(args: Sequence[Type | None]) -> str | None:
+        for arg in args:
+            if arg is not None and arg != ANY and str(arg).split(" ")[0] not in allowed:
+                return f"takes {' or '.join(allowed)}, not {arg}"
+        return None
+
+    return accepts
+
+
+def _same_as_first(args: Sequence[Type | None]) -> Type:
+    return args[0] if args and args[0] is not None else ANY
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in (
+        Function("len", "the number of items in a list or characters in a text", (1, 1),
+                 _fixed(NUMBER), _all("list", "text", "email", "url")),
+        Function("lower", "a text in lower case", (1, 1), _fixed(TEXT), _all("text", "email", "url")),
+        Function("upper", "a text in upper case", (1, 1), _fixed(TEXT), _all("text", "email", "url")),
+        Function("trim", "a text without surrounding spaces", (1, 1), _fixed(TEXT), _all("text")),
+        Function("round", "a number rounded to N decimals (default 0)", (1, 2),
+                 _same_as_first, _all("number", "money", "percent")),
+        Function("min", "the smallest of its arguments", (2, 8), _same_as_first,
+                 _all("number", "money", "percent", "date", "datetime")),
+        Function("max", "the largest of its arguments", (2, 8), _same_as_first,
+                 _all("number", "money", "percent", "date", "datetime")),
+        Function("join", "the items of a list of texts, joined by a separator", (2, 2),
+                 _fixed(TEXT), _all("list", "text")),
+        Function("contains", "whether a text contains another", (2, 2), _fixed(BOOL),
+                 _all("text", "email", "url")),
+        Function("text", "any value written as text", (1, 1), _fixed(TEXT), _all(*(
+            "text number bool date datetime duration money percent email url list record any"
+        ).split())),
+    )
+}
+
+LIST_OF_ANY = ListOf(ANY)

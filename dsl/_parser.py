@@ -1,0 +1,230 @@
+"""Source text -> AST, reporting every syntax problem it can find.
+
+The grammar lives in ``grammar.lark`` and is compiled once per process with
+Lark's cache. Syntax errors are explained through a table of labelled bad
+examples (:mod:`dsl._syntax_examples`); after an error the parser blanks the
+offending line (and the block it opened) and tries again, so one run reports
+several independent mistakes.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from lark import Lark, Token
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
+
+from dsl import _ast as ast
+from dsl._build import AstBuilder
+from dsl._diagnostics import Diagnostic
+from dsl._layout import LayoutError, MopsIndenter
+from dsl._source import SourceFile, Span
+from dsl._syntax_examples import describe_expected, explain
+
+MAX_SYNTAX_ERRORS = 25
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark.open(
+        "grammar.lark",
+        rel_to=__file__,
+        parser="lalr",
+        start=["start", "expr"],
+        postlex=MopsIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The AST (None when the file could not be read at all) and every problem."""
+
+    process: ast.Process | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def parse_source(source: SourceFile) -> ParseResult:
+    """Parse a whole process file."""
+    problems = _layout_problems(source)
+    if problems:
+        return ParseResult(None, tuple(problems))
+    lines = list(source.lines)
+    syntax: list[Diagnostic] = []
+    while True:
+        text = "\n".join(lines).rstrip() + "\n"
+        try:
+            tree = _lark().parse(text, start="start")
+        except (UnexpectedInput, LayoutError) as error:
+            diagnostic = _diagnose(error, text)
+            # Blanking a broken line can leave an empty block or file behind; what
+            # that causes is our doing, not the designer's, so it is not reported.
+            if not (syntax and _is_follow_on(error)):
+                syntax.append(diagnostic)
+            if len(syntax) >= MAX_SYNTAX_ERRORS or not _blank_out(lines, diagnostic.span.line):
+                return ParseResult(None, tuple(syntax))
+            continue
+        if syntax:
+            return ParseResult(None, tuple(syntax))
+        builder = AstBuilder(parse_interpolation)
+        process: ast.Process = builder.transform(tree)
+        return ParseResult(process, tuple(builder.diagnostics))
+
+
+def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None, list[Diagnostic]]:
+    """Parse the expression inside ``{...}`` of a text found at ``line``:``col``."""
+    try:
+        tree = _lark().parse(text, start="expr")
+    except (UnexpectedInput, LayoutError) as error:
+        inner = _diagnose(error, text)
+        moved = Span(line, col + inner.span.col - 1, line, col + inner.span.end_col - 1)
+        return None, [Diagnostic(inner.code, inner.message, moved, hint=inner.hint)]
+    builder = AstBuilder(parse_interpolation, origin=(line, col))
+    expr: ast.Expr = builder.transform(tree)
+    return expr, builder.diagnostics
+
+
+def _layout_problems(source: SourceFile) -> list[Diagnostic]:
+    """Problems that make indentation meaningless; reported before parsing."""
+    problems: list[Diagnostic] = []
+    for number, line in enumerate(source.lines, start=1):
+        stripped = line.lstrip(" \t")
+        lead = line[: len(line) - len(stripped)]
+        if "\t" in lead:
+            problems.append(
+                Diagnostic(
+                    "S003",
+                    "this line is indented with a tab",
+                    Span.point(number, lead.index("\t") + 1),
+                    hint="indent with spaces only (two per level is the house style)",
+                )
+            )
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in source.lines):
+        problems.append(
+            Diagnostic(
+                "S006",
+                "the file has no process in it",
+                Span.point(1, 1),
+                hint='start with: process my_process "What it does"',
+            )
+        )
+    return problems
+
+
+def _diagnose(error: UnexpectedInput | LayoutError, text: str) -> Diagnostic:
+    if isinstance(error, LayoutError):
+        return Diagnostic(error.code, error.message, Span.point(error.line, error.col), hint=error.hint)
+    if isinstance(error, UnexpectedCharacters):
+        line, col = error.line, error.column
+        char = text.splitlines()[line - 1][col - 1 : col] if line > 0 else ""
+        if char == '"':
+            return Diagnostic(
+                "S004",
+                "this text is not closed: a '\"' is missing before the end of the line",
+                Span.point(line, col),
+                hint='texts stay on one line; write \\" for a quote inside a text',
+            )
+        if char == "'":
+            shown = "a single quote (')"
+        elif char.isprintable():
+            shown = f"'{char}'"
+        else:
+            shown = f"the character U+{ord(char or ' '):04X}"
+        return Diagnostic(
+            "S007",
+            f"{shown} has no meaning here",
+            Span.point(line, col),
+            hint=_unexpected_char_hint(char),
+        )
+    token: Token | None = getattr(error, "token", None)
+    if isinstance(error, UnexpectedEOF) or token is None or token.type == "$END":
+        last = len(text.rstrip("\n").split("\n"))
+        return Diagnostic(
+            "S002",
+            "the file ends in the middle of a step",
+            Span.point(last, 1),
+            hint=describe_expected(getattr(error, "expected", set())),
+        )
+    assert isinstance(error, UnexpectedToken)
+    unclosed = _unclosed_bracket_before(text, token.line or 1)
+    if unclosed is not None:
+        line, col, bracket = unclosed
+        return Diagnostic(
+            "S002",
+            f"the '{bracket}' opened at line {line}, column {col} is never closed",
+            Span.point(line, col),
+            hint=f"close it with '{_CLOSING[bracket]}' before the end of line {line}",
+        )
+    return explain(error, token, _lark().parse, text)
+
+
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def _unclosed_bracket_before(text: str, error_line: int) -> tuple[int, int, str] | None:
+    """An opening bracket left open at the end of a line before ``error_line``."""
+    for number, line in enumerate(text.split("\n")[: error_line - 1], start=1):
+        stack: list[tuple[int, str]] = []
+        in_text = False
+        escaped = False
+        for col, ch in enumerate(line, start=1):
+            if in_text:
+                escaped = ch == "\\" and not escaped
+                in_text = not (ch == '"' and not escaped)
+            elif ch == '"':
+                in_text = True
+            elif ch == "#":
+                break
+            elif ch in _CLOSING:
+                stack.append((col, ch))
+            elif ch in ")]}" and stack:
+                stack.pop()
+        if stack:
+            col, bracket = stack[0]
+            return number, col, bracket
+    return None
+
+
+def _is_follow_on(error: UnexpectedInput | LayoutError) -> bool:
+    if isinstance(error, UnexpectedEOF | LayoutError):
+        return True
+    if isinstance(error, UnexpectedCharacters):
+        return False
+    token: Token | None = getattr(error, "token", None)
+    return token is None or token.type in {"$END", "_INDENT", "_DEDENT"}
+
+
+def _unexpected_char_hint(char: str) -> str | None:
+    if char == "'":
+        return 'texts are written in double quotes: "like this"'
+    if char == "=":
+        return "compare with '==', assign with 'name = ...' only where the language allows it"
+    if char.isupper():
+        return "names are lower_case; currencies are three capitals after a number: 100 EUR"
+    return None
+
+
+def _blank_out(lines: list[str], line_no: int) -> bool:
+    """Blank the line of an error and the block it may have opened; False if nothing left."""
+    index = line_no - 1
+    if not 0 <= index < len(lines) or not lines[index].strip():
+        return False
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    lines[index] = ""
+    # The block under a broken header would only produce follow-on errors.
+    for i in range(index + 1, len(lines)):
+        line = lines[i]
+        if not line.strip():
+            continue
+        if len(line) - len(line.lstrip()) <= indent:
+            break
+        lines[i] = ""
+    return True

@@ -1,0 +1,76 @@
+"""Source files and spans: where in a ``.mops`` file something is."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A region of a source file, 1-based lines and columns, end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    @classmethod
+    def point(cls, line: int, col: int, width: int = 1) -> Span:
+        """A span of ``width`` characters starting at ``line``:``col``."""
+        return cls(line, col, line, col + max(width, 1))
+
+    def join(self, other: Span) -> Span:
+        """The smallest span covering both."""
+        start = min((self.line, self.col), (other.line, other.col))
+        end = max((self.end_line, self.end_col), (other.end_line, other.end_col))
+        return Span(start[0], start[1], end[0], end[1])
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The text of a process file, normalised, with its name for messages.
+
+    A byte-order mark is dropped and Windows line endings become ``\\n``; neither
+    changes any line or column a designer sees in an editor.
+    """
+
+    name: str
+    text: str
+    lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(self.text.split("\n")))
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "<text>") -> SourceFile:
+        """A source from text, normalising BOM and line endings."""
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        return cls(name=name, text=text)
+
+    @classmethod
+    def read(cls, path: Path, *, display_name: str | None = None) -> SourceFile:
+        """Read a process file as UTF-8.
+
+        Raises:
+            OSError: the file cannot be read.
+            UnicodeDecodeError: the file is not UTF-8 text.
+        """
+        data = path.read_bytes()
+        return cls.from_text(data.decode("utf-8"), display_name or str(path))
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the normalised text: the identity of a process version."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def line(self, number: int) -> str:
+        """Line ``number`` (1-based) without its newline, or '' past the end."""
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return ""
+
+    def location(self, span: Span) -> str:
+        """``file:line:col`` of a span."""
+        return f"{self.name}:{span.line}:{span.col}"

@@ -1,0 +1,96 @@
+"""What goes into a campaign, what comes out, and what its status query returns.
+
+These models cross the Temporal boundary (workflow input, query result,
+workflow result, activity input), so they are plain pydantic data, safe to
+import inside the workflow sandbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.ir import ProcessIR
+
+JsonValue = Any
+"""A value that survives a JSON round trip: what arguments and results are made of."""
+
+StepState = Literal["running", "done", "failed"]
+CampaignState = Literal["running", "completed", "failed", "cancelled", "terminated", "timed_out"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CampaignStart(_Model):
+    """The workflow input: the process version to run and its inputs (as JSON)."""
+
+    process: ProcessIR
+    inputs: dict[str, JsonValue]
+    started_by: str
+
+
+class TaskRequest(_Model):
+    """The input of every task activity: the arguments plus where they come from.
+
+    The activity type is the action name; this envelope carries the step it
+    runs for so that a failure can name the step and its ``.mops`` line.
+    """
+
+    step: str
+    title: str
+    source: str
+    """``file:line:col`` of the step in its process file."""
+    arguments: dict[str, JsonValue]
+
+
+class StepRecord(_Model):
+    """One step the campaign has started, as its status shows it."""
+
+    id: str
+    title: str
+    action: str | None
+    source: str
+    state: StepState
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+    error: str | None = None
+
+
+class CampaignStatus(_Model):
+    """What the ``status`` query returns while a campaign runs (or after)."""
+
+    process: str
+    title: str
+    version: str
+    state: CampaignState
+    started_at: dt.datetime
+    current_step: str | None
+    steps: tuple[StepRecord, ...]
+    inputs: dict[str, JsonValue]
+    outputs: dict[str, JsonValue]
+    error: str | None = None
+
+
+class CampaignResult(_Model):
+    """The workflow result: the outputs the process declares."""
+
+    outputs: dict[str, JsonValue]
+    steps_done: int
+
+
+def idempotency_key(campaign_id: str, activity_id: str) -> str:
+    """The idempotency key of one task execution.
+
+    It is derived from the campaign (workflow id) and the activity id, which the
+    interpreter sets from the step and how many times that step has run, never
+    from the attempt: every retry and every replay after a crash sends the same
+    key, while a deliberate re-run of the step (rework) gets a new one.
+    """
+    return f"{campaign_id}/{activity_id}"
+
+
+STATUS_QUERY = "status"

@@ -1,0 +1,86 @@
+"""``mops status RUN`` and ``mops list``: read-only views, ``--json`` for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from engine.campaign import CampaignStatus
+from engine.cli._common import connected, print_json, show_value
+from engine.client import campaign_status, list_campaigns
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    status = commands.add_parser("status", help="show one campaign: steps, current step, outputs")
+    status.add_argument("campaign", metavar="RUN", help="the campaign id")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=show_status)
+
+    listing = commands.add_parser("list", help="list campaigns, newest first")
+    listing.add_argument("--process", help="only campaigns of this process")
+    listing.add_argument(
+        "--state",
+        choices=["running", "completed", "failed", "cancelled", "terminated", "timed_out"],
+    )
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=show_list)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return "-" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def show_status(args: argparse.Namespace) -> int:
+    client, _info, _settings = await connected()
+    status = await campaign_status(client, args.campaign)
+    if args.json:
+        print_json({"id": args.campaign, **status.model_dump(mode="json")})
+        return 0
+    _print_status(args.campaign, status)
+    return 0
+
+
+def _print_status(campaign_id: str, status: CampaignStatus) -> None:
+    print(f"campaign  {campaign_id}")
+    print(f"process   {status.process}: {status.title} (version {status.version})")
+    print(f"state     {status.state}")
+    print(f"started   {_when(status.started_at)}")
+    if status.current_step:
+        print(f"now at    {status.current_step}")
+    if status.inputs:
+        print("inputs")
+        for name, value in status.inputs.items():
+            print(f"  {name} = {show_value(value)}")
+    print("steps")
+    if not status.steps:
+        print("  (none started yet)")
+    for step in status.steps:
+        took = "" if step.ended_at is None else f"{(step.ended_at - step.started_at).total_seconds():.1f}s"
+        print(f"  {step.state:<8} {step.title:<36} {step.action or '':<14} {took:>7}  {step.source}")
+        if step.error:
+            print(f"           {step.error}")
+    if status.outputs:
+        print("outputs")
+        for name, value in status.outputs.items():
+            print(f"  {name} = {show_value(value)}")
+    if status.error:
+        print(f"error     {status.error}")
+
+
+async def show_list(args: argparse.Namespace) -> int:
+    client, _info, settings = await connected()
+    campaigns = await list_campaigns(
+        client, task_queue=settings.task_queue, process=args.process, state=args.state, limit=args.limit
+    )
+    if args.json:
+        print_json([c.model_dump(mode="json") for c in campaigns])
+        return 0
+    if not campaigns:
+        print("no campaigns")
+        return 0
+    width = max(len(c.id) for c in campaigns)
+    print(f"{'CAMPAIGN':<{width}}  {'PROCESS':<20} {'STATE':<10} {'STARTED':<19}  VERSION")
+    for c in campaigns:
+        print(f"{c.id:<{width}}  {c.process:<20} {c.state:<10} {_when(c.started_at):<19}  {c.version or '-'}")
+    return 0

@@ -1,0 +1,20 @@
+"""What the engine and the workers agree on.
+
+Workers import this module (and :mod:`engine.errors`), nothing else of the
+engine: the shape of a task request as the interpreter sends it, the
+idempotency key rule, and the shape of action signatures as the checker
+reads them.
+"""
+
+from __future__ import annotations
+
+from dsl import ActionSignature, FieldSpec
+from engine.campaign import JsonValue, TaskRequest, idempotency_key
+
+__all__ = [
+    "ActionSignature",
+    "FieldSpec",
+    "JsonValue",
+    "TaskRequest",
+    "idempotency_key",
+]

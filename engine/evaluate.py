@@ -1,0 +1,210 @@
+"""Our own expression evaluator: walks IR expressions, never calls Python ``eval``.
+
+Pure and deterministic, so it runs inside the workflow sandbox. Every problem
+raises :class:`EvaluationError` carrying the span of the expression at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal, DivisionByZero, InvalidOperation
+from typing import Any, assert_never
+
+from engine import ir
+from engine.values import Money, display, from_plain_json
+
+Env = Mapping[str, Any]
+
+
+class EvaluationError(Exception):
+    """An expression that cannot be evaluated with the values at hand."""
+
+    def __init__(self, message: str, span: ir.Span) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+
+def evaluate(expr: ir.Expr, env: Env) -> Any:
+    """The value of ``expr`` with names looked up in ``env``."""
+    match expr:
+        case ir.Literal_(value=value):
+            return from_plain_json(value)
+        case ir.Ref(name=name):
+            if name not in env:
+                raise EvaluationError(f"'{name}' has no value yet", expr.span)
+            return env[name]
+        case ir.Attr(obj=obj, name=name):
+            container = evaluate(obj, env)
+            if not isinstance(container, dict) or name not in container:
+                raise EvaluationError(f"the value has no field '{name}'", expr.span)
+            return container[name]
+        case ir.Index(obj=obj, index=index):
+            return _index(evaluate(obj, env), evaluate(index, env), expr.span)
+        case ir.Call(func=func, args=args):
+            return _call(func, [evaluate(a, env) for a in args], expr.span)
+        case ir.Unary(op=op, operand=operand):
+            value = evaluate(operand, env)
+            if op == "not":
+                return not _truth(value, operand.span)
+            return _arith("*", value, Decimal(-1), expr.span)
+        case ir.Binary(op=op):
+            return _binary(expr, env)
+        case ir.ListExpr(items=items):
+            return [evaluate(item, env) for item in items]
+        case ir.Record(fields=fields):
+            return {name: evaluate(value, env) for name, value in fields.items()}
+        case ir.Text(parts=parts):
+            return "".join(p if isinstance(p, str) else display(evaluate(p, env)) for p in parts)
+        case _:
+            assert_never(expr)
+
+
+def _truth(value: Any, span: ir.Span) -> bool:
+    if not isinstance(value, bool):
+        raise EvaluationError(f"expected true or false, got {display(value)!r}", span)
+    return value
+
+
+def _binary(expr: ir.Binary, env: Env) -> Any:
+    op = expr.op
+    if op == "and":
+        return _truth(evaluate(expr.left, env), expr.left.span) and _truth(
+            evaluate(expr.right, env), expr.right.span
+        )
+    if op == "or":
+        return _truth(evaluate(expr.left, env), expr.left.span) or _truth(
+            evaluate(expr.right, env), expr.right.span
+        )
+    left = evaluate(expr.left, env)
+    right = evaluate(expr.right, env)
+    match op:
+        case "==":
+            return _equal(left, right)
+        case "!=":
+            return not _equal(left, right)
+        case "<" | "<=" | ">" | ">=":
+            return _order(op, left, right, expr.span)
+        case "in" | "not in":
+            found = _member(left, right, expr.span)
+            return found if op == "in" else not found
+        case "+" | "-" | "*" | "/":
+            return _arith(op, left, right, expr.span)
+        case _:
+            assert_never(op)
+
+
+def _equal(left: Any, right: Any) -> bool:
+    return bool(left == right)
+
+
+def _order(op: str, left: Any, right: Any, span: ir.Span) -> bool:
+    if isinstance(left, Money) and isinstance(right, Money) and left.currency != right.currency:
+        raise EvaluationError(
+            f"cannot compare {left} with {right}: the currencies differ", span
+        )
+    try:
+        if op == "<":
+            return bool(left < right)
+        if op == "<=":
+            return bool(left <= right)
+        if op == ">":
+            return bool(left > right)
+        return bool(left >= right)
+    except TypeError:
+        raise EvaluationError(f"cannot compare {display(left)!r} with {display(right)!r}", span) from None
+
+
+def _member(item: Any, container: Any, span: ir.Span) -> bool:
+    if isinstance(container, list):
+        return item in container
+    if isinstance(container, str) and isinstance(item, str):
+        return item in container
+    raise EvaluationError(f"'in' needs a list or a text, got {display(container)!r}", span)
+
+
+def _arith(op: str, left: Any, right: Any, span: ir.Span) -> Any:
+    try:
+        if isinstance(left, Money) or isinstance(right, Money):
+            return _money_arith(op, left, right, span)
+        if isinstance(left, Decimal) and isinstance(right, Decimal):
+            return _numeric(op, left, right)
+        if op == "+" and isinstance(left, str) and isinstance(right, str):
+            return left + right
+    except (DivisionByZero, InvalidOperation, ZeroDivisionError):
+        raise EvaluationError("division by zero", span) from None
+    raise EvaluationError(f"'{op}' does not work on {display(left)!r} and {display(right)!r}", span)
+
+
+def _numeric(op: str, left: Decimal, right: Decimal) -> Decimal:
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left * right
+    return left / right
+
+
+def _money_arith(op: str, left: Any, right: Any, span: ir.Span) -> Any:
+    if isinstance(left, Money) and isinstance(right, Money):
+        if left.currency != right.currency:
+            raise EvaluationError(f"cannot combine {left} and {right}: the currencies differ", span)
+        if op in "+-":
+            return Money(_numeric(op, left.amount, right.amount), left.currency)
+        if op == "/":
+            return left.amount / right.amount
+    if isinstance(left, Money) and isinstance(right, Decimal) and op in "*/":
+        return Money(_numeric(op, left.amount, right), left.currency)
+    if isinstance(left, Decimal) and isinstance(right, Money) and op == "*":
+        return Money(left * right.amount, right.currency)
+    raise EvaluationError(f"'{op}' does not work on {display(left)!r} and {display(right)!r}", span)
+
+
+def _index(container: Any, index: Any, span: ir.Span) -> Any:
+    if isinstance(container, list) and isinstance(index, Decimal) and index == int(index):
+        position = int(index)
+        if -len(container) <= position < len(container):
+            return container[position]
+        raise EvaluationError(f"position {position} is outside a list of {len(container)}", span)
+    if isinstance(container, dict) and isinstance(index, str):
+        if index in container:
+            return container[index]
+        raise EvaluationError(f"the record has no field '{index}'", span)
+    raise EvaluationError(f"cannot take [{display(index)}] of {display(container)!r}", span)
+
+
+def _round(value: Any, places: Any = Decimal(0)) -> Any:
+    quantum = Decimal(1).scaleb(-int(places))
+    if isinstance(value, Money):
+        return Money(value.amount.quantize(quantum, rounding=ROUND_HALF_EVEN), value.currency)
+    return Decimal(value).quantize(quantum, rounding=ROUND_HALF_EVEN)
+
+
+def _join(items: Any, separator: Any) -> str:
+    return str(separator).join(display(i) for i in items)
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "len": lambda v: Decimal(len(v)),
+    "lower": lambda v: str(v).lower(),
+    "upper": lambda v: str(v).upper(),
+    "trim": lambda v: str(v).strip(),
+    "round": _round,
+    "min": lambda *vs: min(vs),
+    "max": lambda *vs: max(vs),
+    "join": _join,
+    "contains": lambda text, part: str(part) in str(text),
+    "text": display,
+}
+
+
+def _call(func: str, args: Sequence[Any], span: ir.Span) -> Any:
+    implementation = FUNCTIONS.get(func)
+    if implementation is None:
+        raise EvaluationError(f"there is no function '{func}'", span)
+    try:
+        return implementation(*args)
+    except (TypeError, ValueError, InvalidOperation, ArithmeticError) as error:
+        raise EvaluationError(f"{func}(...) failed: {error}", span) from None
+

@@ -1,0 +1,235 @@
+"""Run-time values: how typed values look inside a campaign and as JSON.
+
+Inside the interpreter a number is a ``Decimal`` (exact: money never drifts by
+a cent), money is :class:`Money`, a date is a ``datetime.date``. At the edges
+(workflow input and output, activity arguments) everything is JSON: money is
+``{"amount": "12.50", "currency": "EUR"}``, a date ``"2026-11-22"``, a
+duration its seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from engine.ir import ListType, OneOfType, ScalarType, TypeRef, type_text
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in one currency (ISO 4217 code)."""
+
+    amount: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return f"{self.amount:,.2f} {self.currency}"
+
+
+class ValueProblem(ValueError):
+    """A value that does not fit its declared type; the message says why."""
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+_MONEY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Z]{3})\s*$|^\s*([A-Z]{3})\s*(-?\d+(?:\.\d+)?)\s*$")
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+def parse_text(text: str, type_: TypeRef) -> Any:
+    """Read a value typed on a command line (``--input budget=5000 EUR``) as JSON.
+
+    Raises:
+        ValueProblem: the text is not a valid value of the type.
+    """
+    match type_:
+        case ListType():
+            stripped = text.strip()
+            if stripped.startswith("["):
+                try:
+                    items = json.loads(stripped)
+                except json.JSONDecodeError as error:
+                    raise ValueProblem(f"'{text}' is not a JSON list: {error.msg}") from None
+                return check_json(items, type_)
+            parts = [p.strip() for p in text.split(",") if p.strip()]
+            return [parse_text(p, type_.item) for p in parts]
+        case ScalarType(name="number"):
+            return to_json(_decimal(text))
+        case ScalarType(name="bool"):
+            word = text.strip().lower()
+            if word in _TRUE | _FALSE:
+                return word in _TRUE
+            raise ValueProblem(f"'{text}' is not true or false")
+        case ScalarType(name="money"):
+            match = _MONEY.match(text)
+            if match is None:
+                raise ValueProblem(f"'{text}' is not an amount with a currency, such as '5000 EUR'")
+            amount = match.group(1) or match.group(4)
+            currency = match.group(2) or match.group(3)
+            return to_json(Money(Decimal(amount), currency))
+        case ScalarType(name="record" | "any"):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                if type_.name == "any":
+                    return text
+                raise ValueProblem(f"'{text}' is not a JSON object") from None
+        case _:
+            return check_json(text, type_)
+
+
+def check_json(value: Any, type_: TypeRef) -> Any:
+    """Validate a JSON value against a type and return it in canonical JSON form.
+
+    Raises:
+        ValueProblem: the value does not fit the type.
+    """
+    try:
+        return to_json(from_json(value, type_))
+    except (InvalidOperation, TypeError, ValueError) as error:
+        if isinstance(error, ValueProblem):
+            raise
+        raise ValueProblem(f"{_show(value)} is not a valid {type_text(type_)}") from None
+
+
+def from_json(value: Any, type_: TypeRef) -> Any:
+    """A JSON value as the run-time value of a declared type.
+
+    Raises:
+        ValueProblem: the value does not fit the type.
+    """
+    match type_:
+        case ListType(item=item):
+            if not isinstance(value, list):
+                raise ValueProblem(f"{_show(value)} is not a list")
+            return [from_json(v, item) for v in value]
+        case OneOfType(choices=choices):
+            if value not in choices:
+                raise ValueProblem(f"{_show(value)} is not one of: " + ", ".join(choices))
+            return value
+        case ScalarType(name=name):
+            return _scalar(value, name)
+
+
+def _scalar(value: Any, name: str) -> Any:
+    if name == "any":
+        return from_plain_json(value)
+    if name == "record":
+        if not isinstance(value, dict):
+            raise ValueProblem(f"{_show(value)} is not a record")
+        return value
+    if name == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise ValueProblem(f"{_show(value)} is not a number")
+        return _decimal(str(value))
+    if name == "bool":
+        if not isinstance(value, bool):
+            raise ValueProblem(f"{_show(value)} is not true or false")
+        return value
+    if name == "money":
+        if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+            currency = str(value["currency"])
+            if not re.fullmatch(r"[A-Z]{3}", currency):
+                raise ValueProblem(f"'{currency}' is not a currency code such as EUR")
+            return Money(_decimal(str(value["amount"])), currency)
+        if isinstance(value, str):
+            return from_json(parse_text(value, ScalarType(name="money")), ScalarType(name="money"))
+        raise ValueProblem(f"{_show(value)} is not an amount with a currency")
+    if name == "date":
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueProblem(f"{_show(value)} is not a date (YYYY-MM-DD)") from None
+    if name == "datetime":
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValueProblem(f"{_show(value)} is not a date and time (ISO 8601)") from None
+        if moment.tzinfo is None:
+            raise ValueProblem(f"{_show(value)} has no time zone offset, e.g. +01:00 or Z")
+        return moment
+    if name == "duration":
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueProblem(f"{_show(value)} is not a duration in seconds")
+        return dt.timedelta(seconds=float(_decimal(str(value))))
+    if not isinstance(value, str):
+        raise ValueProblem(f"{_show(value)} is not {_article(name)} {name}")
+    if name == "email" and not _EMAIL.match(value):
+        raise ValueProblem(f"'{value}' is not an e-mail address")
+    if name == "url" and not _URL.match(value):
+        raise ValueProblem(f"'{value}' is not a web address (http:// or https://)")
+    return value
+
+
+def from_plain_json(value: Any) -> Any:
+    """A JSON value of no declared type (such as an action result) as a run-time value."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return _decimal(str(value))
+    if isinstance(value, list):
+        return [from_plain_json(v) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"amount", "currency"}:
+            try:
+                return _scalar(value, "money")
+            except ValueProblem:
+                pass
+        return {str(k): from_plain_json(v) for k, v in value.items()}
+    return value
+
+
+def to_json(value: Any) -> Any:
+    """A run-time value as JSON (the inverse of :func:`from_json`)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Money):
+        return {"amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    raise TypeError(f"no JSON form for {type(value).__name__}")
+
+
+def display(value: Any) -> str:
+    """A run-time value as a designer would write it in a text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(to_json(value))
+    if isinstance(value, list):
+        return ", ".join(display(v) for v in value)
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueProblem(f"'{text}' is not a number") from None
+    if not number.is_finite():
+        raise ValueProblem(f"'{text}' is not a finite number")
+    return number
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _article(name: str) -> str:
+    return "an" if name[0] in "aeiou" else "a"

@@ -1,0 +1,37 @@
+"""Workers: the actions a process can call, and the Temporal worker that runs them.
+
+Write an action as an async function over pydantic models::
+
+    from pydantic import BaseModel, ConfigDict
+    from workers import ActionContext, action
+
+    class TagParams(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        email: str
+        tag: str
+
+    class TagResult(BaseModel):
+        tagged: bool
+
+    @action("crm.add_tag", description="Add a tag to a CRM contact")
+    async def add_tag(params: TagParams, ctx: ActionContext) -> TagResult: ...
+
+and ship it in a package that declares it in the ``mops.actions`` entry-point group.
+"""
+
+from workers._action import Action, ActionContext, ActionFailed, action
+from workers._registry import ENTRY_POINT_GROUP, Registry, builtin_registry, load_registry
+from workers._worker import build_worker, run_worker
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Action",
+    "ActionContext",
+    "ActionFailed",
+    "Registry",
+    "action",
+    "build_worker",
+    "builtin_registry",
+    "load_registry",
+    "run_worker",
+]

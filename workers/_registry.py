@@ -1,0 +1,183 @@
+"""The registry: which actions a worker offers, as checker data and as activities.
+
+The registry exports each action twice: as an
+:class:`~engine.contracts.ActionSignature` (data for the checker) and as a
+Temporal activity that takes the engine's :class:`~engine.contracts.TaskRequest`
+and returns the action's result as JSON-able data.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+import temporalio.activity
+from pydantic import BaseModel, ValidationError
+from temporalio.exceptions import ApplicationError
+
+from engine.contracts import ActionSignature, TaskRequest, idempotency_key
+from engine.errors import UserError
+from workers._action import Action, ActionContext, ActionFailed
+
+__all__ = ["ENTRY_POINT_GROUP", "Registry", "builtin_registry", "load_registry"]
+
+ENTRY_POINT_GROUP = "mops.actions"
+"""The entry-point group a package uses to ship its own actions."""
+
+
+class _ContextLogger(logging.LoggerAdapter[logging.Logger]):
+    # The stdlib adapter replaces the caller's ``extra``; merge it instead so an
+    # action can add its own structured fields to the step's.
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
+        kwargs["extra"] = {**(self.extra or {}), **kwargs.get("extra", {})}
+        return msg, kwargs
+
+
+class Registry:
+    """The actions one worker offers, by name."""
+
+    def __init__(self, actions: Iterable[Action[Any, Any]] = ()) -> None:
+        self._actions: dict[str, Action[Any, Any]] = {}
+        for each in actions:
+            self.register(each)
+
+    def register(self, action: Action[Any, Any]) -> None:
+        """Add an action.
+
+        Raises:
+            ValueError: if another action already has the same name.
+        """
+        known = self._actions.get(action.name)
+        if known is not None:
+            raise ValueError(
+                f"action '{action.name}' is defined twice: in {known.module} and in {action.module}"
+            )
+        self._actions[action.name] = action
+
+    def get(self, name: str) -> Action[Any, Any] | None:
+        """The action called ``name``, if registered."""
+        return self._actions.get(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every action name, sorted."""
+        return tuple(sorted(self._actions))
+
+    def signatures(self) -> tuple[ActionSignature, ...]:
+        """Every action's signature, sorted by name: the data the checker reads."""
+        return tuple(self._actions[n].signature() for n in self.names)
+
+    def activities(self) -> list[Callable[[TaskRequest], Awaitable[dict[str, Any]]]]:
+        """One Temporal activity per action, named after it, in the order of :attr:`names`."""
+        return [_activity(self._actions[n]) for n in self.names]
+
+
+def _activity(
+    action: Action[Any, Any],
+) -> Callable[[TaskRequest], Awaitable[dict[str, Any]]]:
+    async def run_task(request: TaskRequest) -> dict[str, Any]:
+        where = f'step "{request.title}" ({request.source})'
+        try:
+            params = action.params.model_validate(request.arguments)
+        except ValidationError as error:
+            raise ApplicationError(
+                f"{where}: {_explain(error, 'argument')}",
+                type="InvalidArguments",
+                non_retryable=True,
+            ) from None
+        try:
+            outcome = await action.run(params, _context(action, request))
+        except ActionFailed as failure:
+            raise ApplicationError(
+                f"{where}: {failure.message}",
+                type="ActionFailed",
+                non_retryable=not failure.retryable,
+                next_retry_delay=failure.next_retry_delay,
+            ) from failure
+        try:
+            result: BaseModel = action.result.model_validate(outcome)
+        except ValidationError as error:
+            raise ApplicationError(
+                f"{where}: action '{action.name}' returned a bad {_explain(error, 'field')}",
+                type="InvalidResult",
+                non_retryable=True,
+            ) from None
+        return result.model_dump(mode="json", by_alias=True)
+
+    run_task.__qualname__ = run_task.__name__ = f"run_{action.name.replace('.', '_')}"
+    return temporalio.activity.defn(name=action.name)(run_task)
+
+
+def _explain(error: ValidationError, noun: str) -> str:
+    problems = []
+    for detail in error.errors(include_url=False, include_input=False):
+        name = ".".join(str(part) for part in detail["loc"]) or "(all)"
+        if detail["type"] == "missing":
+            problems.append(f"missing {noun} '{name}'")
+        elif detail["type"] == "extra_forbidden":
+            problems.append(f"unknown {noun} '{name}'")
+        else:
+            problems.append(f"{noun} '{name}': {detail['msg']}")
+    return "; ".join(problems)
+
+
+def _context(action: Action[Any, Any], request: TaskRequest) -> ActionContext:
+    info = temporalio.activity.info()
+    campaign_id = info.workflow_id or ""
+    fields: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "run_id": info.workflow_run_id or "",
+        "step": request.step,
+        "title": request.title,
+        "source": request.source,
+        "activity_id": info.activity_id,
+        "attempt": info.attempt,
+        "idempotency_key": idempotency_key(campaign_id, info.activity_id),
+    }
+    logger = logging.getLogger(f"mops.actions.{action.name}")
+    return ActionContext(**fields, logger=_ContextLogger(logger, {"action": action.name, **fields}))
+
+
+def builtin_registry() -> Registry:
+    """A registry holding every built-in action."""
+    # Imported here: the built-ins themselves import this module.
+    from workers.builtins import BUILTIN_ACTIONS
+
+    return Registry(BUILTIN_ACTIONS)
+
+
+def load_registry(*, entry_points: bool = True) -> Registry:
+    """The built-in actions plus, unless disabled, those of installed plugins.
+
+    Args:
+        entry_points: Also load actions from the ``mops.actions`` entry-point group.
+
+    Raises:
+        UserError: if a plugin fails to load or clashes with another action.
+    """
+    registry = builtin_registry()
+    if entry_points:
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            _register_plugin(registry, entry_point)
+    return registry
+
+
+def _register_plugin(registry: Registry, entry_point: importlib.metadata.EntryPoint) -> None:
+    where = f"action plugin '{entry_point.name}' ({entry_point.value})"
+    try:
+        loaded = entry_point.load()
+        actions = [loaded] if isinstance(loaded, Action) else list(loaded)
+        for each in actions:
+            if not isinstance(each, Action):
+                raise TypeError(f"provides {each!r}, not an Action")
+            registry.register(each)
+    except Exception as error:
+        raise UserError(
+            f"{where} failed to load: {type(error).__name__}: {error}",
+            hint=f"fix or uninstall the package that declares it in the '{ENTRY_POINT_GROUP}' "
+            "entry-point group",
+        ) from error
