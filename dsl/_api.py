@@ -39,7 +39,9 @@ def check_source(source: SourceFile, catalogue: Catalogue) -> CheckedProcess:
     return CheckedProcess(source, parsed.process, tuple(sorted(problems, key=sort_key)))
 
 
-def check_file(path: Path, catalogue: Catalogue, *, display_name: str | None = None) -> CheckedProcess:
+def check_file(
+    path: Path, catalogue: Catalogue, *, display_name: str | None = None
+) -> CheckedProcess:
     """Read, parse and check a process file.
 
     A file that is not UTF-8 gets diagnostic S001 rather than an exception.

@@ -104,7 +104,20 @@ class Binary:
     span: Span
 
 
-Expr = NumberLit | MoneyLit | TextLit | BoolLit | ListLit | RecordLit | Name | Attribute | Index | Call | Unary | Binary
+Expr = (
+    NumberLit
+    | MoneyLit
+    | TextLit
+    | BoolLit
+    | ListLit
+    | RecordLit
+    | Name
+    | Attribute
+    | Index
+    | Call
+    | Unary
+    | Binary
+)
 
 # ---- declarations and steps ----------------------------------------------------
 
@@ -134,6 +147,15 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Duration:
+    """A fixed length of time written in the file, such as ``10 minutes``."""
+
+    seconds: int
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class Argument:
     name: str
     value: Expr
@@ -153,6 +175,9 @@ class Task:
     name_span: Span
     action_span: Span
     args_span: Span
+    timeout: Duration | None = None
+    retry_attempts: int | None = None
+    """How many times to try in all (1 = no retry); None = the engine's default."""
 
     @property
     def display_title(self) -> str:

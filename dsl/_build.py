@@ -13,11 +13,12 @@ from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic
 from dsl._source import Span
 from dsl._suggest import did_you_mean
-from dsl._types import ListOf, OneOf, Scalar, SCALAR_NAMES, Type
+from dsl._types import SCALAR_NAMES, ListOf, OneOf, Scalar, Type
 
 ExprParser = Callable[[str, int, int], "tuple[ast.Expr | None, list[Diagnostic]]"]
 """Parses the text of an interpolation found at (line, col) into an expression."""
 
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
 
 
@@ -56,7 +57,11 @@ class AstBuilder(Transformer[Token, Any]):
         self._origin = origin
 
     def _span(self, meta_or_token: Meta | Token) -> Span:
-        span = token_span(meta_or_token) if isinstance(meta_or_token, Token) else meta_span(meta_or_token)
+        span = (
+            token_span(meta_or_token)
+            if isinstance(meta_or_token, Token)
+            else meta_span(meta_or_token)
+        )
         if self._origin == (1, 1):
             return span
         return shift(span, *self._origin)
@@ -72,7 +77,9 @@ class AstBuilder(Transformer[Token, Any]):
         title = children[1] if isinstance(children[1], ast.TextLit) else None
         items = [c for c in children[1:] if not isinstance(c, ast.TextLit)]
         if title is not None and not title.is_plain:
-            self._error("T002", "a process title is plain text, without {interpolation}", title.span)
+            self._error(
+                "T002", "a process title is plain text, without {interpolation}", title.span
+            )
         return ast.Process(
             name=str(name_tok),
             title=title.plain if title else None,
@@ -123,7 +130,7 @@ class AstBuilder(Transformer[Token, Any]):
                 f"unknown type '{tok}'",
                 span,
                 hint=did_you_mean(str(tok), SCALAR_NAMES)
-                or "types are: " + ", ".join(SCALAR_NAMES) + ", list of T, one of \"a\", \"b\"",
+                or "types are: " + ", ".join(SCALAR_NAMES) + ', list of T, one of "a", "b"',
             )
             return ast.TypeRef(Scalar("any"), span)
         return ast.TypeRef(Scalar(str(tok)), span)
@@ -145,6 +152,7 @@ class AstBuilder(Transformer[Token, Any]):
         title = rest.pop(0) if rest and isinstance(rest[0], ast.TextLit) else None
         action_name, action_span = rest[0]
         arguments: tuple[ast.Argument, ...] = rest[1] if len(rest) > 1 and rest[1] else ()
+        options: dict[str, Any] = rest[2] if len(rest) > 2 and rest[2] else {}
         if title is not None and not title.is_plain:
             self._error("T002", "a step title is plain text, without {interpolation}", title.span)
         return ast.Task(
@@ -156,7 +164,43 @@ class AstBuilder(Transformer[Token, Any]):
             name_span=self._span(name_tok),
             action_span=action_span,
             args_span=action_span,
+            timeout=options.get("timeout"),
+            retry_attempts=options.get("retry"),
         )
+
+    def task_options(self, meta: Meta, children: list[tuple[str, Any, Span]]) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        for key, value, span in children:
+            if key in options:
+                self._error("N002", f"'{key}' is given twice for this task", span)
+            options[key] = value
+        return options
+
+    def timeout_option(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span]:
+        duration: ast.Duration = children[0]
+        if duration.seconds <= 0:
+            self._error("T002", "a timeout must be longer than zero", duration.span)
+        return ("timeout", duration, self._span(meta))
+
+    def retry_option(self, meta: Meta, children: list[Token]) -> tuple[str, Any, Span]:
+        span = self._span(children[0])
+        times = Decimal(str(children[0]))
+        if times != times.to_integral_value() or times < 1:
+            self._error(
+                "T002",
+                f"'retry {children[0]} times' needs a whole number of at least 1",
+                span,
+                hint="retry 3 times: try once, then up to 3 more times",
+            )
+            return ("retry", None, self._span(meta))
+        # 'retry 3 times' = 3 more tries after the first one.
+        return ("retry", int(times) + 1, self._span(meta))
+
+    def duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
+        amount = Decimal(str(children[0]))
+        unit = str(children[1]).rstrip("s")
+        seconds = int(amount * _UNIT_SECONDS[unit])
+        return ast.Duration(seconds, f"{children[0]} {children[1]}", self._span(meta))
 
     def action_ref(self, meta: Meta, children: list[Token]) -> tuple[str, Span]:
         return ".".join(str(t) for t in children), self._span(meta)
@@ -205,10 +249,10 @@ class AstBuilder(Transformer[Token, Any]):
     def name(self, meta: Meta, children: list[Token]) -> ast.Name:
         return ast.Name(str(children[0]), self._span(children[0]))
 
-    def list(self, meta: Meta, children: list[Any]) -> ast.ListLit:
+    def list_lit(self, meta: Meta, children: list[Any]) -> ast.ListLit:
         return ast.ListLit(tuple(c for c in children if c is not None), self._span(meta))
 
-    def record(self, meta: Meta, children: list[Any]) -> ast.RecordLit:
+    def record_lit(self, meta: Meta, children: list[Any]) -> ast.RecordLit:
         fields = tuple(c for c in children if c is not None)
         seen: set[str] = set()
         for name, _value in fields:

@@ -128,7 +128,7 @@ class _Checker:
                     "T004",
                     f"the condition is {kind}, not true/false",
                     branch.condition.span,
-                    hint="compare it: for example budget > 0 EUR, or title != \"\"",
+                    hint='compare it: for example budget > 0 EUR, or title != ""',
                 )
             outcomes.append(self._body(branch.body, dict(scope)))
         outcomes.append(self._body(statement.orelse, dict(scope)) if statement.orelse else scope)
@@ -152,7 +152,9 @@ class _Checker:
         given: set[str] = set()
         for argument in task.arguments:
             if argument.name in given:
-                self.error("N002", f"the argument '{argument.name}' is given twice", argument.name_span)
+                self.error(
+                    "N002", f"the argument '{argument.name}' is given twice", argument.name_span
+                )
             given.add(argument.name)
             param = signature.param(argument.name)
             if param is None:
@@ -182,9 +184,13 @@ class _Checker:
         actual = self._type(expr, scope)
         if actual is None or is_assignable(actual, wanted):
             return
-        if isinstance(wanted, OneOf) and isinstance(expr, ast.TextLit) and expr.is_plain:
-            if expr.plain in wanted.choices:
-                return
+        if (
+            isinstance(wanted, OneOf)
+            and isinstance(expr, ast.TextLit)
+            and expr.is_plain
+            and expr.plain in wanted.choices
+        ):
+            return
         hint = None
         if wanted == MONEY and actual == NUMBER:
             hint = "write an amount with its currency, e.g. 100 EUR"
@@ -281,7 +287,8 @@ class _Checker:
                         f"the result of '{expr.obj.id}' ({symbol.signature.name}) has no field "
                         f"'{expr.name}'",
                         expr.name_span,
-                        hint=did_you_mean(expr.name, fields) or "its fields are: " + ", ".join(fields),
+                        hint=did_you_mean(expr.name, fields)
+                        or "its fields are: " + ", ".join(fields),
                     )
                     return None
                 return _declared(field.type)
@@ -303,7 +310,8 @@ class _Checker:
                 "N008",
                 f"there is no function '{expr.func}'",
                 expr.func_span,
-                hint=did_you_mean(expr.func, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS)),
+                hint=did_you_mean(expr.func, FUNCTIONS)
+                or "functions: " + ", ".join(sorted(FUNCTIONS)),
             )
             return None
         low, high = function.arity
@@ -320,12 +328,18 @@ class _Checker:
         left = self._type(expr.left, scope)
         right = self._type(expr.right, scope)
         if left is None or right is None:
-            return BOOL if expr.op in {"and", "or", "==", "!=", "<", "<=", ">", ">=", "in", "not in"} else None
+            return (
+                BOOL
+                if expr.op in {"and", "or", "==", "!=", "<", "<=", ">", ">=", "in", "not in"}
+                else None
+            )
         op = expr.op
         if op in {"and", "or"}:
             for side, kind in ((expr.left, left), (expr.right, right)):
                 if kind not in (BOOL, ANY):
-                    self.error("T003", f"'{op}' needs true/false on both sides, not {kind}", side.span)
+                    self.error(
+                        "T003", f"'{op}' needs true/false on both sides, not {kind}", side.span
+                    )
             return BOOL
         if op in {"in", "not in"}:
             if isinstance(right, ListOf):
@@ -333,18 +347,36 @@ class _Checker:
                     self.error("T003", f"a {left} is never in a {right}", expr.span)
             elif str(right) in _TEXTUAL or right == ANY:
                 if str(left) not in _TEXTUAL and left != ANY:
-                    self.error("T003", f"'in' on a text looks for a text, not {left}", expr.left.span)
+                    self.error(
+                        "T003", f"'in' on a text looks for a text, not {left}", expr.left.span
+                    )
             else:
-                self.error("T003", f"'{op}' needs a list or a text on the right, not {right}", expr.right.span)
+                self.error(
+                    "T003",
+                    f"'{op}' needs a list or a text on the right, not {right}",
+                    expr.right.span,
+                )
             return BOOL
         if op in {"==", "!="}:
             if not (is_assignable(left, right) or is_assignable(right, left)):
-                self.error("T003", f"a {left} is never equal to a {right}", expr.span, _money_hint(left, right))
+                self.error(
+                    "T003",
+                    f"a {left} is never equal to a {right}",
+                    expr.span,
+                    _money_hint(left, right),
+                )
             return BOOL
         if op in {"<", "<=", ">", ">="}:
             comparable = is_assignable(left, right) or is_assignable(right, left)
-            if not comparable or (str(left) not in _ORDERED and left != ANY and not isinstance(left, OneOf)):
-                self.error("T003", f"a {left} cannot be compared with a {right}", expr.span, _money_hint(left, right))
+            if not comparable or (
+                str(left) not in _ORDERED and left != ANY and not isinstance(left, OneOf)
+            ):
+                self.error(
+                    "T003",
+                    f"a {left} cannot be compared with a {right}",
+                    expr.span,
+                    _money_hint(left, right),
+                )
             return BOOL
         return self._arithmetic(expr, left, right)
 

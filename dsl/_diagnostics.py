@@ -66,7 +66,9 @@ class Diagnostic:
     def render(self, source: SourceFile) -> str:
         """The diagnostic as a designer reads it: location, message, source line, caret."""
         head = f"{source.location(self.span)}: {self.severity.value}[{self.code}]: {self.message}"
-        text = "".join(c if c.isprintable() or c == "\t" else "?" for c in source.line(self.span.line))
+        text = "".join(
+            c if c.isprintable() or c == "\t" else "?" for c in source.line(self.span.line)
+        )
         gutter = f"{self.span.line:>5} | "
         width = (
             self.span.end_col - self.span.col

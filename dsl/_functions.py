@@ -23,6 +23,11 @@ class Function:
     """None if the argument types are fine, else what is wrong."""
 
 
+_EVERY_TYPE = tuple(
+    "text number bool date datetime duration money percent email url list record any one".split()
+)
+
+
 def _fixed(result: Type) -> Callable[[Sequence[Type | None]], Type]:
     return lambda _args: result
 
@@ -44,24 +49,62 @@ def _same_as_first(args: Sequence[Type | None]) -> Type:
 FUNCTIONS: dict[str, Function] = {
     f.name: f
     for f in (
-        Function("len", "the number of items in a list or characters in a text", (1, 1),
-                 _fixed(NUMBER), _all("list", "text", "email", "url")),
-        Function("lower", "a text in lower case", (1, 1), _fixed(TEXT), _all("text", "email", "url")),
-        Function("upper", "a text in upper case", (1, 1), _fixed(TEXT), _all("text", "email", "url")),
+        Function(
+            "len",
+            "the number of items in a list or characters in a text",
+            (1, 1),
+            _fixed(NUMBER),
+            _all("list", "text", "email", "url"),
+        ),
+        Function(
+            "lower", "a text in lower case", (1, 1), _fixed(TEXT), _all("text", "email", "url")
+        ),
+        Function(
+            "upper", "a text in upper case", (1, 1), _fixed(TEXT), _all("text", "email", "url")
+        ),
         Function("trim", "a text without surrounding spaces", (1, 1), _fixed(TEXT), _all("text")),
-        Function("round", "a number rounded to N decimals (default 0)", (1, 2),
-                 _same_as_first, _all("number", "money", "percent")),
-        Function("min", "the smallest of its arguments", (2, 8), _same_as_first,
-                 _all("number", "money", "percent", "date", "datetime")),
-        Function("max", "the largest of its arguments", (2, 8), _same_as_first,
-                 _all("number", "money", "percent", "date", "datetime")),
-        Function("join", "the items of a list of texts, joined by a separator", (2, 2),
-                 _fixed(TEXT), _all("list", "text")),
-        Function("contains", "whether a text contains another", (2, 2), _fixed(BOOL),
-                 _all("text", "email", "url")),
-        Function("text", "any value written as text", (1, 1), _fixed(TEXT), _all(*(
-            "text number bool date datetime duration money percent email url list record any"
-        ).split())),
+        Function(
+            "round",
+            "a number rounded to N decimals (default 0)",
+            (1, 2),
+            _same_as_first,
+            _all("number", "money", "percent"),
+        ),
+        Function(
+            "min",
+            "the smallest of its arguments",
+            (2, 8),
+            _same_as_first,
+            _all("number", "money", "percent", "date", "datetime"),
+        ),
+        Function(
+            "max",
+            "the largest of its arguments",
+            (2, 8),
+            _same_as_first,
+            _all("number", "money", "percent", "date", "datetime"),
+        ),
+        Function(
+            "join",
+            "the items of a list of texts, joined by a separator",
+            (2, 2),
+            _fixed(TEXT),
+            _all("list", "text"),
+        ),
+        Function(
+            "contains",
+            "whether a text contains another",
+            (2, 2),
+            _fixed(BOOL),
+            _all("text", "email", "url"),
+        ),
+        Function(
+            "text",
+            "any value written as text",
+            (1, 1),
+            _fixed(TEXT),
+            _all(*_EVERY_TYPE),
+        ),
     )
 }
 

@@ -30,7 +30,7 @@ class MopsIndenter(Indenter):
     DEDENT_type = "_DEDENT"
     tab_len = 8
 
-    def handle_NL(self, token: Token) -> Iterator[Token]:  # noqa: N802 - Lark's name
+    def handle_NL(self, token: Token) -> Iterator[Token]:
         if self.paren_level > 0:
             return
         yield token

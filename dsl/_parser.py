@@ -121,7 +121,9 @@ def _layout_problems(source: SourceFile) -> list[Diagnostic]:
 
 def _diagnose(error: UnexpectedInput | LayoutError, text: str) -> Diagnostic:
     if isinstance(error, LayoutError):
-        return Diagnostic(error.code, error.message, Span.point(error.line, error.col), hint=error.hint)
+        return Diagnostic(
+            error.code, error.message, Span.point(error.line, error.col), hint=error.hint
+        )
     if isinstance(error, UnexpectedCharacters):
         line, col = error.line, error.column
         char = text.splitlines()[line - 1][col - 1 : col] if line > 0 else ""

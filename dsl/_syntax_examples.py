@@ -48,7 +48,7 @@ EXAMPLES: dict[Explanation, list[str]] = {
     ): [_p("task t = publish(x: 1)")],
     Explanation(
         "compare with '==', not '='",
-        "write: if tier == \"paid\"",
+        'write: if tier == "paid"',
     ): [_p("if x = 1", '  task t = log.info(message: "x")')],
     Explanation(
         "this line should start a step, an input or an output",
@@ -140,7 +140,7 @@ def explain(
 def _token_location(token: Token, text: str) -> Span:
     if token.type in {"_INDENT", "_DEDENT"}:
         # Layout tokens borrow the position of the newline before them.
-        line = (token.end_line or 1) if token.type == "_INDENT" else (token.end_line or 1)
+        line = token.end_line or 1
         lines = text.split("\n")
         content = lines[line - 1] if line - 1 < len(lines) else ""
         col = len(content) - len(content.lstrip()) + 1

@@ -22,7 +22,13 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
 from engine import search_attributes as sa
-from engine.campaign import STATUS_QUERY, CampaignResult, CampaignStart, CampaignState, CampaignStatus
+from engine.campaign import (
+    STATUS_QUERY,
+    CampaignResult,
+    CampaignStart,
+    CampaignState,
+    CampaignStatus,
+)
 from engine.errors import UserError
 from engine.history import status_from_history
 from engine.ir import ProcessIR
@@ -95,7 +101,9 @@ async def start_campaign(
     )
 
 
-async def campaign_status(client: Client, campaign_id: str, *, query_timeout: float = 5.0) -> CampaignStatus:
+async def campaign_status(
+    client: Client, campaign_id: str, *, query_timeout: float = 5.0
+) -> CampaignStatus:
     """The status of a campaign, running or finished, whether or not a worker runs.
 
     A running campaign with a worker answers the status query; otherwise the
@@ -108,12 +116,16 @@ async def campaign_status(client: Client, campaign_id: str, *, query_timeout: fl
     try:
         description = await handle.describe()
     except RPCError as error:
-        raise UserError(f"no campaign '{campaign_id}'", hint="'mops list' shows the campaigns") from error
+        raise UserError(
+            f"no campaign '{campaign_id}'", hint="'mops list' shows the campaigns"
+        ) from error
     state = _STATES.get(description.status or WorkflowExecutionStatus.RUNNING, "running")
     if state == "running":
         try:
             status: CampaignStatus = await handle.query(
-                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=query_timeout)
+                STATUS_QUERY,
+                result_type=CampaignStatus,
+                rpc_timeout=dt.timedelta(seconds=query_timeout),
             )
             return status
         except (RPCError, WorkflowQueryFailedError):
@@ -152,7 +164,9 @@ async def list_campaigns(
         clauses.append(f"WorkflowType = '{_quote(process)}'")
     if state:
         if state not in _VISIBILITY_STATUS:
-            raise UserError(f"unknown state '{state}'", hint="states: " + ", ".join(_VISIBILITY_STATUS))
+            raise UserError(
+                f"unknown state '{state}'", hint="states: " + ", ".join(_VISIBILITY_STATUS)
+            )
         clauses.append(f"ExecutionStatus = '{_VISIBILITY_STATUS[state]}'")
     query = " AND ".join(clauses)
     found: list[CampaignSummary] = []

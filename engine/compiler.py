@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import assert_never
+from typing import Any, assert_never
 
 from dsl import Catalogue, CheckedProcess, ListOf, OneOf, Scalar, SourceFile, Type, ast, check_file
 from dsl import Span as SourceSpan
@@ -112,6 +112,7 @@ class _Compiler:
                     action=statement.action,
                     arguments={a.name: self.expr(a.value) for a in statement.arguments},
                     span=_span(statement.span),
+                    **self.task_policy(statement),
                 )
             case ast.If():
                 return ir.IfStep(
@@ -129,6 +130,14 @@ class _Compiler:
                 )
             case _:
                 assert_never(statement)
+
+    def task_policy(self, task: ast.Task) -> dict[str, Any]:
+        policy: dict[str, Any] = {}
+        if task.timeout is not None:
+            policy["timeout_seconds"] = float(task.timeout.seconds)
+        if task.retry_attempts is not None:
+            policy["retry"] = ir.RetryPolicy(maximum_attempts=task.retry_attempts)
+        return policy
 
     def expr(self, expr: ast.Expr) -> ir.Expr:
         span = _span(expr.span)

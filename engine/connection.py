@@ -85,6 +85,9 @@ async def connect(
             address=running.address, namespace=namespace, embedded=True, ui_url=running.ui_url
         )
         hint = f"see the server log {running.log_file}"
+        # The embedded server has neither TLS nor API keys; a key meant for a
+        # cluster must not make the local connection fail.
+        config = ClientConnectConfig()
     client = await _connect(info, config, hint=hint)
     return client, info
 
@@ -94,7 +97,8 @@ def _load_config(env: Mapping[str, str] | None) -> ClientConnectConfig:
         return ClientConfigProfile.load(override_env_vars=env).to_client_connect_config()
     except RuntimeError as error:  # the bridge's ConfigError: bad TOML, unknown profile
         raise ServerUnreachable(
-            f"cannot read the Temporal client configuration: {_one_line(str(error))}",
+            "cannot read the Temporal client configuration: "
+            + _one_line(str(error)).removeprefix("Configuration loading error: "),
             hint="check TEMPORAL_CONFIG_FILE and TEMPORAL_PROFILE",
         ) from None
     except OSError as error:  # a TLS certificate or key file named in the config

@@ -100,9 +100,7 @@ def _equal(left: Any, right: Any) -> bool:
 
 def _order(op: str, left: Any, right: Any, span: ir.Span) -> bool:
     if isinstance(left, Money) and isinstance(right, Money) and left.currency != right.currency:
-        raise EvaluationError(
-            f"cannot compare {left} with {right}: the currencies differ", span
-        )
+        raise EvaluationError(f"cannot compare {left} with {right}: the currencies differ", span)
     try:
         if op == "<":
             return bool(left < right)
@@ -112,7 +110,9 @@ def _order(op: str, left: Any, right: Any, span: ir.Span) -> bool:
             return bool(left > right)
         return bool(left >= right)
     except TypeError:
-        raise EvaluationError(f"cannot compare {display(left)!r} with {display(right)!r}", span) from None
+        raise EvaluationError(
+            f"cannot compare {display(left)!r} with {display(right)!r}", span
+        ) from None
 
 
 def _member(item: Any, container: Any, span: ir.Span) -> bool:
@@ -207,4 +207,3 @@ def _call(func: str, args: Sequence[Any], span: ir.Span) -> Any:
         return implementation(*args)
     except (TypeError, ValueError, InvalidOperation, ArithmeticError) as error:
         raise EvaluationError(f"{func}(...) failed: {error}", span) from None
-

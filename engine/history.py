@@ -14,7 +14,14 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from engine.campaign import CampaignResult, CampaignStart, CampaignState, CampaignStatus, StepRecord, TaskRequest
+from engine.campaign import (
+    CampaignResult,
+    CampaignStart,
+    CampaignState,
+    CampaignStatus,
+    StepRecord,
+    TaskRequest,
+)
 
 _CONVERTER = pydantic_data_converter.payload_converter
 
@@ -59,7 +66,13 @@ def status_from_history(history: WorkflowHistory, *, state: CampaignState) -> Ca
             _finish(steps, done.scheduled_event_id, "done", _time(event))
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
             failed = event.activity_task_failed_event_attributes
-            _finish(steps, failed.scheduled_event_id, "failed", _time(event), _failure_message(failed.failure))
+            _finish(
+                steps,
+                failed.scheduled_event_id,
+                "failed",
+                _time(event),
+                _failure_message(failed.failure),
+            )
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
             timed_out = event.activity_task_timed_out_event_attributes
             _finish(steps, timed_out.scheduled_event_id, "failed", _time(event), "timed out")
@@ -87,7 +100,13 @@ def status_from_history(history: WorkflowHistory, *, state: CampaignState) -> Ca
 
 
 def _finish(
-    steps: dict[int, StepRecord], scheduled: int, state: str, at: dt.datetime, error: str | None = None
+    steps: dict[int, StepRecord],
+    scheduled: int,
+    state: str,
+    at: dt.datetime,
+    error: str | None = None,
 ) -> None:
     if scheduled in steps:
-        steps[scheduled] = steps[scheduled].model_copy(update={"state": state, "ended_at": at, "error": error})
+        steps[scheduled] = steps[scheduled].model_copy(
+            update={"state": state, "ended_at": at, "error": error}
+        )

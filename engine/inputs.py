@@ -31,7 +31,10 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def resolve_inputs(
-    process: ProcessIR, *, texts: Mapping[str, str] | None = None, json_values: Mapping[str, Any] | None = None
+    process: ProcessIR,
+    *,
+    texts: Mapping[str, str] | None = None,
+    json_values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every input of a campaign as JSON: given values checked, defaults filled in.
 
@@ -59,7 +62,9 @@ def resolve_inputs(
         try:
             if kind_value is None:
                 if decl.default is None:
-                    raise ValueProblem(f"is required ({type_text(decl.type)}); give it with --input {decl.name}=...")
+                    wanted = type_text(decl.type)
+                    how = f"give it with --input {decl.name}=..."
+                    raise ValueProblem(f"is required ({wanted}); {how}")
                 resolved[decl.name] = to_json(evaluate(decl.default, {}))
             elif kind_value[0] == "text":
                 resolved[decl.name] = parse_text(str(kind_value[1]), decl.type)

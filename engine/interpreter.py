@@ -43,7 +43,9 @@ class CampaignWorkflow:
     @workflow.run
     async def run(self, args: Sequence[RawValue]) -> CampaignResult:
         if len(args) != 1:
-            raise ApplicationError("a campaign takes one input", type="InvalidStart", non_retryable=True)
+            raise ApplicationError(
+                "a campaign takes one input", type="InvalidStart", non_retryable=True
+            )
         start = workflow.payload_converter().from_payload(args[0].payload, CampaignStart)
         process = self._process = start.process
         self._status = CampaignStatus(
@@ -117,7 +119,8 @@ class CampaignWorkflow:
                 result_type=dict,
             )
         except ActivityError as error:
-            reason = _failure_reason(error)
+            # Workers already name the step in their messages; say it once.
+            reason = _failure_reason(error).removeprefix(f'step "{step.title}" ({source}): ')
             self._end(step.id, "failed", reason)
             raise ApplicationError(
                 f'step "{step.title}" ({source}) failed: {reason}',
@@ -135,7 +138,9 @@ class CampaignWorkflow:
         except EvaluationError as error:
             process = self._require_process()
             where = process.location(error.span)
-            what = f"output '{step.name}'" if isinstance(step, ir.OutputDecl) else f"step '{step.id}'"
+            what = (
+                f"output '{step.name}'" if isinstance(step, ir.OutputDecl) else f"step '{step.id}'"
+            )
             raise ApplicationError(
                 f"{where}: {what}: {error.message}", type="ExpressionFailed", non_retryable=True
             ) from None
@@ -160,7 +165,9 @@ class CampaignWorkflow:
         except ValueProblem as problem:
             where = self._require_process().location(output.span)
             raise ApplicationError(
-                f"{where}: output '{output.name}': {problem}", type="ExpressionFailed", non_retryable=True
+                f"{where}: output '{output.name}': {problem}",
+                type="ExpressionFailed",
+                non_retryable=True,
             ) from None
 
     # ---- status ----------------------------------------------------------------
@@ -228,7 +235,7 @@ def _bind_inputs(process: ir.ProcessIR, given: dict[str, Any]) -> dict[str, Any]
 
 
 def _failure_reason(error: ActivityError) -> str:
-    cause = error.cause
-    while cause is not None and not isinstance(cause, ApplicationError) and cause.cause is not None:
-        cause = cause.cause
+    cause: BaseException | None = error.cause
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = getattr(cause, "cause", None)
     return cause.message if cause is not None else error.message

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-IR_VERSION = 1
+IR_VERSION: Literal[1] = 1
 
 
 class _Node(BaseModel):
@@ -223,7 +223,20 @@ class ProcessIR(_Node):
         return f"{self.source_file}:{span.line}:{span.col}"
 
 
-for _model in (ListType, Attr, Index, Call, Unary, Binary, ListExpr, Record, Text, Branch, IfStep, TaskStep):
+for _model in (
+    ListType,
+    Attr,
+    Index,
+    Call,
+    Unary,
+    Binary,
+    ListExpr,
+    Record,
+    Text,
+    Branch,
+    IfStep,
+    TaskStep,
+):
     _model.model_rebuild()
 ProcessIR.model_rebuild()
 

@@ -105,7 +105,10 @@ class EmbeddedServer:
         self._lock_file = self.state_dir / "server.lock"
 
     def status(self) -> ServerInfo | None:
-        """The running server, or None if there is none that accepts connections."""
+        """The running server, or None if there is none that accepts connections.
+
+        A record left by a server that has died is removed.
+        """
         info = self._read()
         if info is None:
             return None
@@ -120,6 +123,8 @@ class EmbeddedServer:
 
     def ensure_running(self, *, timeout: float = 60) -> ServerInfo:
         """Reuse the running server or start one; for callers without an event loop.
+
+        Async code calls :meth:`ensure_running_async` instead.
 
         Raises:
             ServerUnreachable: the server did not become ready within ``timeout`` seconds.

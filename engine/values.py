@@ -36,7 +36,9 @@ class ValueProblem(ValueError):
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
-_MONEY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Z]{3})\s*$|^\s*([A-Z]{3})\s*(-?\d+(?:\.\d+)?)\s*$")
+_MONEY = re.compile(
+    r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Z]{3})\s*$|^\s*([A-Z]{3})\s*(-?\d+(?:\.\d+)?)\s*$"
+)
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 

@@ -170,6 +170,16 @@ async def test_connect_without_address_uses_the_embedded_server(
 
 
 @pytest.mark.e2e
+async def test_api_key_for_a_cluster_is_not_sent_to_the_embedded_server(
+    running: tuple[EmbeddedServer, ServerInfo], tmp_path: Path
+) -> None:
+    server, started = running
+    env = _no_config(tmp_path, TEMPORAL_API_KEY="meant-for-the-cloud")
+    _, info = await connect(_settings(server.state_dir), env=env)
+    assert (info.address, info.embedded) == (started.address, True)
+
+
+@pytest.mark.e2e
 async def test_connect_to_an_unknown_namespace_says_so(
     running: tuple[EmbeddedServer, ServerInfo], tmp_path: Path
 ) -> None:

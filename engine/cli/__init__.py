@@ -68,5 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point.
+
+    Exits with ``os._exit``: a short-lived process that talked to Temporal can
+    abort in interpreter finalisation (temporalio/sdk-python#300) and turn a
+    success into exit code 134. Everything of ours is flushed first.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

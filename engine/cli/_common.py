@@ -13,7 +13,6 @@ from temporalio.client import Client
 from dsl import Catalogue, render_all
 from engine.compiler import CompileFailed, compile_file
 from engine.connection import ConnectionInfo, connect
-from engine.errors import UserError
 from engine.ir import ProcessIR
 from engine.settings import Settings
 from workers import Registry, load_registry

@@ -40,7 +40,9 @@ class Progress:
             if record.state != "running" and key not in self.reported:
                 self.reported.add(key)
                 mark = "done  " if record.state == "done" else "FAILED"
-                line = f"  {mark} {record.title:<40} {record.action or '':<16} {_seconds(record):>7}"
+                line = (
+                    f"  {mark} {record.title:<40} {record.action or '':<16} {_seconds(record):>7}"
+                )
                 if record.error:
                     line += f"\n         {record.error}"
                 print(line, file=self.out)
@@ -51,7 +53,8 @@ class Progress:
             elapsed = time.monotonic() - self.started
             self.tick += 1
             spin = _SPINNER[self.tick % len(_SPINNER)]
-            self.out.write(f"  {spin} {done} step{'s' if done != 1 else ''} done | now: {doing} | {elapsed:5.1f}s")
+            steps = f"{done} step{'s' if done != 1 else ''} done"
+            self.out.write(f"  {spin} {steps} | now: {doing} | {elapsed:5.1f}s")
             self.out.flush()
             self.line_shown = True
 
@@ -65,7 +68,9 @@ class Progress:
         self.out.flush()
 
 
-async def follow(handle: WorkflowHandle[Any, Any], progress: Progress, *, interval: float = 0.25) -> None:
+async def follow(
+    handle: WorkflowHandle[Any, Any], progress: Progress, *, interval: float = 0.25
+) -> None:
     """Show the campaign's progress until it ends (the caller awaits the result)."""
     result = asyncio.ensure_future(handle.result())
     try:

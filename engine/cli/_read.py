@@ -56,8 +56,14 @@ def _print_status(campaign_id: str, status: CampaignStatus) -> None:
     if not status.steps:
         print("  (none started yet)")
     for step in status.steps:
-        took = "" if step.ended_at is None else f"{(step.ended_at - step.started_at).total_seconds():.1f}s"
-        print(f"  {step.state:<8} {step.title:<36} {step.action or '':<14} {took:>7}  {step.source}")
+        took = (
+            ""
+            if step.ended_at is None
+            else f"{(step.ended_at - step.started_at).total_seconds():.1f}s"
+        )
+        print(
+            f"  {step.state:<8} {step.title:<36} {step.action or '':<14} {took:>7}  {step.source}"
+        )
         if step.error:
             print(f"           {step.error}")
     if status.outputs:
@@ -71,7 +77,11 @@ def _print_status(campaign_id: str, status: CampaignStatus) -> None:
 async def show_list(args: argparse.Namespace) -> int:
     client, _info, settings = await connected()
     campaigns = await list_campaigns(
-        client, task_queue=settings.task_queue, process=args.process, state=args.state, limit=args.limit
+        client,
+        task_queue=settings.task_queue,
+        process=args.process,
+        state=args.state,
+        limit=args.limit,
     )
     if args.json:
         print_json([c.model_dump(mode="json") for c in campaigns])
@@ -82,5 +92,6 @@ async def show_list(args: argparse.Namespace) -> int:
     width = max(len(c.id) for c in campaigns)
     print(f"{'CAMPAIGN':<{width}}  {'PROCESS':<20} {'STATE':<10} {'STARTED':<19}  VERSION")
     for c in campaigns:
-        print(f"{c.id:<{width}}  {c.process:<20} {c.state:<10} {_when(c.started_at):<19}  {c.version or '-'}")
+        started = _when(c.started_at)
+        print(f"{c.id:<{width}}  {c.process:<20} {c.state:<10} {started:<19}  {c.version or '-'}")
     return 0

@@ -31,7 +31,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--input", "-i", action="append", default=[], metavar="NAME=VALUE", help="an input value"
     )
-    parser.add_argument("--detach", action="store_true", help="only start it; print the campaign id")
+    parser.add_argument(
+        "--detach", action="store_true", help="only start it; print the campaign id"
+    )
     parser.add_argument("--id", dest="campaign_id", help="the campaign id (default: generated)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=run)
@@ -65,7 +67,10 @@ async def run(args: argparse.Namespace) -> int:
     out = sys.stderr if args.json else sys.stdout
     print(f"campaign {handle.id}: {process.title} (version {process.version})", file=out)
     if info.ui_url:
-        print(f"  watch it at {info.ui_url}/namespaces/{info.namespace}/workflows/{handle.id}", file=out)
+        print(
+            f"  watch it at {info.ui_url}/namespaces/{info.namespace}/workflows/{handle.id}",
+            file=out,
+        )
     worker = build_worker(
         client,
         task_queue=settings.task_queue,
@@ -99,7 +104,9 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_result(campaign_id: str, result: CampaignResult, elapsed: float, *, as_json: bool) -> None:
+def _print_result(
+    campaign_id: str, result: CampaignResult, elapsed: float, *, as_json: bool
+) -> None:
     if as_json:
         print_json({"id": campaign_id, "state": "completed", **result.model_dump(mode="json")})
         return
@@ -109,4 +116,3 @@ def _print_result(campaign_id: str, result: CampaignResult, elapsed: float, *, a
         width = max(len(name) for name in result.outputs)
         for name, value in result.outputs.items():
             print(f"  {name:<{width}} = {show_value(value)}")
-

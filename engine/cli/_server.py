@@ -10,7 +10,9 @@ from engine.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("server", help="start, stop or inspect the embedded Temporal server")
+    parser = commands.add_parser(
+        "server", help="start, stop or inspect the embedded Temporal server"
+    )
     actions = parser.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     for name, text in (
         ("start", "start it (or reuse the running one)"),

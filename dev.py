@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Set-up and everyday tasks for MOps Flow, with nothing but Python >= 3.11.
+
+    python3 dev.py demo    set up, then run the example process on the embedded server
+    python3 dev.py test    set up, then run ruff, mypy --strict and the whole test suite
+
+Set-up makes a virtual environment in .venv and installs the project into it
+(editable) from the package registry; it is skipped when nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+
+DEMO = [
+    "run",
+    "processes/blog_post.mops",
+    "--input",
+    "title=Spring launch: meet the new dashboard",
+    "--input",
+    "budget=2500 EUR",
+]
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run(*command: str | Path) -> int:
+    return subprocess.call([str(c) for c in command], cwd=ROOT)
+
+
+def set_up(extras: str) -> None:
+    """Create .venv and install the project with ``extras``, unless already done."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"MOps Flow needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        say(f"creating a virtual environment in {VENV.name}/")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    wanted = (ROOT / "pyproject.toml").read_bytes() + extras.encode()
+    stamp = VENV / ".mops-installed"
+    digest = hashlib.sha256(wanted).hexdigest()
+    if stamp.exists() and digest in stamp.read_text().split():
+        return
+    say(f"installing MOps Flow{f' with [{extras}]' if extras else ''} into {VENV.name}/")
+    target = f".[{extras}]" if extras else "."
+    pip = [PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    if run(*pip, "-e", target) != 0:
+        sys.exit("set-up failed: pip could not install the project (see above)")
+    previous = stamp.read_text() if stamp.exists() else ""
+    stamp.write_text(previous + digest + "\n")
+
+
+def demo() -> int:
+    set_up("")
+    say("running processes/blog_post.mops on the embedded Temporal server")
+    code = run(BIN / "mops", *DEMO)
+    if code == 0:
+        say("done. 'mops list' shows the campaign; 'mops server status' shows the web UI")
+        say(f"the mops command is {BIN / 'mops'} (or: source .venv/bin/activate)")
+    return code
+
+
+def test() -> int:
+    set_up("test")
+    steps: list[tuple[str, list[str | Path]]] = [
+        ("ruff check", [BIN / "ruff", "check", "."]),
+        ("ruff format --check", [BIN / "ruff", "format", "--check", "."]),
+        ("mypy --strict", [BIN / "mypy"]),
+        ("pytest", [PYTHON, "-m", "pytest", *sys.argv[2:]]),
+    ]
+    failed: list[str] = []
+    for name, command in steps:
+        say(name)
+        code = run(*command)
+        if name == "pytest" and code == 5:
+            print("pytest collected no tests: that is a failure, not a pass", file=sys.stderr)
+        if code != 0:
+            failed.append(f"{name} (exit {code})")
+    if failed:
+        say("FAILED: " + ", ".join(failed))
+        return 1
+    say("all checks passed")
+    return 0
+
+
+def main() -> int:
+    tasks = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in tasks:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return tasks[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
