@@ -36,13 +36,13 @@ def say(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
-def run(*command: str | Path) -> int:
+def run(*command: object) -> int:
     return subprocess.call([str(c) for c in command], cwd=ROOT)
 
 
 def set_up(extras: str) -> None:
     """Create .venv and install the project with ``extras``, unless already done."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit(f"MOps Flow needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PYTHON.exists():
         say(f"creating a virtual environment in {VENV.name}/")

@@ -24,7 +24,22 @@ class Function:
 
 
 _EVERY_TYPE = tuple(
-    "text number bool date datetime duration money percent email url list record any one".split()
+    [
+        "text",
+        "number",
+        "bool",
+        "date",
+        "datetime",
+        "duration",
+        "money",
+        "percent",
+        "email",
+        "url",
+        "list",
+        "record",
+        "any",
+        "one",
+    ]
 )
 
 

@@ -73,6 +73,18 @@ EXAMPLES: dict[Explanation, list[str]] = {
     ): ['process "Blog post"\n  input x: text\n'],
 }
 
+
+def _with_titles(examples: list[str]) -> list[str]:
+    # The parser state after a titled header differs from an untitled one, so
+    # each example is also matched with a title on its process.
+    titled = [e.replace("process p\n", 'process p "A title"\n', 1) for e in examples]
+    return examples + [t for t in titled if t not in examples]
+
+
+MATCH_TABLE: dict[Explanation, list[str]] = {
+    label: _with_titles(examples) for label, examples in EXAMPLES.items()
+}
+
 _TOKEN_WORDS = {
     "NAME": "a name",
     "STRING": "a text in double quotes",
@@ -125,7 +137,7 @@ def explain(
     """A diagnostic for an unexpected token, from the examples table when it matches."""
     span = _token_location(token, text)
     label = error.match_examples(
-        lambda source: parse(source, start="start"), EXAMPLES, use_accepts=True
+        lambda source: parse(source, start="start"), MATCH_TABLE, use_accepts=True
     )
     if isinstance(label, Explanation):
         return Diagnostic("S002", label.message, span, hint=label.hint)

@@ -53,6 +53,9 @@ class RecordingServer:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.by_idempotency_key: Counter[str] = Counter()
+        self.applied: list[RecordedRequest] = []
+        """Requests acted on, as an idempotent receiver does: the first per key (and
+        every request without a key). A repeat of a key is answered, not applied."""
         self._answer = Answer()
         self._queued: deque[Answer] = deque()
         self._lock = threading.Lock()
@@ -94,6 +97,8 @@ class RecordingServer:
         with self._lock:
             self.requests.append(request)
             key = request.headers.get("idempotency-key")
+            if key is None or key not in self.by_idempotency_key:
+                self.applied.append(request)
             if key is not None:
                 self.by_idempotency_key[key] += 1
             return self._queued.popleft() if self._queued else self._answer

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict
+from support import activity_events, compile_text, new_task_queue, registry_with, start, worker_for
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from engine.campaign import STATUS_QUERY, CampaignResult, CampaignStatus
 from workers import ActionContext, ActionFailed, action
-
-from conftest import activity_events, compile_text, new_task_queue, registry_with, start, worker_for
 
 CALLS: list[tuple[str, dict[str, Any], str]] = []
 
@@ -111,7 +110,9 @@ async def run(env: WorkflowEnvironment, text: str, inputs: dict[str, Any]) -> tu
     return result, list(history.events)
 
 
-async def test_steps_run_in_order_with_results_bound_to_names(time_env: WorkflowEnvironment) -> None:
+async def test_steps_run_in_order_with_results_bound_to_names(
+    time_env: WorkflowEnvironment,
+) -> None:
     CALLS.clear()
     result, events = await run(time_env, BLOG, {"title": "Spring launch"})
     outcome = CampaignResult.model_validate(result)
@@ -132,7 +133,10 @@ async def test_steps_run_in_order_with_results_bound_to_names(time_env: Workflow
 
 @pytest.mark.parametrize(
     ("budget", "branch"),
-    [({"amount": "5000", "currency": "EUR"}, "Paid boost"), ({"amount": "0", "currency": "EUR"}, "Long read")],
+    [
+        ({"amount": "5000", "currency": "EUR"}, "Paid boost"),
+        ({"amount": "0", "currency": "EUR"}, "Long read"),
+    ],
 )
 async def test_if_else_takes_the_branch_the_condition_selects(
     time_env: WorkflowEnvironment, budget: dict[str, str], branch: str
@@ -157,17 +161,22 @@ async def test_idempotency_keys_come_from_campaign_and_step(time_env: WorkflowEn
     process = compile_text(BLOG, REGISTRY)
     queue = new_task_queue()
     async with worker_for(time_env.client, REGISTRY, queue):
-        handle = await start(time_env.client, process, {"title": "x"}, queue, campaign_id="blog-keys")
+        handle = await start(
+            time_env.client, process, {"title": "x"}, queue, campaign_id="blog-keys"
+        )
         await handle.result()
     assert [key for _, _, key in CALLS] == ["blog-keys/draft.1", "blog-keys/publish.1"]
 
 
-async def test_a_failing_task_fails_the_campaign_naming_step_and_line(time_env: WorkflowEnvironment) -> None:
+async def test_a_failing_task_fails_the_campaign_naming_step_and_line(
+    time_env: WorkflowEnvironment,
+) -> None:
     text = BLOG.replace("cms.publish(url: draft.doc_url)", 'cms.publish(url: "https://cms/broken")')
     with pytest.raises(WorkflowFailureError) as caught:
         await run(time_env, text, {"title": "x"})
     assert cause_message(caught.value) == (
-        'step "Publish the post" (test.mops:11:3) failed: the CMS refused the draft: 422 Unprocessable'
+        'step "Publish the post" (test.mops:11:3) failed: '
+        "the CMS refused the draft: 422 Unprocessable"
     )
 
 

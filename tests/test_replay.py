@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from support import ROOT, new_task_queue, start, worker_for
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -23,10 +25,8 @@ from engine.compiler import compile_file
 from engine.runtime import WORKFLOWS, workflow_runner
 from workers import builtin_registry
 
-from conftest import ROOT, new_task_queue, start, worker_for
-
 HISTORIES = Path(__file__).parent / "histories"
-RECORDINGS = {
+RECORDINGS: dict[str, tuple[str, dict[str, Any]]] = {
     # history file -> (process file, inputs as JSON)
     "blog_post_dry_run.json": (
         "processes/blog_post.mops",
@@ -51,7 +51,7 @@ def test_every_recorded_history_is_present() -> None:
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.name)
 async def test_recorded_history_replays(path: Path) -> None:
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240
     result = await replayer().replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
 

@@ -1,0 +1,99 @@
+"""Running the installed ``mops`` command the way users do, in its own state directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sysconfig
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCRIPTS = Path(sysconfig.get_path("scripts"))
+MOPS = SCRIPTS / "mops"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """Our environment without any Temporal client settings (so: embedded server)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
+    env.update(extra)
+    return env
+
+
+class Mops:
+    """The ``mops`` command with one private state directory and task queue."""
+
+    def __init__(self, home: Path) -> None:
+        self.env = clean_env(
+            MOPS_HOME=str(home),
+            MOPS_SERVER_PORT=str(free_port()),
+            MOPS_TASK_QUEUE=f"e2e-{uuid.uuid4().hex[:8]}",
+            XDG_CONFIG_HOME=str(home / "config"),
+        )
+
+    def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(MOPS), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def json(self, *args: str) -> Any:
+        done = self(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def worker(self) -> subprocess.Popen[str]:
+        """Start ``mops worker`` in its own process group (so it can be killed whole)."""
+        return subprocess.Popen(
+            [str(MOPS), "worker"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    def address(self) -> str:
+        info = self.json("server", "status")
+        address: str = info["address"]
+        return address
+
+    def wait_for_state(self, campaign: str, states: set[str], timeout: float = 90) -> Any:
+        deadline = time.monotonic() + timeout
+        status: Any = None
+        while time.monotonic() < deadline:
+            status = self.json("status", campaign)
+            if status["state"] in states:
+                return status
+            time.sleep(0.5)
+        raise AssertionError(f"campaign {campaign} still {status and status['state']}")
+
+
+@pytest.fixture
+def mops(tmp_path: Path) -> Iterator[Mops]:
+    """``mops`` with a fresh embedded server of its own, stopped afterwards."""
+    runner = Mops(tmp_path / "state")
+    try:
+        yield runner
+    finally:
+        runner("server", "stop", timeout=60)

