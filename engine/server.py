@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import fcntl
 import os
-import re
 import shutil
 import signal
 import socket
@@ -26,19 +25,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
-    AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from engine import search_attributes
 from engine.errors import ServerUnreachable, UserError
 from engine.settings import Settings
 
 __all__ = ["EmbeddedServer", "ServerInfo", "ensure_search_attributes", "find_temporal_cli"]
+
+# Re-exported: the server registers them when it starts and on reuse.
+ensure_search_attributes = search_attributes.ensure_search_attributes
 
 _HOST = "127.0.0.1"
 _POLL = 0.1
@@ -399,83 +399,3 @@ async def _held_lock(path: Path, deadline: float) -> AsyncIterator[None]:
                 hint=f"try again in a moment; the lock is {path}",
             )
         await asyncio.sleep(_POLL)
-
-
-def _value_type(kind: str) -> IndexedValueType.ValueType:
-    # "KeywordList" -> INDEXED_VALUE_TYPE_KEYWORD_LIST
-    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", kind).upper()
-    return IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{snake}")
-
-
-def _by_hand(namespace: str, missing: dict[str, str]) -> str:
-    by_kind: dict[str, list[str]] = {}
-    for name, kind in missing.items():
-        by_kind.setdefault(kind, []).append(name)
-    commands = [
-        f"temporal operator search-attribute create --namespace {namespace} "
-        + " ".join(f"--name {name}" for name in names)
-        + f" --type {kind}"
-        for kind, names in by_kind.items()
-    ]
-    return (
-        "ask an admin of the cluster to run: "
-        + " && ".join(commands)
-        + " (on Temporal Cloud: tcld namespace search-attributes add)"
-    )
-
-
-async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
-    """Register the search attributes of :data:`engine.search_attributes.ALL` that are missing.
-
-    Args:
-        client: a client of the cluster.
-        namespace: the namespace the campaigns run in.
-
-    Returns:
-        The names that were added (empty if all were there).
-
-    Raises:
-        UserError: the client may not add them, or one exists with another type.
-        ServerUnreachable: the cluster did not answer.
-    """
-    wanted = search_attributes.ALL
-    missing: dict[str, str] = {}
-    try:
-        listed = await client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=namespace)
-        )
-        existing = {**listed.system_attributes, **listed.custom_attributes}
-        for name, kind in wanted.items():
-            if name in existing and existing[name] != _value_type(kind):
-                actual = IndexedValueType.Name(existing[name]).removeprefix("INDEXED_VALUE_TYPE_")
-                raise UserError(
-                    f"search attribute {name} exists in namespace {namespace} as {actual}, "
-                    f"but MOps Flow needs {kind}",
-                    hint="rename or remove the existing attribute on the cluster",
-                )
-        missing = {name: kind for name, kind in wanted.items() if name not in existing}
-        if missing:
-            await client.operator_service.add_search_attributes(
-                AddSearchAttributesRequest(
-                    namespace=namespace,
-                    search_attributes={name: _value_type(kind) for name, kind in missing.items()},
-                )
-            )
-    except RPCError as error:
-        if error.status == RPCStatusCode.ALREADY_EXISTS:
-            return []  # another command added them at the same moment
-        if error.status in (RPCStatusCode.PERMISSION_DENIED, RPCStatusCode.UNIMPLEMENTED):
-            raise UserError(
-                f"not allowed to register the search attributes of MOps Flow "
-                f"in namespace {namespace}: {error.message}",
-                hint=_by_hand(namespace, missing or dict(wanted)),
-            ) from None
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise UserError(
-                f"namespace {namespace} does not exist: {error.message}",
-                hint="check TEMPORAL_NAMESPACE or create the namespace",
-            ) from None
-        raise ServerUnreachable(
-            f"cannot register search attributes in namespace {namespace}: {error.message}"
-        ) from None
-    return list(missing)
