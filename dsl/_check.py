@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from dsl._types import (
     MONEY,
     NUMBER,
     RECORD,
+    SECRET,
     TEXT,
     ListOf,
     OneOf,
@@ -207,8 +209,15 @@ class _Checker:
                 return BOOL
             case ast.TextLit(parts=parts):
                 for part in parts:
-                    if not isinstance(part, str):
-                        self._type(part, scope)
+                    if not isinstance(part, str) and self._type(part, scope) == SECRET:
+                        self.error(
+                            "T002",
+                            "a secret cannot be put into a text: it would be stored in the "
+                            "campaign's history",
+                            part.span,
+                            hint="pass secret(...) on its own to an action argument that takes "
+                            "a secret",
+                        )
                 return TEXT
             case ast.ListLit(items=items):
                 kinds = [self._type(item, scope) for item in items]
@@ -319,6 +328,14 @@ class _Checker:
             count = str(low) if low == high else f"{low} to {high}"
             self.error("T002", f"'{expr.func}' takes {count} arguments, not {len(args)}", expr.span)
             return None
+        if expr.func == "secret" and not _is_secret_name(expr.args):
+            self.error(
+                "T002",
+                'secret(...) takes the secret\'s name as a plain text, such as "cms_token"',
+                expr.span,
+                hint="the worker looks it up in MOPS_SECRET_<NAME> or its secrets file",
+            )
+            return None
         if (problem := function.accepts(args)) is not None:
             self.error("T002", f"'{expr.func}' {problem}", expr.span)
             return None
@@ -395,6 +412,12 @@ class _Checker:
                 _money_hint(left, right),
             )
         return result
+
+
+def _is_secret_name(args: tuple[ast.Expr, ...]) -> bool:
+    if len(args) != 1 or not isinstance(args[0], ast.TextLit) or not args[0].is_plain:
+        return False
+    return re.fullmatch(r"[a-z][a-z0-9_]*", args[0].plain) is not None
 
 
 def _declared(text: str) -> Type:

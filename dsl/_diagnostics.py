@@ -32,6 +32,7 @@ CODES: dict[str, str] = {
     "S006": "the file has no process",
     "S007": "a character that has no meaning in the language",
     "S008": "an interpolation in a text is not closed or is empty",
+    "S009": "blocks or expressions nested too deeply to run",
     # names
     "N001": "a name that is not defined",
     "N002": "a name defined twice",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dsl._types import ANY, BOOL, NUMBER, TEXT, ListOf, Type
+from dsl._types import ANY, BOOL, NUMBER, SECRET, TEXT, ListOf, Type
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ def _all(*allowed: str) -> Callable[[Sequence[Type | None]], str | None]:
     def accepts(args: Sequence[Type | None]) -> str | None:
         for arg in args:
             if arg is not None and arg != ANY and str(arg).split(" ")[0] not in allowed:
+                if len(allowed) > 6:
+                    return f"does not take a {arg}"
                 return f"takes {' or '.join(allowed)}, not {arg}"
         return None
 
@@ -119,6 +121,13 @@ FUNCTIONS: dict[str, Function] = {
             (1, 1),
             _fixed(TEXT),
             _all(*_EVERY_TYPE),
+        ),
+        Function(
+            "secret",
+            "a secret of the worker, by name; only actions ever see its value",
+            (1, 1),
+            _fixed(SECRET),
+            _all("text"),
         ),
     )
 }

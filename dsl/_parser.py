@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -28,6 +28,14 @@ from dsl._source import SourceFile, Span
 from dsl._syntax_examples import describe_expected, explain
 
 MAX_SYNTAX_ERRORS = 25
+
+# How deeply blocks and expressions may nest (levels of the parse tree). The
+# compiled process travels as JSON, which Temporal reads to a nesting depth of
+# about 250, at roughly two JSON levels per tree level; the limits also keep
+# every recursive stage (building, checking, evaluating) far from Python's
+# recursion limit. No hand-written process comes close.
+MAX_NESTING = 80
+MAX_INTERPOLATION_NESTING = 20
 
 
 @functools.cache
@@ -74,6 +82,8 @@ def parse_source(source: SourceFile) -> ParseResult:
             continue
         if syntax:
             return ParseResult(None, tuple(syntax))
+        if (too_deep := _too_deep(tree, MAX_NESTING, (1, 1))) is not None:
+            return ParseResult(None, (too_deep,))
         builder = AstBuilder(parse_interpolation)
         process: ast.Process = builder.transform(tree)
         return ParseResult(process, tuple(builder.diagnostics))
@@ -87,9 +97,34 @@ def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None
         inner = _diagnose(error, text)
         moved = Span(line, col + inner.span.col - 1, line, col + inner.span.end_col - 1)
         return None, [Diagnostic(inner.code, inner.message, moved, hint=inner.hint)]
+    if (too_deep := _too_deep(tree, MAX_INTERPOLATION_NESTING, (line, col))) is not None:
+        return None, [too_deep]
     builder = AstBuilder(parse_interpolation, origin=(line, col))
     expr: ast.Expr = builder.transform(tree)
     return expr, builder.diagnostics
+
+
+def _too_deep(tree: Tree[Token], limit: int, origin: tuple[int, int]) -> Diagnostic | None:
+    """S009 at the first node nested deeper than ``limit``; iterative, so it cannot overflow."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            meta = node.meta
+            line = getattr(meta, "line", 1)
+            col = getattr(meta, "column", 1)
+            if origin != (1, 1):
+                line, col = origin[0], origin[1] + col - 1
+            return Diagnostic(
+                "S009",
+                "blocks or expressions are nested too deeply here for the process to run",
+                Span.point(line, col),
+                hint="use 'else if' rather than an 'if' inside an 'else', and split long "
+                "expressions into smaller steps",
+            )
+        children = [child for child in node.children if isinstance(child, Tree)]
+        stack.extend((child, depth + 1) for child in reversed(children))  # file order
+    return None
 
 
 def _layout_problems(source: SourceFile) -> list[Diagnostic]:

@@ -21,6 +21,7 @@ SCALAR_NAMES = (
     "percent",
     "email",
     "url",
+    "secret",
     "record",
     "any",
 )
@@ -68,6 +69,7 @@ MONEY = Scalar("money")
 PERCENT = Scalar("percent")
 EMAIL = Scalar("email")
 URL = Scalar("url")
+SECRET = Scalar("secret")
 RECORD = Scalar("record")
 ANY = Scalar("any")
 
@@ -105,7 +107,7 @@ def is_assignable(source: Type, target: Type) -> bool:
         return True
     match source, target:
         case Scalar(s), Scalar(t):
-            if s == "record" or t == "record":
+            if "record" in (s, t) or "secret" in (s, t):
                 return s == t
             return (s in _TEXT_LIKE and t == "text") or (s == "text" and t in _TEXT_LIKE)
         case OneOf(), Scalar("text"):

@@ -94,3 +94,7 @@ def idempotency_key(campaign_id: str, activity_id: str) -> str:
 
 
 STATUS_QUERY = "status"
+
+SECRET_MARKER = "$secret"
+"""Task arguments carry a secret as ``{"$secret": "name"}``: only the worker resolves it,
+so the value never enters the campaign's history."""

@@ -9,9 +9,10 @@ reads them.
 from __future__ import annotations
 
 from dsl import ActionSignature, FieldSpec
-from engine.campaign import JsonValue, TaskRequest, idempotency_key
+from engine.campaign import SECRET_MARKER, JsonValue, TaskRequest, idempotency_key
 
 __all__ = [
+    "SECRET_MARKER",
     "ActionSignature",
     "FieldSpec",
     "JsonValue",

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, DivisionByZero, InvalidOperation
 from typing import Any, assert_never
 
 from engine import ir
+from engine.campaign import SECRET_MARKER
 from engine.values import Money, display, from_plain_json
 
 Env = Mapping[str, Any]
@@ -196,6 +197,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "join": _join,
     "contains": lambda text, part: str(part) in str(text),
     "text": display,
+    # Only the reference travels; the worker resolves it (see SECRET_MARKER).
+    "secret": lambda name: {SECRET_MARKER: str(name)},
 }
 
 

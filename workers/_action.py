@@ -12,7 +12,7 @@ import logging
 import re
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -20,9 +20,11 @@ from types import NoneType, UnionType
 from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
 import temporalio.activity
-from pydantic import AnyUrl, BaseModel, EmailStr
+from pydantic import AnyUrl, BaseModel, EmailStr, SecretStr
 
 from engine.contracts import ActionSignature, FieldSpec
+from workers._config import WorkerConfig
+from workers._secrets import SecretStore
 
 __all__ = ["Action", "ActionContext", "ActionFailed", "action"]
 
@@ -64,7 +66,10 @@ class ActionContext:
         attempt: The attempt number, starting at 1.
         idempotency_key: Stable across retries and crashes; send it with every
             side effect so the receiver can drop duplicates.
-        logger: A logger whose records carry all of the above as extra fields.
+        logger: A logger whose records carry all of the above as extra fields;
+            secret values are scrubbed from its messages.
+        config: The worker's configuration (SMTP server, export folder, ...).
+        secrets: Where the worker looks secrets up; prefer ``secret()``.
     """
 
     campaign_id: str
@@ -76,6 +81,21 @@ class ActionContext:
     attempt: int
     idempotency_key: str
     logger: logging.LoggerAdapter[logging.Logger]
+    config: WorkerConfig = field(default_factory=WorkerConfig)
+    secrets: SecretStore = field(default_factory=SecretStore)
+    used_secrets: set[str] = field(default_factory=set, repr=False)
+
+    def secret(self, name: str) -> str:
+        """The value of a secret the worker holds (e.g. the SMTP password).
+
+        The value is scrubbed from this step's error messages and log lines.
+
+        Raises:
+            SecretMissing: the worker has no such secret.
+        """
+        value = self.secrets.get(name)
+        self.used_secrets.add(value)
+        return value
 
     def heartbeat(self, *details: Any) -> None:
         """Tell Temporal the action is still alive, with optional progress details."""
@@ -137,18 +157,18 @@ class Action(Generic[P, R]):
 
 def _fields(model: type[BaseModel], where: str) -> tuple[FieldSpec, ...]:
     specs = []
-    for name, field in model.model_fields.items():
-        shown = field.alias or name
+    for name, info in model.model_fields.items():
+        shown = info.alias or name
         try:
-            type_, optional = _type_name(field.annotation)
+            type_, optional = _type_name(info.annotation)
         except TypeError as error:
             raise TypeError(f"{where}: field '{shown}': {error}") from None
         specs.append(
             FieldSpec(
                 name=shown,
                 type=type_,
-                required=field.is_required() and not optional,
-                description=field.description or "",
+                required=info.is_required() and not optional,
+                description=info.description or "",
             )
         )
     return tuple(specs)
@@ -164,6 +184,7 @@ _SCALARS: tuple[tuple[type, str], ...] = (
     (date, "date"),
     (timedelta, "duration"),
     (AnyUrl, "url"),
+    (SecretStr, "secret"),
     (str, "text"),
     (Mapping, "record"),
     (BaseModel, "record"),

@@ -9,8 +9,9 @@ and returns the action's result as JSON-able data.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import temporalio.activity
@@ -20,6 +21,8 @@ from temporalio.exceptions import ApplicationError
 from engine.contracts import ActionSignature, TaskRequest, idempotency_key
 from engine.errors import UserError
 from workers._action import Action, ActionContext, ActionFailed
+from workers._config import WorkerConfig
+from workers._secrets import SecretMissing, SecretStore, redact
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "builtin_registry", "load_registry"]
 
@@ -35,6 +38,17 @@ class _ContextLogger(logging.LoggerAdapter[logging.Logger]):
     ) -> tuple[Any, MutableMapping[str, Any]]:
         kwargs["extra"] = {**(self.extra or {}), **kwargs.get("extra", {})}
         return msg, kwargs
+
+    def __init__(self, logger: logging.Logger, extra: Mapping[str, Any], secrets: set[str]) -> None:
+        super().__init__(logger, extra)
+        self.secrets = secrets
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.secrets and self.isEnabledFor(level):
+            # Format first, then scrub: a secret may arrive through the arguments.
+            text = str(msg) % args if args else str(msg)
+            msg, args = redact(text, self.secrets), ()
+        super().log(level, msg, *args, **kwargs)
 
 
 class Registry:
@@ -71,33 +85,63 @@ class Registry:
         """Every action's signature, sorted by name: the data the checker reads."""
         return tuple(self._actions[n].signature() for n in self.names)
 
-    def activities(self) -> list[Callable[[TaskRequest], Awaitable[dict[str, Any]]]]:
-        """One Temporal activity per action, named after it, in the order of :attr:`names`."""
-        return [_activity(self._actions[n]) for n in self.names]
+    def activities(
+        self, *, config: WorkerConfig | None = None, secrets: SecretStore | None = None
+    ) -> list[Callable[[TaskRequest], Awaitable[dict[str, Any]]]]:
+        """One Temporal activity per action, named after it, in the order of :attr:`names`.
+
+        Args:
+            config: What the actions see as ``ctx.config`` (default: from the environment).
+            secrets: Where secret references are resolved (default: the environment).
+        """
+        config = config or WorkerConfig.from_env()
+        secrets = secrets or SecretStore(file=config.secrets_file)
+        return [_activity(self._actions[n], config, secrets) for n in self.names]
 
 
 def _activity(
-    action: Action[Any, Any],
+    action: Action[Any, Any], config: WorkerConfig, secrets: SecretStore
 ) -> Callable[[TaskRequest], Awaitable[dict[str, Any]]]:
     async def run_task(request: TaskRequest) -> dict[str, Any]:
         where = f'step "{request.title}" ({request.source})'
+        used: set[str] = set()
         try:
-            params = action.params.model_validate(request.arguments)
+            arguments = secrets.resolve(request.arguments, used)
+        except SecretMissing as missing:
+            raise ApplicationError(
+                f"{where}: {missing}", type="SecretMissing", non_retryable=True
+            ) from None
+        try:
+            params = action.params.model_validate(arguments)
         except ValidationError as error:
             raise ApplicationError(
-                f"{where}: {_explain(error, 'argument')}",
+                redact(f"{where}: {_explain(error, 'argument')}", used),
                 type="InvalidArguments",
                 non_retryable=True,
             ) from None
+        ctx = _context(action, request, config, secrets, used)
         try:
-            outcome = await action.run(params, _context(action, request))
+            outcome = await action.run(params, ctx)
         except ActionFailed as failure:
+            # 'from None': the chained exception would carry the raw message too.
             raise ApplicationError(
-                f"{where}: {failure.message}",
+                redact(f"{where}: {failure.message}", used),
                 type="ActionFailed",
                 non_retryable=not failure.retryable,
                 next_retry_delay=failure.next_retry_delay,
-            ) from failure
+            ) from None
+        except SecretMissing as missing:
+            raise ApplicationError(
+                f"{where}: {missing}", type="SecretMissing", non_retryable=True
+            ) from None
+        except Exception as error:
+            if not used:
+                raise
+            # Retried per the step's policy like any failure, minus the secret.
+            raise ApplicationError(
+                redact(f"{where}: {type(error).__name__}: {error}", used),
+                type=type(error).__name__,
+            ) from None
         try:
             result: BaseModel = action.result.model_validate(outcome)
         except ValidationError as error:
@@ -106,7 +150,16 @@ def _activity(
                 type="InvalidResult",
                 non_retryable=True,
             ) from None
-        return result.model_dump(mode="json", by_alias=True)
+        data: dict[str, Any] = result.model_dump(mode="json", by_alias=True)
+        if used and redact(json.dumps(data), used) != json.dumps(data):
+            # The result goes into the campaign's history: a secret must not.
+            raise ApplicationError(
+                f"{where}: action '{action.name}' returned a secret value in its result; "
+                "it was not recorded",
+                type="SecretInResult",
+                non_retryable=True,
+            )
+        return data
 
     run_task.__qualname__ = run_task.__name__ = f"run_{action.name.replace('.', '_')}"
     return temporalio.activity.defn(name=action.name)(run_task)
@@ -125,7 +178,13 @@ def _explain(error: ValidationError, noun: str) -> str:
     return "; ".join(problems)
 
 
-def _context(action: Action[Any, Any], request: TaskRequest) -> ActionContext:
+def _context(
+    action: Action[Any, Any],
+    request: TaskRequest,
+    config: WorkerConfig,
+    secrets: SecretStore,
+    used: set[str],
+) -> ActionContext:
     info = temporalio.activity.info()
     campaign_id = info.workflow_id or ""
     fields: dict[str, Any] = {
@@ -139,7 +198,13 @@ def _context(action: Action[Any, Any], request: TaskRequest) -> ActionContext:
         "idempotency_key": idempotency_key(campaign_id, info.activity_id),
     }
     logger = logging.getLogger(f"mops.actions.{action.name}")
-    return ActionContext(**fields, logger=_ContextLogger(logger, {"action": action.name, **fields}))
+    return ActionContext(
+        **fields,
+        logger=_ContextLogger(logger, {"action": action.name, **fields}, used),
+        config=config,
+        secrets=secrets,
+        used_secrets=used,
+    )
 
 
 def builtin_registry() -> Registry:

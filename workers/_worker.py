@@ -17,7 +17,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from workers._config import WorkerConfig
 from workers._registry import Registry
+from workers._secrets import SecretStore
 
 __all__ = ["build_worker", "run_worker"]
 
@@ -34,6 +36,8 @@ def build_worker(
     max_cached_workflows: int = 1000,
     workflow_runner: WorkflowRunner | None = None,
     graceful_shutdown_timeout: timedelta = timedelta(seconds=30),
+    config: WorkerConfig | None = None,
+    secrets: SecretStore | None = None,
 ) -> Worker:
     """A worker that runs ``registry``'s actions and ``workflows`` on ``task_queue``.
 
@@ -50,11 +54,15 @@ def build_worker(
         workflow_runner: How workflow code is isolated; the SDK's sandbox by default.
         graceful_shutdown_timeout: On shutdown, how long running actions may
             take to finish before they are cancelled.
+        config: What built-in actions need to reach the world (default: from
+            the ``MOPS_*`` environment variables).
+        secrets: Where secret references are resolved (default: environment
+            and the configured secrets file).
     """
     return Worker(
         client,
         task_queue=task_queue,
-        activities=registry.activities(),
+        activities=registry.activities(config=config, secrets=secrets),
         workflows=workflows,
         workflow_runner=workflow_runner or SandboxedWorkflowRunner(),
         max_concurrent_activities=max_concurrent_activities,
