@@ -8,14 +8,14 @@ import logging
 from pathlib import Path
 
 import pytest
+from httpserver import Answer, RecordingServer
+from support import compile_text, new_task_queue, start, worker_for
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from httpserver import Answer, RecordingServer
-from support import compile_text, new_task_queue, start, worker_for
-from workers import SecretStore, WorkerConfig, build_worker, builtin_registry
 from engine.runtime import WORKFLOWS, workflow_runner
+from workers import SecretStore, WorkerConfig, build_worker, builtin_registry
 
 TOKEN = "tok_live_9f8e7d6c5b4a"
 PROCESS = """\
