@@ -11,6 +11,7 @@ from dsl._diagnostics import CODES, Diagnostic, Severity, has_errors, render_all
 from dsl._functions import FUNCTIONS
 from dsl._signatures import ActionSignature, Catalogue, FieldSpec
 from dsl._source import SourceFile, Span
+from dsl._suggest import did_you_mean
 from dsl._types import ListOf, OneOf, Scalar, Type, TypeSyntaxError, parse_type
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ast",
     "check_file",
     "check_source",
+    "did_you_mean",
     "has_errors",
     "iter_tasks",
     "parse_type",

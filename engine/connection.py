@@ -17,6 +17,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.errors import ServerUnreachable
@@ -51,6 +52,7 @@ async def connect(
     *,
     start_embedded: bool = True,
     env: Mapping[str, str] | None = None,
+    runtime: Runtime | None = None,
 ) -> tuple[Client, ConnectionInfo]:
     """A client with the pydantic data converter, for the configured or embedded server.
 
@@ -59,6 +61,7 @@ async def connect(
         start_embedded: start the embedded server if it is not running; when False,
             only an already running one is used.
         env: the environment to read the Temporal settings from (default: ours).
+        runtime: the SDK runtime, e.g. one that exports Prometheus metrics (a worker's).
 
     Raises:
         ServerUnreachable: the configuration cannot be read or nothing answers.
@@ -88,7 +91,7 @@ async def connect(
         # The embedded server has neither TLS nor API keys; a key meant for a
         # cluster must not make the local connection fail.
         config = ClientConnectConfig()
-    client = await _connect(info, config, hint=hint)
+    client = await _connect(info, config, hint=hint, runtime=runtime)
     return client, info
 
 
@@ -108,7 +111,9 @@ def _load_config(env: Mapping[str, str] | None) -> ClientConnectConfig:
         ) from None
 
 
-async def _connect(info: ConnectionInfo, config: ClientConnectConfig, *, hint: str) -> Client:
+async def _connect(
+    info: ConnectionInfo, config: ClientConnectConfig, *, hint: str, runtime: Runtime | None
+) -> Client:
     def unreachable(reason: str) -> ServerUnreachable:
         return ServerUnreachable(f"cannot reach Temporal at {info.address}: {reason}", hint=hint)
 
@@ -125,6 +130,7 @@ async def _connect(info: ConnectionInfo, config: ClientConnectConfig, *, hint: s
                 rpc_metadata=config.get("rpc_metadata") or {},
                 data_converter=pydantic_data_converter,
                 connect_timeout=timedelta(seconds=CONNECT_TIMEOUT),
+                runtime=runtime,
             ),
             # The connect timeout covers the TCP handshake; this covers the rest.
             timeout=CONNECT_TIMEOUT + 1,

@@ -3,39 +3,85 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 
-from engine.cli._common import connected, registry
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+from engine.cli._common import registry
+from engine.cli._logging import configure
+from engine.connection import connect
+from engine.errors import UserError
 from engine.runtime import WORKFLOWS, workflow_runner
-from workers import build_worker, run_worker
+from engine.settings import Settings
+from workers import WorkerConfig, build_worker, run_worker
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("worker", help="run a worker until SIGINT/SIGTERM")
-    parser.add_argument("--max-tasks", type=int, default=100, help="actions running at once")
     parser.add_argument(
-        "--max-cached", type=int, default=1000, help="campaigns kept in memory between steps"
+        "--task-queue", help="the task queue to poll (default: MOPS_TASK_QUEUE or 'mops')"
     )
+    parser.add_argument(
+        "--max-tasks", type=_positive, default=100, help="actions running at once (default 100)"
+    )
+    parser.add_argument(
+        "--max-cached",
+        type=_not_negative,
+        default=1000,
+        help="campaigns kept in memory between steps (default 1000)",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=_port(os.environ.get("MOPS_METRICS_PORT", "0")),
+        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (default: MOPS_METRICS_PORT, off)",
+    )
+    parser.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for the metrics endpoint"
+    )
+    parser.add_argument("--log-format", choices=["text", "json"], default="text")
     parser.set_defaults(handler=run)
 
 
-def configure_logging() -> None:
-    """Worker logs go to stderr, one line each; httpx is quietened because it logs full
-    URLs, which may carry tokens."""
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("temporalio").setLevel(logging.WARNING)
+def _number(text: str, low: int, what: str) -> int:
+    if not text.isdigit() or int(text) < low:
+        raise argparse.ArgumentTypeError(f"'{text}' is not {what}")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    return _number(text, 1, "a whole number of at least 1")
+
+
+def _not_negative(text: str) -> int:
+    return _number(text, 0, "a whole number of at least 0")
+
+
+def _port(text: str) -> int:
+    port = _number(text, 0, "a port number")
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number")
+    return port
 
 
 async def run(args: argparse.Namespace) -> int:
-    configure_logging()
+    configure(args.log_format)
+    settings = Settings.from_env()
+    if args.task_queue:
+        settings = settings.model_copy(update={"task_queue": args.task_queue})
+    config = WorkerConfig.from_env()
     actions = registry()
-    client, info, settings = await connected()
+    runtime = None
+    if args.metrics_port:
+        address = f"{args.metrics_host}:{args.metrics_port}"
+        try:
+            runtime = Runtime(
+                telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address))
+            )
+        except Exception as error:  # the SDK's core reports a busy port as a plain error
+            raise UserError(f"cannot serve metrics on {address}: {error}") from None
+    client, info = await connect(settings, runtime=runtime)
     worker = build_worker(
         client,
         task_queue=settings.task_queue,
@@ -44,11 +90,17 @@ async def run(args: argparse.Namespace) -> int:
         workflow_runner=workflow_runner(),
         max_concurrent_activities=args.max_tasks,
         max_cached_workflows=args.max_cached,
+        config=config,
     )
     where = "embedded server" if info.embedded else "cluster"
+    metrics = (
+        f"; metrics at http://{args.metrics_host}:{args.metrics_port}/metrics"
+        if args.metrics_port
+        else ""
+    )
     print(
         f"mops worker: {len(actions.names)} actions on task queue '{settings.task_queue}' "
-        f"at {info.address} ({where}, namespace {info.namespace}); Ctrl-C to stop",
+        f"at {info.address} ({where}, namespace {info.namespace}){metrics}; Ctrl-C to stop",
         file=sys.stderr,
         flush=True,
     )

@@ -1,0 +1,114 @@
+"""A real action package, installed the way a company ships its own connectors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mops_cli import Mops
+
+PLUGIN = Path(__file__).parent / "plugin_example"
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The example package installed (with pip, through its entry point) into a folder
+    of its own, so the project's environment is left as it was."""
+    site = tmp_path_factory.mktemp("site")
+    # Built from a copy: a build leaves files behind in the folder it builds.
+    source = tmp_path_factory.mktemp("src") / PLUGIN.name
+    shutil.copytree(PLUGIN, source)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    yield site
+
+
+def with_plugin(mops: Mops, site: Path) -> Mops:
+    mops.env["PYTHONPATH"] = str(site)
+    return mops
+
+
+def test_installed_actions_are_listed_with_their_signature(mops: Mops, plugin_site: Path) -> None:
+    listed = with_plugin(mops, plugin_site).json("actions", "crm.score_lead")
+    assert listed == [
+        {
+            "name": "crm.score_lead",
+            "description": "Score a lead from its company, country and behaviour",
+            "params": [
+                {
+                    "name": "email",
+                    "type": "text",
+                    "required": True,
+                    "description": "the lead's business e-mail",
+                },
+                {
+                    "name": "company_size",
+                    "type": "number",
+                    "required": True,
+                    "description": "employees",
+                },
+                {
+                    "name": "country",
+                    "type": "text",
+                    "required": True,
+                    "description": "ISO country code",
+                },
+                {"name": "visited_pricing", "type": "bool", "required": False, "description": ""},
+            ],
+            "result": [
+                {"name": "score", "type": "number", "required": True, "description": ""},
+                {
+                    "name": "tier",
+                    "type": 'one of "hot", "warm", "cold"',
+                    "required": True,
+                    "description": "",
+                },
+                {"name": "reasons", "type": "list of text", "required": True, "description": ""},
+            ],
+        }
+    ]
+
+
+def test_without_the_package_the_checker_does_not_know_the_action(mops: Mops) -> None:
+    done = mops("check", str(PLUGIN / "lead_routing.mops"))
+    assert done.returncode == 1
+    assert "error[N003]: no worker provides the action 'crm.score_lead'" in done.stderr
+
+
+def test_a_process_runs_with_the_plugin_action(mops: Mops, plugin_site: Path) -> None:
+    mops = with_plugin(mops, plugin_site)
+    assert mops("check", str(PLUGIN / "lead_routing.mops")).returncode == 0
+    done = mops(
+        "run",
+        str(PLUGIN / "lead_routing.mops"),
+        "--json",
+        "-i",
+        "email=jo@acme.example",
+        "-i",
+        "company_size=350",
+        "-i",
+        "visited_pricing=yes",
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["outputs"] == {"tier": "hot", "score": 100}
