@@ -8,6 +8,14 @@ from dsl import _ast as ast
 from dsl._api import CheckedProcess, check_file, check_source
 from dsl._check import iter_tasks
 from dsl._diagnostics import CODES, Diagnostic, Severity, has_errors, render_all
+from dsl._directory import (
+    Absence,
+    Directory,
+    DirectoryError,
+    Person,
+    load_directory,
+    parse_directory,
+)
 from dsl._functions import FUNCTIONS
 from dsl._signatures import ActionSignature, Catalogue, FieldSpec
 from dsl._source import SourceFile, Span
@@ -17,13 +25,17 @@ from dsl._types import ListOf, OneOf, Scalar, Type, TypeSyntaxError, parse_type
 __all__ = [
     "CODES",
     "FUNCTIONS",
+    "Absence",
     "ActionSignature",
     "Catalogue",
     "CheckedProcess",
     "Diagnostic",
+    "Directory",
+    "DirectoryError",
     "FieldSpec",
     "ListOf",
     "OneOf",
+    "Person",
     "Scalar",
     "Severity",
     "SourceFile",
@@ -36,6 +48,8 @@ __all__ = [
     "did_you_mean",
     "has_errors",
     "iter_tasks",
+    "load_directory",
+    "parse_directory",
     "parse_type",
     "render_all",
 ]

@@ -53,12 +53,16 @@ def check_file(
     try:
         source = SourceFile.read(path, display_name=name)
     except UnicodeDecodeError as error:
-        source = SourceFile.from_text("", name)
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        # Shown with replacement characters, so the caret points at the bad byte.
+        data = path.read_bytes()
+        source = SourceFile.from_text(data.decode("utf-8", errors="replace"), name)
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
         problem = Diagnostic(
             "S001",
             f"the file is not UTF-8 text (byte {error.start} cannot be decoded)",
-            Span.point(line, 1),
+            Span.point(line, col),
             hint="save it as UTF-8; process files are plain text",
         )
         return CheckedProcess(source, None, (problem,))

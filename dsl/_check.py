@@ -110,13 +110,15 @@ class _Checker:
     # ---- statements ----------------------------------------------------------
 
     def _body(self, body: tuple[ast.Statement, ...], scope: dict[str, Symbol]) -> dict[str, Symbol]:
+        """Check a body; adds what it defines to ``scope`` (callers pass a copy)."""
         for statement in body:
             match statement:
                 case ast.Task():
                     self._task(statement, scope)
                     symbol = self.declared.get(statement.name)
                     if symbol is not None and symbol.span == statement.name_span:
-                        scope = {**scope, statement.name: symbol}
+                        # In place: copying here made long processes quadratic.
+                        scope[statement.name] = symbol
                 case ast.If():
                     scope = self._if(statement, scope)
         return scope
@@ -269,7 +271,7 @@ class _Checker:
                 f"'{name.id}' may not be defined here: not every path to this line runs "
                 f"the step that defines it (line {self.declared[name.id].span.line})",
                 name.span,
-                hint="define it on every branch of the 'if', or use it inside the branch",
+                hint="use it inside the branch that defines it, or move that step out of the 'if'",
             )
         else:
             self.error(
@@ -326,7 +328,8 @@ class _Checker:
         low, high = function.arity
         if not low <= len(args) <= high:
             count = str(low) if low == high else f"{low} to {high}"
-            self.error("T002", f"'{expr.func}' takes {count} arguments, not {len(args)}", expr.span)
+            noun = "argument" if count == "1" else "arguments"
+            self.error("T002", f"'{expr.func}' takes {count} {noun}, not {len(args)}", expr.span)
             return None
         if expr.func == "secret" and not _is_secret_name(expr.args):
             self.error(

@@ -162,6 +162,14 @@ def _diagnose(error: UnexpectedInput | LayoutError, text: str) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
         line, col = error.line, error.column
         char = text.splitlines()[line - 1][col - 1 : col] if line > 0 else ""
+        brace = _unclosed_interpolation(text.splitlines()[line - 1], col) if char == '"' else None
+        if brace is not None:
+            return Diagnostic(
+                "S008",
+                f"the interpolation at column {brace} is not closed with '}}'",
+                Span.point(line, brace),
+                hint="write {name} to insert a value, or {{ for a literal brace",
+            )
         if char == '"':
             return Diagnostic(
                 "S004",
@@ -191,7 +199,9 @@ def _diagnose(error: UnexpectedInput | LayoutError, text: str) -> Diagnostic:
             hint=describe_expected(getattr(error, "expected", set())),
         )
     assert isinstance(error, UnexpectedToken)
-    unclosed = _unclosed_bracket_before(text, token.line or 1)
+    # Layout tokens borrow the newline before them, which ends the line at fault.
+    layout = token.type in {"_NL", "_INDENT", "_DEDENT"}
+    unclosed = _unclosed_bracket_before(text, (token.end_line if layout else token.line) or 1)
     if unclosed is not None:
         line, col, bracket = unclosed
         return Diagnostic(
@@ -207,26 +217,63 @@ _CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 
 def _unclosed_bracket_before(text: str, error_line: int) -> tuple[int, int, str] | None:
-    """An opening bracket left open at the end of a line before ``error_line``."""
-    for number, line in enumerate(text.split("\n")[: error_line - 1], start=1):
-        stack: list[tuple[int, str]] = []
-        in_text = False
-        escaped = False
-        for col, ch in enumerate(line, start=1):
-            if in_text:
-                escaped = ch == "\\" and not escaped
-                in_text = not (ch == '"' and not escaped)
+    """A bracket opened before ``error_line`` that is never closed, if there is one.
+
+    A call may span lines, so a bracket still open at the end of a line is only
+    the culprit when no closing bracket follows anywhere after it.
+    """
+    lines = text.split("\n")
+    stack: list[tuple[int, int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if number >= error_line and not stack:
+            return None
+        _match_brackets(number, line, stack)
+        if number >= error_line and not stack:
+            return None
+    return stack[0] if stack and stack[0][0] < error_line else None
+
+
+def _match_brackets(number: int, line: str, stack: list[tuple[int, int, str]]) -> None:
+    """Push the brackets ``line`` opens and pop those it closes, skipping texts and comments."""
+    i = 0
+    in_text = False
+    while i < len(line):
+        ch = line[i]
+        if in_text:
+            if ch == "\\" or line.startswith("{{", i):
+                i += 1
+            elif ch == "{":
+                # An interpolation may hold quotes: "{join(channels, ", ")}"
+                close = line.find("}", i)
+                i = len(line) if close < 0 else close
             elif ch == '"':
-                in_text = True
-            elif ch == "#":
-                break
-            elif ch in _CLOSING:
-                stack.append((col, ch))
-            elif ch in ")]}" and stack:
-                stack.pop()
-        if stack:
-            col, bracket = stack[0]
-            return number, col, bracket
+                in_text = False
+        elif ch == '"':
+            in_text = True
+        elif ch == "#":
+            return
+        elif ch in _CLOSING:
+            stack.append((number, i + 1, ch))
+        elif ch in ")]}" and stack:
+            stack.pop()
+        i += 1
+
+
+def _unclosed_interpolation(line: str, col: int) -> int | None:
+    """The column of a '{' in the text starting at ``col`` that has no '}' after it."""
+    i = col
+    while i < len(line):
+        if line[i] == "\\" or line.startswith("{{", i):
+            i += 2
+        elif line[i] == "{":
+            close = line.find("}", i)
+            if close < 0:
+                return i + 1
+            i = close + 1
+        elif line[i] == '"':
+            return None
+        else:
+            i += 1
     return None
 
 

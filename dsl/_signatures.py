@@ -32,6 +32,10 @@ class ActionSignature(BaseModel):
     description: str
     params: tuple[FieldSpec, ...]
     result: tuple[FieldSpec, ...]
+    timeout_seconds: float | None = None
+    """How long one attempt may take unless the process says otherwise."""
+    heartbeat_seconds: float | None = None
+    """For actions that report progress: silence longer than this means the worker died."""
 
     def param(self, name: str) -> FieldSpec | None:
         """The parameter called ``name``, if the action has one."""

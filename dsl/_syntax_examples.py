@@ -1,7 +1,7 @@
 """Labelled examples of common syntax mistakes, and the words that explain them.
 
-Lark matches a failing parse against these examples by parser state
-(``UnexpectedInput.match_examples``), so a designer gets a sentence about
+A failing parse is matched against these examples by parser state (the way
+``UnexpectedInput.match_examples`` does it), so a designer gets a sentence about
 *their* mistake instead of a list of token names. The same table is test
 data: every example must produce its own label.
 """
@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lark import Token
-from lark.exceptions import UnexpectedToken
+from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from dsl._diagnostics import Diagnostic
+from dsl._layout import LayoutError
 from dsl._source import Span
 
 
@@ -41,7 +42,7 @@ EXAMPLES: dict[Explanation, list[str]] = {
     Explanation(
         "an input needs a type after a colon",
         "write: input title: text",
-    ): [_p("input title"), _p('input title = "x"')],
+    ): [_p("input title"), _p('input title = "x"'), _p("input title:")],
     Explanation(
         "an action name has a dot in it, such as 'cms.publish'",
         "actions are named by their connector and what they do: email.send, http.post",
@@ -53,7 +54,22 @@ EXAMPLES: dict[Explanation, list[str]] = {
     Explanation(
         "this line should start a step, an input or an output",
         "steps start with 'task' or 'if'; declarations with 'input' or 'output'",
-    ): [_p("approve x"), _p("x = 1"), _p('"hello"')],
+    ): [
+        _p("approve x"),
+        _p("x = 1"),
+        _p('"hello"'),
+        _p("input x: text", "approve x"),
+        _p("if x", '  task t = log.info(message: "x")', "approve x"),
+        _p('task t = log.info(message: "x")', "approve x"),
+        _p("output o = 1", "approve x"),
+        _p(
+            "if x",
+            '  task t = log.info(message: "x")',
+            "else",
+            '  task u = log.info(message: "x")',
+            "approve x",
+        ),
+    ],
     Explanation(
         "'else' must follow the block of an 'if' at the same indentation",
         None,
@@ -62,7 +78,11 @@ EXAMPLES: dict[Explanation, list[str]] = {
         "a block is expected here: indent the lines that belong to it",
         "the line that opens a block ends its header; the block's steps go on the next "
         "lines, indented by two more spaces",
-    ): [_p("if x", 'task t = log.info(message: "x")'), "process p\ninput x: text\n"],
+    ): [
+        _p("if x", 'task t = log.info(message: "x")'),
+        _p("if x"),
+        "process p\ninput x: text\n",
+    ],
     Explanation(
         "this line is indented more than the line above, but nothing opens a block there",
         "line it up with the step above it",
@@ -97,6 +117,10 @@ _TOKEN_WORDS = {
     "RPAR": "')'",
     "LSQB": "'['",
     "RSQB": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "MINUS": "'-'",
+    "TIME_UNIT": "a unit of time",
     "COLON": "':'",
     "COMMA": "','",
     "EQUAL": "'='",
@@ -117,7 +141,11 @@ def word_for(terminal: str) -> str:
 
 def describe_expected(expected: Iterable[str]) -> str | None:
     """'expected a name or the end of the line', or None if nothing is known."""
-    words = sorted({word_for(t) for t in expected if not t.startswith("__")})
+    # Described things (a name, a number) before punctuation, which the list may cut off.
+    words = sorted(
+        {word_for(t) for t in expected if not t.startswith("__")},
+        key=lambda word: (word.startswith("'"), word),
+    )
     if not words:
         return None
     if len(words) > 6:
@@ -127,7 +155,8 @@ def describe_expected(expected: Iterable[str]) -> str | None:
 
 def _describe_token(token: Token) -> str:
     if token.type in {"_NL", "_INDENT", "_DEDENT", "$END"}:
-        return word_for(token.type)
+        # "unexpected end of the line", not "unexpected the end of the line"
+        return word_for(token.type).removeprefix("the ").removeprefix("an ")
     return f"'{token}'"
 
 
@@ -136,10 +165,8 @@ def explain(
 ) -> Diagnostic:
     """A diagnostic for an unexpected token, from the examples table when it matches."""
     span = _token_location(token, text)
-    label = error.match_examples(
-        lambda source: parse(source, start="start"), MATCH_TABLE, use_accepts=True
-    )
-    if isinstance(label, Explanation):
+    label = _match(error, parse)
+    if label is not None:
         return Diagnostic("S002", label.message, span, hint=label.hint)
     return Diagnostic(
         "S002",
@@ -149,12 +176,40 @@ def explain(
     )
 
 
+def _match(error: UnexpectedToken, parse: Callable[..., Any]) -> Explanation | None:
+    """The label of the example that fails like ``error``: same parser state and
+    expectations, the same token if possible.
+
+    This is ``UnexpectedInput.match_examples(..., use_accepts=True)``, which in
+    lark 1.3 raises TypeError from a debug message when two examples share a
+    state but not what they accept.
+    """
+    candidate: Explanation | None = None
+    for label, examples in MATCH_TABLE.items():
+        for example in examples:
+            try:
+                parse(example, start="start")
+            except (UnexpectedInput, LayoutError) as failure:
+                if not isinstance(failure, UnexpectedInput) or failure.state != error.state:
+                    continue
+                if isinstance(failure, UnexpectedToken) and failure.accepts != error.accepts:
+                    continue
+                if getattr(failure, "token", None) == error.token:
+                    return label
+                candidate = candidate or label
+    return candidate
+
+
 def _token_location(token: Token, text: str) -> Span:
     if token.type in {"_INDENT", "_DEDENT"}:
         # Layout tokens borrow the position of the newline before them.
         line = token.end_line or 1
         lines = text.split("\n")
         content = lines[line - 1] if line - 1 < len(lines) else ""
+        if not content.strip():
+            # The file ended: point just after its last line rather than past the end.
+            line = max((n for n, t in enumerate(lines[:line], start=1) if t.strip()), default=1)
+            return Span.point(line, len(lines[line - 1]) + 1)
         col = len(content) - len(content.lstrip()) + 1
         return Span.point(line, col, max(1, len(content.strip())))
     if token.type == "_NL":

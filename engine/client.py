@@ -19,7 +19,7 @@ from temporalio.client import (
     WorkflowQueryFailedError,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from engine import search_attributes as sa
 from engine.campaign import (
@@ -83,6 +83,27 @@ async def start_campaign(
 ) -> WorkflowHandle[Any, Any]:
     """Start one campaign of ``process``; the inputs must already be resolved."""
     campaign_id = campaign_id or new_campaign_id(process)
+    try:
+        return await _start(client, process, inputs, task_queue, started_by, campaign_id)
+    except RPCError as error:
+        if error.status == RPCStatusCode.ALREADY_EXISTS:
+            raise UserError(f"a campaign with the id '{campaign_id}' already exists") from None
+        if error.status == RPCStatusCode.INVALID_ARGUMENT and "search attribute" in error.message:
+            raise UserError(
+                f"the namespace {client.namespace} lacks the search attributes of MOps Flow",
+                hint=sa.by_hand(client.namespace, sa.ALL),
+            ) from None
+        raise
+
+
+async def _start(
+    client: Client,
+    process: ProcessIR,
+    inputs: Mapping[str, Any],
+    task_queue: str,
+    started_by: str,
+    campaign_id: str,
+) -> WorkflowHandle[Any, Any]:
     return await client.start_workflow(
         process.name,
         CampaignStart(process=process, inputs=dict(inputs), started_by=started_by),
@@ -93,7 +114,6 @@ async def start_campaign(
         memo={"source_file": process.source_file, "source_hash": process.source_hash},
         search_attributes=TypedSearchAttributes(
             [
-                SearchAttributePair(sa.STATE, "running"),
                 SearchAttributePair(sa.VERSION, process.version),
                 SearchAttributePair(sa.OWNER, started_by),
             ]

@@ -21,8 +21,11 @@ class CompileFailed(UserError):
         self.checked = checked
 
 
-def compile_process(checked: CheckedProcess) -> ir.ProcessIR:
+def compile_process(checked: CheckedProcess, catalogue: Catalogue) -> ir.ProcessIR:
     """The IR of a process that checked without errors.
+
+    The catalogue supplies each action's own timeout (and heartbeat) where the
+    process does not set one.
 
     Raises:
         CompileFailed: the check found errors.
@@ -30,7 +33,7 @@ def compile_process(checked: CheckedProcess) -> ir.ProcessIR:
     process = checked.process
     if process is None or not checked.ok:
         raise CompileFailed(checked)
-    return _Compiler(checked.source).process(process)
+    return _Compiler(checked.source, catalogue).process(process)
 
 
 def compile_file(path: Path, catalogue: Catalogue) -> tuple[ir.ProcessIR, CheckedProcess]:
@@ -48,7 +51,7 @@ def compile_file(path: Path, catalogue: Catalogue) -> tuple[ir.ProcessIR, Checke
         raise UserError(f"{path}: no such file") from None
     except OSError as error:
         raise UserError(f"{path}: cannot be read ({error.strerror or error})") from None
-    return compile_process(checked), checked
+    return compile_process(checked, catalogue), checked
 
 
 def to_ir_type(type_: Type) -> ir.TypeRef:
@@ -69,8 +72,9 @@ def _span(span: SourceSpan) -> ir.Span:
 
 
 class _Compiler:
-    def __init__(self, source: SourceFile) -> None:
+    def __init__(self, source: SourceFile, catalogue: Catalogue) -> None:
         self.source = source
+        self.catalogue = catalogue
 
     def process(self, process: ast.Process) -> ir.ProcessIR:
         return ir.ProcessIR(
@@ -133,6 +137,11 @@ class _Compiler:
 
     def task_policy(self, task: ast.Task) -> dict[str, Any]:
         policy: dict[str, Any] = {}
+        signature = self.catalogue.get(task.action)
+        if signature is not None and signature.timeout_seconds is not None:
+            policy["timeout_seconds"] = signature.timeout_seconds
+        if signature is not None and signature.heartbeat_seconds is not None:
+            policy["heartbeat_seconds"] = signature.heartbeat_seconds
         if task.timeout is not None:
             policy["timeout_seconds"] = float(task.timeout.seconds)
         if task.retry_attempts is not None:

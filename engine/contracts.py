@@ -8,14 +8,18 @@ reads them.
 
 from __future__ import annotations
 
-from dsl import ActionSignature, FieldSpec
+from dsl import ActionSignature, Directory, DirectoryError, FieldSpec, Person, load_directory
 from engine.campaign import SECRET_MARKER, JsonValue, TaskRequest, idempotency_key
 
 __all__ = [
     "SECRET_MARKER",
     "ActionSignature",
+    "Directory",
+    "DirectoryError",
     "FieldSpec",
     "JsonValue",
+    "Person",
     "TaskRequest",
     "idempotency_key",
+    "load_directory",
 ]

@@ -182,6 +182,23 @@ def _round(value: Any, places: Any = Decimal(0)) -> Any:
     return Decimal(value).quantize(quantum, rounding=ROUND_HALF_EVEN)
 
 
+def _smallest(*values: Any) -> Any:
+    return min(_same_currency(values))
+
+
+def _largest(*values: Any) -> Any:
+    return max(_same_currency(values))
+
+
+def _same_currency(values: Sequence[Any]) -> Sequence[Any]:
+    # Money orders by amount first, so 3 USD < 5 EUR would otherwise "work".
+    money = [v for v in values if isinstance(v, Money)]
+    for other in money[1:]:
+        if other.currency != money[0].currency:
+            raise ValueError(f"cannot compare {money[0]} with {other}: the currencies differ")
+    return values
+
+
 def _join(items: Any, separator: Any) -> str:
     return str(separator).join(display(i) for i in items)
 
@@ -192,8 +209,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "upper": lambda v: str(v).upper(),
     "trim": lambda v: str(v).strip(),
     "round": _round,
-    "min": lambda *vs: min(vs),
-    "max": lambda *vs: max(vs),
+    "min": _smallest,
+    "max": _largest,
     "join": _join,
     "contains": lambda text, part: str(part) in str(text),
     "text": display,

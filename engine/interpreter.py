@@ -110,6 +110,11 @@ class CampaignWorkflow:
                 activity_id=f"{step.id}.{runs}",
                 summary=step.title,
                 start_to_close_timeout=timedelta(seconds=step.timeout_seconds),
+                heartbeat_timeout=(
+                    None
+                    if step.heartbeat_seconds is None
+                    else timedelta(seconds=step.heartbeat_seconds)
+                ),
                 retry_policy=RetryPolicy(
                     maximum_attempts=step.retry.maximum_attempts,
                     initial_interval=timedelta(seconds=step.retry.initial_interval_seconds),

@@ -162,6 +162,8 @@ class TaskStep(_Node):
     action: str
     arguments: dict[str, Expr]
     timeout_seconds: float = 300.0
+    heartbeat_seconds: float | None = None
+    """Set for actions that heartbeat: a dead worker is noticed after this long."""
     retry: RetryPolicy = RetryPolicy()
     span: Span
 

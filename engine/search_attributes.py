@@ -44,15 +44,13 @@ def _value_type(kind: str) -> IndexedValueType.ValueType:
     return IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{snake}")
 
 
-def _by_hand(namespace: str, missing: dict[str, str]) -> str:
-    by_kind: dict[str, list[str]] = {}
-    for name, kind in missing.items():
-        by_kind.setdefault(kind, []).append(name)
+def by_hand(namespace: str, missing: dict[str, str]) -> str:
+    """The commands an admin runs to register ``missing`` attributes (name -> type)."""
+    # One command per attribute: the temporal CLI takes a single --name per call.
     commands = [
         f"temporal operator search-attribute create --namespace {namespace} "
-        + " ".join(f"--name {name}" for name in names)
-        + f" --type {kind}"
-        for kind, names in by_kind.items()
+        f"--name {name} --type {kind}"
+        for name, kind in missing.items()
     ]
     return (
         "ask an admin of the cluster to run: "
@@ -105,7 +103,7 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
             raise UserError(
                 f"not allowed to register the search attributes of MOps Flow "
                 f"in namespace {namespace}: {error.message}",
-                hint=_by_hand(namespace, missing or dict(wanted)),
+                hint=by_hand(namespace, missing or dict(wanted)),
             ) from None
         if error.status == RPCStatusCode.NOT_FOUND:
             raise UserError(

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.errors import UserError
+
 DEFAULT_TASK_QUEUE = "mops"
 
 
@@ -40,8 +42,9 @@ class Settings(BaseModel):
         """Settings from ``MOPS_HOME``, ``MOPS_TASK_QUEUE`` and ``MOPS_SERVER_PORT``."""
         env = os.environ if env is None else env
         port = env.get("MOPS_SERVER_PORT", "7233")
-        return cls(
-            state_dir=_default_state_dir(env),
-            task_queue=env.get("MOPS_TASK_QUEUE", DEFAULT_TASK_QUEUE),
-            server_port=int(port) if port.isdigit() else -1,
-        )
+        if not port.isdigit() or int(port) > 65535:
+            raise UserError(f"MOPS_SERVER_PORT='{port}' is not a port number (0 to 65535)")
+        queue = env.get("MOPS_TASK_QUEUE", DEFAULT_TASK_QUEUE)
+        if not queue.strip():
+            raise UserError("MOPS_TASK_QUEUE is empty")
+        return cls(state_dir=_default_state_dir(env), task_queue=queue, server_port=int(port))

@@ -76,11 +76,12 @@ def parse_text(text: str, type_: TypeRef) -> Any:
             return to_json(Money(Decimal(amount), currency))
         case ScalarType(name="record" | "any"):
             try:
-                return json.loads(text)
+                value = json.loads(text)
             except json.JSONDecodeError:
                 if type_.name == "any":
                     return text
                 raise ValueProblem(f"'{text}' is not a JSON object") from None
+            return check_json(value, type_)
         case _:
             return check_json(text, type_)
 
@@ -210,9 +211,12 @@ def display(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return str(to_json(value))
+        # Exact and without an exponent: 0.0000001, not 1e-07; all digits kept.
+        return str(int(value)) if value == value.to_integral_value() else f"{value.normalize():f}"
     if isinstance(value, list):
         return ", ".join(display(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(to_json(value), ensure_ascii=False)
     if value is None:
         return ""
     return str(value)

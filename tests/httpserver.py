@@ -45,6 +45,10 @@ class Answer:
     delay: float = 0.0
     """Seconds to wait before answering."""
     headers: dict[str, str] = field(default_factory=dict)
+    chunk_size: int = 0
+    """Send the body in pieces of this many bytes (0: all at once) ..."""
+    chunk_delay: float = 0.0
+    """... waiting this many seconds before each piece: a slow answer."""
 
 
 class RecordingServer:
@@ -61,7 +65,10 @@ class RecordingServer:
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: stopping the server waits for one poll.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @classmethod
     @contextmanager
@@ -115,6 +122,12 @@ def _handler_for(server: RecordingServer) -> type[BaseHTTPRequestHandler]:
         def do_PUT(self) -> None:
             self._handle()
 
+        def do_PATCH(self) -> None:
+            self._handle()
+
+        def do_DELETE(self) -> None:
+            self._handle()
+
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
@@ -142,7 +155,12 @@ def _handler_for(server: RecordingServer) -> type[BaseHTTPRequestHandler]:
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                size = answer.chunk_size or len(payload) or 1
+                for start in range(0, len(payload), size):
+                    if answer.chunk_delay and server._closing.wait(answer.chunk_delay):
+                        return
+                    self.wfile.write(payload[start : start + size])
+                    self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up first, e.g. on its timeout
 

@@ -41,9 +41,10 @@ def registry_with(*actions: Action[Any, Any]) -> Registry:
 def compile_text(text: str, registry: Registry | None = None, name: str = "test.mops") -> ProcessIR:
     """Check and compile a process from text; fails the test with the diagnostics."""
     registry = registry or builtin_registry()
-    checked = check_source(SourceFile.from_text(text, name), Catalogue(registry.signatures()))
+    catalogue = Catalogue(registry.signatures())
+    checked = check_source(SourceFile.from_text(text, name), catalogue)
     assert checked.ok, render_all(checked.diagnostics, checked.source)
-    return compile_process(checked)
+    return compile_process(checked, catalogue)
 
 
 def new_task_queue() -> str:

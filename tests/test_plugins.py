@@ -85,6 +85,8 @@ def test_installed_actions_are_listed_with_their_signature(mops: Mops, plugin_si
                 },
                 {"name": "reasons", "type": "list of text", "required": True, "description": ""},
             ],
+            "timeout_seconds": 60.0,
+            "heartbeat_seconds": None,
         }
     ]
 

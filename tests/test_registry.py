@@ -190,11 +190,23 @@ def test_duplicate_name_names_both_modules() -> None:
     )
 
 
+BUILTINS = (
+    "email.send",
+    "export.csv",
+    "export.json",
+    "http.post",
+    "http.request",
+    "log.info",
+    "notify.send",
+    "webhook.post",
+)
+
+
 def test_builtin_registry_exports_every_signature_sorted() -> None:
     registry = builtin_registry()
 
-    assert registry.names == ("http.post", "log.info")
-    assert [s.name for s in registry.signatures()] == ["http.post", "log.info"]
+    assert registry.names == BUILTINS
+    assert [s.name for s in registry.signatures()] == list(BUILTINS)
     assert load_registry(entry_points=False).names == registry.names
 
 
@@ -236,7 +248,7 @@ def test_entry_point_adds_its_actions(plugin_module: str, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
 
-    assert load_registry().names == ("crm.add_tag", "http.post", "log.info")
+    assert load_registry().names == ("crm.add_tag", *BUILTINS)
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,8 @@ class ActionContext:
     config: WorkerConfig = field(default_factory=WorkerConfig)
     secrets: SecretStore = field(default_factory=SecretStore)
     used_secrets: set[str] = field(default_factory=set, repr=False)
+    last_heartbeat: list[Any] = field(default_factory=list, repr=False)
+    """The details of the latest heartbeat, repeated by the worker's liveness beats."""
 
     def secret(self, name: str) -> str:
         """The value of a secret the worker holds (e.g. the SMTP password).
@@ -98,7 +100,12 @@ class ActionContext:
         return value
 
     def heartbeat(self, *details: Any) -> None:
-        """Tell Temporal the action is still alive, with optional progress details."""
+        """Tell Temporal the action is still alive, with optional progress details.
+
+        The details are kept: a retry reads them from
+        ``temporalio.activity.info().heartbeat_details`` to resume where it stopped.
+        """
+        self.last_heartbeat[:] = details
         temporalio.activity.heartbeat(*details)
 
 
@@ -121,6 +128,7 @@ class Action(Generic[P, R]):
     result: type[R]
     run: Callable[[P, ActionContext], Awaitable[R]]
     timeout: timedelta = timedelta(minutes=1)
+    heartbeat: timedelta | None = None
 
     def __post_init__(self) -> None:
         where = f"action '{self.name}' ({self.module})"
@@ -152,6 +160,8 @@ class Action(Generic[P, R]):
             description=self.description,
             params=_fields(self.params, f"action '{self.name}' params"),
             result=_fields(self.result, f"action '{self.name}' result"),
+            timeout_seconds=self.timeout.total_seconds(),
+            heartbeat_seconds=None if self.heartbeat is None else self.heartbeat.total_seconds(),
         )
 
 
@@ -233,7 +243,11 @@ def _one_of(annotation: Any, choices: Sequence[object]) -> str:
 
 
 def action(
-    name: str, *, description: str, timeout: timedelta = timedelta(minutes=1)
+    name: str,
+    *,
+    description: str,
+    timeout: timedelta = timedelta(minutes=1),
+    heartbeat: timedelta | None = None,
 ) -> Callable[[Callable[[P, ActionContext], Awaitable[R]]], Action[P, R]]:
     """Turn an async function ``(params: P, ctx: ActionContext) -> R`` into an :class:`Action`.
 
@@ -241,6 +255,9 @@ def action(
         name: Dotted action name, e.g. ``crm.add_tag``.
         description: One line shown to process authors.
         timeout: Default start-to-close timeout of one attempt.
+        heartbeat: For long actions: the worker heartbeats for the action while it
+            runs, and Temporal retries it elsewhere after this long without one
+            (a dead worker is noticed in ``heartbeat``, not in ``timeout``).
 
     Raises:
         TypeError: if the function is not annotated as above.
@@ -270,6 +287,7 @@ def action(
             result=typing.cast(type[R], returns),
             run=fn,
             timeout=timeout,
+            heartbeat=heartbeat,
         )
 
     return wrap

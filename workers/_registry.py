@@ -8,6 +8,8 @@ and returns the action's result as JSON-able data.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.metadata
 import json
 import logging
@@ -121,7 +123,7 @@ def _activity(
             ) from None
         ctx = _context(action, request, config, secrets, used)
         try:
-            outcome = await action.run(params, ctx)
+            outcome = await _with_liveness(action, ctx, action.run(params, ctx))
         except ActionFailed as failure:
             # 'from None': the chained exception would carry the raw message too.
             raise ApplicationError(
@@ -163,6 +165,30 @@ def _activity(
 
     run_task.__qualname__ = run_task.__name__ = f"run_{action.name.replace('.', '_')}"
     return temporalio.activity.defn(name=action.name)(run_task)
+
+
+async def _with_liveness(action: Action[Any, Any], ctx: ActionContext, work: Awaitable[Any]) -> Any:
+    """Run an action, heartbeating for it if it declares a heartbeat timeout.
+
+    Beats repeat the action's own latest details, so a liveness beat never
+    erases the progress an action recorded for its retry.
+    """
+    if action.heartbeat is None:
+        return await work
+    interval = max(action.heartbeat.total_seconds() / 3, 0.1)
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            temporalio.activity.heartbeat(*ctx.last_heartbeat)
+
+    beating = asyncio.create_task(beat())
+    try:
+        return await work
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
 
 
 def _explain(error: ValidationError, noun: str) -> str:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import logging
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
@@ -28,15 +31,16 @@ class Progress:
     def __init__(self, out: TextIO = sys.stdout) -> None:
         self.out = out
         self.live = out.isatty()
-        self.reported: set[tuple[str, dt.datetime]] = set()
+        self.reported: set[tuple[int, str]] = set()
         self.started = time.monotonic()
         self.tick = 0
         self.line_shown = False
 
     def show(self, status: CampaignStatus) -> None:
         self._clear()
-        for record in status.steps:
-            key = (record.id, record.started_at)
+        # By position: the query and the history time a step slightly differently.
+        for index, record in enumerate(status.steps):
+            key = (index, record.id)
             if record.state != "running" and key not in self.reported:
                 self.reported.add(key)
                 mark = "done  " if record.state == "done" else "FAILED"
@@ -66,6 +70,36 @@ class Progress:
     def finish(self) -> None:
         self._clear()
         self.out.flush()
+
+    def note(self, text: str) -> None:
+        """A line from a running step (e.g. what ``log.info`` wrote), above the live line."""
+        self._clear()
+        print(f"         | {text}", file=self.out, flush=True)
+
+
+class ActionLogLines(logging.Handler):
+    """Shows what actions log (``log.info`` and friends) in the progress display."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.progress.note(record.getMessage())
+
+    @contextlib.contextmanager
+    def attached(self) -> Iterator[None]:
+        """Route the ``mops.actions`` loggers here while the campaign is followed."""
+        logger = logging.getLogger("mops.actions")
+        before = (logger.level, logger.propagate)
+        logger.addHandler(self)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        try:
+            yield
+        finally:
+            logger.removeHandler(self)
+            logger.level, logger.propagate = before
 
 
 async def follow(

@@ -18,7 +18,7 @@ from engine.cli._common import (
     show_value,
     who_am_i,
 )
-from engine.cli._progress import Progress, follow
+from engine.cli._progress import ActionLogLines, Progress, follow
 from engine.client import campaign_status, has_worker, start_campaign, wait_for_result
 from engine.inputs import parse_assignments, resolve_inputs
 from engine.runtime import WORKFLOWS, workflow_runner
@@ -83,16 +83,16 @@ async def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     progress = Progress(out)
     try:
-        await follow(handle, progress)
-        result = await wait_for_result(handle)
-    except BaseException:
+        with ActionLogLines(progress).attached():
+            await follow(handle, progress)
+    except (KeyboardInterrupt, asyncio.CancelledError):
         progress.finish()
-        # The campaign itself is durable: it goes on with any worker.
+        # The campaign itself is durable: any worker carries it on.
         print(
             f"campaign {handle.id} goes on on the server; 'mops worker' continues it and "
             f"'mops status {handle.id}' shows it",
             file=sys.stderr,
-        ) if not isinstance(sys.exc_info()[1], Exception) else None
+        )
         raise
     finally:
         stop.set()
@@ -100,6 +100,7 @@ async def run(args: argparse.Namespace) -> int:
             await working
     progress.show(await campaign_status(client, handle.id))
     progress.finish()
+    result = await wait_for_result(handle)  # a failure is reported after its steps
     _print_result(handle.id, result, time.monotonic() - started, as_json=args.json)
     return 0
 
@@ -110,7 +111,8 @@ def _print_result(
     if as_json:
         print_json({"id": campaign_id, "state": "completed", **result.model_dump(mode="json")})
         return
-    print(f"campaign {campaign_id} completed: {result.steps_done} steps in {elapsed:.1f}s")
+    steps = f"{result.steps_done} step{'s' if result.steps_done != 1 else ''}"
+    print(f"campaign {campaign_id} completed: {steps} in {elapsed:.1f}s")
     if result.outputs:
         print("outputs:")
         width = max(len(name) for name in result.outputs)

@@ -3,10 +3,22 @@
 from typing import Any
 
 from workers import Action
-from workers.builtins.http import post
+from workers.builtins import notify, webhook
+from workers.builtins.email import send
+from workers.builtins.export import export_csv, export_json
+from workers.builtins.http import post, request
 from workers.builtins.log import info
 
 __all__ = ["BUILTIN_ACTIONS"]
 
-BUILTIN_ACTIONS: tuple[Action[Any, Any], ...] = (info, post)
+BUILTIN_ACTIONS: tuple[Action[Any, Any], ...] = (
+    export_csv,
+    export_json,
+    send,
+    info,
+    post,
+    request,
+    webhook.post,
+    notify.send,
+)
 """Every built-in action."""

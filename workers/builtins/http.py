@@ -1,45 +1,50 @@
-"""``http.post``: send JSON to a webhook, at most once per step execution.
+"""``http.post`` and ``http.request``: call an HTTP API, at most once per step execution.
 
 Every request carries the step's idempotency key in an ``Idempotency-Key``
 header, so a receiver that honours it drops the duplicates that retries and
-worker crashes produce.
+worker crashes produce. Which failures are retried, and why redirects are not
+followed, is described in :mod:`workers.builtins._http_core`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib.metadata
-import json
-import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
-import httpx
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
-from workers import ActionContext, ActionFailed, action
+from workers import ActionContext, action
+from workers.builtins._http_core import (
+    ANY_2XX,
+    BODY_LIMIT,
+    Reply,
+    check_header_value,
+    check_headers,
+    encode_json,
+    exchange,
+)
 
-__all__ = ["PostParams", "PostResult", "post"]
+__all__ = [
+    "BODY_LIMIT",
+    "PostParams",
+    "PostResult",
+    "RequestParams",
+    "RequestResult",
+    "post",
+    "request",
+]
 
-BODY_LIMIT = 64 * 1024
-"""Bytes of the response body kept in the result; the rest is dropped."""
-
-_EXCERPT = 200
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_VALUE = re.compile(r"^[\x20-\x7e\t]*$")
-# Failures the receiver may get over: worth trying the same request again.
-_RETRYABLE_STATUS = frozenset({408, 429})
-
-
-def _user_agent() -> str:
-    try:
-        version = importlib.metadata.version("mops-flow")
-    except importlib.metadata.PackageNotFoundError:
-        version = "0+unknown"
-    return f"mops-flow/{version}"
-
-
-_USER_AGENT = _user_agent()
+# http.post predates ``expect``: every answer below 400 is a success, as it always was.
+_BELOW_400 = frozenset(range(100, 400))
+_TIMEOUT = timedelta(minutes=2)  # above the largest timeout_seconds
 
 
 class PostParams(BaseModel):
@@ -59,15 +64,7 @@ class PostParams(BaseModel):
     @field_validator("headers")
     @classmethod
     def _sendable(cls, headers: dict[str, str] | None) -> dict[str, str] | None:
-        # Messages name the header, never its value: values often hold secrets.
-        for name, value in (headers or {}).items():
-            if not _TOKEN.match(name):
-                raise ValueError(f"'{name}' is not a valid header name")
-            if name.lower() == "idempotency-key":
-                raise ValueError("Idempotency-Key is set by MOps Flow from the campaign and step")
-            if not _VALUE.match(value):
-                raise ValueError(f"header '{name}' has a character that cannot be sent")
-        return headers
+        return check_headers(headers)
 
 
 class PostResult(BaseModel):
@@ -81,69 +78,130 @@ class PostResult(BaseModel):
     )
 
 
+class RequestParams(BaseModel):
+    """Arguments of ``http.request``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
+        default="GET", description="The HTTP method."
+    )
+    url: AnyHttpUrl = Field(description="Where to send the request (http or https).")
+    query: dict[str, str] | None = Field(
+        default=None, description="Query parameters; they replace those of the same name in url."
+    )
+    headers: dict[str, str] | None = Field(default=None, description="Extra request headers.")
+    json_body: Any = Field(
+        default=None, alias="json", description="Sent as the JSON body; no body when absent."
+    )
+    bearer_token: SecretStr | None = Field(
+        default=None, description="Sent as 'Authorization: Bearer <token>'."
+    )
+    timeout_seconds: float = Field(
+        default=30, gt=0, le=100, description="Give up on one attempt after this many seconds."
+    )
+    expect: list[int] | None = Field(
+        default=None,
+        min_length=1,
+        description="The statuses that count as success (default: any 2xx).",
+    )
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable(cls, headers: dict[str, str] | None) -> dict[str, str] | None:
+        return check_headers(headers)
+
+    @field_validator("bearer_token")
+    @classmethod
+    def _sendable_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None:
+            check_header_value("bearer_token", token.get_secret_value())
+        return token
+
+    @field_validator("expect")
+    @classmethod
+    def _statuses(cls, expect: list[int] | None) -> list[int] | None:
+        for status in expect or ():
+            if not 100 <= status <= 599:
+                raise ValueError(f"{status} is not an HTTP status (100 to 599)")
+        return expect
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RequestParams:
+        if self.json_body is not None and self.method == "GET":
+            raise ValueError("a GET request carries no JSON body: send values in 'query'")
+        named = {name.lower() for name in self.headers or {}}
+        if self.bearer_token is not None and "authorization" in named:
+            raise ValueError("give either bearer_token or an Authorization header, not both")
+        return self
+
+
+class RequestResult(PostResult):
+    """What ``http.request`` returns."""
+
+    headers: dict[str, str] = Field(
+        description="The response headers, names in lower case, repeats joined by ', '."
+    )
+
+
 @action(
     "http.post",
     description="POST JSON to a URL with the step's idempotency key",
-    timeout=timedelta(minutes=2),  # above the largest timeout_seconds
+    timeout=_TIMEOUT,
+    heartbeat=timedelta(seconds=30),
 )
 async def post(params: PostParams, ctx: ActionContext) -> PostResult:
     """Send the request; fail retryably when the receiver may recover, finally when not."""
-    url = httpx.URL(str(params.url))
-    shown = str(url.copy_with(userinfo=b"", query=None, fragment=None))
-    headers = {
-        "User-Agent": _USER_AGENT,
-        **(params.headers or {}),
-        "Idempotency-Key": ctx.idempotency_key,
+    headers, body = _with_json(params.json_body, params.headers)
+    reply = await exchange(
+        ctx,
+        method="POST",
+        url=str(params.url),
+        headers=headers,
+        body=body,
+        timeout_seconds=params.timeout_seconds,
+        expect=_BELOW_400,
+    )
+    return PostResult(**_result_fields(reply))
+
+
+@action(
+    "http.request",
+    description="Call an HTTP API (GET, POST, PUT, PATCH, DELETE) with the step's idempotency key",
+    timeout=_TIMEOUT,
+    heartbeat=timedelta(seconds=30),
+)
+async def request(params: RequestParams, ctx: ActionContext) -> RequestResult:
+    """Send the request; fail retryably when the receiver may recover, finally when not."""
+    headers, body = _with_json(params.json_body, params.headers)
+    if params.bearer_token is not None:
+        token = params.bearer_token.get_secret_value()
+        ctx.used_secrets.add(token)  # scrubbed even when passed as plain text
+        headers["Authorization"] = f"Bearer {token}"
+    reply = await exchange(
+        ctx,
+        method=params.method,
+        url=str(params.url),
+        query=params.query,
+        headers=headers,
+        body=body,
+        timeout_seconds=params.timeout_seconds,
+        expect=frozenset(params.expect) if params.expect else ANY_2XX,
+    )
+    return RequestResult(**_result_fields(reply), headers=reply.headers)
+
+
+def _with_json(value: Any, headers: dict[str, str] | None) -> tuple[dict[str, str], bytes | None]:
+    if value is None:
+        return dict(headers or {}), None
+    # A Content-Type the step gives wins, e.g. application/merge-patch+json.
+    return {"Content-Type": "application/json", **(headers or {})}, encode_json(value)
+
+
+def _result_fields(reply: Reply) -> dict[str, Any]:
+    return {
+        "status": reply.status,
+        "body": reply.body,
+        "truncated": reply.truncated,
+        "json": reply.json_body,
     }
-    try:
-        async with (
-            asyncio.timeout(params.timeout_seconds),
-            httpx.AsyncClient(timeout=params.timeout_seconds) as client,
-            client.stream("POST", url, json=params.json_body, headers=headers) as response,
-        ):
-            raw = bytearray()
-            async for chunk in response.aiter_bytes():
-                raw += chunk
-                if len(raw) > BODY_LIMIT:
-                    break
-    except (TimeoutError, httpx.TimeoutException):
-        raise ActionFailed(
-            f"POST {shown} timed out after {params.timeout_seconds:g}s", retryable=True
-        ) from None
-    except httpx.TransportError as error:
-        raise ActionFailed(
-            f"POST {shown} failed: {type(error).__name__}: {error}", retryable=True
-        ) from error
-
-    truncated = len(raw) > BODY_LIMIT
-    body = _decode(bytes(raw[:BODY_LIMIT]), response.charset_encoding)
-    status = response.status_code
-    ctx.logger.info("POST %s answered %d", shown, status, extra={"status": status})
-    if status >= 400:
-        excerpt = " ".join(body[:_EXCERPT].split())
-        raise ActionFailed(
-            f"POST {shown} answered {status} {response.reason_phrase}: {excerpt}".rstrip(": "),
-            retryable=status >= 500 or status in _RETRYABLE_STATUS,
-            next_retry_delay=_retry_after(response.headers.get("Retry-After")),
-        )
-    parsed = None
-    if not truncated and "json" in response.headers.get("Content-Type", "").lower():
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = None
-    return PostResult(status=status, body=body, truncated=truncated, json=parsed)
-
-
-def _decode(raw: bytes, charset: str | None) -> str:
-    try:
-        return raw.decode(charset or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
-        return raw.decode("utf-8", errors="replace")
-
-
-def _retry_after(value: str | None) -> timedelta | None:
-    # Only the delay-seconds form; an HTTP date falls back to the retry policy.
-    if value is None or not value.strip().isdigit():
-        return None
-    return timedelta(seconds=min(int(value), 3600))

@@ -1,0 +1,180 @@
+"""``notify.send``: tell a role or a person, the way each of them prefers.
+
+Recipients are ``role:editor``, ``person:ana`` or a plain e-mail address. The
+team directory (``MOPS_DIRECTORY``) says who holds a role, whether they want
+e-mail or a chat webhook, and who acts for them while they are away. Every
+message names the campaign, the step and, when there is one, the deadline in
+the recipient's time zone. Reminders and escalations use this action too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import temporalio.activity
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.contracts import Directory, DirectoryError, Person, load_directory
+from workers._action import ActionContext, ActionFailed, action
+from workers.builtins.email import send_message
+
+__all__ = ["NotifyParams", "NotifyResult", "send"]
+
+_DIRECTORIES: dict[Path, tuple[float, Directory]] = {}
+
+
+class NotifyParams(BaseModel):
+    """Who to tell what, and about which campaign step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[str] = Field(min_length=1, description='"role:editor", "person:ana" or an e-mail')
+    message: str
+    subject: str | None = None
+    campaign: str | None = None
+    """Defaults to the campaign running the step."""
+    step: str | None = None
+    """Defaults to the title of the step sending the notification."""
+    deadline: dt.datetime | None = None
+
+
+class NotifyResult(BaseModel):
+    """Who was told, and how."""
+
+    delivered: list[str]
+    """``"ana by email"``, ``"ben by webhook (for ana, away)"``."""
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    person: Person | None
+    email: str
+    note: str = ""
+
+
+def _directory(ctx: ActionContext) -> Directory | None:
+    path = ctx.config.directory_file
+    if path is None:
+        return None
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        raise ActionFailed(f"the team directory {path} cannot be read", retryable=False) from None
+    cached = _DIRECTORIES.get(path)
+    if cached is None or cached[0] != stamp:
+        try:
+            cached = (stamp, load_directory(path))
+        except DirectoryError as error:
+            raise ActionFailed(str(error), retryable=False) from None
+        _DIRECTORIES[path] = cached
+    return cached[1]
+
+
+def _recipients(to: list[str], directory: Directory | None, today: dt.date) -> list[_Recipient]:
+    found: dict[str, _Recipient] = {}
+    for entry in to:
+        kind, _, name = entry.partition(":")
+        if "@" in entry and not name:
+            found.setdefault(entry, _Recipient(None, entry))
+            continue
+        if directory is None:
+            raise ActionFailed(
+                f"'{entry}' needs the team directory: set MOPS_DIRECTORY to its team.toml",
+                retryable=False,
+            )
+        if kind == "role":
+            people = directory.with_role(name)
+            if not people:
+                raise ActionFailed(f"nobody holds the role '{name}'", retryable=False)
+        elif kind == "person" and name in directory.people:
+            people = [directory.people[name]]
+        else:
+            raise ActionFailed(
+                f"'{entry}' is not role:NAME, person:ID or an e-mail address", retryable=False
+            )
+        for person in people:
+            acting = directory.acting_for(person, today)
+            note = "" if acting is person else f" (for {person.id}, away)"
+            found.setdefault(acting.id, _Recipient(acting, acting.email, note))
+    return list(found.values())
+
+
+def _text(params: NotifyParams, ctx: ActionContext, person: Person | None) -> tuple[str, str]:
+    campaign = params.campaign or ctx.campaign_id
+    step = params.step or ctx.title
+    subject = params.subject or f"{step} ({campaign})"
+    lines = [params.message, "", f"Campaign: {campaign}", f"Step: {step}"]
+    if params.deadline is not None:
+        zone = zoneinfo.ZoneInfo(person.time_zone if person else "UTC")
+        local = params.deadline.astimezone(zone)
+        lines.append(f"Deadline: {local:%a %d %b %Y, %H:%M} {local.tzname()}")
+    return f"[MOps Flow] {subject}", "\n".join(lines)
+
+
+@action(
+    "notify.send",
+    description="Notify roles or people by their preferred channel, naming campaign and step",
+    timeout=timedelta(minutes=5),  # one message per recipient
+    heartbeat=timedelta(seconds=30),
+)
+async def send(params: NotifyParams, ctx: ActionContext) -> NotifyResult:
+    directory = _directory(ctx)
+    today = dt.datetime.now(dt.UTC).date()
+    # Recipients an earlier attempt reached, as it reported them by heartbeat:
+    # a retry after a partial delivery skips them.
+    details = temporalio.activity.info().heartbeat_details
+    delivered: list[str] = list(details[0]) if details else []
+    for recipient in _recipients(params.to, directory, today):
+        who = recipient.person.id if recipient.person else recipient.email
+        if any(line.split(" by ")[0] == who for line in delivered):
+            continue
+        subject, body = _text(params, ctx, recipient.person)
+        # One key per recipient: webhook receivers drop a repeat by it, mail
+        # systems by the Message-ID derived from it.
+        key = f"{ctx.idempotency_key}/{who}"
+        if recipient.person is not None and recipient.person.notify == "webhook":
+            assert recipient.person.webhook_secret is not None  # the directory checks it
+            await _post(ctx.secret(recipient.person.webhook_secret), subject, body, key)
+            delivered.append(f"{who} by webhook{recipient.note}")
+        else:
+            smtp = ctx.config.smtp
+            password = ctx.secret(smtp.password_secret) if smtp.password_secret else None
+            await send_message(
+                smtp,
+                password,
+                to=[recipient.email],
+                subject=subject,
+                body=body,
+                idempotency_key=key,
+            )
+            delivered.append(f"{who} by email{recipient.note}")
+        ctx.heartbeat(delivered)
+        ctx.logger.info("notified %s", delivered[-1])
+    return NotifyResult(delivered=delivered)
+
+
+async def _post(url: str, subject: str, body: str, key: str) -> None:
+    payload = json.dumps({"text": f"*{subject}*\n{body}"})
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(
+                url,
+                content=payload,
+                headers={"Content-Type": "application/json", "Idempotency-Key": key},
+            )
+    except httpx.HTTPError as error:
+        raise ActionFailed(
+            f"the chat webhook did not answer: {type(error).__name__}", retryable=True
+        ) from None
+    if response.status_code >= 500 or response.status_code in (408, 429):
+        raise ActionFailed(f"the chat webhook answered {response.status_code}", retryable=True)
+    if response.status_code >= 400:
+        raise ActionFailed(
+            f"the chat webhook refused the message: {response.status_code}", retryable=False
+        )
