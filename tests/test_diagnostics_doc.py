@@ -1,0 +1,79 @@
+"""docs/diagnostics.md lists every diagnostic code with a bad example and its message.
+
+The page is generated from the same table the diagnostics tests pin
+(tests/diagnostic_examples.py), so it cannot drift from what ``mops check``
+prints. After changing a message or adding a code, regenerate it with::
+
+    MOPS_UPDATE_DOCS=1 python -m pytest tests/test_diagnostics_doc.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from diagnostic_examples import ENCODINGS, EXAMPLES, FILE_NAME
+
+from dsl import CODES
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
+
+GROUPS = {
+    "S": (
+        "Syntax",
+        "The file cannot be read as a process: a word, bracket, quote or indent is off.",
+    ),
+    "N": ("Names", "A name, action, argument or field that does not exist where it is used."),
+    "T": ("Types", "A value of the wrong kind: a number where money is expected, and so on."),
+    "G": ("Graph", "Problems with the shape of the process as a whole."),
+    "R": ("Rules", "Problems in decision tables."),
+    "C": ("Calendar and time", "Problems with deadlines, calendars and time zones."),
+}
+
+INTRO = f"""\
+# Diagnostics
+
+`mops check` reports every problem in a process file at once. Each diagnostic has
+a stable code, the place (`file:line:col`), the line itself with the problem
+underlined, and, where one helps, a hint:
+
+```text
+{EXAMPLES["N003"][1] if "N003" in EXAMPLES else ""}
+```
+
+Errors stop a process from running; the exit code of `mops check` is 1 when any
+file has one. The examples below are real: each is checked by the test suite
+against exactly what `mops check` prints for a file called `{FILE_NAME}`.
+"""
+
+
+def render() -> str:
+    parts = [INTRO]
+    for letter, (group, about) in GROUPS.items():
+        codes = sorted(c for c in CODES if c.startswith(letter))
+        if not codes:
+            continue
+        parts.append(f"## {group} ({letter})\n\n{about}\n")
+        for code in codes:
+            source, message = EXAMPLES[code]
+            # Shown as UTF-8 here, such an example is no longer bad: fence it as text.
+            fence, note = "mops-bad", ""
+            if code in ENCODINGS:
+                fence = "text"
+                note = f"\n(This file is saved as {ENCODINGS[code]}, not UTF-8.)\n"
+            parts.append(
+                f"### {code}: {CODES[code]}\n\n```{fence}\n{source.rstrip()}\n```\n{note}\n"
+                f"```text\n{message}\n```\n"
+            )
+    return "\n".join(parts)
+
+
+def test_every_code_has_an_example() -> None:
+    assert set(EXAMPLES) == set(CODES)
+
+
+def test_the_page_is_current() -> None:
+    expected = render()
+    if os.environ.get("MOPS_UPDATE_DOCS"):
+        DOC.write_text(expected)
+    assert DOC.read_text() == expected, "regenerate: MOPS_UPDATE_DOCS=1 pytest " + __file__
