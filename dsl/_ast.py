@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dsl._source import Span
@@ -21,6 +22,58 @@ class NumberLit:
 class MoneyLit:
     amount: Decimal
     currency: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class PercentLit:
+    """``15%``: the number of percent (15), not the fraction."""
+
+    value: Decimal
+    span: Span
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time as written: ``3 business days``, ``90 minutes``, ``1h``."""
+
+    amount: Decimal
+    unit: str
+    """seconds | minutes | hours | days | weeks | business_days | business_hours"""
+    text: str
+    span: Span
+
+    @property
+    def is_business(self) -> bool:
+        return self.unit.startswith("business_")
+
+    @property
+    def seconds(self) -> int | None:
+        """Elapsed seconds of a fixed duration; None for business time."""
+        factor = _FIXED_SECONDS.get(self.unit)
+        return None if factor is None else int(self.amount * factor)
+
+
+_FIXED_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
+
+
+@dataclass(frozen=True)
+class DurationLit:
+    duration: Duration
+    span: Span
+
+
+@dataclass(frozen=True)
+class DateLit:
+    value: dt.date
+    span: Span
+
+
+@dataclass(frozen=True)
+class DateTimeLit:
+    """``2026-12-01 09:00``: a wall-clock time in the process calendar's time zone."""
+
+    value: dt.datetime
     span: Span
 
 
@@ -107,6 +160,10 @@ class Binary:
 Expr = (
     NumberLit
     | MoneyLit
+    | PercentLit
+    | DurationLit
+    | DateLit
+    | DateTimeLit
     | TextLit
     | BoolLit
     | ListLit
@@ -147,20 +204,77 @@ class Output:
 
 
 @dataclass(frozen=True)
-class Duration:
-    """A fixed length of time written in the file, such as ``10 minutes``."""
-
-    seconds: int
-    text: str
-    span: Span
-
-
-@dataclass(frozen=True)
 class Argument:
     name: str
     value: Expr
     span: Span
     name_span: Span
+
+
+@dataclass(frozen=True)
+class ActionCall:
+    """``cms.publish(url: draft.doc_url)``."""
+
+    action: str
+    arguments: tuple[Argument, ...]
+    span: Span
+    action_span: Span
+
+
+@dataclass(frozen=True)
+class StepRef:
+    """A reference to a step by name: ``-> draft``, ``go back to draft``."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Party:
+    """``role editor`` or ``person ana``."""
+
+    kind: str  # "role" | "person"
+    name: str
+    span: Span
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """How many of the approvers must approve: any one, all of them, or N."""
+
+    kind: str  # "any" | "all" | "count"
+    count: int | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """``escalate to role cmo after 4 business days`` (no ``after``: at the deadline)."""
+
+    to: tuple[Party, ...]
+    after: Duration | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class RoundsLimit:
+    """``at most 3 rounds, then fail "..."``: the bound on rework loops."""
+
+    count: int
+    outcome: str  # "fail" | "continue" | "jump"
+    message: TextLit | None
+    target: StepRef | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class FieldDecl:
+    name: str
+    type: TypeRef
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -178,6 +292,67 @@ class Task:
     timeout: Duration | None = None
     retry_attempts: int | None = None
     """How many times to try in all (1 = no retry); None = the engine's default."""
+    backoff: tuple[Duration, Duration | None] | None = None
+    """First wait between tries, and the longest; None = the engine's default."""
+    on_error: StepRef | None = None
+    undo: ActionCall | None = None
+    allowed: tuple[str, ...] = ()
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.name
+
+
+@dataclass(frozen=True)
+class Human:
+    """A work item (``kind="work"``, completed with outputs) or an approval."""
+
+    kind: str  # "work" | "approval"
+    name: str
+    title: str | None
+    span: Span
+    name_span: Span
+    parties: tuple[Party, ...] = ()
+    """Who may act: ``assign`` for work, ``by`` for approvals."""
+    quorum: Quorum | None = None
+    not_by: tuple[Expr, ...] = ()
+    delegation: bool = True
+    deadline: Duration | None = None
+    remind_every: Duration | None = None
+    escalations: tuple[Escalation, ...] = ()
+    returns: tuple[FieldDecl, ...] = ()
+    on_reject: StepRef | None = None
+    on_changes: StepRef | None = None
+    rounds: RoundsLimit | None = None
+    allowed: tuple[str, ...] = ()
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.name
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of a decision table; ``condition`` None is the ``otherwise`` row."""
+
+    condition: Expr | None
+    outputs: tuple[tuple[str | None, Expr], ...]
+    """``(None, expr)`` for a single result, else ``(name, expr)`` per named result."""
+    priority: int | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Decide:
+    """A decision table: rows of conditions and results, with a hit policy."""
+
+    name: str
+    title: str | None
+    hit_policy: str  # first | unique | collect | priority
+    rules: tuple[Rule, ...]
+    span: Span
+    name_span: Span
+    allowed: tuple[str, ...] = ()
 
     @property
     def display_title(self) -> str:
@@ -198,7 +373,156 @@ class If:
     span: Span
 
 
-Statement = Task | If
+@dataclass(frozen=True)
+class ParallelBranch:
+    name: str | None
+    title: str | None
+    body: tuple[Statement, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Branches that run at once; the block ends when all, the first, or N of them end."""
+
+    join: str  # "all" | "first" | "count"
+    count: int | None
+    title: str | None
+    branches: tuple[ParallelBranch, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ForEach:
+    variable: str
+    items: Expr
+    concurrency: int | None
+    body: tuple[Statement, ...]
+    span: Span
+    variable_span: Span
+
+
+@dataclass(frozen=True)
+class WaitFor:
+    duration: Duration
+    span: Span
+
+
+@dataclass(frozen=True)
+class WaitUntil:
+    moment: Expr
+    at: dt.time | None
+    zone: str | None
+    send_window: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class WaitEvent:
+    event: str
+    key: Expr
+    bind: str | None
+    deadline: Duration | None
+    on_timeout: StepRef | None
+    span: Span
+    bind_span: Span | None = None
+
+
+@dataclass(frozen=True)
+class CallProcess:
+    """A sub-process: ``call nurture = lead_nurture(lead: email)``."""
+
+    name: str
+    title: str | None
+    process: str
+    arguments: tuple[Argument, ...]
+    span: Span
+    name_span: Span
+    process_span: Span
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.name
+
+
+@dataclass(frozen=True)
+class Set:
+    name: str
+    value: Expr
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True)
+class Notify:
+    parties: tuple[Party, ...]
+    message: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class GoBack:
+    """``go back to draft, at most 2 times``: a bounded jump to an earlier step."""
+
+    target: StepRef
+    times: int
+    span: Span
+
+
+@dataclass(frozen=True)
+class Fail:
+    message: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Exit:
+    """``exit when event "x" key k``: ends the enclosing block (or process) early."""
+
+    event: str
+    key: Expr | None
+    span: Span
+
+
+Statement = (
+    Task
+    | Human
+    | Decide
+    | If
+    | Parallel
+    | ForEach
+    | WaitFor
+    | WaitUntil
+    | WaitEvent
+    | CallProcess
+    | Set
+    | Notify
+    | GoBack
+    | Fail
+    | Exit
+)
+
+NamedStep = Task | Human | Decide | CallProcess
+"""Steps whose name refers to their result later in the process."""
+
+
+@dataclass(frozen=True)
+class CalendarDef:
+    """A ``calendar`` block; options not written are None."""
+
+    name: str
+    title: str | None
+    span: Span
+    name_span: Span
+    time_zone: str | None = None
+    working_days: tuple[int, ...] | None = None
+    office_hours: tuple[dt.time, dt.time] | None = None
+    all_day: bool = False
+    holiday_country: str | None = None
+    holiday_region: str | None = None
+    days_off: tuple[dt.date, ...] = ()
+    send_window: tuple[dt.time, dt.time] | None = None
+    blackouts: tuple[tuple[dt.date, dt.date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,3 +534,26 @@ class Process:
     outputs: tuple[Output, ...]
     span: Span
     name_span: Span
+    owner: Party | None = None
+    calendar: StepRef | None = None
+    """The calendar's name (a ``calendar`` block or a country code such as "DE")."""
+    allowed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Use:
+    """``use "lead_nurture.mops"``: makes another file's process callable."""
+
+    path: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class File:
+    """Everything in one ``.mops`` file."""
+
+    process: Process | None
+    calendars: tuple[CalendarDef, ...] = ()
+    uses: tuple[Use, ...] = ()
+    extra_processes: tuple[Process, ...] = field(default=())
+    """Processes after the first: an error (one process per file)."""

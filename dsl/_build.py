@@ -1,93 +1,98 @@
-"""Parse tree -> AST. Problems found while building become diagnostics."""
+"""Parse tree -> AST for files, processes, calendars and steps.
+
+Expressions, texts and literals of time are built by :class:`ExprBuilder`;
+this class adds everything with a block. Options arrive as ``(key, value,
+span)`` triples and are gathered per step, so a repeated or misplaced option
+becomes a diagnostic, never an exception.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, v_args
 from lark.tree import Meta
 
 from dsl import _ast as ast
-from dsl._diagnostics import Diagnostic
+from dsl._build_expr import ExprBuilder
 from dsl._source import Span
 from dsl._suggest import did_you_mean
 from dsl._types import SCALAR_NAMES, ListOf, OneOf, Scalar, Type
 
-ExprParser = Callable[[str, int, int], "tuple[ast.Expr | None, list[Diagnostic]]"]
-"""Parses the text of an interpolation found at (line, col) into an expression."""
+Option = tuple[str, Any, Span]
 
-_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
-
-
-def token_span(token: Token) -> Span:
-    """The span of one token."""
-    line = token.line or 1
-    col = token.column or 1
-    return Span(line, col, token.end_line or line, token.end_column or col + len(token))
-
-
-def meta_span(meta: Meta) -> Span:
-    """The span of a tree node (positions are propagated by the parser)."""
-    if getattr(meta, "empty", True):
-        return Span(1, 1, 1, 2)
-    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
-
-
-def shift(span: Span, line: int, col: int) -> Span:
-    """Move a span parsed from a one-line snippet to where the snippet sits."""
-    return Span(line, col + span.col - 1, line, col + span.end_col - 1)
+_WEEKDAYS = {
+    **{d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        d: i
+        for i, d in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+_HIT_POLICIES = ("first", "unique", "collect", "priority")
+# Which options each kind of step takes (the grammar accepts them all in any block).
+_WORK_OPTIONS = {"assign", "deadline", "remind", "escalate", "returns", "delegation", "allow"}
+_APPROVAL_OPTIONS = {
+    "by",
+    "not_by",
+    "deadline",
+    "remind",
+    "escalate",
+    "delegation",
+    "on_reject",
+    "on_changes",
+    "rounds",
+    "allow",
+}
+_REPEATABLE = {"escalate", "allow"}
 
 
 @v_args(meta=True)
-class AstBuilder(Transformer[Token, Any]):
-    """Builds :mod:`dsl._ast` nodes; collects problems instead of raising them.
+class AstBuilder(ExprBuilder):
+    """Builds a :class:`dsl._ast.File`."""
 
-    Lark would wrap an exception raised here in ``VisitError``; collecting keeps
-    every problem and avoids that trap.
-    """
+    # ---- files -------------------------------------------------------------------
 
-    def __init__(self, parse_interpolation: ExprParser, origin: tuple[int, int] = (1, 1)) -> None:
-        super().__init__()
-        self.diagnostics: list[Diagnostic] = []
-        self._parse_interpolation = parse_interpolation
-        # Where the parsed snippet starts in the file (for interpolations).
-        self._origin = origin
-
-    def _span(self, meta_or_token: Meta | Token) -> Span:
-        span = (
-            token_span(meta_or_token)
-            if isinstance(meta_or_token, Token)
-            else meta_span(meta_or_token)
+    def start(self, meta: Meta, children: list[Any]) -> ast.File:
+        processes = [c for c in children if isinstance(c, ast.Process)]
+        for extra in processes[1:]:
+            self._error(
+                "S010",
+                f"a second process '{extra.name}' in one file",
+                extra.name_span,
+                hint="keep one process per file; call another file's process with "
+                "'use \"file.mops\"' and 'call'",
+            )
+        return ast.File(
+            process=processes[0] if processes else None,
+            calendars=tuple(c for c in children if isinstance(c, ast.CalendarDef)),
+            uses=tuple(c for c in children if isinstance(c, ast.Use)),
+            extra_processes=tuple(processes[1:]),
         )
-        if self._origin == (1, 1):
-            return span
-        return shift(span, *self._origin)
 
-    # ---- process structure -----------------------------------------------------
-
-    def start(self, meta: Meta, children: list[Any]) -> ast.Process:
-        process: ast.Process = children[-1]
-        return process
+    def use_decl(self, meta: Meta, children: list[Any]) -> ast.Use:
+        return ast.Use(self._plain(children[0], "a file name"), self._span(meta))
 
     def process(self, meta: Meta, children: list[Any]) -> ast.Process:
         name_tok: Token = children[0]
-        title = children[1] if isinstance(children[1], ast.TextLit) else None
-        items = [c for c in children[1:] if not isinstance(c, ast.TextLit)]
-        if title is not None and not title.is_plain:
-            self._error(
-                "T002", "a process title is plain text, without {interpolation}", title.span
-            )
+        title, items = self._titled(children[1:], "a process title")
+        options = [i for i in items if isinstance(i, tuple)]
+        owner = self._single(options, "owner")
+        calendar = self._single(options, "calendar")
         return ast.Process(
             name=str(name_tok),
-            title=title.plain if title else None,
+            title=title,
             inputs=tuple(i for i in items if isinstance(i, ast.Input)),
-            body=tuple(i for i in items if isinstance(i, ast.Task | ast.If)),
+            body=tuple(i for i in items if _is_statement(i)),
             outputs=tuple(i for i in items if isinstance(i, ast.Output)),
             span=self._span(meta),
             name_span=self._span(name_tok),
+            owner=owner,
+            calendar=calendar,
+            allowed=self._allowed(options),
         )
 
     def title(self, meta: Meta, children: list[Any]) -> ast.TextLit:
@@ -119,7 +124,21 @@ class AstBuilder(Transformer[Token, Any]):
             name_span=self._span(name_tok),
         )
 
-    # ---- types -----------------------------------------------------------------
+    def owner_decl(self, meta: Meta, children: list[Any]) -> Option:
+        return ("owner", children[0], self._span(meta))
+
+    def calendar_use(self, meta: Meta, children: list[Any]) -> Option:
+        name = children[0]
+        if isinstance(name, ast.TextLit):
+            ref = ast.StepRef(name.plain, name.span)
+        else:
+            ref = ast.StepRef(str(name), self._span(name))
+        return ("calendar", ref, self._span(meta))
+
+    def allow_decl(self, meta: Meta, children: list[Token]) -> Option:
+        return ("allow", tuple(str(c) for c in children), self._span(meta))
+
+    # ---- types -------------------------------------------------------------------
 
     def scalar_type(self, meta: Meta, children: list[Any]) -> ast.TypeRef:
         tok: Token = children[0]
@@ -144,73 +163,331 @@ class AstBuilder(Transformer[Token, Any]):
         kind: Type = OneOf(choices)
         return ast.TypeRef(kind, self._span(meta))
 
-    # ---- steps -----------------------------------------------------------------
+    def field_decl(self, meta: Meta, children: list[Any]) -> ast.FieldDecl:
+        return ast.FieldDecl(str(children[0]), children[1], self._span(meta))
+
+    # ---- calendars -------------------------------------------------------------------
+
+    def calendar_def(self, meta: Meta, children: list[Any]) -> ast.CalendarDef:
+        name_tok: Token = children[0]
+        title, items = self._titled(children[1:], "a calendar title")
+        fields: dict[str, Any] = {}
+        blackouts: list[tuple[Any, Any]] = []
+        for key, value, span in items:
+            if key == "blackout":
+                blackouts.append(value)
+            elif key in fields:
+                self._error("N002", f"'{key.replace('_', ' ')}' is given twice", span)
+            elif key == "holidays":
+                fields["holiday_country"], fields["holiday_region"] = value
+            else:
+                fields[key] = value
+        return ast.CalendarDef(
+            name=str(name_tok),
+            title=title,
+            span=self._span(meta),
+            name_span=self._span(name_tok),
+            blackouts=tuple(blackouts),
+            **fields,
+        )
+
+    def cal_time_zone(self, meta: Meta, children: list[Any]) -> Option:
+        return ("time_zone", self._plain(children[0], "a time zone"), self._span(meta))
+
+    def cal_working_days(self, meta: Meta, children: list[tuple[int, ...]]) -> Option:
+        days = sorted({d for chunk in children for d in chunk})
+        return ("working_days", tuple(days), self._span(meta))
+
+    def day_range(self, meta: Meta, children: list[Token]) -> tuple[int, ...]:
+        numbers = [self._weekday(t) for t in children]
+        if None in numbers:
+            return ()
+        if len(numbers) == 1:
+            return (numbers[0],)  # type: ignore[return-value]
+        first, last = numbers
+        assert first is not None and last is not None
+        return (
+            tuple(range(first, last + 1))
+            if first <= last
+            else tuple([*range(first, 7), *range(0, last + 1)])
+        )
+
+    def cal_office_hours(self, meta: Meta, children: list[Token]) -> Option:
+        return ("office_hours", self._time_range(children), self._span(meta))
+
+    def cal_all_day(self, meta: Meta, children: list[Any]) -> Option:
+        return ("all_day", True, self._span(meta))
+
+    def cal_holidays(self, meta: Meta, children: list[Any]) -> Option:
+        country = self._plain(children[0], "a country code")
+        region = self._plain(children[1], "a region code") if len(children) > 1 else None
+        return ("holidays", (country, region), self._span(meta))
+
+    def cal_days_off(self, meta: Meta, children: list[Token]) -> Option:
+        days = tuple(d for d in (self.parse_date(t) for t in children) if d is not None)
+        return ("days_off", days, self._span(meta))
+
+    def cal_send_window(self, meta: Meta, children: list[Token]) -> Option:
+        return ("send_window", self._time_range(children), self._span(meta))
+
+    def cal_blackout(self, meta: Meta, children: list[Token]) -> Option:
+        first = self.parse_date(children[0])
+        last = self.parse_date(children[1]) if len(children) > 1 else first
+        return ("blackout", (first, last), self._span(meta))
+
+    # ---- automated tasks ------------------------------------------------------------
 
     def task_stmt(self, meta: Meta, children: list[Any]) -> ast.Task:
         name_tok: Token = children[0]
-        rest = children[1:]
-        title = rest.pop(0) if rest and isinstance(rest[0], ast.TextLit) else None
-        action_name, action_span = rest[0]
-        arguments: tuple[ast.Argument, ...] = rest[1] if len(rest) > 1 and rest[1] else ()
-        options: dict[str, Any] = rest[2] if len(rest) > 2 and rest[2] else {}
-        if title is not None and not title.is_plain:
-            self._error("T002", "a step title is plain text, without {interpolation}", title.span)
+        title, rest = self._titled(children[1:], "a step title")
+        call: ast.ActionCall = rest[0]
+        options: list[Option] = rest[1] if len(rest) > 1 and rest[1] else []
+        self._no_repeats(options)
+        retry = self._single(options, "retry")
         return ast.Task(
             name=str(name_tok),
-            title=title.plain if title else None,
-            action=action_name,
-            arguments=arguments,
+            title=title,
+            action=call.action,
+            arguments=call.arguments,
             span=self._span(meta),
             name_span=self._span(name_tok),
-            action_span=action_span,
-            args_span=action_span,
-            timeout=options.get("timeout"),
-            retry_attempts=options.get("retry"),
+            action_span=call.action_span,
+            args_span=call.action_span,
+            timeout=self._single(options, "timeout"),
+            retry_attempts=None if retry is None else retry[0],
+            backoff=None if retry is None else retry[1],
+            on_error=self._single(options, "on_error"),
+            undo=self._single(options, "undo"),
+            allowed=self._allowed(options),
         )
 
-    def task_options(self, meta: Meta, children: list[tuple[str, Any, Span]]) -> dict[str, Any]:
-        options: dict[str, Any] = {}
-        for key, value, span in children:
-            if key in options:
-                self._error("N002", f"'{key}' is given twice for this task", span)
-            options[key] = value
-        return options
-
-    def timeout_option(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span]:
-        duration: ast.Duration = children[0]
-        if duration.seconds <= 0:
-            self._error("T002", "a timeout must be longer than zero", duration.span)
-        return ("timeout", duration, self._span(meta))
-
-    def retry_option(self, meta: Meta, children: list[Token]) -> tuple[str, Any, Span]:
-        span = self._span(children[0])
-        times = Decimal(str(children[0]))
-        if times != times.to_integral_value() or times < 1:
-            self._error(
-                "T002",
-                f"'retry {children[0]} times' needs a whole number of at least 1",
-                span,
-                hint="retry 3 times: try once, then up to 3 more times",
-            )
-            return ("retry", None, self._span(meta))
-        # 'retry 3 times' = 3 more tries after the first one.
-        return ("retry", int(times) + 1, self._span(meta))
-
-    def duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
-        amount = Decimal(str(children[0]))
-        unit = str(children[1]).rstrip("s")
-        seconds = int(amount * _UNIT_SECONDS[unit])
-        return ast.Duration(seconds, f"{children[0]} {children[1]}", self._span(meta))
+    def action_call(self, meta: Meta, children: list[Any]) -> ast.ActionCall:
+        (action, action_span), *rest = children
+        arguments: tuple[ast.Argument, ...] = rest[0] if rest and rest[0] else ()
+        return ast.ActionCall(action, arguments, self._span(meta), action_span)
 
     def action_ref(self, meta: Meta, children: list[Token]) -> tuple[str, Span]:
         return ".".join(str(t) for t in children), self._span(meta)
 
     def arguments(self, meta: Meta, children: list[ast.Argument]) -> tuple[ast.Argument, ...]:
+        seen: set[str] = set()
+        for argument in children:
+            if argument.name in seen:
+                self._error(
+                    "N002", f"the argument '{argument.name}' is given twice", argument.name_span
+                )
+            seen.add(argument.name)
         return tuple(children)
 
     def argument(self, meta: Meta, children: list[Any]) -> ast.Argument:
         name_tok, value = children
         return ast.Argument(str(name_tok), value, self._span(meta), self._span(name_tok))
+
+    def task_options(self, meta: Meta, children: list[Option]) -> list[Option]:
+        return children
+
+    def timeout_option(self, meta: Meta, children: list[ast.Duration]) -> Option:
+        duration = self._fixed(children[0], "a timeout")
+        return ("timeout", duration, self._span(meta))
+
+    def retry_option(self, meta: Meta, children: list[Any]) -> Option:
+        count_tok: Token = children[0]
+        backoff = children[1] if len(children) > 1 else None
+        times = Decimal(str(count_tok))
+        if times != times.to_integral_value():
+            self._error(
+                "T002",
+                f"'retry {count_tok} times' needs a whole number",
+                self._span(count_tok),
+                hint="retry 3 times: try once, then up to 3 more times; retry 0 times: once only",
+            )
+            times = Decimal(0)
+        # 'retry 3 times' = 3 more tries after the first one.
+        return ("retry", (int(times) + 1, backoff), self._span(meta))
+
+    def backoff(self, meta: Meta, children: list[ast.Duration]) -> tuple[Any, Any]:
+        first = self._fixed(children[0], "a backoff")
+        longest = self._fixed(children[1], "a backoff") if len(children) > 1 else None
+        return (first, longest)
+
+    def on_error_option(self, meta: Meta, children: list[Token]) -> Option:
+        return ("on_error", self._ref(children[0]), self._span(meta))
+
+    def undo_option(self, meta: Meta, children: list[ast.ActionCall]) -> Option:
+        return ("undo", children[0], self._span(meta))
+
+    # ---- people --------------------------------------------------------------------
+
+    def work_stmt(self, meta: Meta, children: list[Any]) -> ast.Human:
+        return self._human("work", meta, children)
+
+    def approval_stmt(self, meta: Meta, children: list[Any]) -> ast.Human:
+        return self._human("approval", meta, children)
+
+    def _human(self, kind: str, meta: Meta, children: list[Any]) -> ast.Human:
+        name_tok: Token = children[0]
+        title, options = self._titled(children[1:], "a step title")
+        allowed_keys = _WORK_OPTIONS if kind == "work" else _APPROVAL_OPTIONS
+        for key, _value, span in options:
+            if key not in allowed_keys:
+                words = key.replace("_", " ")
+                other = "an approval" if kind == "work" else "a work item"
+                noun = "a work item" if kind == "work" else "an approval"
+                self._error(
+                    "T005",
+                    f"'{words}' is for {other}, not for {noun}",
+                    span,
+                    hint="work items take: assign, deadline, remind, escalate, returns; "
+                    "approvals take: by, not by, deadline, remind, escalate, on reject, "
+                    "on changes, at most N rounds",
+                )
+        self._no_repeats(options)
+        parties_key = "assign" if kind == "work" else "by"
+        parties = self._single(options, parties_key)
+        quorum: ast.Quorum | None = None
+        if kind == "approval" and parties is not None:
+            quorum, parties = parties
+        return ast.Human(
+            kind=kind,
+            name=str(name_tok),
+            title=title,
+            span=self._span(meta),
+            name_span=self._span(name_tok),
+            parties=parties or (),
+            quorum=quorum,
+            not_by=tuple(e for _k, v, _s in options if _k == "not_by" for e in v),
+            delegation=self._single(options, "delegation", True),
+            deadline=self._single(options, "deadline"),
+            remind_every=self._single(options, "remind"),
+            escalations=tuple(v for k, v, _s in options if k == "escalate"),
+            returns=self._single(options, "returns", ()),
+            on_reject=self._single(options, "on_reject"),
+            on_changes=self._single(options, "on_changes"),
+            rounds=self._single(options, "rounds"),
+            allowed=self._allowed(options),
+        )
+
+    def assign_option(self, meta: Meta, children: list[Any]) -> Option:
+        return ("assign", children[0], self._span(meta))
+
+    def by_option(self, meta: Meta, children: list[Any]) -> Option:
+        quorum = children[0] if len(children) == 2 else None
+        return ("by", (quorum, children[-1]), self._span(meta))
+
+    def not_by_option(self, meta: Meta, children: list[Any]) -> Option:
+        return ("not_by", tuple(children), self._span(meta))
+
+    def delegation_on(self, meta: Meta, children: list[Any]) -> Option:
+        return ("delegation", True, self._span(meta))
+
+    def delegation_off(self, meta: Meta, children: list[Any]) -> Option:
+        return ("delegation", False, self._span(meta))
+
+    def deadline_option(self, meta: Meta, children: list[Any]) -> Option:
+        return ("deadline", children[0], self._span(meta))
+
+    def remind_option(self, meta: Meta, children: list[Any]) -> Option:
+        return ("remind", children[0], self._span(meta))
+
+    def escalate_option(self, meta: Meta, children: list[Any]) -> Option:
+        after = children[1] if len(children) > 1 else None
+        return ("escalate", ast.Escalation(children[0], after, self._span(meta)), self._span(meta))
+
+    def returns_option(self, meta: Meta, children: list[ast.FieldDecl]) -> Option:
+        return ("returns", tuple(children), self._span(meta))
+
+    def on_reject_option(self, meta: Meta, children: list[Token]) -> Option:
+        return ("on_reject", self._ref(children[0]), self._span(meta))
+
+    def on_changes_option(self, meta: Meta, children: list[Token]) -> Option:
+        return ("on_changes", self._ref(children[0]), self._span(meta))
+
+    def rounds_option(self, meta: Meta, children: list[Any]) -> Option:
+        count = self._count(children[0], "rounds")
+        outcome = children[1] if len(children) > 1 else ("fail", None, None)
+        kind, message, target = outcome
+        limit = ast.RoundsLimit(count, kind, message, target, self._span(meta))
+        return ("rounds", limit, self._span(meta))
+
+    def fail_outcome(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Any]:
+        return ("fail", children[0] if children else None, None)
+
+    def continue_outcome(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Any]:
+        return ("continue", None, None)
+
+    def jump_outcome(self, meta: Meta, children: list[Token]) -> tuple[str, Any, Any]:
+        return ("jump", None, self._ref(children[0]))
+
+    def any_of(self, meta: Meta, children: list[Any]) -> ast.Quorum:
+        return ast.Quorum("any", None, self._span(meta))
+
+    def all_of(self, meta: Meta, children: list[Any]) -> ast.Quorum:
+        return ast.Quorum("all", None, self._span(meta))
+
+    def n_of(self, meta: Meta, children: list[Token]) -> ast.Quorum:
+        return ast.Quorum("count", self._count(children[0], "approvers"), self._span(meta))
+
+    def parties(self, meta: Meta, children: list[ast.Party]) -> tuple[ast.Party, ...]:
+        return tuple(children)
+
+    def role_party(self, meta: Meta, children: list[Token]) -> ast.Party:
+        return ast.Party("role", str(children[0]), self._span(meta))
+
+    def person_party(self, meta: Meta, children: list[Token]) -> ast.Party:
+        return ast.Party("person", str(children[0]), self._span(meta))
+
+    # ---- decisions -----------------------------------------------------------------
+
+    def decide_stmt(self, meta: Meta, children: list[Any]) -> ast.Decide:
+        name_tok: Token = children[0]
+        title, items = self._titled(children[1:], "a step title")
+        options = [i for i in items if isinstance(i, tuple)]
+        self._no_repeats(options)
+        return ast.Decide(
+            name=str(name_tok),
+            title=title,
+            hit_policy=self._single(options, "hit_policy", "first"),
+            rules=tuple(i for i in items if isinstance(i, ast.Rule)),
+            span=self._span(meta),
+            name_span=self._span(name_tok),
+            allowed=self._allowed(options),
+        )
+
+    def hit_policy(self, meta: Meta, children: list[Token]) -> Option:
+        policy = str(children[0])
+        if policy not in _HIT_POLICIES:
+            self._error(
+                "R001",
+                f"'{policy}' is not a hit policy",
+                self._span(children[0]),
+                hint=did_you_mean(policy, _HIT_POLICIES)
+                or "hit policies: " + ", ".join(_HIT_POLICIES),
+            )
+            policy = "first"
+        return ("hit_policy", policy, self._span(meta))
+
+    def rule_row(self, meta: Meta, children: list[Any]) -> ast.Rule:
+        condition, outputs, *rest = children
+        priority = self._count(rest[0], "priority", low=0) if rest and rest[0] else None
+        return ast.Rule(condition, outputs, priority, self._span(meta))
+
+    def otherwise_row(self, meta: Meta, children: list[Any]) -> ast.Rule:
+        return ast.Rule(None, children[0], None, self._span(meta))
+
+    def priority(self, meta: Meta, children: list[Token]) -> Token:
+        return children[0]
+
+    def single_result(self, meta: Meta, children: list[Any]) -> tuple[tuple[None, Any], ...]:
+        return ((None, children[0]),)
+
+    def named_results(self, meta: Meta, children: list[Any]) -> tuple[tuple[str, Any], ...]:
+        pairs = tuple((str(children[i]), children[i + 1]) for i in range(0, len(children), 2))
+        names = [name for name, _ in pairs]
+        for name in {n for n in names if names.count(n) > 1}:
+            self._error("N002", f"the result '{name}' is given twice", self._span(meta))
+        return pairs
+
+    # ---- control flow ------------------------------------------------------------------
 
     def if_stmt(self, meta: Meta, children: list[Any]) -> ast.If:
         cond, body, *rest = children
@@ -232,136 +509,190 @@ class AstBuilder(Transformer[Token, Any]):
     def block(self, meta: Meta, children: list[ast.Statement]) -> tuple[ast.Statement, ...]:
         return tuple(children)
 
-    # ---- expressions -----------------------------------------------------------
+    def parallel_stmt(self, meta: Meta, children: list[Any]) -> ast.Parallel:
+        join: tuple[str, int | None] = ("all", None)
+        if children and isinstance(children[0], tuple) and children[0][0] == "join":
+            join = children[0][1]
+            children = children[1:]
+        title, items = self._titled(children, "a block title")
+        branches = [
+            item
+            if isinstance(item, ast.ParallelBranch)
+            else ast.ParallelBranch(None, None, (item,), item.span)
+            for item in items
+        ]
+        return ast.Parallel(join[0], join[1], title, tuple(branches), self._span(meta))
 
-    def number(self, meta: Meta, children: list[Token]) -> ast.NumberLit:
-        return ast.NumberLit(Decimal(str(children[0])), self._span(meta))
+    def join_all(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+        return ("join", ("all", None))
 
-    def money(self, meta: Meta, children: list[Token]) -> ast.MoneyLit:
-        return ast.MoneyLit(Decimal(str(children[0])), str(children[1]), self._span(meta))
+    def join_first(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+        return ("join", ("first", None))
 
-    def true(self, meta: Meta, children: list[Any]) -> ast.BoolLit:
-        return ast.BoolLit(True, self._span(meta))
+    def join_n(self, meta: Meta, children: list[Token]) -> tuple[str, Any]:
+        return ("join", ("count", self._count(children[0], "branches")))
 
-    def false(self, meta: Meta, children: list[Any]) -> ast.BoolLit:
-        return ast.BoolLit(False, self._span(meta))
+    def branch(self, meta: Meta, children: list[Any]) -> ast.ParallelBranch:
+        name_tok: Token = children[0]
+        title, rest = self._titled(children[1:], "a branch title")
+        return ast.ParallelBranch(str(name_tok), title, rest[0], self._span(meta))
 
-    def name(self, meta: Meta, children: list[Token]) -> ast.Name:
-        return ast.Name(str(children[0]), self._span(children[0]))
-
-    def list_lit(self, meta: Meta, children: list[Any]) -> ast.ListLit:
-        return ast.ListLit(tuple(c for c in children if c is not None), self._span(meta))
-
-    def record_lit(self, meta: Meta, children: list[Any]) -> ast.RecordLit:
-        fields = tuple(c for c in children if c is not None)
-        seen: set[str] = set()
-        for name, _value in fields:
-            if name in seen:
-                self._error("N002", f"the field '{name}' is given twice", self._span(meta))
-            seen.add(name)
-        return ast.RecordLit(fields, self._span(meta))
-
-    def field(self, meta: Meta, children: list[Any]) -> tuple[str, ast.Expr]:
-        return str(children[0]), children[1]
-
-    def attribute(self, meta: Meta, children: list[Any]) -> ast.Attribute:
-        obj, name_tok = children
-        return ast.Attribute(obj, str(name_tok), self._span(meta), self._span(name_tok))
-
-    def index(self, meta: Meta, children: list[Any]) -> ast.Index:
-        return ast.Index(children[0], children[1], self._span(meta))
-
-    def call(self, meta: Meta, children: list[Any]) -> ast.Call:
-        func, *args = children
-        return ast.Call(
-            str(func), tuple(a for a in args if a is not None), self._span(meta), self._span(func)
+    def for_each_stmt(self, meta: Meta, children: list[Any]) -> ast.ForEach:
+        var_tok: Token = children[0]
+        items = children[1]
+        concurrency = children[2] if len(children) == 4 else None
+        return ast.ForEach(
+            str(var_tok), items, concurrency, children[-1], self._span(meta), self._span(var_tok)
         )
 
-    def negate(self, meta: Meta, children: list[Any]) -> ast.Unary:
-        return ast.Unary("-", children[0], self._span(meta))
+    def concurrency(self, meta: Meta, children: list[Token]) -> int:
+        return self._count(children[0], "at a time")
 
-    def not_op(self, meta: Meta, children: list[Any]) -> ast.Unary:
-        return ast.Unary("not", children[0], self._span(meta))
+    def wait_duration(self, meta: Meta, children: list[ast.Duration]) -> ast.WaitFor:
+        return ast.WaitFor(children[0], self._span(meta))
 
-    def binary(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        left, op, right = children
-        return ast.Binary(str(op), left, right, self._span(meta))
+    def wait_until(self, meta: Meta, children: list[Any]) -> ast.WaitUntil:
+        moment, *options = children
+        found = dict(o for o in options if o is not None)
+        return ast.WaitUntil(
+            moment,
+            found.get("at"),
+            found.get("zone"),
+            bool(found.get("window")),
+            self._span(meta),
+        )
 
-    compare = binary
+    def wait_at(self, meta: Meta, children: list[Token]) -> tuple[str, Any]:
+        return ("at", self.parse_time(children[0]))
 
-    def member(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        return ast.Binary("in", children[0], children[1], self._span(meta))
+    def wait_zone(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+        return ("zone", self._plain(children[0], "a time zone"))
 
-    def not_member(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        return ast.Binary("not in", children[0], children[1], self._span(meta))
+    def wait_window(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+        return ("window", True)
 
-    def and_op(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        return ast.Binary("and", children[0], children[1], self._span(meta))
+    def wait_event(self, meta: Meta, children: list[Any]) -> ast.WaitEvent:
+        event = self._plain(children[0], "an event name")
+        key = children[1]
+        bind = next((c for c in children[2:] if isinstance(c, Token)), None)
+        deadline = next((c for c in children[2:] if isinstance(c, tuple)), None)
+        return ast.WaitEvent(
+            event,
+            key,
+            None if bind is None else str(bind),
+            None if deadline is None else deadline[0],
+            None if deadline is None else deadline[1],
+            self._span(meta),
+            None if bind is None else self._span(bind),
+        )
 
-    def or_op(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        return ast.Binary("or", children[0], children[1], self._span(meta))
+    def event_as(self, meta: Meta, children: list[Token]) -> Token:
+        return children[0]
 
-    def string(self, meta: Meta, children: list[ast.TextLit]) -> ast.TextLit:
-        return children[0]  # already built by __default_token__
+    def event_deadline(self, meta: Meta, children: list[Any]) -> tuple[Any, Any]:
+        target = self._ref(children[1]) if len(children) > 1 else None
+        return (children[0], target)
 
-    def __default_token__(self, token: Token) -> Any:
-        if token.type == "STRING":
-            return self._text(token)
-        return token
+    def call_stmt(self, meta: Meta, children: list[Any]) -> ast.CallProcess:
+        name_tok: Token = children[0]
+        title, rest = self._titled(children[1:], "a step title")
+        process_tok: Token = rest[0]
+        arguments = rest[1] if len(rest) > 1 and rest[1] else ()
+        return ast.CallProcess(
+            str(name_tok),
+            title,
+            str(process_tok),
+            arguments,
+            self._span(meta),
+            self._span(name_tok),
+            self._span(process_tok),
+        )
 
-    # ---- texts with interpolation ---------------------------------------------------
+    def set_stmt(self, meta: Meta, children: list[Any]) -> ast.Set:
+        return ast.Set(str(children[0]), children[1], self._span(meta), self._span(children[0]))
 
-    def _text(self, token: Token) -> ast.TextLit:
-        span = self._span(token)
-        body = str(token)[1:-1]
-        parts: list[str | ast.Expr] = []
-        buf: list[str] = []
-        i = 0
-        while i < len(body):
-            ch = body[i]
-            if ch == "\\" and i + 1 < len(body):
-                buf.append(_ESCAPES.get(body[i + 1], "\\" + body[i + 1]))
-                i += 2
-            elif ch == "{" and body.startswith("{{", i):
-                buf.append("{")
-                i += 2
-            elif ch == "}" and body.startswith("}}", i):
-                buf.append("}")
-                i += 2
-            elif ch == "{":
-                end = body.find("}", i + 1)
-                col = span.col + 1 + i  # column of the '{' in the file
-                if end < 0 or not body[i + 1 : end].strip():
-                    why = "is not closed with '}'" if end < 0 else "is empty"
-                    self._error(
-                        "S008",
-                        f"the interpolation at column {col} {why}",
-                        Span.point(span.line, col, (end - i + 1) if end > 0 else 1),
-                        hint="write {name} to insert a value, or {{ for a literal brace",
-                    )
-                    i = len(body) if end < 0 else end + 1
-                    continue
-                if buf:
-                    parts.append("".join(buf))
-                    buf = []
-                expr, problems = self._parse_interpolation(body[i + 1 : end], span.line, col + 1)
-                self.diagnostics.extend(problems)
-                if expr is not None:
-                    parts.append(expr)
-                i = end + 1
-            else:
-                buf.append(ch)
-                i += 1
-        if buf or not parts:
-            parts.append("".join(buf))
-        return ast.TextLit(tuple(parts), span)
+    def notify_stmt(self, meta: Meta, children: list[Any]) -> ast.Notify:
+        return ast.Notify(children[0], children[1], self._span(meta))
 
-    def _error(self, code: str, message: str, span: Span, *, hint: str | None = None) -> None:
-        self.diagnostics.append(Diagnostic(code, message, span, hint=hint))
+    def go_back_stmt(self, meta: Meta, children: list[Token]) -> ast.GoBack:
+        return ast.GoBack(
+            self._ref(children[0]), self._count(children[1], "times"), self._span(meta)
+        )
+
+    def fail_stmt(self, meta: Meta, children: list[Any]) -> ast.Fail:
+        return ast.Fail(children[0], self._span(meta))
+
+    def exit_stmt(self, meta: Meta, children: list[Any]) -> ast.Exit:
+        event = self._plain(children[0], "an event name")
+        return ast.Exit(event, children[1] if len(children) > 1 else None, self._span(meta))
+
+    # ---- helpers ---------------------------------------------------------------------
+
+    def _titled(self, children: list[Any], what: str) -> tuple[str | None, list[Any]]:
+        if children and isinstance(children[0], ast.TextLit):
+            return self._plain(children[0], what), children[1:]
+        return None, children
+
+    def _plain(self, text: Any, what: str) -> str:
+        if isinstance(text, ast.TextLit) and not text.is_plain:
+            self._error("T002", f"{what} is plain text, without {{interpolation}}", text.span)
+        return text.plain if isinstance(text, ast.TextLit) else str(text)
+
+    def _ref(self, token: Token) -> ast.StepRef:
+        return ast.StepRef(str(token), self._span(token))
+
+    def _count(self, token: Token, what: str, *, low: int = 1) -> int:
+        value = Decimal(str(token))
+        if value != value.to_integral_value() or value < low:
+            self._error(
+                "T002",
+                f"'{token}' {what}: needs a whole number of at least {low}",
+                self._span(token),
+            )
+            return max(low, 1)
+        return int(value)
+
+    def _fixed(self, duration: ast.Duration, what: str) -> ast.Duration:
+        if duration.is_business:
+            self._error(
+                "C004",
+                f"{what} is elapsed time; '{duration.text}' counts business time",
+                duration.span,
+                hint="write it in seconds, minutes, hours or days",
+            )
+        return duration
+
+    def _weekday(self, token: Token) -> int | None:
+        day = _WEEKDAYS.get(str(token))
+        if day is None:
+            self._error(
+                "C001",
+                f"'{token}' is not a day of the week",
+                self._span(token),
+                hint=did_you_mean(str(token), _WEEKDAYS)
+                or "write mon, tue, wed, thu, fri, sat, sun",
+            )
+        return day
+
+    def _time_range(self, tokens: list[Token]) -> Any:
+        first, last = (self.parse_time(t) for t in tokens)
+        return None if first is None or last is None else (first, last)
+
+    def _no_repeats(self, options: Iterable[Option]) -> None:
+        seen: set[str] = set()
+        for key, _value, span in options:
+            if key in seen and key not in _REPEATABLE:
+                self._error("N002", f"'{key.replace('_', ' ')}' is given twice for this step", span)
+            seen.add(key)
+
+    @staticmethod
+    def _single(options: Iterable[Option], key: str, default: Any = None) -> Any:
+        return next((value for k, value, _span in options if k == key), default)
+
+    @staticmethod
+    def _allowed(options: Iterable[Option]) -> tuple[str, ...]:
+        return tuple(code for k, codes, _span in options if k == "allow" for code in codes)
 
 
-def unwrap_expr(tree: Tree[Token] | ast.Expr) -> ast.Expr:
-    """The built expression of an interpolation parse."""
-    if isinstance(tree, Tree):
-        raise TypeError("expression was not transformed")
-    return tree
+def _is_statement(item: Any) -> bool:
+    return not isinstance(item, ast.Input | ast.Output | tuple)

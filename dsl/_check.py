@@ -1,21 +1,32 @@
-"""Name and type checks on a process. Every problem is collected, none stops the walk."""
+"""Checks on a whole file: names, types and options of every step.
+
+The walk keeps the names *definitely* defined at each point (a step inside one
+branch of an ``if`` defines its name only inside that branch; after a
+``parallel`` that waits for all branches, every branch's names are defined).
+Whole-graph checks (reachability, loops, joins) run on the networkx graph in
+:mod:`dsl._graph`; decision-table analysis in :mod:`dsl._rules`.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+import zoneinfo
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
 
 from dsl import _ast as ast
-from dsl._diagnostics import Diagnostic
-from dsl._functions import FUNCTIONS
+from dsl._calendar_defs import spec_of
+from dsl._calendars import validate
+from dsl._check_expr import ExprChecker, Scope, Symbol, declared_type
+from dsl._diagnostics import Diagnostic, Severity
+from dsl._directory import Directory
 from dsl._signatures import ActionSignature, Catalogue
 from dsl._source import Span
 from dsl._suggest import did_you_mean
 from dsl._types import (
     ANY,
     BOOL,
-    MONEY,
+    DATE,
+    DATETIME,
     NUMBER,
     RECORD,
     SECRET,
@@ -24,62 +35,126 @@ from dsl._types import (
     OneOf,
     Scalar,
     Type,
-    TypeSyntaxError,
     is_assignable,
-    parse_type,
 )
 
-_ORDERED = {"number", "money", "percent", "date", "datetime", "duration", "text"}
-_TEXTUAL = {"text", "email", "url"}
+WORK_FIELDS: dict[str, Type] = {
+    "assignee": TEXT,
+    "completed_by": TEXT,
+    "completed_at": DATETIME,
+}
+APPROVAL_FIELDS: dict[str, Type] = {
+    "approved": BOOL,
+    "decision": OneOf(("approved", "rejected", "changes_requested")),
+    "approvers": ListOf(TEXT),
+    "comment": TEXT,
+    "rounds": NUMBER,
+    "decided_at": DATETIME,
+}
 
 
-@dataclass(frozen=True)
-class Symbol:
-    """Something a name refers to: an input's value or a step's result."""
+def check(
+    file: ast.File,
+    catalogue: Catalogue,
+    *,
+    directory: Directory | None = None,
+    processes: Mapping[str, ast.Process] | None = None,
+    calendars: Mapping[str, object] | None = None,
+) -> list[Diagnostic]:
+    """Every name, type and option problem in the file's process.
 
-    kind: str  # "input" | "task"
-    type: Type
-    span: Span
-    signature: ActionSignature | None = None
+    Args:
+        file: The parsed file (it must have a process).
+        catalogue: The actions workers provide.
+        directory: The team directory, when one is known: roles and people are
+            checked against it.
+        processes: Processes of files named by ``use``, by process name.
+        calendars: Calendars available by name besides the file's own (presets).
+    """
+    assert file.process is not None
+    checker = StepChecker(catalogue, directory, processes or {}, file, calendars or {})
+    checker.run(file.process)
+    for definition in file.calendars:
+        for problem in validate(spec_of(definition)):
+            checker.error("C003", f"calendar '{definition.name}': {problem}", definition.name_span)
+    return checker.problems
 
 
-def check(process: ast.Process, catalogue: Catalogue) -> list[Diagnostic]:
-    """Every name and type problem in ``process``."""
-    return _Checker(catalogue).run(process)
+def iter_steps(body: tuple[ast.Statement, ...]) -> Iterator[ast.Statement]:
+    """Every statement in a body, in file order, at any depth."""
+    for statement in body:
+        yield statement
+        for inner in child_bodies(statement):
+            yield from iter_steps(inner)
+
+
+def child_bodies(statement: ast.Statement) -> list[tuple[ast.Statement, ...]]:
+    """The blocks directly inside a statement."""
+    match statement:
+        case ast.If(branches=branches, orelse=orelse):
+            return [b.body for b in branches] + ([orelse] if orelse else [])
+        case ast.Parallel(branches=branches):
+            return [b.body for b in branches]
+        case ast.ForEach(body=body):
+            return [body]
+        case _:
+            return []
 
 
 def iter_tasks(body: tuple[ast.Statement, ...]) -> Iterator[ast.Task]:
     """Every task in a body, in file order, at any depth."""
-    for statement in body:
-        match statement:
-            case ast.Task():
-                yield statement
-            case ast.If(branches=branches, orelse=orelse):
-                for branch in branches:
-                    yield from iter_tasks(branch.body)
-                if orelse:
-                    yield from iter_tasks(orelse)
+    yield from (s for s in iter_steps(body) if isinstance(s, ast.Task))
 
 
-class _Checker:
-    def __init__(self, catalogue: Catalogue) -> None:
+def step_name(statement: ast.Statement) -> str | None:
+    """The name a statement defines, if any."""
+    if isinstance(statement, ast.Task | ast.Human | ast.Decide | ast.CallProcess):
+        return statement.name
+    return None
+
+
+class StepChecker(ExprChecker):
+    """Walks the process, step by step, keeping track of what is defined where."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        directory: Directory | None,
+        processes: Mapping[str, ast.Process],
+        file: ast.File,
+        calendars: Mapping[str, object],
+    ) -> None:
+        super().__init__()
         self.catalogue = catalogue
-        self.problems: list[Diagnostic] = []
-        self.declared: dict[str, Symbol] = {}
+        self.directory = directory
+        self.processes = processes
+        self.file = file
+        self.calendars = calendars
+        self.allowed: set[str] = set()
+        self.steps: dict[str, ast.Statement] = {}
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
-        self.problems.append(Diagnostic(code, message, span, hint=hint))
+    def warn(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        if code not in self.allowed:
+            super().warn(code, message, span, hint)
 
-    def run(self, process: ast.Process) -> list[Diagnostic]:
-        scope: dict[str, Symbol] = {}
+    def run(self, process: ast.Process) -> None:
+        self.allowed = set(process.allowed)
+        scope: Scope = {}
         for item in process.inputs:
             symbol = Symbol("input", item.type.type, item.name_span)
             self._declare(item.name, symbol)
             if item.default is not None:
-                self._expect(item.default, item.type.type, {}, f"the default of '{item.name}'")
+                self.expect(item.default, item.type.type, {}, f"the default of '{item.name}'")
             scope[item.name] = symbol
-        for task in iter_tasks(process.body):
-            self._declare(task.name, self._task_symbol(task))
+        for statement in iter_steps(process.body):
+            name = step_name(statement)
+            if name is not None and isinstance(statement, ast.NamedStep):
+                self.steps.setdefault(name, statement)
+                self._declare(name, self._symbol(statement))
+        if process.owner is not None:
+            self._parties((process.owner,))
+        if process.calendar is not None:
+            self._calendar_ref(process.calendar)
         scope = self._body(process.body, scope)
         outputs: set[str] = set()
         for output in process.outputs:
@@ -87,10 +162,16 @@ class _Checker:
                 self.error("N002", f"the output '{output.name}' is defined twice", output.name_span)
             outputs.add(output.name)
             if output.type is not None:
-                self._expect(output.value, output.type.type, scope, f"the output '{output.name}'")
-            else:
-                self._type(output.value, scope)
-        return self.problems
+                self.expect(output.value, output.type.type, scope, f"the output '{output.name}'")
+            elif self.type_of(output.value, scope) == SECRET:
+                self.error(
+                    "T002",
+                    f"the output '{output.name}' would hand a secret to whoever reads the outputs",
+                    output.value.span,
+                    hint="pass secrets only to actions",
+                )
+
+    # ---- names ---------------------------------------------------------------------
 
     def _declare(self, name: str, symbol: Symbol) -> None:
         if (first := self.declared.get(name)) is not None:
@@ -103,347 +184,517 @@ class _Checker:
             return
         self.declared[name] = symbol
 
-    def _task_symbol(self, task: ast.Task) -> Symbol:
-        signature = self.catalogue.get(task.action)
-        return Symbol("task", RECORD, task.name_span, signature)
+    def _symbol(self, step: ast.NamedStep) -> Symbol:
+        match step:
+            case ast.Task():
+                signature = self.catalogue.get(step.action)
+                return Symbol(
+                    "task",
+                    RECORD,
+                    step.name_span,
+                    signature,
+                    _result_fields(signature),
+                    f"the result of '{step.name}' ({step.action})",
+                )
+            case ast.Human(kind="work"):
+                fields = {**WORK_FIELDS, **{f.name: f.type.type for f in step.returns}}
+                return Symbol(
+                    "work", RECORD, step.name_span, None, fields, f"work item '{step.name}'"
+                )
+            case ast.Human():
+                return Symbol(
+                    "approval",
+                    RECORD,
+                    step.name_span,
+                    None,
+                    APPROVAL_FIELDS,
+                    f"approval '{step.name}'",
+                )
+            case ast.Decide():
+                return self._decision_symbol(step)
+            case ast.CallProcess():
+                callee = self.processes.get(step.process)
+                outputs: dict[str, Type] | None = None
+                if callee is not None:
+                    outputs = {
+                        o.name: (o.type.type if o.type is not None else ANY) for o in callee.outputs
+                    }
+                return Symbol(
+                    "call",
+                    RECORD,
+                    step.name_span,
+                    None,
+                    outputs,
+                    f"the outputs of '{step.name}' ({step.process})",
+                )
 
-    # ---- statements ----------------------------------------------------------
+    def _decision_symbol(self, step: ast.Decide) -> Symbol:
+        names = [name for rule in step.rules for name, _ in rule.outputs]
+        collect = step.hit_policy == "collect"
+        if names and all(name is None for name in names):
+            # The decision's value is its single result (typed when rows are checked).
+            kind: Type = ListOf(ANY) if collect else ANY
+            return Symbol("decide", kind, step.name_span, None, None, f"decision '{step.name}'")
+        fields = {name: ANY for name in names if name is not None}
+        kind = ListOf(RECORD) if collect else RECORD
+        return Symbol("decide", kind, step.name_span, None, fields, f"decision '{step.name}'")
 
-    def _body(self, body: tuple[ast.Statement, ...], scope: dict[str, Symbol]) -> dict[str, Symbol]:
+    def _ref(self, ref: ast.StepRef, what: str) -> None:
+        if ref.name not in self.steps:
+            self.error(
+                "N010",
+                f"{what} '{ref.name}': there is no step of that name",
+                ref.span,
+                hint=did_you_mean(ref.name, self.steps)
+                or "steps are named by task, work, approval, decide and call",
+            )
+
+    def _parties(self, parties: tuple[ast.Party, ...]) -> None:
+        if self.directory is None:
+            return
+        for party in parties:
+            known = self.directory.roles if party.kind == "role" else self.directory.people
+            if party.name not in known:
+                self.error(
+                    "N012",
+                    f"the team directory has no {party.kind} '{party.name}'",
+                    party.span,
+                    hint=did_you_mean(party.name, known) or f"add it to {self.directory.source}",
+                )
+
+    def _calendar_ref(self, ref: ast.StepRef) -> None:
+        own = {c.name for c in self.file.calendars}
+        if ref.name not in own and ref.name.upper() not in self.calendars:
+            self.error(
+                "N009",
+                f"there is no calendar '{ref.name}'",
+                ref.span,
+                hint=did_you_mean(ref.name, [*own, *self.calendars])
+                or "define it with a 'calendar' block, or use a country code such as \"DE\"",
+            )
+
+    # ---- statements --------------------------------------------------------------------
+
+    def _body(self, body: tuple[ast.Statement, ...], scope: Scope) -> Scope:
         """Check a body; adds what it defines to ``scope`` (callers pass a copy)."""
         for statement in body:
+            scope = self._statement(statement, scope)
+        return scope
+
+    def _statement(self, statement: ast.Statement, scope: Scope) -> Scope:
+        allowed = self.allowed
+        if isinstance(statement, ast.Task | ast.Human | ast.Decide):
+            self.allowed = allowed | set(statement.allowed)
+        try:
             match statement:
                 case ast.Task():
                     self._task(statement, scope)
-                    symbol = self.declared.get(statement.name)
-                    if symbol is not None and symbol.span == statement.name_span:
-                        # In place: copying here made long processes quadratic.
-                        scope[statement.name] = symbol
+                case ast.Human():
+                    self._human(statement, scope)
+                case ast.Decide():
+                    self._decide(statement, scope)
+                case ast.CallProcess():
+                    self._call_process(statement, scope)
                 case ast.If():
-                    scope = self._if(statement, scope)
+                    return self._if(statement, scope)
+                case ast.Parallel():
+                    return self._parallel(statement, scope)
+                case ast.ForEach():
+                    self._for_each(statement, scope)
+                case ast.WaitFor():
+                    pass
+                case ast.WaitUntil():
+                    self._wait_until(statement, scope)
+                case ast.WaitEvent():
+                    return self._wait_event(statement, scope)
+                case ast.Set():
+                    return self._set(statement, scope)
+                case ast.Notify():
+                    self._parties(statement.parties)
+                    self.expect(statement.message, TEXT, scope, "a notification")
+                case ast.GoBack():
+                    self._ref(statement.target, "go back to")
+                case ast.Fail():
+                    self.expect(statement.message, TEXT, scope, "the reason to fail")
+                case ast.Exit():
+                    if statement.key is not None:
+                        self.type_of(statement.key, scope)
+        finally:
+            self.allowed = allowed
+        name = step_name(statement)
+        if name is not None:
+            symbol = self.declared.get(name)
+            if symbol is not None and symbol.span == statement.name_span:  # type: ignore[union-attr]
+                scope[name] = symbol
         return scope
 
-    def _if(self, statement: ast.If, scope: dict[str, Symbol]) -> dict[str, Symbol]:
-        outcomes: list[dict[str, Symbol]] = []
+    def _if(self, statement: ast.If, scope: Scope) -> Scope:
+        # Each branch writes into an overlay of its own: copying the scope for
+        # every branch made long processes quadratic.
+        added: list[dict[str, Symbol]] = []
         for branch in statement.branches:
-            kind = self._type(branch.condition, scope)
-            if kind is not None and kind not in (BOOL, ANY):
-                self.error(
-                    "T004",
-                    f"the condition is {kind}, not true/false",
-                    branch.condition.span,
-                    hint='compare it: for example budget > 0 EUR, or title != ""',
-                )
-            outcomes.append(self._body(branch.body, dict(scope)))
-        outcomes.append(self._body(statement.orelse, dict(scope)) if statement.orelse else scope)
+            self._condition(branch.condition, scope)
+            added.append(self._overlay(branch.body, scope))
+        added.append(self._overlay(statement.orelse, scope) if statement.orelse else {})
         # A name is defined after the 'if' only if every way through defines it.
-        common = set.intersection(*(set(o) for o in outcomes))
-        return {name: outcomes[0][name] for name in common}
+        for name in set.intersection(*(set(a) for a in added)):
+            scope[name] = added[0][name]
+        return scope
 
-    def _task(self, task: ast.Task, scope: dict[str, Symbol]) -> None:
-        signature = self.catalogue.get(task.action)
+    def _overlay(self, body: tuple[ast.Statement, ...], scope: Scope) -> dict[str, Symbol]:
+        """Check ``body`` on top of ``scope``; the names it defines (``scope`` unchanged)."""
+        layer: dict[str, Symbol] = {}
+        self._body(body, ChainMap(layer, scope))
+        return layer
+
+    def _condition(self, expr: ast.Expr, scope: Scope) -> None:
+        kind = self.type_of(expr, scope)
+        if kind is not None and kind not in (BOOL, ANY):
+            self.error(
+                "T004",
+                f"the condition is {kind}, not true/false",
+                expr.span,
+                hint='compare it: for example budget > 0 EUR, or title != ""',
+            )
+
+    def _parallel(self, statement: ast.Parallel, scope: Scope) -> Scope:
+        if statement.join == "count" and (statement.count or 0) > len(statement.branches):
+            self.error(
+                "T002",
+                f"'{statement.count} of' waits for more branches than the "
+                f"{len(statement.branches)} there are",
+                statement.span,
+            )
+        layers = [self._overlay(b.body, scope) for b in statement.branches]
+        if statement.join == "all":
+            # Every branch finished: what each defined is there. (With 'first' or
+            # 'N of', cancelled branches may not have defined their names.)
+            for layer in layers:
+                scope.update(layer)
+        return scope
+
+    def _for_each(self, statement: ast.ForEach, scope: Scope) -> None:
+        items = self.type_of(statement.items, scope)
+        item: Type = ANY
+        if isinstance(items, ListOf):
+            item = items.item
+        elif items not in (None, ANY):
+            self.error(
+                "T002", f"'for each' needs a list, but this is {items}", statement.items.span
+            )
+        # What the body defines is per item: not visible after the loop.
+        inner = ChainMap({statement.variable: Symbol("loop", item, statement.variable_span)}, scope)
+        self._body(statement.body, inner)
+
+    def _wait_until(self, statement: ast.WaitUntil, scope: Scope) -> None:
+        if statement.zone is not None and not _is_zone(statement.zone):
+            self.error(
+                "C003",
+                f"'{statement.zone}' is not a time zone",
+                statement.span,
+                hint='use an IANA name such as "Europe/Berlin" or "America/New_York"',
+            )
+        kind = self.type_of(statement.moment, scope)
+        if kind not in (None, ANY, DATE, DATETIME):
+            self.error(
+                "T002",
+                f"'wait until' needs a date or a date and time, but this is {kind}",
+                statement.moment.span,
+            )
+        if statement.at is not None and kind == DATETIME:
+            self.error(
+                "T002",
+                "'at' sets the time of a date; this already is a date and time",
+                statement.span,
+            )
+
+    def _wait_event(self, statement: ast.WaitEvent, scope: Scope) -> Scope:
+        self.type_of(statement.key, scope)
+        if statement.on_timeout is not None:
+            self._ref(statement.on_timeout, "on deadline, go to")
+        if statement.bind is None:
+            return scope
+        span = statement.bind_span or statement.span
+        self._declare(statement.bind, Symbol("event", RECORD, span))
+        scope[statement.bind] = Symbol("event", RECORD, span, None, None)
+        return scope
+
+    def _set(self, statement: ast.Set, scope: Scope) -> Scope:
+        kind = self.type_of(statement.value, scope) or ANY
+        earlier = scope.get(statement.name) or self.declared.get(statement.name)
+        if earlier is not None and earlier.kind != "set":
+            self.error(
+                "N002",
+                f"'{statement.name}' is already defined at line {earlier.span.line}",
+                statement.name_span,
+                hint="'set' names a variable of its own; pick another name",
+            )
+            return scope
+        if earlier is not None and not is_assignable(kind, earlier.type):
+            self.error(
+                "T002",
+                f"'{statement.name}' holds {earlier.type}; this is {kind}",
+                statement.value.span,
+            )
+        symbol = earlier or Symbol("set", kind, statement.name_span)
+        self.declared.setdefault(statement.name, symbol)
+        scope[statement.name] = symbol
+        return scope
+
+    # ---- tasks and sub-processes ----------------------------------------------------------
+
+    def _task(self, task: ast.Task, scope: Scope) -> None:
+        self._arguments(task.action, task.action_span, task.arguments, scope)
+        if task.on_error is not None:
+            self._ref(task.on_error, "on error, go to")
+        if task.undo is not None:
+            # The undo runs after the task, so it may use the task's result.
+            inner: Scope = ChainMap({}, scope)
+            symbol = self.declared.get(task.name)
+            if symbol is not None:
+                inner[task.name] = symbol
+            self._arguments(task.undo.action, task.undo.action_span, task.undo.arguments, inner)
+
+    def _arguments(
+        self,
+        action: str,
+        action_span: Span,
+        arguments: tuple[ast.Argument, ...],
+        scope: Scope,
+    ) -> None:
+        signature = self.catalogue.get(action)
         if signature is None:
             self.error(
                 "N003",
-                f"no worker provides the action '{task.action}'",
-                task.action_span,
-                hint=did_you_mean(task.action, self.catalogue.names)
+                f"no worker provides the action '{action}'",
+                action_span,
+                hint=did_you_mean(action, self.catalogue.names)
                 or "run 'mops actions' to list the actions you can call",
             )
-            for argument in task.arguments:
-                self._type(argument.value, scope)
+            for argument in arguments:
+                self.type_of(argument.value, scope)
             return
+        params = {p.name: (declared_type(p.type), p.required) for p in signature.params}
+        self._match_arguments(f"'{action}'", action_span, arguments, params, scope)
+
+    def _call_process(self, step: ast.CallProcess, scope: Scope) -> None:
+        callee = self.processes.get(step.process)
+        if callee is None:
+            self.error(
+                "N011",
+                f"there is no process '{step.process}' to call",
+                step.process_span,
+                hint=did_you_mean(step.process, self.processes)
+                or "make it callable with 'use \"its_file.mops\"' at the top of this file",
+            )
+            for argument in step.arguments:
+                self.type_of(argument.value, scope)
+            return
+        params = {i.name: (i.type.type, i.default is None) for i in callee.inputs}
+        self._match_arguments(
+            f"process '{step.process}'", step.process_span, step.arguments, params, scope
+        )
+
+    def _match_arguments(
+        self,
+        callee: str,
+        span: Span,
+        arguments: tuple[ast.Argument, ...],
+        params: Mapping[str, tuple[Type, bool]],
+        scope: Scope,
+    ) -> None:
         given: set[str] = set()
-        for argument in task.arguments:
-            if argument.name in given:
-                self.error(
-                    "N002", f"the argument '{argument.name}' is given twice", argument.name_span
-                )
+        for argument in arguments:
             given.add(argument.name)
-            param = signature.param(argument.name)
+            param = params.get(argument.name)
             if param is None:
                 self.error(
                     "N004",
-                    f"'{task.action}' takes no argument '{argument.name}'",
+                    f"{callee} takes no argument '{argument.name}'",
                     argument.name_span,
-                    hint=did_you_mean(argument.name, [p.name for p in signature.params])
-                    or "it takes: " + ", ".join(p.name for p in signature.params),
+                    hint=did_you_mean(argument.name, params)
+                    or "it takes: " + (", ".join(params) or "nothing"),
                 )
-                self._type(argument.value, scope)
+                self.type_of(argument.value, scope)
                 continue
-            self._expect(argument.value, _declared(param.type), scope, f"'{argument.name}'")
-        missing = [p.name for p in signature.params if p.required and p.name not in given]
+            self.expect(argument.value, param[0], scope, f"'{argument.name}'")
+        missing = [
+            name for name, (_t, required) in params.items() if required and name not in given
+        ]
         if missing:
             self.error(
                 "N005",
-                f"'{task.action}' needs the argument{'s' if len(missing) > 1 else ''} "
+                f"{callee} needs the argument{'s' if len(missing) > 1 else ''} "
                 + ", ".join(f"'{m}'" for m in missing),
-                task.action_span,
+                span,
                 hint="add " + ", ".join(f"{m}: ..." for m in missing),
             )
 
-    # ---- expressions -----------------------------------------------------------
+    # ---- people ------------------------------------------------------------------------
 
-    def _expect(self, expr: ast.Expr, wanted: Type, scope: dict[str, Symbol], what: str) -> None:
-        actual = self._type(expr, scope)
-        if actual is None or is_assignable(actual, wanted):
-            return
-        if (
-            isinstance(wanted, OneOf)
-            and isinstance(expr, ast.TextLit)
-            and expr.is_plain
-            and expr.plain in wanted.choices
+    def _human(self, step: ast.Human, scope: Scope) -> None:
+        noun = "work item" if step.kind == "work" else "approval"
+        if not step.parties:
+            option = "assign role ..." if step.kind == "work" else "by role ..."
+            self.error(
+                "T006",
+                f"the {noun} '{step.name}' says nobody who may act on it",
+                step.name_span,
+                hint=f"add a line: {option} (or person ...)",
+            )
+        self._parties(step.parties)
+        for escalation in step.escalations:
+            self._parties(escalation.to)
+        self._quorum(step)
+        for expr in step.not_by:
+            kind = self.type_of(expr, scope)
+            if kind not in (None, ANY, TEXT, ListOf(TEXT)):
+                self.error(
+                    "T002",
+                    f"'not by' names people (like draft.assignee), but this is {kind}",
+                    expr.span,
+                )
+        self._ladder(step)
+        for ref, what in (
+            (step.on_reject, "on reject, go to"),
+            (step.on_changes, "on changes, go to"),
         ):
+            if ref is not None:
+                self._ref(ref, what)
+        if step.rounds is not None and step.rounds.target is not None:
+            self._ref(step.rounds.target, "after the last round, go to")
+        if step.deadline is None:
+            self.warn(
+                "G101",
+                f"the {noun} '{step.name}' has no deadline: it may wait forever",
+                step.name_span,
+                hint="add 'deadline 2 business days' (or silence it: allow G101)",
+            )
+        elif not step.escalations:
+            self.warn(
+                "G102",
+                f"nobody is told when the {noun} '{step.name}' misses its deadline",
+                step.deadline.span,
+                hint="add 'escalate to role ...' (or silence it: allow G102)",
+            )
+
+    def _quorum(self, step: ast.Human) -> None:
+        quorum = step.quorum
+        if quorum is None or quorum.kind != "count" or quorum.count is None:
             return
-        hint = None
-        if wanted == MONEY and actual == NUMBER:
-            hint = "write an amount with its currency, e.g. 100 EUR"
-        self.error("T002", f"{what} should be {wanted}, but this is {actual}", expr.span, hint)
-
-    def _type(self, expr: ast.Expr, scope: dict[str, Symbol]) -> Type | None:
-        """The type of an expression, or None if a problem was already reported."""
-        match expr:
-            case ast.NumberLit():
-                return NUMBER
-            case ast.MoneyLit():
-                return MONEY
-            case ast.BoolLit():
-                return BOOL
-            case ast.TextLit(parts=parts):
-                for part in parts:
-                    if not isinstance(part, str) and self._type(part, scope) == SECRET:
-                        self.error(
-                            "T002",
-                            "a secret cannot be put into a text: it would be stored in the "
-                            "campaign's history",
-                            part.span,
-                            hint="pass secret(...) on its own to an action argument that takes "
-                            "a secret",
-                        )
-                return TEXT
-            case ast.ListLit(items=items):
-                kinds = [self._type(item, scope) for item in items]
-                known = [k for k in kinds if k is not None]
-                if known and all(k == known[0] for k in known):
-                    return ListOf(known[0])
-                return ListOf(ANY)
-            case ast.RecordLit(fields=fields):
-                for _name, value in fields:
-                    self._type(value, scope)
-                return RECORD
-            case ast.Name():
-                symbol = self._lookup(expr, scope)
-                return None if symbol is None else symbol.type
-            case ast.Attribute():
-                return self._attribute(expr, scope)
-            case ast.Index(obj=obj, index=index):
-                container = self._type(obj, scope)
-                self._type(index, scope)
-                if isinstance(container, ListOf):
-                    return container.item
-                if container not in (None, ANY, RECORD):
-                    self.error("T003", f"a {container} cannot be indexed with [...]", expr.span)
-                    return None
-                return ANY if container is not None else None
-            case ast.Call():
-                return self._call(expr, scope)
-            case ast.Unary(op=op, operand=operand):
-                kind = self._type(operand, scope)
-                if kind is None or kind == ANY:
-                    return kind
-                if op == "not":
-                    if kind != BOOL:
-                        self.error("T003", f"'not' needs true/false, not {kind}", expr.span)
-                    return BOOL
-                if str(kind) not in {"number", "money", "percent", "duration"}:
-                    self.error("T003", f"'-' cannot negate {kind}", expr.span)
-                    return None
-                return kind
-            case ast.Binary():
-                return self._binary(expr, scope)
-
-    def _lookup(self, name: ast.Name, scope: dict[str, Symbol]) -> Symbol | None:
-        if name.id in scope:
-            return scope[name.id]
-        if name.id in self.declared:
-            self.error(
-                "N007",
-                f"'{name.id}' may not be defined here: not every path to this line runs "
-                f"the step that defines it (line {self.declared[name.id].span.line})",
-                name.span,
-                hint="use it inside the branch that defines it, or move that step out of the 'if'",
-            )
-        else:
-            self.error(
-                "N001",
-                f"'{name.id}' is not defined",
-                name.span,
-                hint=did_you_mean(name.id, list(scope)),
-            )
-        return None
-
-    def _attribute(self, expr: ast.Attribute, scope: dict[str, Symbol]) -> Type | None:
-        if isinstance(expr.obj, ast.Name):
-            symbol = self._lookup(expr.obj, scope)
-            if symbol is None:
-                return None
-            if symbol.kind == "task":
-                if symbol.signature is None:
-                    return ANY  # unknown action: already reported
-                field = symbol.signature.result_field(expr.name)
-                if field is None:
-                    fields = [f.name for f in symbol.signature.result]
-                    self.error(
-                        "N006",
-                        f"the result of '{expr.obj.id}' ({symbol.signature.name}) has no field "
-                        f"'{expr.name}'",
-                        expr.name_span,
-                        hint=did_you_mean(expr.name, fields)
-                        or "its fields are: " + ", ".join(fields),
-                    )
-                    return None
-                return _declared(field.type)
-            container: Type | None = symbol.type
-        else:
-            container = self._type(expr.obj, scope)
-        if container is None:
-            return None
-        if container in (ANY, RECORD):
-            return ANY
-        self.error("T003", f"a {container} has no fields", expr.name_span)
-        return None
-
-    def _call(self, expr: ast.Call, scope: dict[str, Symbol]) -> Type | None:
-        args = [self._type(arg, scope) for arg in expr.args]
-        function = FUNCTIONS.get(expr.func)
-        if function is None:
-            self.error(
-                "N008",
-                f"there is no function '{expr.func}'",
-                expr.func_span,
-                hint=did_you_mean(expr.func, FUNCTIONS)
-                or "functions: " + ", ".join(sorted(FUNCTIONS)),
-            )
-            return None
-        low, high = function.arity
-        if not low <= len(args) <= high:
-            count = str(low) if low == high else f"{low} to {high}"
-            noun = "argument" if count == "1" else "arguments"
-            self.error("T002", f"'{expr.func}' takes {count} {noun}, not {len(args)}", expr.span)
-            return None
-        if expr.func == "secret" and not _is_secret_name(expr.args):
+        people = [p for p in step.parties if p.kind == "person"]
+        if len(people) == len(step.parties) and quorum.count > len(people):
             self.error(
                 "T002",
-                'secret(...) takes the secret\'s name as a plain text, such as "cms_token"',
-                expr.span,
-                hint="the worker looks it up in MOPS_SECRET_<NAME> or its secrets file",
+                f"'{quorum.count} of' needs more approvers than the {len(people)} named",
+                quorum.span,
             )
-            return None
-        if (problem := function.accepts(args)) is not None:
-            self.error("T002", f"'{expr.func}' {problem}", expr.span)
-            return None
-        return function.result(args)
 
-    def _binary(self, expr: ast.Binary, scope: dict[str, Symbol]) -> Type | None:
-        left = self._type(expr.left, scope)
-        right = self._type(expr.right, scope)
-        if left is None or right is None:
-            return (
-                BOOL
-                if expr.op in {"and", "or", "==", "!=", "<", "<=", ">", ">=", "in", "not in"}
-                else None
+    def _ladder(self, step: ast.Human) -> None:
+        times = [e.after for e in step.escalations]
+        fixed = [t for t in times if t is not None]
+        if len(fixed) > 1 and len({t.unit for t in fixed}) == 1:
+            amounts = [t.amount for t in fixed]
+            if amounts != sorted(amounts):
+                self.error(
+                    "T002",
+                    "the escalation ladder is out of order: each step up comes later",
+                    step.escalations[0].span,
+                )
+
+    # ---- decisions ---------------------------------------------------------------------
+
+    def _decide(self, step: ast.Decide, scope: Scope) -> None:
+        shapes = {tuple(name for name, _ in rule.outputs) for rule in step.rules}
+        if len(shapes) > 1:
+            self.error(
+                "T002",
+                f"the rows of '{step.name}' give different results: every row gives the same "
+                "named results (or one unnamed result)",
+                step.name_span,
             )
-        op = expr.op
-        if op in {"and", "or"}:
-            for side, kind in ((expr.left, left), (expr.right, right)):
-                if kind not in (BOOL, ANY):
-                    self.error(
-                        "T003", f"'{op}' needs true/false on both sides, not {kind}", side.span
-                    )
-            return BOOL
-        if op in {"in", "not in"}:
-            if isinstance(right, ListOf):
-                if not (is_assignable(left, right.item) or is_assignable(right.item, left)):
-                    self.error("T003", f"a {left} is never in a {right}", expr.span)
-            elif str(right) in _TEXTUAL or right == ANY:
-                if str(left) not in _TEXTUAL and left != ANY:
-                    self.error(
-                        "T003", f"'in' on a text looks for a text, not {left}", expr.left.span
-                    )
+        result_types: dict[str | None, list[Type]] = {}
+        for index, rule in enumerate(step.rules):
+            if rule.condition is None and index != len(step.rules) - 1:
+                self.error(
+                    "R002",
+                    "'otherwise' must be the last row: rows after it can never match",
+                    rule.span,
+                )
+            if rule.condition is not None:
+                self._condition(rule.condition, scope)
+            for name, value in rule.outputs:
+                kind = self.type_of(value, scope)
+                if kind is not None:
+                    result_types.setdefault(name, []).append(kind)
+        if step.hit_policy != "priority" and any(r.priority is not None for r in step.rules):
+            self.error(
+                "R001",
+                "'priority' on a row needs 'hit policy priority'",
+                next(r.span for r in step.rules if r.priority is not None),
+            )
+        self._type_decision(step, result_types)
+
+    def _type_decision(self, step: ast.Decide, result_types: dict[str | None, list[Type]]) -> None:
+        unified: dict[str | None, Type] = {}
+        for name, kinds in result_types.items():
+            first = kinds[0]
+            if all(is_assignable(k, first) or is_assignable(first, k) for k in kinds):
+                unified[name] = _widen(kinds)
             else:
                 self.error(
-                    "T003",
-                    f"'{op}' needs a list or a text on the right, not {right}",
-                    expr.right.span,
+                    "T002",
+                    f"the rows of '{step.name}' give results of different types: "
+                    + ", ".join(sorted({str(k) for k in kinds})),
+                    step.name_span,
                 )
-            return BOOL
-        if op in {"==", "!="}:
-            if not (is_assignable(left, right) or is_assignable(right, left)):
-                self.error(
-                    "T003",
-                    f"a {left} is never equal to a {right}",
-                    expr.span,
-                    _money_hint(left, right),
-                )
-            return BOOL
-        if op in {"<", "<=", ">", ">="}:
-            comparable = is_assignable(left, right) or is_assignable(right, left)
-            if not comparable or (
-                str(left) not in _ORDERED and left != ANY and not isinstance(left, OneOf)
-            ):
-                self.error(
-                    "T003",
-                    f"a {left} cannot be compared with a {right}",
-                    expr.span,
-                    _money_hint(left, right),
-                )
-            return BOOL
-        return self._arithmetic(expr, left, right)
-
-    def _arithmetic(self, expr: ast.Binary, left: Type, right: Type) -> Type | None:
-        if ANY in (left, right):
-            return ANY
-        names = (str(left), str(right))
-        result = _ARITHMETIC.get((expr.op, *names))
-        if result is None and expr.op == "+" and names[0] in _TEXTUAL and names[1] in _TEXTUAL:
-            result = TEXT
-        if result is None:
-            self.error(
-                "T003",
-                f"'{expr.op}' does not work on {left} and {right}",
-                expr.span,
-                _money_hint(left, right),
+                unified[name] = ANY
+        symbol = self.declared.get(step.name)
+        if symbol is None or symbol.span != step.name_span:
+            return
+        collect = step.hit_policy == "collect"
+        if None in unified:
+            kind = unified[None]
+            self.declared[step.name] = Symbol(
+                "decide", ListOf(kind) if collect else kind, step.name_span
             )
-        return result
+        elif unified:
+            fields = {name: kind for name, kind in unified.items() if name is not None}
+            self.declared[step.name] = Symbol(
+                "decide",
+                ListOf(RECORD) if collect else RECORD,
+                step.name_span,
+                None,
+                None if collect else fields,
+                f"decision '{step.name}'",
+            )
 
 
-def _is_secret_name(args: tuple[ast.Expr, ...]) -> bool:
-    if len(args) != 1 or not isinstance(args[0], ast.TextLit) or not args[0].is_plain:
-        return False
-    return re.fullmatch(r"[a-z][a-z0-9_]*", args[0].plain) is not None
-
-
-def _declared(text: str) -> Type:
+def _is_zone(name: str) -> bool:
     try:
-        return parse_type(text)
-    except TypeSyntaxError:
-        return ANY
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
-def _money_hint(left: Type, right: Type) -> str | None:
-    if {str(left), str(right)} == {"money", "number"}:
-        return "give the number its currency, e.g. 100 EUR"
-    return None
+def _result_fields(signature: ActionSignature | None) -> dict[str, Type] | None:
+    if signature is None:
+        return None
+    return {f.name: declared_type(f.type) for f in signature.result}
 
 
-_ARITHMETIC: dict[tuple[str, str, str], Type] = {
-    **{(op, "number", "number"): NUMBER for op in "+-*/"},
-    ("+", "money", "money"): MONEY,
-    ("-", "money", "money"): MONEY,
-    ("*", "money", "number"): MONEY,
-    ("*", "number", "money"): MONEY,
-    ("/", "money", "number"): MONEY,
-    ("/", "money", "money"): NUMBER,
-    ("+", "percent", "percent"): Scalar("percent"),
-    ("-", "percent", "percent"): Scalar("percent"),
-}
+def _widen(kinds: list[Type]) -> Type:
+    # Literals of one enumeration come out as text: a decision of "paid" and
+    # "organic" is a text the rows may compare with.
+    first = kinds[0]
+    if all(k == first for k in kinds):
+        return first
+    if all(isinstance(k, Scalar) and str(k) in {"text", "email", "url"} for k in kinds):
+        return TEXT
+    return first
+
+
+def has_errors_in(diagnostics: list[Diagnostic]) -> bool:
+    """Whether any diagnostic is an error."""
+    return any(d.severity is Severity.ERROR for d in diagnostics)

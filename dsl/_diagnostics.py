@@ -33,6 +33,7 @@ CODES: dict[str, str] = {
     "S007": "a character that has no meaning in the language",
     "S008": "an interpolation in a text is not closed or is empty",
     "S009": "blocks or expressions nested too deeply to run",
+    "S010": "more than one process in a file",
     # names
     "N001": "a name that is not defined",
     "N002": "a name defined twice",
@@ -42,11 +43,38 @@ CODES: dict[str, str] = {
     "N006": "a field that a step's result does not have",
     "N007": "a name that may be undefined on some path",
     "N008": "an unknown function",
+    "N009": "a calendar that is not defined",
+    "N010": "a jump to a step that does not exist",
+    "N011": "a sub-process that is not known",
+    "N012": "a role or person the team directory does not have",
     # types
     "T001": "an unknown type name",
     "T002": "a value of the wrong type",
     "T003": "an operator applied to types it does not work on",
     "T004": "a condition that is not true/false",
+    "T005": "an option that belongs to another kind of step",
+    "T006": "a step that lacks an option it needs",
+    # rules
+    "R001": "a hit policy that does not exist, or priorities without it",
+    "R002": "a decision row that can never be reached",
+    "R003": "a decision table with inputs that no row matches",
+    "R004": "two rows of a 'hit policy unique' table that can both match",
+    "R006": "two rows with the same priority that can both match",
+    "R101": "a decision row that never matches: never true, or hidden by rows above (warning)",
+    # graph
+    "G001": "a step that can never run",
+    "G002": "a parallel block that can never finish: too few branches can",
+    "G003": "a jump into a parallel branch or a 'for each' from outside it",
+    "G004": "a loop with no bound on how often it goes round",
+    "G005": "a rework jump that does not go back to an earlier step",
+    "G101": "a human step without a deadline (warning)",
+    "G102": "a human step whose missed deadline nobody hears of (warning)",
+    "G103": "a wait for an event without a deadline (warning)",
+    # calendar and time
+    "C001": "a day of the week that does not exist",
+    "C002": "a date or time that does not exist",
+    "C003": "a calendar that cannot be used as written",
+    "C004": "business time where elapsed time is needed",
 }
 
 

@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -70,6 +71,15 @@ class Person(BaseModel):
     webhook_secret: str | None = None
     time_zone: str = "UTC"
     away: tuple[Absence, ...] = ()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone such as Europe/Berlin") from None
+        return value
 
     @field_validator("email")
     @classmethod
@@ -137,7 +147,10 @@ def parse_directory(raw: bytes, source: str) -> Directory:
     if not isinstance(roles, dict) or not all(isinstance(v, str) for v in roles.values()):
         raise DirectoryError(f'{source}: [roles] maps each role to a description: editor = "..."')
     people: dict[str, Person] = {}
-    for person_id, entry in data.get("people", {}).items():
+    table = data.get("people", {})
+    if not isinstance(table, dict):
+        raise DirectoryError(f"{source}: [people] holds one table per person: [people.ana]")
+    for person_id, entry in table.items():
         people[person_id] = _person(person_id, entry, source)
     problems = list(_consistency(roles, people))
     if problems:
@@ -153,6 +166,8 @@ def _person(person_id: str, entry: Any, source: str) -> Person:
         raise DirectoryError(f"{where}: ids are lower_case words, e.g. people.ana_schmidt")
     if not isinstance(entry, dict):
         raise DirectoryError(f"{where}: must be a table with name, email and roles")
+    if "id" in entry:
+        raise DirectoryError(f"{where}: the id is the table's name; remove the 'id' key")
     try:
         return Person.model_validate({"id": person_id, **entry})
     except ValidationError as error:

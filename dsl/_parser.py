@@ -10,6 +10,7 @@ several independent mistakes.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from lark import Lark, Token, Tree
@@ -22,6 +23,7 @@ from lark.exceptions import (
 
 from dsl import _ast as ast
 from dsl._build import AstBuilder
+from dsl._build_expr import ExprBuilder
 from dsl._diagnostics import Diagnostic
 from dsl._layout import LayoutError, MopsIndenter
 from dsl._source import SourceFile, Span
@@ -56,8 +58,13 @@ def _lark() -> Lark:
 class ParseResult:
     """The AST (None when the file could not be read at all) and every problem."""
 
-    process: ast.Process | None
+    file: ast.File | None
     diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def process(self) -> ast.Process | None:
+        """The file's process, if it parsed and has one."""
+        return None if self.file is None else self.file.process
 
 
 def parse_source(source: SourceFile) -> ParseResult:
@@ -85,12 +92,25 @@ def parse_source(source: SourceFile) -> ParseResult:
         if (too_deep := _too_deep(tree, MAX_NESTING, (1, 1))) is not None:
             return ParseResult(None, (too_deep,))
         builder = AstBuilder(parse_interpolation)
-        process: ast.Process = builder.transform(tree)
-        return ParseResult(process, tuple(builder.diagnostics))
+        file: ast.File = builder.transform(tree)
+        problems = list(builder.diagnostics)
+        if file.process is None:
+            problems.append(
+                Diagnostic(
+                    "S006",
+                    "the file has no process in it",
+                    Span.point(1, 1),
+                    hint='add one: process my_process "What it does"',
+                )
+            )
+        return ParseResult(file, tuple(problems))
 
 
 def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None, list[Diagnostic]]:
     """Parse the expression inside ``{...}`` of a text found at ``line``:``col``."""
+    simple = _simple_reference(text, line, col)
+    if simple is not None:
+        return simple, []
     try:
         tree = _lark().parse(text, start="expr")
     except (UnexpectedInput, LayoutError) as error:
@@ -99,9 +119,31 @@ def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None
         return None, [Diagnostic(inner.code, inner.message, moved, hint=inner.hint)]
     if (too_deep := _too_deep(tree, MAX_INTERPOLATION_NESTING, (line, col))) is not None:
         return None, [too_deep]
-    builder = AstBuilder(parse_interpolation, origin=(line, col))
+    builder = ExprBuilder(parse_interpolation, origin=(line, col))
     expr: ast.Expr = builder.transform(tree)
     return expr, builder.diagnostics
+
+
+_DOTTED = re.compile(r"\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\s*$")
+_KEYWORDS = frozenset({"true", "false", "not", "and", "or", "in"})
+
+
+def _simple_reference(text: str, line: int, col: int) -> ast.Expr | None:
+    """``{title}`` or ``{draft.doc_url}`` without a parser: most interpolations are these."""
+    match = _DOTTED.match(text)
+    if match is None:
+        return None
+    names = match.group(1).split(".")
+    if _KEYWORDS & set(names):
+        return None
+    start = col + match.start(1)
+    expr: ast.Expr = ast.Name(names[0], Span(line, start, line, start + len(names[0])))
+    end = start + len(names[0])
+    for name in names[1:]:
+        name_span = Span(line, end + 1, line, end + 1 + len(name))
+        end = name_span.end_col
+        expr = ast.Attribute(expr, name, Span(line, start, line, end), name_span)
+    return expr
 
 
 def _too_deep(tree: Tree[Token], limit: int, origin: tuple[int, int]) -> Diagnostic | None:

@@ -1,15 +1,27 @@
-"""AST -> IR. Only the checked AST is compiled, so this stage cannot fail on user input."""
+"""AST -> IR. Only a checked AST is compiled, so this stage cannot fail on user input.
+
+Calendars are pinned here: holidays are expanded to dates from the
+``holidays`` library and stored in the IR, so a campaign computes the same
+deadlines on replay whatever the library says later.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, assert_never
 
-from dsl import Catalogue, CheckedProcess, ListOf, OneOf, Scalar, SourceFile, Type, ast, check_file
+from dsl import Catalogue, CheckedProcess, Directory, ast, check_file
 from dsl import Span as SourceSpan
+from dsl._calendar_defs import resolve_calendar
+from dsl._calendars import pin, years_to_pin
+from dsl._source import gc_paused
 from engine import ir
+from engine._compile_expr import ExprCompiler, duration, span_of, to_ir_type
+from engine.business_time import calendar_ir
 from engine.errors import UserError
-from engine.values import Money, to_json
+
+__all__ = ["CompileFailed", "compile_file", "compile_process", "to_ir_type"]
 
 
 class CompileFailed(UserError):
@@ -21,22 +33,29 @@ class CompileFailed(UserError):
         self.checked = checked
 
 
-def compile_process(checked: CheckedProcess, catalogue: Catalogue) -> ir.ProcessIR:
+def compile_process(
+    checked: CheckedProcess, catalogue: Catalogue, *, today: dt.date | None = None
+) -> ir.ProcessIR:
     """The IR of a process that checked without errors.
 
     The catalogue supplies each action's own timeout (and heartbeat) where the
-    process does not set one.
+    process does not set one; ``today`` decides which years of holidays are
+    pinned (default: the real today).
 
     Raises:
         CompileFailed: the check found errors.
     """
     process = checked.process
-    if process is None or not checked.ok:
+    if process is None or checked.file is None or not checked.ok:
         raise CompileFailed(checked)
-    return _Compiler(checked.source, catalogue).process(process)
+    with gc_paused():
+        compiler = _Compiler(checked, catalogue, today or dt.date.today())
+        return compiler.process(process)
 
 
-def compile_file(path: Path, catalogue: Catalogue) -> tuple[ir.ProcessIR, CheckedProcess]:
+def compile_file(
+    path: Path, catalogue: Catalogue, *, directory: Directory | None = None
+) -> tuple[ir.ProcessIR, CheckedProcess]:
     """Read, check and compile a process file.
 
     Raises:
@@ -44,7 +63,7 @@ def compile_file(path: Path, catalogue: Catalogue) -> tuple[ir.ProcessIR, Checke
         CompileFailed: the file has errors.
     """
     try:
-        checked = check_file(path, catalogue)
+        checked = check_file(path, catalogue, directory=directory)
     except IsADirectoryError:
         raise UserError(f"{path} is a folder, not a process file") from None
     except FileNotFoundError:
@@ -54,40 +73,35 @@ def compile_file(path: Path, catalogue: Catalogue) -> tuple[ir.ProcessIR, Checke
     return compile_process(checked, catalogue), checked
 
 
-def to_ir_type(type_: Type) -> ir.TypeRef:
-    """A language type as its IR form."""
-    match type_:
-        case Scalar(name=name):
-            return ir.ScalarType(name=name)
-        case ListOf(item=item):
-            return ir.ListType(item=to_ir_type(item))
-        case OneOf(choices=choices):
-            return ir.OneOfType(choices=choices)
-        case _:
-            assert_never(type_)
-
-
-def _span(span: SourceSpan) -> ir.Span:
-    return ir.Span(line=span.line, col=span.col, end_line=span.end_line, end_col=span.end_col)
-
-
-class _Compiler:
-    def __init__(self, source: SourceFile, catalogue: Catalogue) -> None:
-        self.source = source
+class _Compiler(ExprCompiler):
+    def __init__(self, checked: CheckedProcess, catalogue: Catalogue, today: dt.date) -> None:
+        assert checked.file is not None
+        self.checked = checked
+        self.file = checked.file
         self.catalogue = catalogue
+        self.today = today
+        calendar = None
+        if checked.process is not None and checked.process.calendar is not None:
+            spec = resolve_calendar(self.file, checked.process.calendar.name)
+            if spec is not None:
+                calendar = calendar_ir(pin(spec, years_to_pin(today)))
+        self.calendar = calendar
+        super().__init__(calendar.time_zone if calendar else "UTC")
+        self.counter: dict[str, int] = {}
 
     def process(self, process: ast.Process) -> ir.ProcessIR:
+        source = self.checked.source
         return ir.ProcessIR(
             name=process.name,
             title=process.title or process.name.replace("_", " ").capitalize(),
-            source_file=self.source.name,
-            source_hash=self.source.sha256,
+            source_file=source.name,
+            source_hash=source.sha256,
             inputs=tuple(
                 ir.InputDecl(
                     name=i.name,
                     type=to_ir_type(i.type.type),
                     default=None if i.default is None else self.expr(i.default),
-                    span=_span(i.span),
+                    span=span_of(i.span),
                 )
                 for i in process.inputs
             ),
@@ -97,43 +111,162 @@ class _Compiler:
                     name=o.name,
                     type=None if o.type is None else to_ir_type(o.type.type),
                     value=self.expr(o.value),
-                    span=_span(o.span),
+                    span=span_of(o.span),
                 )
                 for o in process.outputs
             ),
-            span=_span(process.span),
+            owner=None if process.owner is None else _party(process.owner),
+            calendar=self.calendar,
+            span=span_of(process.span),
         )
 
     def body(self, statements: tuple[ast.Statement, ...]) -> tuple[ir.Step, ...]:
         return tuple(self.statement(s) for s in statements)
 
+    def auto_id(self, kind: str, span: SourceSpan) -> str:
+        return f"{kind}_line_{span.line}"
+
     def statement(self, statement: ast.Statement) -> ir.Step:
+        span = span_of(statement.span)
         match statement:
             case ast.Task():
-                return ir.TaskStep(
+                return self.task(statement)
+            case ast.Human():
+                return self.human(statement)
+            case ast.Decide():
+                return ir.DecideStep(
                     id=statement.name,
                     title=statement.display_title,
-                    action=statement.action,
-                    arguments={a.name: self.expr(a.value) for a in statement.arguments},
-                    span=_span(statement.span),
-                    **self.task_policy(statement),
+                    hit_policy=statement.hit_policy,
+                    rules=tuple(
+                        ir.Rule(
+                            condition=None if r.condition is None else self.expr(r.condition),
+                            outputs={(n or ""): self.expr(v) for n, v in r.outputs},
+                            priority=r.priority,
+                            span=span_of(r.span),
+                        )
+                        for r in statement.rules
+                    ),
+                    span=span,
                 )
             case ast.If():
                 return ir.IfStep(
-                    id=f"if_line_{statement.span.line}",
+                    id=self.auto_id("if", statement.span),
                     branches=tuple(
                         ir.Branch(
                             condition=self.expr(b.condition),
                             body=self.body(b.body),
-                            span=_span(b.span),
+                            span=span_of(b.span),
                         )
                         for b in statement.branches
                     ),
                     orelse=self.body(statement.orelse or ()),
-                    span=_span(statement.span),
+                    span=span,
+                )
+            case ast.Parallel():
+                return ir.ParallelStep(
+                    id=self.auto_id("parallel", statement.span),
+                    title=statement.title,
+                    join=statement.join,
+                    count=statement.count,
+                    branches=tuple(
+                        ir.ParallelBranch(
+                            name=b.name, title=b.title, body=self.body(b.body), span=span_of(b.span)
+                        )
+                        for b in statement.branches
+                    ),
+                    span=span,
+                )
+            case ast.ForEach():
+                return ir.ForEachStep(
+                    id=self.auto_id("for_each", statement.span),
+                    variable=statement.variable,
+                    items=self.expr(statement.items),
+                    concurrency=statement.concurrency,
+                    body=self.body(statement.body),
+                    span=span,
+                )
+            case ast.WaitFor():
+                return ir.WaitStep(
+                    id=self.auto_id("wait", statement.span),
+                    duration=duration(statement.duration),
+                    span=span,
+                )
+            case ast.WaitUntil():
+                return ir.WaitStep(
+                    id=self.auto_id("wait", statement.span),
+                    until=self.expr(statement.moment),
+                    at=statement.at,
+                    zone=statement.zone,
+                    send_window=statement.send_window,
+                    span=span,
+                )
+            case ast.WaitEvent():
+                return ir.EventStep(
+                    id=self.auto_id("event", statement.span),
+                    event=statement.event,
+                    key=self.expr(statement.key),
+                    bind=statement.bind,
+                    deadline=None if statement.deadline is None else duration(statement.deadline),
+                    on_timeout=None if statement.on_timeout is None else statement.on_timeout.name,
+                    span=span,
+                )
+            case ast.CallProcess():
+                return self.call(statement)
+            case ast.Set():
+                return ir.SetStep(
+                    id=self.auto_id("set", statement.span),
+                    name=statement.name,
+                    value=self.expr(statement.value),
+                    span=span,
+                )
+            case ast.Notify():
+                return ir.NotifyStep(
+                    id=self.auto_id("notify", statement.span),
+                    parties=tuple(_party(p) for p in statement.parties),
+                    message=self.expr(statement.message),
+                    span=span,
+                )
+            case ast.GoBack():
+                return ir.GoBackStep(
+                    id=self.auto_id("go_back", statement.span),
+                    target=statement.target.name,
+                    times=statement.times,
+                    span=span,
+                )
+            case ast.Fail():
+                return ir.FailStep(
+                    id=self.auto_id("fail", statement.span),
+                    message=self.expr(statement.message),
+                    span=span,
+                )
+            case ast.Exit():
+                return ir.ExitStep(
+                    id=self.auto_id("exit", statement.span),
+                    event=statement.event,
+                    key=None if statement.key is None else self.expr(statement.key),
+                    span=span,
                 )
             case _:
                 assert_never(statement)
+
+    def task(self, task: ast.Task) -> ir.TaskStep:
+        return ir.TaskStep(
+            id=task.name,
+            title=task.display_title,
+            action=task.action,
+            arguments={a.name: self.expr(a.value) for a in task.arguments},
+            span=span_of(task.span),
+            on_error=None if task.on_error is None else task.on_error.name,
+            undo=None
+            if task.undo is None
+            else ir.ActionCall(
+                action=task.undo.action,
+                arguments={a.name: self.expr(a.value) for a in task.undo.arguments},
+                span=span_of(task.undo.span),
+            ),
+            **self.task_policy(task),
+        )
 
     def task_policy(self, task: ast.Task) -> dict[str, Any]:
         policy: dict[str, Any] = {}
@@ -142,47 +275,68 @@ class _Compiler:
             policy["timeout_seconds"] = signature.timeout_seconds
         if signature is not None and signature.heartbeat_seconds is not None:
             policy["heartbeat_seconds"] = signature.heartbeat_seconds
-        if task.timeout is not None:
+        if task.timeout is not None and task.timeout.seconds is not None:
             policy["timeout_seconds"] = float(task.timeout.seconds)
+        retry: dict[str, Any] = {}
         if task.retry_attempts is not None:
-            policy["retry"] = ir.RetryPolicy(maximum_attempts=task.retry_attempts)
+            retry["maximum_attempts"] = task.retry_attempts
+        if task.backoff is not None:
+            first, longest = task.backoff
+            retry["initial_interval_seconds"] = float(first.seconds or 1)
+            # Without 'to', the waits grow up to ten times the first (at least a minute).
+            cap = longest.seconds if longest is not None else max(60, (first.seconds or 1) * 10)
+            retry["maximum_interval_seconds"] = float(max(cap or 60, first.seconds or 1))
+        if retry:
+            policy["retry"] = ir.RetryPolicy(**retry)
         return policy
 
-    def expr(self, expr: ast.Expr) -> ir.Expr:
-        span = _span(expr.span)
-        match expr:
-            case ast.NumberLit(value=value):
-                return ir.Literal_(value=to_json(value), span=span)
-            case ast.MoneyLit(amount=amount, currency=currency):
-                return ir.Literal_(value=to_json(Money(amount, currency)), span=span)
-            case ast.BoolLit(value=value):
-                return ir.Literal_(value=value, span=span)
-            case ast.TextLit(parts=parts):
-                if expr.is_plain:
-                    return ir.Literal_(value=expr.plain, span=span)
-                return ir.Text(
-                    parts=tuple(p if isinstance(p, str) else self.expr(p) for p in parts),
-                    span=span,
+    def human(self, step: ast.Human) -> ir.HumanStep:
+        quorum = step.quorum
+        rounds = step.rounds
+        return ir.HumanStep(
+            id=step.name,
+            title=step.display_title,
+            form=step.kind,
+            parties=tuple(_party(p) for p in step.parties),
+            quorum="any" if quorum is None else quorum.kind,
+            quorum_count=None if quorum is None else quorum.count,
+            not_by=tuple(self.expr(e) for e in step.not_by),
+            delegation=step.delegation,
+            deadline=None if step.deadline is None else duration(step.deadline),
+            remind_every=None if step.remind_every is None else duration(step.remind_every),
+            escalations=tuple(
+                ir.Escalation(
+                    to=tuple(_party(p) for p in e.to),
+                    after=None if e.after is None else duration(e.after),
                 )
-            case ast.ListLit(items=items):
-                return ir.ListExpr(items=tuple(self.expr(i) for i in items), span=span)
-            case ast.RecordLit(fields=fields):
-                return ir.Record(fields={n: self.expr(v) for n, v in fields}, span=span)
-            case ast.Name(id=name):
-                return ir.Ref(name=name, span=span)
-            case ast.Attribute(obj=obj, name=name):
-                return ir.Attr(obj=self.expr(obj), name=name, span=span)
-            case ast.Index(obj=obj, index=index):
-                return ir.Index(obj=self.expr(obj), index=self.expr(index), span=span)
-            case ast.Call(func=func, args=args):
-                return ir.Call(func=func, args=tuple(self.expr(a) for a in args), span=span)
-            case ast.Unary(op="-", operand=operand):
-                return ir.Unary(op="-", operand=self.expr(operand), span=span)
-            case ast.Unary(operand=operand):
-                return ir.Unary(op="not", operand=self.expr(operand), span=span)
-            case ast.Binary(op=op, left=left, right=right):
-                return ir.Binary.model_validate(
-                    {"op": op, "left": self.expr(left), "right": self.expr(right), "span": span}
-                )
-            case _:
-                assert_never(expr)
+                for e in step.escalations
+            ),
+            returns=tuple(
+                ir.Field_(name=f.name, type=to_ir_type(f.type.type)) for f in step.returns
+            ),
+            on_reject=None if step.on_reject is None else step.on_reject.name,
+            on_changes=None if step.on_changes is None else step.on_changes.name,
+            rounds=None
+            if rounds is None
+            else ir.RoundsLimit(
+                count=rounds.count,
+                outcome=rounds.outcome,
+                message=None if rounds.message is None else rounds.message.plain,
+                target=None if rounds.target is None else rounds.target.name,
+            ),
+            span=span_of(step.span),
+        )
+
+    def call(self, step: ast.CallProcess) -> ir.CallStep:
+        callee = self.checked.used[step.process]
+        return ir.CallStep(
+            id=step.name,
+            title=step.display_title,
+            process=compile_process(callee, self.catalogue, today=self.today),
+            arguments={a.name: self.expr(a.value) for a in step.arguments},
+            span=span_of(step.span),
+        )
+
+
+def _party(party: ast.Party) -> ir.Party:
+    return ir.Party(kind=party.kind, name=party.name)

@@ -12,7 +12,10 @@ from typing import Any, assert_never
 
 from engine import ir
 from engine.campaign import SECRET_MARKER
-from engine.values import Money, display, from_plain_json
+from engine.time_values import TimeProblem, is_time_value, time_arith
+from engine.values import Money, Percent, display, from_json, from_plain_json
+
+_is_time = is_time_value
 
 Env = Mapping[str, Any]
 
@@ -26,37 +29,45 @@ class EvaluationError(Exception):
         self.span = span
 
 
-def evaluate(expr: ir.Expr, env: Env) -> Any:
-    """The value of ``expr`` with names looked up in ``env``."""
+def evaluate(expr: ir.Expr, env: Env, calendar: ir.Calendar | None = None) -> Any:
+    """The value of ``expr`` with names looked up in ``env``.
+
+    ``calendar`` is the process's business calendar: date arithmetic with
+    business days and hours counts in it.
+    """
     match expr:
-        case ir.Literal_(value=value):
+        case ir.Literal_(value=value, type=None):
             return from_plain_json(value)
+        case ir.Literal_(value=value, type=kind):
+            return from_json(value, ir.ScalarType(name=kind))
         case ir.Ref(name=name):
             if name not in env:
                 raise EvaluationError(f"'{name}' has no value yet", expr.span)
             return env[name]
         case ir.Attr(obj=obj, name=name):
-            container = evaluate(obj, env)
+            container = evaluate(obj, env, calendar)
             if not isinstance(container, dict) or name not in container:
                 raise EvaluationError(f"the value has no field '{name}'", expr.span)
             return container[name]
         case ir.Index(obj=obj, index=index):
-            return _index(evaluate(obj, env), evaluate(index, env), expr.span)
+            return _index(evaluate(obj, env, calendar), evaluate(index, env, calendar), expr.span)
         case ir.Call(func=func, args=args):
-            return _call(func, [evaluate(a, env) for a in args], expr.span)
+            return _call(func, [evaluate(a, env, calendar) for a in args], expr.span)
         case ir.Unary(op=op, operand=operand):
-            value = evaluate(operand, env)
+            value = evaluate(operand, env, calendar)
             if op == "not":
                 return not _truth(value, operand.span)
-            return _arith("*", value, Decimal(-1), expr.span)
+            return _arith("*", value, Decimal(-1), expr.span, calendar)
         case ir.Binary(op=op):
-            return _binary(expr, env)
+            return _binary(expr, env, calendar)
         case ir.ListExpr(items=items):
-            return [evaluate(item, env) for item in items]
+            return [evaluate(item, env, calendar) for item in items]
         case ir.Record(fields=fields):
-            return {name: evaluate(value, env) for name, value in fields.items()}
+            return {name: evaluate(value, env, calendar) for name, value in fields.items()}
         case ir.Text(parts=parts):
-            return "".join(p if isinstance(p, str) else display(evaluate(p, env)) for p in parts)
+            return "".join(
+                p if isinstance(p, str) else display(evaluate(p, env, calendar)) for p in parts
+            )
         case _:
             assert_never(expr)
 
@@ -67,30 +78,34 @@ def _truth(value: Any, span: ir.Span) -> bool:
     return value
 
 
-def _binary(expr: ir.Binary, env: Env) -> Any:
+def _binary(expr: ir.Binary, env: Env, calendar: ir.Calendar | None) -> Any:
     op = expr.op
     if op == "and":
-        return _truth(evaluate(expr.left, env), expr.left.span) and _truth(
-            evaluate(expr.right, env), expr.right.span
+        return _truth(evaluate(expr.left, env, calendar), expr.left.span) and _truth(
+            evaluate(expr.right, env, calendar), expr.right.span
         )
     if op == "or":
-        return _truth(evaluate(expr.left, env), expr.left.span) or _truth(
-            evaluate(expr.right, env), expr.right.span
+        return _truth(evaluate(expr.left, env, calendar), expr.left.span) or _truth(
+            evaluate(expr.right, env, calendar), expr.right.span
         )
-    left = evaluate(expr.left, env)
-    right = evaluate(expr.right, env)
+    left = evaluate(expr.left, env, calendar)
+    right = evaluate(expr.right, env, calendar)
     match op:
         case "==":
             return _equal(left, right)
         case "!=":
             return not _equal(left, right)
+        case "<" | "<=" | ">" | ">=" if isinstance(left, Percent) != isinstance(right, Percent):
+            raise EvaluationError(
+                f"cannot compare {display(left)!r} with {display(right)!r}", expr.span
+            )
         case "<" | "<=" | ">" | ">=":
             return _order(op, left, right, expr.span)
         case "in" | "not in":
             found = _member(left, right, expr.span)
             return found if op == "in" else not found
         case "+" | "-" | "*" | "/":
-            return _arith(op, left, right, expr.span)
+            return _arith(op, left, right, expr.span, calendar)
         case _:
             assert_never(op)
 
@@ -124,8 +139,12 @@ def _member(item: Any, container: Any, span: ir.Span) -> bool:
     raise EvaluationError(f"'in' needs a list or a text, got {display(container)!r}", span)
 
 
-def _arith(op: str, left: Any, right: Any, span: ir.Span) -> Any:
+def _arith(op: str, left: Any, right: Any, span: ir.Span, calendar: ir.Calendar | None) -> Any:
     try:
+        if isinstance(left, Percent) or isinstance(right, Percent):
+            return _percent_arith(op, left, right, span)
+        if _is_time(left) or _is_time(right):
+            return time_arith(op, left, right, calendar)
         if isinstance(left, Money) or isinstance(right, Money):
             return _money_arith(op, left, right, span)
         if isinstance(left, Decimal) and isinstance(right, Decimal):
@@ -134,6 +153,23 @@ def _arith(op: str, left: Any, right: Any, span: ir.Span) -> Any:
             return left + right
     except (DivisionByZero, InvalidOperation, ZeroDivisionError):
         raise EvaluationError("division by zero", span) from None
+    except TimeProblem as problem:
+        raise EvaluationError(str(problem), span) from None
+    raise EvaluationError(f"'{op}' does not work on {display(left)!r} and {display(right)!r}", span)
+
+
+def _percent_arith(op: str, left: Any, right: Any, span: ir.Span) -> Any:
+    if isinstance(left, Percent) and isinstance(right, Percent):
+        if op in "+-":
+            return Percent(_numeric(op, left.value, right.value))
+        if op == "*":
+            return Percent(left.value * right.fraction)
+    if op == "*":
+        share, whole = (left, right) if isinstance(left, Percent) else (right, left)
+        if isinstance(whole, Decimal):
+            return whole * share.fraction
+        if isinstance(whole, Money):
+            return Money(whole.amount * share.fraction, whole.currency)
     raise EvaluationError(f"'{op}' does not work on {display(left)!r} and {display(right)!r}", span)
 
 

@@ -8,7 +8,9 @@ sandbox so they are imported once per worker, not once per campaign.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections import ChainMap
+from collections.abc import MutableMapping, Sequence
 from datetime import timedelta
 from typing import Any, assert_never
 
@@ -17,7 +19,7 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine import ir
+    from engine import business_time, ir
     from engine.campaign import (
         STATUS_QUERY,
         CampaignResult,
@@ -26,8 +28,12 @@ with workflow.unsafe.imports_passed_through():
         StepRecord,
         TaskRequest,
     )
+    from engine.decisions import NoDecision, decide
     from engine.evaluate import EvaluationError, evaluate
-    from engine.values import ValueProblem, from_json, from_plain_json, to_json
+    from engine.time_values import TimeProblem, wait_target
+    from engine.values import ValueProblem, display, from_json, from_plain_json, to_json
+
+Env = MutableMapping[str, Any]
 
 
 @workflow.defn(dynamic=True)
@@ -37,7 +43,6 @@ class CampaignWorkflow:
     def __init__(self) -> None:
         self._process: ir.ProcessIR | None = None
         self._status: CampaignStatus | None = None
-        self._env: dict[str, Any] = {}
         self._runs: dict[str, int] = {}
 
     @workflow.run
@@ -59,10 +64,10 @@ class CampaignWorkflow:
             inputs=start.inputs,
             outputs={},
         )
-        self._env = _bind_inputs(process, start.inputs)
+        env: Env = _bind_inputs(process, start.inputs)
         try:
-            await self._body(process.body)
-            outputs = {o.name: self._output(o) for o in process.outputs}
+            await self._body(process.body, env)
+            outputs = {o.name: self._output(o, env) for o in process.outputs}
         except ApplicationError as error:
             self._update(state="failed", current_step=None, error=error.message)
             raise
@@ -78,91 +83,247 @@ class CampaignWorkflow:
 
     # ---- steps -----------------------------------------------------------------
 
-    async def _body(self, body: tuple[ir.Step, ...]) -> None:
+    async def _body(self, body: tuple[ir.Step, ...], env: Env) -> None:
         for step in body:
-            match step:
-                case ir.TaskStep():
-                    await self._task(step)
-                case ir.IfStep():
-                    await self._if(step)
-                case _:
-                    assert_never(step)
+            await self._step(step, env)
 
-    async def _if(self, step: ir.IfStep) -> None:
+    async def _step(self, step: ir.Step, env: Env) -> None:
+        match step:
+            case ir.TaskStep() if step.on_error or step.undo:
+                where = self._require_process().location(step.span)
+                raise ApplicationError(
+                    f"{where}: this engine version cannot run 'on error' or 'undo with' yet",
+                    type="Unsupported",
+                    non_retryable=True,
+                )
+            case ir.TaskStep():
+                await self._task(step, env)
+            case ir.IfStep():
+                await self._if(step, env)
+            case ir.SetStep():
+                env[step.name] = self._eval(step.value, env, step.id)
+            case ir.NotifyStep():
+                await self._notify(step, env)
+            case ir.FailStep():
+                message = display(self._eval(step.message, env, step.id))
+                where = self._require_process().location(step.span)
+                raise ApplicationError(f"{where}: {message}", type="Failed", non_retryable=True)
+            case ir.WaitStep():
+                await self._wait(step, env)
+            case ir.DecideStep():
+                self._decide(step, env)
+            case ir.ParallelStep():
+                await self._parallel(step, env)
+            case ir.ForEachStep():
+                await self._for_each(step, env)
+            case ir.HumanStep() | ir.EventStep() | ir.CallStep() | ir.GoBackStep() | ir.ExitStep():
+                where = self._require_process().location(step.span)
+                raise ApplicationError(
+                    f"{where}: this engine version cannot run '{step.kind}' steps yet",
+                    type="Unsupported",
+                    non_retryable=True,
+                )
+            case _:
+                assert_never(step)
+
+    async def _if(self, step: ir.IfStep, env: Env) -> None:
         for branch in step.branches:
-            if self._condition(branch.condition):
-                await self._body(branch.body)
+            if self._condition(branch.condition, env):
+                await self._body(branch.body, env)
                 return
-        await self._body(step.orelse)
+        await self._body(step.orelse, env)
 
-    async def _task(self, step: ir.TaskStep) -> None:
+    async def _parallel(self, step: ir.ParallelStep, env: Env) -> None:
+        # Branches share the campaign's names: after 'all', each branch's results
+        # are there for the steps that follow.
+        branches = [asyncio.ensure_future(self._body(b.body, env)) for b in step.branches]
+        wanted = {"all": len(branches), "first": 1}.get(step.join, step.count or len(branches))
+        done = 0
+        pending: list[asyncio.Future[None]] = list(branches)
+        try:
+            while done < wanted and pending:
+                finished, pending = await workflow.wait(
+                    pending, return_when=asyncio.FIRST_COMPLETED
+                )
+                for future in finished:
+                    future.result()  # a failed branch fails the block
+                done += len(finished)
+        finally:
+            for future in pending:
+                future.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _for_each(self, step: ir.ForEachStep, env: Env) -> None:
+        items = self._eval(step.items, env, step.id)
+        if not isinstance(items, list):
+            where = self._require_process().location(step.items.span)
+            raise ApplicationError(
+                f"{where}: 'for each' needs a list", type="ExpressionFailed", non_retryable=True
+            )
+        limit = asyncio.Semaphore(step.concurrency or 1)
+
+        async def one(item: Any) -> None:
+            async with limit:
+                # Each item sees its own variable; what it defines stays with it.
+                await self._body(step.body, ChainMap({step.variable: item}, env))
+
+        await asyncio.gather(*(one(item) for item in items))
+
+    async def _wait(self, step: ir.WaitStep, env: Env) -> None:
         process = self._require_process()
-        source = process.location(step.span)
-        arguments = {name: to_json(self._eval(expr, step)) for name, expr in step.arguments.items()}
-        runs = self._runs[step.id] = self._runs.get(step.id, 0) + 1
-        self._begin(step, source)
+        now = workflow.now()
+        if step.duration is not None:
+            until = business_time.add(now, step.duration, process.calendar)
+            what = f"wait {display(step.duration)}"
+        else:
+            assert step.until is not None
+            moment = self._eval(step.until, env, step.id)
+            try:
+                until = wait_target(moment, step, process.calendar)
+            except TimeProblem as problem:
+                raise ApplicationError(
+                    f"{process.location(step.span)}: {problem}",
+                    type="ExpressionFailed",
+                    non_retryable=True,
+                ) from None
+            what = f"wait until {until.isoformat()}"
+        if until > now:
+            self._mark(step.id, what, process.location(step.span))
+            await workflow.sleep(until - now, summary=what)
+            self._end(step.id, "done")
+
+    def _decide(self, step: ir.DecideStep, env: Env) -> None:
+        process = self._require_process()
+        try:
+            decision = decide(step, env, process.calendar)
+        except EvaluationError as error:
+            raise ApplicationError(
+                f"{process.location(error.span)}: step '{step.id}': {error.message}",
+                type="ExpressionFailed",
+                non_retryable=True,
+            ) from None
+        except NoDecision as problem:
+            raise ApplicationError(
+                f"{process.location(problem.span)}: {problem.message}",
+                type="NoDecision",
+                non_retryable=True,
+            ) from None
+        env[step.id] = decision.value
+        # One history event per decision: auditors see the rows and the values
+        # they were decided on, whatever the engine's code is later.
+        workflow.upsert_memo(
+            {
+                f"decision.{step.id}": {
+                    "rows": list(decision.rows),
+                    "inputs": decision.inputs,
+                    "result": to_json(decision.value),
+                }
+            }
+        )
+
+    async def _notify(self, step: ir.NotifyStep, env: Env) -> None:
+        message = display(self._eval(step.message, env, step.id))
+        to = [f"{p.kind}:{p.name}" for p in step.parties]
+        title = "Notify " + ", ".join(f"{p.kind} {p.name}" for p in step.parties)
+        await self._activity(
+            step_id=step.id,
+            title=title,
+            action="notify.send",
+            arguments={"to": to, "message": message},
+            span=step.span,
+            start_to_close=timedelta(minutes=5),
+            retry=ir.RetryPolicy(),
+            heartbeat=timedelta(seconds=30),
+        )
+
+    async def _task(self, step: ir.TaskStep, env: Env) -> None:
+        arguments = {
+            name: to_json(self._eval(expr, env, step.id)) for name, expr in step.arguments.items()
+        }
+        result = await self._activity(
+            step_id=step.id,
+            title=step.title,
+            action=step.action,
+            arguments=arguments,
+            span=step.span,
+            start_to_close=timedelta(seconds=step.timeout_seconds),
+            retry=step.retry,
+            heartbeat=None
+            if step.heartbeat_seconds is None
+            else timedelta(seconds=step.heartbeat_seconds),
+        )
+        env[step.id] = from_plain_json(result)
+
+    async def _activity(
+        self,
+        *,
+        step_id: str,
+        title: str,
+        action: str,
+        arguments: dict[str, Any],
+        span: ir.Span,
+        start_to_close: timedelta,
+        retry: ir.RetryPolicy,
+        heartbeat: timedelta | None,
+    ) -> Any:
+        source = self._require_process().location(span)
+        runs = self._runs[step_id] = self._runs.get(step_id, 0) + 1
+        self._begin(step_id, title, action, source)
         try:
             result = await workflow.execute_activity(
-                step.action,
-                TaskRequest(step=step.id, title=step.title, source=source, arguments=arguments),
+                action,
+                TaskRequest(step=step_id, title=title, source=source, arguments=arguments),
                 # Stable across retries and replays: the workers derive the
                 # idempotency key of every side effect from it.
-                activity_id=f"{step.id}.{runs}",
-                summary=step.title,
-                start_to_close_timeout=timedelta(seconds=step.timeout_seconds),
-                heartbeat_timeout=(
-                    None
-                    if step.heartbeat_seconds is None
-                    else timedelta(seconds=step.heartbeat_seconds)
-                ),
+                activity_id=f"{step_id}.{runs}",
+                summary=title,
+                start_to_close_timeout=start_to_close,
+                heartbeat_timeout=heartbeat,
                 retry_policy=RetryPolicy(
-                    maximum_attempts=step.retry.maximum_attempts,
-                    initial_interval=timedelta(seconds=step.retry.initial_interval_seconds),
-                    backoff_coefficient=step.retry.backoff,
-                    maximum_interval=timedelta(seconds=step.retry.maximum_interval_seconds),
+                    maximum_attempts=retry.maximum_attempts,
+                    initial_interval=timedelta(seconds=retry.initial_interval_seconds),
+                    backoff_coefficient=retry.backoff,
+                    maximum_interval=timedelta(seconds=retry.maximum_interval_seconds),
                 ),
                 result_type=dict,
             )
         except ActivityError as error:
             # Workers already name the step in their messages; say it once.
-            reason = _failure_reason(error).removeprefix(f'step "{step.title}" ({source}): ')
-            self._end(step.id, "failed", reason)
+            reason = _failure_reason(error).removeprefix(f'step "{title}" ({source}): ')
+            self._end(step_id, "failed", reason)
             raise ApplicationError(
-                f'step "{step.title}" ({source}) failed: {reason}',
+                f'step "{title}" ({source}) failed: {reason}',
                 type="TaskFailed",
                 non_retryable=True,
             ) from error
-        self._env[step.id] = from_plain_json(result)
-        self._end(step.id, "done")
+        self._end(step_id, "done")
+        return result
 
     # ---- values ----------------------------------------------------------------
 
-    def _eval(self, expr: ir.Expr, step: ir.TaskStep | ir.IfStep | ir.OutputDecl) -> Any:
+    def _eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
         try:
-            return evaluate(expr, self._env)
+            return evaluate(expr, env, self._require_process().calendar)
         except EvaluationError as error:
-            process = self._require_process()
-            where = process.location(error.span)
-            what = (
-                f"output '{step.name}'" if isinstance(step, ir.OutputDecl) else f"step '{step.id}'"
-            )
+            where = self._require_process().location(error.span)
             raise ApplicationError(
                 f"{where}: {what}: {error.message}", type="ExpressionFailed", non_retryable=True
             ) from None
 
-    def _condition(self, expr: ir.Expr) -> bool:
-        process = self._require_process()
-        value = self._eval(expr, ir.IfStep(id="if", branches=(), orelse=(), span=expr.span))
+    def _condition(self, expr: ir.Expr, env: Env) -> bool:
+        value = self._eval(expr, env, "a condition")
         if not isinstance(value, bool):
             raise ApplicationError(
-                f"{process.location(expr.span)}: the condition is not true or false",
+                f"{self._require_process().location(expr.span)}: the condition is not true or "
+                "false",
                 type="ExpressionFailed",
                 non_retryable=True,
             )
         return value
 
-    def _output(self, output: ir.OutputDecl) -> Any:
-        value = to_json(self._eval(output.value, output))
+    def _output(self, output: ir.OutputDecl, env: Env) -> Any:
+        value = to_json(self._eval(output.value, env, f"output '{output.name}'"))
         if output.type is None:
             return value
         try:
@@ -177,18 +338,22 @@ class CampaignWorkflow:
 
     # ---- status ----------------------------------------------------------------
 
-    def _begin(self, step: ir.TaskStep, source: str) -> None:
+    def _begin(self, step_id: str, title: str, action: str | None, source: str) -> None:
         record = StepRecord(
-            id=step.id,
-            title=step.title,
-            action=step.action,
+            id=step_id,
+            title=title,
+            action=action,
             source=source,
             state="running",
             started_at=workflow.now(),
         )
         status = self._require_status()
-        self._update(current_step=step.id, steps=(*status.steps, record))
-        workflow.set_current_details(f"Step: **{step.title}** ({step.action}) at {source}")
+        self._update(current_step=step_id, steps=(*status.steps, record))
+        doing = f" ({action})" if action else ""
+        workflow.set_current_details(f"Step: **{title}**{doing} at {source}")
+
+    def _mark(self, step_id: str, title: str, source: str) -> None:
+        self._begin(step_id, title, None, source)
 
     def _end(self, step_id: str, state: str, error: str | None = None) -> None:
         status = self._require_status()

@@ -19,9 +19,14 @@ PASSED_THROUGH = (
     "annotated_types",
     "typing_extensions",
     "engine.ir",
+    "engine.ir._expr",
+    "engine.ir._steps",
     "engine.campaign",
     "engine.evaluate",
     "engine.values",
+    "engine.business_time",
+    "engine.time_values",
+    "engine.decisions",
 )
 
 WORKFLOWS: tuple[type, ...] = (CampaignWorkflow,)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.ir import ListType, OneOfType, ScalarType, TypeRef, type_text
+from engine.ir import Duration, ListType, OneOfType, ScalarType, TypeRef, type_text
 
 
 @dataclass(frozen=True, order=True)
@@ -28,6 +28,55 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount:,.2f} {self.currency}"
+
+
+@dataclass(frozen=True, order=True)
+class Percent:
+    """A percentage: ``Percent(Decimal(15))`` is 15 %; ``x * 15%`` is 15 percent of x."""
+
+    value: Decimal
+
+    @property
+    def fraction(self) -> Decimal:
+        return self.value / 100
+
+    def __str__(self) -> str:
+        return f"{display(self.value)}%"
+
+
+_DURATION_TEXT = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(business\s+)?(second|minute|hour|day|week|s|m|h|d|w)s?\s*$"
+)
+_UNIT_SECONDS = {
+    "second": 1,
+    "s": 1,
+    "minute": 60,
+    "m": 60,
+    "hour": 3600,
+    "h": 3600,
+    "day": 86400,
+    "d": 86400,
+    "week": 604800,
+    "w": 604800,
+}
+
+
+def parse_duration(text: str) -> Any:
+    """``"3 days"``, ``"90 minutes"``, ``"1h"``, ``"2 business days"`` as a run-time duration.
+
+    Raises:
+        ValueProblem: the text is not a duration.
+    """
+    match = _DURATION_TEXT.match(text)
+    if match is None:
+        raise ValueProblem(f"'{text}' is not a duration such as '3 days' or '2 business days'")
+    amount, business, unit = Decimal(match.group(1)), match.group(2), match.group(3)
+    if business:
+        if unit not in ("day", "d", "hour", "h"):
+            raise ValueProblem(f"'{text}': business time is counted in days or hours")
+        kind = "business_days" if unit in ("day", "d") else "business_hours"
+        return Duration(amount=amount, unit=kind)
+    return dt.timedelta(seconds=float(amount * _UNIT_SECONDS[unit]))
 
 
 class ValueProblem(ValueError):
@@ -157,9 +206,36 @@ def _scalar(value: Any, name: str) -> Any:
             raise ValueProblem(f"{_show(value)} has no time zone offset, e.g. +01:00 or Z")
         return moment
     if name == "duration":
+        if isinstance(value, dict):
+            try:
+                written = Duration.model_validate(value)
+            except ValueError:
+                raise ValueProblem(f"{_show(value)} is not a duration") from None
+            if written.unit.startswith("business_"):
+                return written
+            return dt.timedelta(seconds=float(written.amount * _UNIT_SECONDS[written.unit[:-1]]))
+        if isinstance(value, str) and not _is_number(value):
+            return parse_duration(value)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueProblem(f"{_show(value)} is not a duration in seconds")
         return dt.timedelta(seconds=float(_decimal(str(value))))
+    if name == "secret":
+        # A secret input holds the *name* of a worker's secret, never its value:
+        # inputs are stored in the campaign's history.
+        if isinstance(value, dict) and set(value) == {"$secret"}:
+            value = value["$secret"]
+        if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueProblem(
+                "a secret input takes the name of a worker's secret (e.g. cms_token), "
+                "never the secret itself"
+            )
+        return {"$secret": value}
+    if name == "percent":
+        if isinstance(value, str) and value.strip().endswith("%"):
+            value = value.strip()[:-1]
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise ValueProblem(f'{_show(value)} is not a percentage such as 15 or "15%"')
+        return Percent(_decimal(str(value)))
     if not isinstance(value, str):
         raise ValueProblem(f"{_show(value)} is not {_article(name)} {name}")
     if name == "email" and not _EMAIL.match(value):
@@ -195,6 +271,10 @@ def to_json(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, Money):
         return {"amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, Percent):
+        return to_json(value.value)
+    if isinstance(value, Duration):
+        return value.model_dump(mode="json")
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
@@ -217,9 +297,35 @@ def display(value: Any) -> str:
         return ", ".join(display(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(to_json(value), ensure_ascii=False)
+    if isinstance(value, dt.timedelta):
+        return _show_timedelta(value)
+    if isinstance(value, Duration):
+        unit = value.unit.replace("business_", "business ")
+        return f"{display(value.amount)} {unit[:-1] if value.amount == 1 else unit}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
     if value is None:
         return ""
     return str(value)
+
+
+def _show_timedelta(span: dt.timedelta) -> str:
+    seconds = int(span.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return sign + (" ".join(parts) or "0 seconds")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text.strip())
+    except InvalidOperation:
+        return False
+    return True
 
 
 def _decimal(text: str) -> Decimal:

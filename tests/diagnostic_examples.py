@@ -16,6 +16,11 @@ FILE_NAME = "example.mops"
 
 ENCODINGS: dict[str, str] = {"S001": "latin-1"}
 
+DIRECTORIES: dict[str, str] = {
+    "N012": '[roles]\neditor = "Reviews drafts"\n\n[people.ana]\nname = "Ana"\nemail = "ana@example.com"\nroles = ["editor"]\n'
+}
+"""Team directories (team.toml) that an example is checked against."""
+
 EXAMPLES: dict[str, tuple[str, str]] = {
     "S001": (
         'process menu "Café menu"\n  task announce = log.info(message: "Café opens")\n',
@@ -251,5 +256,232 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             "      |      ^^^^^^\n"
             '  hint: compare it: for example budget > 0 EUR, or title != ""'
         ),
+    ),
+    "S010": (
+        'process first\n  task a = log.info(message: "a")\n\nprocess second\n  task b = log.info(message: "b")\n',
+        "example.mops:4:9: error[S010]: a second process 'second' in one file\n    4 | process second\n      |         ^^^^^^\n  hint: keep one process per file; call another file's process with 'use \"file.mops\"' and 'call'",
+    ),
+    "N009": (
+        'process launch\n  calendar berln\n  task a = log.info(message: "go")\n',
+        "example.mops:2:12: error[N009]: there is no calendar 'berln'\n    2 |   calendar berln\n      |            ^^^^^\n  hint: define it with a 'calendar' block, or use a country code such as \"DE\"",
+    ),
+    "N010": (
+        'process launch\n  task a = log.info(message: "go")\n  go back to drat, at most 2 times\n',
+        "example.mops:3:14: error[N010]: go back to 'drat': there is no step of that name\n    3 |   go back to drat, at most 2 times\n      |              ^^^^\n  hint: steps are named by task, work, approval, decide and call",
+    ),
+    "N011": (
+        'process launch\n  call nurture = lead_nurture(email: "a@b.com")\n',
+        "example.mops:2:18: error[N011]: there is no process 'lead_nurture' to call\n    2 |   call nurture = lead_nurture(email: \"a@b.com\")\n      |                  ^^^^^^^^^^^^\n  hint: make it callable with 'use \"its_file.mops\"' at the top of this file",
+    ),
+    "N012": (
+        'process launch\n  approval review "Review"\n    by role editr\n    deadline 2 business days\n    escalate to person ana\n',
+        "example.mops:3:8: error[N012]: the team directory has no role 'editr'\n    3 |     by role editr\n      |        ^^^^^^^^^^\n  hint: did you mean 'editor'?",
+    ),
+    "T005": (
+        'process launch\n  work draft "Draft"\n    assign role writer\n    on reject -> draft\n    deadline 2 days\n    escalate to role lead\n',
+        "example.mops:4:5: error[T005]: 'on reject' is for an approval, not for a work item\n    4 |     on reject -> draft\n      |     ^^^^^^^^^^^^^^^^^^\n  hint: work items take: assign, deadline, remind, escalate, returns; approvals take: by, not by, deadline, remind, escalate, on reject, on changes, at most N rounds",
+    ),
+    "T006": (
+        'process launch\n  approval review "Review"\n    deadline 2 business days\n    escalate to role lead\n',
+        "example.mops:2:12: error[T006]: the approval 'review' says nobody who may act on it\n    2 |   approval review \"Review\"\n      |            ^^^^^^\n  hint: add a line: by role ... (or person ...)",
+    ),
+    "R001": (
+        'process launch\n  input budget: number\n  decide tier\n    hit policy firts\n    when budget > 10 -> "paid"\n    otherwise -> "organic"\n',
+        "example.mops:4:16: error[R001]: 'firts' is not a hit policy\n    4 |     hit policy firts\n      |                ^^^^^\n  hint: did you mean 'first'?",
+    ),
+    "R002": (
+        'process launch\n  input budget: number\n  decide tier\n    otherwise -> "organic"\n    when budget > 10 -> "paid"\n',
+        "example.mops:4:5: error[R002]: 'otherwise' must be the last row: rows after it can never match\n    4 |     otherwise -> \"organic\"\n      |     ^^^^^^^^^^^^^^^^^^^^^^",
+    ),
+    "R003": (
+        (
+            "process promote\n"
+            "  input budget: money\n"
+            "  decide tier\n"
+            '    when budget >= 10000 EUR -> "paid"\n'
+            '    when budget > 0 EUR -> "boosted"\n'
+            "  output chosen = tier\n"
+        ),
+        (
+            "example.mops:3:10: error[R003]: no row matches when budget is 0 EUR or less\n"
+            "    3 |   decide tier\n"
+            "      |          ^^^^\n"
+            "  hint: add a row for it, or an 'otherwise' row"
+        ),
+    ),
+    "R004": (
+        (
+            "process promote\n"
+            "  input budget: money\n"
+            "  decide route\n"
+            "    hit policy unique\n"
+            '    when budget >= 5000 EUR -> "agency"\n'
+            '    when budget >= 1000 EUR -> "in_house"\n'
+            '    otherwise -> "none"\n'
+            "  output chosen = route\n"
+        ),
+        (
+            "example.mops:6:10: error[R004]: this row and the row at line 5 both match when"
+            " budget is 5000 EUR or more\n"
+            '    6 |     when budget >= 1000 EUR -> "in_house"\n'
+            "      |          ^^^^^^^^^^^^^^^^^^\n"
+            "  hint: under 'hit policy unique' at most one row may match: narrow one of the"
+            " conditions, or use 'hit policy first'"
+        ),
+    ),
+    "R006": (
+        (
+            "process promote\n"
+            "  input budget: money\n"
+            "  decide route\n"
+            "    hit policy priority\n"
+            '    when budget >= 5000 EUR -> "agency" priority 1\n'
+            '    when budget >= 1000 EUR -> "in_house" priority 1\n'
+            '    otherwise -> "none"\n'
+            "  output chosen = route\n"
+        ),
+        (
+            "example.mops:6:10: error[R006]: this row and the row at line 5 both have priority 1"
+            " and both match when budget is 5000 EUR or more\n"
+            '    6 |     when budget >= 1000 EUR -> "in_house" priority 1\n'
+            "      |          ^^^^^^^^^^^^^^^^^^\n"
+            "  hint: give one of them a higher priority"
+        ),
+    ),
+    "R101": (
+        (
+            "process promote\n"
+            "  input budget: money\n"
+            "  decide tier\n"
+            '    when budget > 0 EUR -> "boosted"\n'
+            '    when budget >= 10000 EUR -> "paid"\n'
+            '    otherwise -> "organic"\n'
+            "  output chosen = tier\n"
+        ),
+        (
+            "example.mops:5:10: warning[R101]: this row never matches: the row at line 4 matches"
+            " first whenever it would\n"
+            '    5 |     when budget >= 10000 EUR -> "paid"\n'
+            "      |          ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: correct the condition, move the row up, or remove it"
+        ),
+    ),
+    "G101": (
+        'process launch\n  approval review "Review"\n    by role editor\n',
+        "example.mops:2:12: warning[G101]: the approval 'review' has no deadline: it may wait forever\n    2 |   approval review \"Review\"\n      |            ^^^^^^\n  hint: add 'deadline 2 business days' (or silence it: allow G101)",
+    ),
+    "G102": (
+        'process launch\n  approval review "Review"\n    by role editor\n    deadline 2 business days\n',
+        "example.mops:4:14: warning[G102]: nobody is told when the approval 'review' misses its deadline\n    4 |     deadline 2 business days\n      |              ^^^^^^^^^^^^^^^\n  hint: add 'escalate to role ...' (or silence it: allow G102)",
+    ),
+    "G001": (
+        (
+            "process launch\n"
+            '  task announce = log.info(message: "Launching")\n'
+            '  fail "Launch cancelled"\n'
+            '  task celebrate = log.info(message: "Launched")\n'
+        ),
+        (
+            "example.mops:4:8: error[G001]: the step 'celebrate' can never run: no path from"
+            " the start leads to it\n"
+            '    4 |   task celebrate = log.info(message: "Launched")\n'
+            "      |        ^^^^^^^^^\n"
+            "  hint: the 'fail' on line 3 ends the process: nothing after it in its block runs"
+        ),
+    ),
+    "G002": (
+        (
+            "process launch\n"
+            "  parallel all\n"
+            '    task publish = log.info(message: "Publishing the page")\n'
+            '    branch print "Print run"\n'
+            '      fail "The print shop is closed"\n'
+        ),
+        (
+            "example.mops:2:3: error[G002]: this 'parallel' waits for all 2 branches, but only"
+            " 1 can finish: 'print' always ends in 'fail'\n"
+            "    2 |   parallel all\n"
+            "      |   ^^^^^^^^\n"
+            "  hint: let those branches reach their end, or wait for fewer of them"
+            " ('parallel first', 'parallel 2 of')"
+        ),
+    ),
+    "G003": (
+        (
+            "process launch\n"
+            "  parallel\n"
+            "    branch web\n"
+            '      task publish = log.info(message: "Publishing")\n'
+            "        on error -> post_anyway\n"
+            "    branch social\n"
+            '      task post_anyway = log.info(message: "Posting")\n'
+        ),
+        (
+            "example.mops:5:21: error[G003]: the jump to 'post_anyway' enters the parallel"
+            " branch 'social' from outside it\n"
+            "    5 |         on error -> post_anyway\n"
+            "      |                     ^^^^^^^^^^^\n"
+            "  hint: a branch starts only with its 'parallel': jump to a step outside the block"
+        ),
+    ),
+    "G004": (
+        (
+            "process launch\n"
+            "  input lead: email\n"
+            '  task nudge = log.info(message: "Reminding {lead}")\n'
+            '  wait for event "lead.replied" key lead, deadline 3 days -> nudge\n'
+        ),
+        (
+            "example.mops:4:62: error[G004]: the loop back to 'nudge' has no bound: each time"
+            " the deadline passes, the wait starts over\n"
+            '    4 |   wait for event "lead.replied" key lead, deadline 3 days -> nudge\n'
+            "      |                                                              ^^^^^\n"
+            "  hint: on the deadline, jump to a later step, or put a human step with a deadline"
+            " in the loop"
+        ),
+    ),
+    "G005": (
+        (
+            "process launch\n"
+            '  approval review "Review"\n'
+            "    by role editor\n"
+            "    deadline 2 business days\n"
+            "    escalate to role marketing_lead\n"
+            "    on reject -> rewrite\n"
+            '  task rewrite = log.info(message: "Rewriting")\n'
+        ),
+        (
+            "example.mops:6:18: error[G005]: 'on reject -> rewrite' must go back to an earlier"
+            " step, but 'rewrite' comes after it\n"
+            "    6 |     on reject -> rewrite\n"
+            "      |                  ^^^^^^^\n"
+            "  hint: move 'rewrite' above this step: rework repeats the steps before it"
+        ),
+    ),
+    "G103": (
+        'process launch\n  input lead: email\n  wait for event "lead.replied" key lead\n',
+        (
+            'example.mops:3:3: warning[G103]: the wait for event "lead.replied" has no'
+            " deadline: it may wait forever\n"
+            '    3 |   wait for event "lead.replied" key lead\n'
+            "      |   ^^^^\n"
+            "  hint: add ', deadline 5 business days' to it (or silence it: allow G103)"
+        ),
+    ),
+    "C001": (
+        'calendar office\n  time zone "Europe/Berlin"\n  working days mon to fry\n\nprocess launch\n  calendar office\n  task a = log.info(message: "go")\n',
+        "example.mops:3:23: error[C001]: 'fry' is not a day of the week\n    3 |   working days mon to fry\n      |                       ^^^\n  hint: did you mean 'friday'?",
+    ),
+    "C002": (
+        'process launch\n  input start: date = 2026-02-30\n  task a = log.info(message: "go")\n',
+        "example.mops:2:23: error[C002]: 2026-02-30 is not a date in the calendar\n    2 |   input start: date = 2026-02-30\n      |                       ^^^^^^^^^^\n  hint: write dates as YYYY-MM-DD, e.g. 2026-12-01",
+    ),
+    "C003": (
+        'calendar office\n  time zone "Europe/Berln"\n\nprocess launch\n  calendar office\n  task a = log.info(message: "go")\n',
+        "example.mops:1:10: error[C003]: calendar 'office': unknown time zone 'Europe/Berln'; did you mean 'Europe/Berlin'?\n    1 | calendar office\n      |          ^^^^^^",
+    ),
+    "C004": (
+        'process launch\n  task a = log.info(message: "go")\n    timeout 2 business days\n',
+        "example.mops:3:13: error[C004]: a timeout is elapsed time; '2 business days' counts business time\n    3 |     timeout 2 business days\n      |             ^^^^^^^^^^^^^^^\n  hint: write it in seconds, minutes, hours or days",
     ),
 }

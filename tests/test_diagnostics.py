@@ -10,9 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from diagnostic_examples import ENCODINGS, EXAMPLES, FILE_NAME
+from diagnostic_examples import DIRECTORIES, ENCODINGS, EXAMPLES, FILE_NAME
 
-from dsl import CODES, Catalogue, Diagnostic, Severity, SourceFile, Span, check_file, render_all
+from dsl import (
+    CODES,
+    Catalogue,
+    Diagnostic,
+    Severity,
+    SourceFile,
+    Span,
+    check_file,
+    parse_directory,
+    render_all,
+)
 from workers import builtin_registry
 
 CATALOGUE = Catalogue(builtin_registry().signatures())
@@ -24,11 +34,14 @@ def test_each_code_has_its_message_position_and_hint(code: str, tmp_path: Path) 
     path = tmp_path / FILE_NAME
     path.write_bytes(text.encode(ENCODINGS.get(code, "utf-8")))
 
-    checked = check_file(path, CATALOGUE, display_name=FILE_NAME)
+    team = DIRECTORIES.get(code)
+    directory = None if team is None else parse_directory(team.encode(), "team.toml")
+    checked = check_file(path, CATALOGUE, display_name=FILE_NAME, directory=directory)
 
     assert [d.code for d in checked.diagnostics] == [code]
     assert render_all(checked.diagnostics, checked.source) == expected
-    assert not checked.ok
+    # Warnings do not stop a process; errors do.
+    assert checked.ok is (checked.diagnostics[0].severity is Severity.WARNING)
 
 
 def test_every_code_in_the_catalogue_has_an_example() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from diagnostic_examples import ENCODINGS, EXAMPLES, FILE_NAME
+from diagnostic_examples import DIRECTORIES, ENCODINGS, EXAMPLES, FILE_NAME
 
 from dsl import CODES
 
@@ -61,6 +61,14 @@ def render() -> str:
             if code in ENCODINGS:
                 fence = "text"
                 note = f"\n(This file is saved as {ENCODINGS[code]}, not UTF-8.)\n"
+            if code in DIRECTORIES:
+                # Bad only against its team directory: on its own it checks fine.
+                fence = "text"
+                note = (
+                    f"\nWith this team directory (team.toml):\n\n```toml\n{DIRECTORIES[code]}```\n"
+                )
+            if "warning[" in message:
+                fence = "mops"  # a warning: the process still checks and runs
             parts.append(
                 f"### {code}: {CODES[code]}\n\n```{fence}\n{source.rstrip()}\n```\n{note}\n"
                 f"```text\n{message}\n```\n"

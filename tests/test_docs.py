@@ -2,13 +2,16 @@
 
 Every ```mops block in README.md and docs/*.md is a complete process that
 ``mops check`` accepts; every ```mops-bad block is rejected; every ``mops``
-sub-command that docs/operations.md names exists; every MOPS_* variable the
-docs name is read by the engine; every ```python block in docs/actions.md runs.
+sub-command the docs name exists; every MOPS_* variable the docs name is read
+by the engine or the workers; every ```python block runs, and the ``test_*``
+functions it defines pass; every ```toml block of docs/team.md is a valid
+team directory.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import re
 import sys
 import types
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dsl import Catalogue, SourceFile, check_source, has_errors, render_all
+from dsl import Catalogue, SourceFile, check_source, has_errors, parse_directory, render_all
 from engine.cli import build_parser
 from workers import builtin_registry
 
@@ -100,15 +103,21 @@ def _mentions(text: str) -> list[list[str]]:
     """Each `mops WORD WORD...` in code spans and code blocks, as its words."""
     code = re.findall(r"```[^\n]*\n(.*?)```", text, re.DOTALL)
     code += re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.DOTALL))
-    words = [re.findall(r"\bmops((?: +[a-z][\w|\\-]*)+)", c.replace("\\|", "|")) for c in code]
+    # Not a file name such as blog_post.mops or docs/mops: only the command.
+    command = r"(?<![\w./-])mops((?: +[a-z][\w|\\-]*)+)"
+    words = [re.findall(command, c.replace("\\|", "|")) for c in code]
     return [found.split() for spans in words for found in spans]
 
 
-def test_operations_names_only_real_commands() -> None:
+def test_operations_names_commands() -> None:
     text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
-    mentions = _mentions(text)
-    assert mentions, "docs/operations.md names no mops command"
-    for words in mentions:
+    assert _mentions(text), "docs/operations.md names no mops command"
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.name) for p in DOCS])
+def test_docs_name_only_real_commands(path: Path) -> None:
+    where = path.relative_to(ROOT)
+    for words in _mentions(path.read_text(encoding="utf-8")):
         parser = build_parser()
         said = "mops"
         for word in words:
@@ -117,23 +126,80 @@ def test_operations_names_only_real_commands() -> None:
                 break
             said += f" {word}"
             for each in word.split("|"):
-                assert each in choices, f"docs/operations.md names '{said}', which does not exist"
+                assert each in choices, f"{where} names '{said}', which does not exist"
             parser = choices[word.split("|")[0]]
 
 
-def test_documented_settings_are_read_by_the_engine() -> None:
-    engine = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "engine").rglob("*.py"))
+# A secret's variable is MOPS_SECRET_<NAME> for any name: the code reads the prefix.
+_SECRET_PREFIX = "MOPS_SECRET_"
+
+
+def test_documented_settings_are_read_by_the_engine_or_workers() -> None:
+    code = "\n".join(
+        p.read_text(encoding="utf-8")
+        for package in ("engine", "workers")
+        for p in (ROOT / package).rglob("*.py")
+    )
     named = {name for path in DOCS for name in re.findall(r"\bMOPS_[A-Z_]+", path.read_text())}
     assert named, "the docs name no MOPS_* setting"
-    unread = sorted(name for name in named if name not in engine)
-    assert not unread, f"the docs name settings the engine never reads: {unread}"
+    read = {_SECRET_PREFIX if n.startswith(_SECRET_PREFIX) else n for n in named}
+    unread = sorted(name for name in read if f'"{name}' not in code)
+    assert not unread, f"the docs name settings that no code reads: {unread}"
+
+
+# A block that starts by naming its file ("""acme_mops/crm.py: ...""" or
+# "# acme_mops/crm.py") can be imported by the later blocks of its page.
+_FILE_NAME = re.compile(r'^(?:"""|#)\s*([A-Za-z_][\w/]*)\.py\b')
+
+
+def _module_name(block: Block) -> str | None:
+    named = _FILE_NAME.match(block.text)
+    return named.group(1).replace("/", ".") if named else None
+
+
+def _load(block: Block, monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """Run a block as a real module, as a plugin would be: pydantic resolves
+    annotations through ``sys.modules``."""
+    name = _module_name(block) or "docs_example"
+    parts = name.split(".")
+    for depth in range(1, len(parts)):
+        package = types.ModuleType(".".join(parts[:depth]))
+        package.__path__ = []
+        monkeypatch.setitem(sys.modules, package.__name__, package)
+    module = types.ModuleType(name)
+    monkeypatch.setitem(sys.modules, name, module)
+    exec(compile(block.text, block.where, "exec"), module.__dict__)
+    return module
 
 
 @pytest.mark.parametrize(
     "block", [pytest.param(b, id=b.where) for b in ALL_BLOCKS if b.lang == "python"]
 )
-def test_python_example_runs(block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A real module, as a plugin would be: pydantic resolves annotations through it.
-    module = types.ModuleType("docs_example")
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    exec(compile(block.text, block.where, "exec"), module.__dict__)
+async def test_python_example_runs(block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    earlier = [b for b in blocks(block.path) if b.lang == "python" and b.line < block.line]
+    for each in earlier:
+        if _module_name(each) is not None:
+            _load(each, monkeypatch)
+    module = _load(block, monkeypatch)
+    tests = [
+        value
+        for name, value in vars(module).items()
+        if name.startswith("test_")
+        and inspect.isfunction(value)
+        and value.__module__ == module.__name__
+    ]
+    for test in tests:
+        assert not inspect.signature(test).parameters, (
+            f"{block.where}: {test.__name__} takes fixtures"
+        )
+        outcome = test()
+        if inspect.isawaitable(outcome):
+            await outcome
+
+
+@pytest.mark.parametrize(
+    "block",
+    [pytest.param(b, id=b.where) for b in blocks(ROOT / "docs" / "team.md") if b.lang == "toml"],
+)
+def test_team_directory_example_is_valid(block: Block) -> None:
+    parse_directory(block.text.encode(), block.where)  # raises DirectoryError if not

@@ -128,7 +128,8 @@ FUNCTION_CASES: dict[str, list[tuple[str, Any]]] = {
     "join": [('join(["linkedin", "newsletter"], " and ")', "linkedin and newsletter")],
     "contains": [('contains("spring launch", "launch")', True), ('contains("a", "b")', False)],
     "text": [("text(5 EUR)", "5.00 EUR"), ("text(0.1 + 0.2)", "0.3"), ("text(true)", "true")],
-    "secret": [('secret("cms_token")', {SECRET_MARKER: "cms_token"})],
+    # Only the reference, never the value (an output may not be a secret itself).
+    "secret": [('{token: secret("cms_token")}', {"token": {SECRET_MARKER: "cms_token"}})],
 }
 
 

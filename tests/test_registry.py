@@ -101,7 +101,7 @@ def test_signature_maps_python_types_to_language_types() -> None:
         ("tags", "list of text", True),
         ("audience", "record", True),
         ("extra", "record", False),
-        ("payload", "any", False),
+        ("payload", "any", True),
         ("tone", 'one of "formal", "friendly"', False),
         ("channel", 'one of "blog", "email"', True),
         ("comment", "text", False),

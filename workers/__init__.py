@@ -20,7 +20,7 @@ and ship it in a package that declares it in the ``mops.actions`` entry-point gr
 """
 
 from workers._action import Action, ActionContext, ActionFailed, action
-from workers._config import SmtpConfig, WorkerConfig
+from workers._config import SmtpConfig, WorkerConfig, settings_problem
 from workers._registry import ENTRY_POINT_GROUP, Registry, builtin_registry, load_registry
 from workers._secrets import SECRET_MARKER, SecretMissing, SecretStore, redact
 from workers._worker import build_worker, run_worker
@@ -42,4 +42,5 @@ __all__ = [
     "load_registry",
     "redact",
     "run_worker",
+    "settings_problem",
 ]

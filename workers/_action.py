@@ -170,14 +170,15 @@ def _fields(model: type[BaseModel], where: str) -> tuple[FieldSpec, ...]:
     for name, info in model.model_fields.items():
         shown = info.alias or name
         try:
-            type_, optional = _type_name(info.annotation)
+            type_, _allows_none = _type_name(info.annotation)
         except TypeError as error:
             raise TypeError(f"{where}: field '{shown}': {error}") from None
         specs.append(
             FieldSpec(
                 name=shown,
                 type=type_,
-                required=info.is_required() and not optional,
+                # No default: the worker needs it, even when None is allowed.
+                required=info.is_required(),
                 description=info.description or "",
             )
         )

@@ -12,9 +12,37 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["SmtpConfig", "WorkerConfig"]
+__all__ = ["SmtpConfig", "WorkerConfig", "settings_problem"]
+
+
+_VARIABLES = {
+    ("smtp", "host"): "MOPS_SMTP_HOST",
+    ("smtp", "port"): "MOPS_SMTP_PORT",
+    ("smtp", "security"): "MOPS_SMTP_SECURITY",
+    ("smtp", "username"): "MOPS_SMTP_USERNAME",
+    ("smtp", "password_secret"): "MOPS_SMTP_PASSWORD_SECRET",
+    ("smtp", "sender"): "MOPS_SMTP_SENDER",
+    ("smtp", "timeout_seconds"): "MOPS_SMTP_TIMEOUT",
+    ("export_dir",): "MOPS_EXPORT_DIR",
+    ("secrets_file",): "MOPS_SECRETS_FILE",
+    ("webhook_secret",): "MOPS_WEBHOOK_SECRET",
+    ("directory_file",): "MOPS_DIRECTORY",
+}
+
+
+def settings_problem(error: ValidationError) -> str:
+    """The first invalid worker setting, named by its environment variable."""
+    detail = error.errors(include_url=False)[0]
+    location = tuple(str(part) for part in detail["loc"])
+    variable = _VARIABLES.get(location, ".".join(location) or "the settings")
+    shown = detail.get("input")
+    return (
+        f"{variable}={shown!r}: {detail['msg']}"
+        if isinstance(shown, str)
+        else (f"{variable}: {detail['msg']}")
+    )
 
 
 class SmtpConfig(BaseModel):
@@ -66,7 +94,7 @@ class WorkerConfig(BaseModel):
         ):
             if variable in env:
                 smtp[key] = env[variable]
-        values: dict[str, object] = {"smtp": SmtpConfig.model_validate(smtp)}
+        values: dict[str, object] = {"smtp": smtp}
         for key, variable in (
             ("export_dir", "MOPS_EXPORT_DIR"),
             ("secrets_file", "MOPS_SECRETS_FILE"),

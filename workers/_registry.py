@@ -47,10 +47,23 @@ class _ContextLogger(logging.LoggerAdapter[logging.Logger]):
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
         if self.secrets and self.isEnabledFor(level):
-            # Format first, then scrub: a secret may arrive through the arguments.
+            # Format first, then scrub: a secret may arrive through the arguments,
+            # or in the structured fields a JSON log prints.
             text = str(msg) % args if args else str(msg)
             msg, args = redact(text, self.secrets), ()
+            if "extra" in kwargs:
+                kwargs["extra"] = _scrub(kwargs["extra"], self.secrets)
         super().log(level, msg, *args, **kwargs)
+
+
+def _scrub(value: Any, secrets: set[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v, secrets) for v in value]
+    return value
 
 
 class Registry:
@@ -137,9 +150,8 @@ def _activity(
                 f"{where}: {missing}", type="SecretMissing", non_retryable=True
             ) from None
         except Exception as error:
-            if not used:
-                raise
-            # Retried per the step's policy like any failure, minus the secret.
+            # Retried per the step's policy like any failure; the message keeps the
+            # error's kind ('KeyError: ...') and never a secret.
             raise ApplicationError(
                 redact(f"{where}: {type(error).__name__}: {error}", used),
                 type=type(error).__name__,

@@ -7,13 +7,20 @@ import sys
 from pathlib import Path
 
 from dsl import Severity, check_file, render_all
-from engine.cli._common import catalogue, print_json
+from dsl._calendar_defs import resolve_calendar
+from dsl._graph import build_graph
+from dsl._plan import plan
+from engine.cli._common import catalogue, print_json, team_directory
+from engine.cli._plan import print_plan
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("check", help="check process files and report every problem")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parser.add_argument("--json", action="store_true", help="print diagnostics as JSON")
+    parser.add_argument(
+        "--plan", action="store_true", help="also print each process's worst-case duration"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -28,7 +35,7 @@ async def run(args: argparse.Namespace) -> int:
             failed = True
             continue
         try:
-            checked = check_file(path, actions)
+            checked = check_file(path, actions, directory=team_directory(path))
         except OSError as error:
             print(f"{path}: cannot be read ({error.strerror or error})", file=sys.stderr)
             failed = True
@@ -56,6 +63,14 @@ async def run(args: argparse.Namespace) -> int:
         if not args.json:
             verdict = "ok" if checked.ok else f"{errors} error{'s' if errors != 1 else ''}"
             print(f"{path}: {verdict}")
+        if args.plan and checked.ok and checked.file is not None and checked.process is not None:
+            process = checked.process
+            calendar = (
+                None
+                if process.calendar is None
+                else resolve_calendar(checked.file, process.calendar.name)
+            )
+            print(print_plan(plan(process, build_graph(process), calendar, catalogue=actions)))
     if args.json:
         print_json(report)
     return 1 if failed else 0

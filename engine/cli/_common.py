@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
 
-from dsl import Catalogue, render_all
+from dsl import Catalogue, Directory, DirectoryError, load_directory, render_all
 from engine.compiler import CompileFailed, compile_file
 from engine.connection import ConnectionInfo, connect
+from engine.errors import UserError
 from engine.ir import ProcessIR
 from engine.settings import Settings
 from workers import Registry, load_registry
@@ -35,7 +37,7 @@ def compile_or_explain(path: Path, actions: Registry | None = None) -> ProcessIR
         UserError: the file cannot be read or has errors (diagnostics already printed).
     """
     try:
-        process, checked = compile_file(path, catalogue(actions))
+        process, checked = compile_file(path, catalogue(actions), directory=team_directory(path))
     except CompileFailed as failed:
         print(render_all(failed.checked.diagnostics, failed.checked.source), file=sys.stderr)
         raise
@@ -50,6 +52,31 @@ async def connected(settings: Settings | None = None) -> tuple[Client, Connectio
     settings = settings or Settings.from_env()
     client, info = await connect(settings)
     return client, info, settings
+
+
+def team_directory(process_file: Path) -> Directory | None:
+    """The team directory for a process file: ``MOPS_DIRECTORY``, else the nearest
+    ``team.toml`` in the file's folder or a folder above it.
+
+    Raises:
+        UserError: the directory exists but cannot be used.
+    """
+    named = os.environ.get("MOPS_DIRECTORY")
+    candidates = (
+        [Path(named)]
+        if named
+        else [
+            folder / "team.toml"
+            for folder in (process_file.resolve().parent, *process_file.resolve().parents)
+        ]
+    )
+    for candidate in candidates:
+        if candidate.is_file() or named:
+            try:
+                return load_directory(candidate)
+            except DirectoryError as error:
+                raise UserError(str(error)) from None
+    return None
 
 
 def who_am_i() -> str:

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from pydantic import ValidationError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from engine.cli._common import registry
@@ -14,7 +15,7 @@ from engine.connection import connect
 from engine.errors import UserError
 from engine.runtime import WORKFLOWS, workflow_runner
 from engine.settings import Settings
-from workers import WorkerConfig, build_worker, run_worker
+from workers import WorkerConfig, build_worker, run_worker, settings_problem
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--metrics-port",
         type=_port,
-        default=_port(os.environ.get("MOPS_METRICS_PORT", "0")),
+        default=None,
         help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (default: MOPS_METRICS_PORT, off)",
     )
     parser.add_argument(
@@ -67,10 +68,18 @@ def _port(text: str) -> int:
 
 async def run(args: argparse.Namespace) -> int:
     configure(args.log_format)
+    if args.metrics_port is None:
+        try:
+            args.metrics_port = _port(os.environ.get("MOPS_METRICS_PORT", "0") or "0")
+        except argparse.ArgumentTypeError as error:
+            raise UserError(f"MOPS_METRICS_PORT: {error}") from None
     settings = Settings.from_env()
     if args.task_queue:
         settings = settings.model_copy(update={"task_queue": args.task_queue})
-    config = WorkerConfig.from_env()
+    try:
+        config = WorkerConfig.from_env()
+    except ValidationError as error:
+        raise UserError(f"worker setting: {settings_problem(error)}") from None
     actions = registry()
     runtime = None
     if args.metrics_port:

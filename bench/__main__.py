@@ -1,0 +1,21 @@
+"""``python -m bench NAME``: run one benchmark and update docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import compile as compile_bench
+from bench import fuzz
+
+BENCHMARKS = {"compile": compile_bench.main, "fuzz": fuzz.main}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {*BENCHMARKS, "all"}:
+        sys.exit("usage: python -m bench {" + "|".join([*BENCHMARKS, "all"]) + "} [options]")
+    names = list(BENCHMARKS) if sys.argv[1] == "all" else [sys.argv[1]]
+    for name in names:
+        BENCHMARKS[name](sys.argv[2:] if len(names) == 1 else [])
+
+
+main()

@@ -1,0 +1,559 @@
+"""``mops fmt``: one canonical layout for every process file.
+
+The file is written again from its syntax tree, in the house style: two spaces
+per block, one step or option per line, options in a fixed order, canonical
+spacing in expressions (``a + b``, ``f(x, y)``, ``[a, b]``, ``{a: 1}``), and an
+argument list that does not fit in 100 characters broken one argument per
+line. Texts keep their escapes and interpolations exactly as written;
+durations stay as written; dates are ISO. An option that restates a default
+(``hit policy first``, ``parallel all``, ``delegation allowed``) stays if written.
+
+Blank lines: one between top-level blocks and between the sections of a
+process (its options, inputs, steps, outputs); one before and after each step
+with a block of its own (options, rows or steps) unless it opens its block; a
+blank line the designer left between steps, inputs or outputs is kept (several
+become one); none inside an option block.
+
+Comments: the tree has none, so they are put back by line number. A comment
+line belongs to the first line after it that is written again (a step, an
+option, a row, an input, an argument of a broken call) and goes just above it,
+at its indentation. An end-of-line comment stays at the end of its line, or
+goes above the next line when its own is not written as such (the closing
+``)`` of a call). Comments after the last line stay at the end. A comment
+inside an argument list keeps the list broken, one argument per line.
+
+A file that does not parse cleanly is not formatted: its tree would not hold
+all of it. The result is parsed again and must give the same tree, spans
+aside; if it does not, formatting stops rather than change a process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from dsl import _ast as ast
+from dsl._diagnostics import Diagnostic
+from dsl._parser import parse_source
+from dsl._source import SourceFile, Span
+from dsl._types import ListOf, OneOf, Type
+
+MAX_WIDTH = 100
+_STRING = re.compile(r'"([^"\\\n{]|\\.|\{\{|\{[^}\n]*\})*"')
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_WORDS = {"true", "false", "not", "and", "or", "in"}
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# How tightly each operator binds (higher binds tighter); atoms are 9.
+_LEVEL = {"or": 1, "and": 2, "+": 5, "-": 5, "*": 6, "/": 6}
+_COMPARE = 4  # == != < <= > >= in, not in: both sides are sums
+_NOT, _NEGATE, _POSTFIX, _ATOM = 3, 7, 8, 9
+
+
+class FormatError(ValueError):
+    """The file has problems that stop it from being formatted (``diagnostics``)."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        super().__init__(f"the file has {len(diagnostics)} problem(s); fix them first")
+        self.diagnostics = tuple(diagnostics)
+
+
+def format_source(source_text: str) -> str:
+    """The text of a process file in canonical layout, comments kept.
+
+    Raises:
+        FormatError: the file does not parse cleanly.
+        RuntimeError: formatting would change the process (a bug; nothing is lost).
+    """
+    source = SourceFile.from_text(source_text)
+    parsed = parse_source(source)
+    if parsed.file is None or parsed.diagnostics:
+        raise FormatError(parsed.diagnostics)
+    text = _Printer(source).file(parsed.file)
+    again = parse_source(SourceFile.from_text(text)).file
+    if again is None or without_spans(again) != without_spans(parsed.file):
+        raise RuntimeError("formatting would change what the process does; it is left as it is")
+    return text
+
+
+def without_spans(node: object) -> object:
+    """A tree as nested tuples without its spans: equal when two files mean the same."""
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        fields = dataclasses.fields(node)
+        kept = (f.name for f in fields if not f.name.endswith("span"))
+        return (type(node).__name__, *((n, without_spans(getattr(node, n))) for n in kept))
+    if isinstance(node, tuple | list):
+        return tuple(without_spans(item) for item in node)
+    return node
+
+
+@dataclasses.dataclass
+class _Line:
+    depth: int
+    text: str
+    anchor: int | None  # the source line it comes from; comments before it go with it
+    blank: str  # "never" | "keep" (the designer's) | "force" (one blank line before)
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
+    return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def _title(title: str | None) -> str:
+    return "" if title is None else " " + _quote(title)
+
+
+def _split(line: str) -> tuple[str, str | None]:
+    """A source line as its code and its comment (texts may hold '#')."""
+    i = 0
+    while i < len(line):
+        if line[i] == '"':
+            match = _STRING.match(line, i)
+            i = match.end() if match else len(line)
+        elif line[i] == "#":
+            return line[:i].rstrip(), line[i:].rstrip()
+        else:
+            i += 1
+    return line.rstrip(), None
+
+
+def _clock(value: dt.time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def _type(kind: Type) -> str:
+    match kind:
+        case ListOf(item=item):
+            return "list of " + _type(item)
+        case OneOf(choices=choices):
+            return "one of " + ", ".join(_quote(c) for c in choices)
+    return str(kind)
+
+
+def _days(days: tuple[int, ...]) -> str:
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 6:  # a week wraps: sat to mon
+        runs = [runs[-1] + runs[0], *runs[1:-1]]
+    return ", ".join(
+        f"{_DAYS[r[0]]} to {_DAYS[r[-1]]}" if len(r) > 2 else ", ".join(_DAYS[d] for d in r)
+        for r in runs
+    )
+
+
+def _has_block(step: ast.Statement) -> bool:
+    if isinstance(step, ast.Task):
+        options = (step.timeout, step.retry_attempts, step.on_error, step.undo)
+        return options != (None, None, None, None) or bool(step.allowed)
+    return isinstance(step, ast.Human | ast.Decide | ast.If | ast.Parallel | ast.ForEach)
+
+
+class _Printer:
+    def __init__(self, source: SourceFile) -> None:
+        self.src = source
+        self.split = [_split(line) for line in source.lines]
+        self.lines: list[_Line] = []
+        self.fresh = True  # the next line opens a block: no blank line before it
+
+    def emit(self, depth: int, text: str, anchor: int | None, blank: str = "never") -> None:
+        self.lines.append(_Line(depth, text, anchor, "never" if self.fresh else blank))
+        self.fresh = False
+
+    def code(self, number: int) -> str:
+        return self.split[number - 1][0] if 0 < number <= len(self.split) else ""
+
+    def indent(self, number: int) -> int:
+        code = self.code(number)
+        return len(code) - len(code.lstrip())
+
+    def find(self, span: Span, *words: str, start: int = 0, indent: int = -1) -> list[int]:
+        """Lines of a step's block whose code starts with ``words``.
+
+        The block is the lines after ``start`` (default: the header) indented more
+        than the header, or, with ``indent``, indented by exactly that much.
+        """
+        head = self.indent(span.line)
+        found = []
+        for number in range(max(start, span.line) + 1, span.end_line + 1):
+            depth = self.indent(number)
+            inside = depth == indent if indent >= 0 else depth > head
+            if inside and self.code(number).split()[: len(words)] == list(words):
+                found.append(number)
+        return found
+
+    def first(self, span: Span, *words: str, start: int = 0, indent: int = -1) -> int | None:
+        return next(iter(self.find(span, *words, start=start, indent=indent)), None)
+
+    # ---- files, calendars, processes ------------------------------------------------------
+
+    def file(self, file: ast.File) -> str:
+        for use in file.uses:
+            self.emit(0, f"use {_quote(use.path)}", use.span.line, "keep")
+        for calendar in file.calendars:
+            self.calendar(calendar)
+        if file.process is not None:
+            self.process(file.process)
+        return self.layout()
+
+    def calendar(self, cal: ast.CalendarDef) -> None:
+        self.emit(0, f"calendar {cal.name}{_title(cal.title)}", cal.span.line, "force")
+        zone, hours, window, country = cal.time_zone, cal.office_hours, cal.send_window, None
+        if cal.holiday_country is not None:
+            region = cal.holiday_region
+            country = _quote(cal.holiday_country) + (
+                "" if region is None else f" region {_quote(region)}"
+            )
+        written: list[tuple[tuple[str, ...], str | None]] = [
+            (("time", "zone"), zone and f"time zone {_quote(zone)}"),
+            (("working",), f"working days {_days(cal.working_days)}" if cal.working_days else None),
+            (("office",), hours and f"office hours {_clock(hours[0])} to {_clock(hours[1])}"),
+            (("office",), "office hours all day" if cal.all_day else None),
+            (("holidays",), country and f"holidays {country}"),
+            (("days",), "days off " + ", ".join(map(str, cal.days_off)) if cal.days_off else None),
+            (("send",), window and f"send window {_clock(window[0])} to {_clock(window[1])}"),
+        ]
+        for start, end in cal.blackouts:
+            until = "" if start == end else f" to {end}"
+            written.append((("blackout",), f"blackout {start}{until}"))
+        options = [(words, text) for words, text in written if text]
+        seen: dict[tuple[str, ...], int] = {}
+        for words, text in options:  # the n-th option of a kind is on the n-th such line
+            lines = self.find(cal.span, *words)
+            nth = seen[words] = seen.get(words, -1) + 1
+            self.emit(1, text, lines[nth] if nth < len(lines) else None)
+
+    def process(self, process: ast.Process) -> None:
+        self.emit(0, f"process {process.name}{_title(process.title)}", process.span.line, "force")
+        self.fresh = True
+        lines = range(process.span.line + 1, process.span.end_line + 1)
+        indent = next((self.indent(n) for n in lines if self.code(n).strip()), 2)
+        if process.owner is not None:
+            self.emit(1, f"owner {process.owner}", process.owner.span.line)
+        if (ref := process.calendar) is not None:
+            quoted = '"' in self.code(ref.span.line) or not _NAME.fullmatch(ref.name)
+            self.emit(1, f"calendar {_quote(ref.name) if quoted else ref.name}", ref.span.line)
+        self.allow(1, process.allowed, process.span, indent=indent)
+        lead = "force"
+        for item in process.inputs:
+            default = "" if item.default is None else f" = {self.expr(item.default)}"
+            text = f"input {item.name}: {_type(item.type.type)}{default}"
+            self.emit(1, text, item.span.line, lead)
+            lead = "keep"
+        self.body(process.body, 1, "force")
+        lead = "force"
+        for output in process.outputs:
+            kind = "" if output.type is None else f": {_type(output.type.type)}"
+            text = f"output {output.name}{kind} = {self.expr(output.value)}"
+            self.emit(1, text, output.span.line, lead)
+            lead = "keep"
+
+    def allow(self, depth: int, codes: tuple[str, ...], span: Span, **where: int) -> None:
+        if codes:
+            self.emit(depth, "allow " + ", ".join(codes), self.first(span, "allow", **where))
+
+    # ---- steps ----------------------------------------------------------------------------
+
+    def body(self, steps: tuple[ast.Statement, ...], depth: int, lead: str = "keep") -> None:
+        for i, step in enumerate(steps):
+            around = _has_block(step) or (i > 0 and _has_block(steps[i - 1]))
+            self.statement(step, depth, "force" if around else lead if i == 0 else "keep")
+
+    def block(self, steps: tuple[ast.Statement, ...], depth: int) -> None:
+        self.fresh = True
+        self.body(steps, depth)
+
+    def statement(self, step: ast.Statement, depth: int, blank: str) -> None:
+        line, inner = step.span.line, depth + 1
+        match step:
+            case ast.Task():
+                head = f"task {step.name}{_title(step.title)} = "
+                self.call(depth, head, step.action, step.arguments, line, blank)
+                self.task_options(step, inner)
+            case ast.Human():
+                self.emit(depth, f"{step.kind} {step.name}{_title(step.title)}", line, blank)
+                self.human_options(step, inner)
+            case ast.Decide():
+                self.emit(depth, f"decide {step.name}{_title(step.title)}", line, blank)
+                self.rows(step, inner)
+            case ast.If():
+                for k, arm in enumerate(step.branches):
+                    word, arm_blank = ("else if", "never") if k else ("if", blank)
+                    self.emit(depth, f"{word} {self.expr(arm.condition)}", arm.span.line, arm_blank)
+                    self.block(arm.body, inner)
+                if step.orelse is not None:
+                    self.emit(depth, "else", self.else_line(step.orelse[0]))
+                    self.block(step.orelse, inner)
+            case ast.Parallel():
+                explicit = re.match(r"\s*parallel\s+all\b", self.code(line))
+                join = {"all": " all" if explicit else "", "first": " first"}.get(
+                    step.join, f" {step.count} of"
+                )
+                self.emit(depth, f"parallel{join}{_title(step.title)}", line, blank)
+                self.fresh = True
+                for branch in step.branches:
+                    if branch.name is None:
+                        self.statement(branch.body[0], inner, "keep")
+                        continue
+                    text = f"branch {branch.name}{_title(branch.title)}"
+                    self.emit(inner, text, branch.span.line, "keep")
+                    self.block(branch.body, inner + 1)
+            case ast.ForEach():
+                limit = "" if step.concurrency is None else f", {step.concurrency} at a time"
+                text = f"for each {step.variable} in {self.expr(step.items)}{limit}"
+                self.emit(depth, text, line, blank)
+                self.block(step.body, inner)
+            case ast.CallProcess():
+                head = f"call {step.name}{_title(step.title)} = "
+                self.call(depth, head, step.process, step.arguments, line, blank)
+            case _:
+                self.emit(depth, self.simple(step), line, blank)
+
+    def simple(self, step: ast.Statement) -> str:
+        match step:
+            case ast.WaitFor(duration=duration):
+                return f"wait {duration.text}"
+            case ast.WaitUntil():
+                at = "" if step.at is None else f" at {_clock(step.at)}"
+                zone = "" if step.zone is None else f" in {_quote(step.zone)}"
+                window = " in send window" if step.send_window else ""
+                return f"wait until {self.expr(step.moment, 5)}{at}{zone}{window}"
+            case ast.WaitEvent():
+                text = f"wait for event {_quote(step.event)} key {self.expr(step.key, 5)}"
+                text += "" if step.bind is None else f" as {step.bind}"
+                if step.deadline is not None:
+                    text += f", deadline {step.deadline.text}"
+                    text += "" if step.on_timeout is None else f" -> {step.on_timeout.name}"
+                return text
+            case ast.Set():
+                return f"set {step.name} = {self.expr(step.value)}"
+            case ast.Notify():
+                parties = ", ".join(map(str, step.parties))
+                return f"notify {parties} {self.expr(step.message)}"
+            case ast.GoBack(target=target, times=times):
+                return f"go back to {target.name}, at most {times} time{'s' * (times != 1)}"
+            case ast.Fail(message=message):
+                return f"fail {self.expr(message)}"
+            case ast.Exit(event=event, key=key):
+                return f"exit when event {_quote(event)}" + (
+                    "" if key is None else f" key {self.expr(key, 5)}"
+                )
+        raise AssertionError(f"no layout for {type(step).__name__}")
+
+    def else_line(self, first: ast.Statement) -> int | None:
+        for number in range(first.span.line - 1, 0, -1):
+            if code := self.code(number).strip():
+                return number if code == "else" else None
+        return None
+
+    def call(
+        self,
+        depth: int,
+        head: str,
+        name: str,
+        arguments: tuple[ast.Argument, ...],
+        anchor: int,
+        blank: str = "never",
+    ) -> None:
+        parts = [f"{a.name}: {self.expr(a.value)}" for a in arguments]
+        one = f"{head}{name}({', '.join(parts)})"
+        last = max((a.span.end_line for a in arguments), default=anchor)
+        commented = any(self.split[n - 1][1] for n in range(anchor + 1, last + 1))
+        if not arguments or (len("  " * depth + one) <= MAX_WIDTH and not commented):
+            self.emit(depth, one, anchor, blank)
+            return
+        self.emit(depth, f"{head}{name}(", anchor, blank)
+        for argument, part in zip(arguments, parts, strict=True):
+            self.emit(depth + 1, part + ",", argument.span.line)
+        self.emit(depth, ")", None)
+
+    def task_options(self, task: ast.Task, depth: int) -> None:
+        # Options follow the last argument (a call may span lines).
+        start = max((a.span.end_line for a in task.arguments), default=task.span.line)
+        if task.retry_attempts is not None:
+            more = task.retry_attempts - 1
+            text = f"retry {more} time{'s' * (more != 1)}"
+            if task.backoff is not None:
+                first, longest = task.backoff
+                text += f" backoff {first.text}" + (
+                    "" if longest is None else f" to {longest.text}"
+                )
+            self.emit(depth, text, self.first(task.span, "retry", start=start))
+        if task.timeout is not None:
+            self.emit(depth, f"timeout {task.timeout.text}", task.timeout.span.line)
+        if task.on_error is not None:
+            self.emit(depth, f"on error -> {task.on_error.name}", task.on_error.span.line)
+        if (undo := task.undo) is not None:
+            self.call(depth, "undo with ", undo.action, undo.arguments, undo.span.line)
+        self.allow(depth, task.allowed, task.span, start=start)
+
+    def human_options(self, step: ast.Human, depth: int) -> None:
+        def put(text: str, anchor: int | None) -> None:
+            self.emit(depth, text, anchor)
+
+        if step.parties:
+            word = "assign" if step.kind == "work" else "by"
+            quorum = step.quorum
+            count = (
+                ""
+                if quorum is None
+                else {"any": "any of ", "all": "all of "}.get(quorum.kind, f"{quorum.count} of ")
+            )
+            put(f"{word} {count}{', '.join(map(str, step.parties))}", step.parties[0].span.line)
+        if step.not_by:
+            put("not by " + ", ".join(self.expr(e) for e in step.not_by), step.not_by[0].span.line)
+        if not step.delegation:
+            put("no delegation", self.first(step.span, "no", "delegation"))
+        elif (explicit := self.first(step.span, "delegation", "allowed")) is not None:
+            put("delegation allowed", explicit)
+        if step.deadline is not None:
+            put(f"deadline {step.deadline.text}", step.deadline.span.line)
+        if step.remind_every is not None:
+            put(f"remind every {step.remind_every.text}", step.remind_every.span.line)
+        for up in step.escalations:
+            after = "" if up.after is None else f" after {up.after.text}"
+            put(f"escalate to {', '.join(map(str, up.to))}{after}", up.span.line)
+        if step.returns:
+            fields = ", ".join(f"{f.name}: {_type(f.type.type)}" for f in step.returns)
+            put(f"returns {fields}", step.returns[0].span.line)
+        if step.on_reject is not None:
+            put(f"on reject -> {step.on_reject.name}", step.on_reject.span.line)
+        if step.on_changes is not None:
+            put(f"on changes -> {step.on_changes.name}", step.on_changes.span.line)
+        if (rounds := step.rounds) is not None:
+            then = {
+                "fail": ", then fail"
+                + ("" if rounds.message is None else " " + self.expr(rounds.message)),
+                "continue": ", then continue",
+                "jump": f", then -> {rounds.target.name if rounds.target else ''}",
+            }[rounds.outcome]
+            if (
+                rounds.outcome == "fail"
+                and rounds.message is None
+                and "then" not in self.code(rounds.span.line)
+            ):
+                then = ""
+            put(f"at most {rounds.count} rounds{then}", rounds.span.line)
+        self.allow(depth, step.allowed, step.span)
+
+    def rows(self, step: ast.Decide, depth: int) -> None:
+        explicit = self.first(step.span, "hit", "policy")
+        if explicit is not None or step.hit_policy != "first":
+            self.emit(depth, f"hit policy {step.hit_policy}", explicit)
+        self.allow(depth, step.allowed, step.span)
+        for rule in step.rules:
+            result = ", ".join(
+                self.expr(value) if name is None else f"{name} = {self.expr(value)}"
+                for name, value in rule.outputs
+            )
+            when = "otherwise" if rule.condition is None else f"when {self.expr(rule.condition)}"
+            rank = "" if rule.priority is None else f" priority {rule.priority}"
+            self.emit(depth, f"{when} -> {result}{rank}", rule.span.line)
+
+    # ---- expressions ----------------------------------------------------------------------
+
+    def expr(self, node: ast.Expr, need: int = 0) -> str:
+        text, level = self.term(node)
+        return f"({text})" if level < need else text
+
+    def term(self, node: ast.Expr) -> tuple[str, int]:
+        match node:
+            case ast.NumberLit(value=value):
+                return f"{value:f}", _ATOM
+            case ast.MoneyLit(amount=amount, currency=currency):
+                return f"{amount:f} {currency}", _ATOM
+            case ast.PercentLit(value=value):
+                return f"{value:f}%", _ATOM
+            case ast.DurationLit(duration=duration):
+                return duration.text, _ATOM
+            case ast.DateLit(value=value):
+                return value.isoformat(), _ATOM
+            case ast.DateTimeLit(value=value):
+                return f"{value.date().isoformat()} {_clock(value.time())}", _ATOM
+            case ast.TextLit():
+                return self.text(node), _ATOM
+            case ast.BoolLit(value=value):
+                return ("true" if value else "false"), _ATOM
+            case ast.Name(id=name):
+                return name, _ATOM
+            case ast.ListLit(items=items):
+                return "[" + ", ".join(self.expr(i) for i in items) + "]", _ATOM
+            case ast.RecordLit(fields=fields):
+                keys = [
+                    k if _NAME.fullmatch(k) and k not in _WORDS else _quote(k) for k, _ in fields
+                ]
+                pairs = (f"{k}: {self.expr(v)}" for k, (_, v) in zip(keys, fields, strict=True))
+                return "{" + ", ".join(pairs) + "}", _ATOM
+            case ast.Attribute(obj=obj, name=name):
+                return f"{self.expr(obj, _POSTFIX)}.{name}", _POSTFIX
+            case ast.Index(obj=obj, index=index):
+                return f"{self.expr(obj, _POSTFIX)}[{self.expr(index)}]", _POSTFIX
+            case ast.Call(func=func, args=args):
+                return f"{func}({', '.join(self.expr(a) for a in args)})", _POSTFIX
+            case ast.Unary(op="not", operand=operand):
+                return f"not {self.expr(operand, _NOT)}", _NOT
+            case ast.Unary(operand=operand):
+                return f"-{self.expr(operand, _NEGATE)}", _NEGATE
+            case ast.Binary(op=op, left=left, right=right):
+                level = _LEVEL.get(op, _COMPARE)
+                sides = (level + 1, level + 1) if level == _COMPARE else (level, level + 1)
+                return f"{self.expr(left, sides[0])} {op} {self.expr(right, sides[1])}", level
+        raise AssertionError(f"no layout for {type(node).__name__}")
+
+    def text(self, node: ast.TextLit) -> str:
+        """A text exactly as written (its escapes and interpolations), else re-escaped."""
+        span = node.span
+        written = self.src.line(span.line)[span.col - 1 : span.end_col - 1]
+        if span.end_line == span.line and _STRING.fullmatch(written):
+            return written
+        return _quote(node.plain)
+
+    # ---- comments and blank lines ------------------------------------------------------------
+
+    def layout(self) -> str:
+        """The lines, each with the comments and blank lines that belong to it."""
+        anchored = {line.anchor for line in self.lines if line.anchor is not None}
+        anchors = sorted(anchored)
+        before: dict[int | None, list[str | None]] = {}  # comments (None: a blank line)
+        after: dict[int | None, str] = {}  # end-of-line comments
+        tail: list[tuple[int, str | None]] = []
+        for number, (code, comment) in enumerate(self.split, start=1):
+            if code.strip() and (comment is None or number in anchored):
+                if comment is not None:
+                    after[number] = comment
+                continue
+            at = bisect.bisect_right(anchors, number)
+            if at < len(anchors):
+                before.setdefault(anchors[at], []).append(comment)
+            else:
+                raw = self.src.line(number)
+                tail.append((len(raw) - len(raw.lstrip()), comment))
+        out: list[str] = []
+        for line in self.lines:
+            pad = "  " * line.depth
+            out += _trivia(before.pop(line.anchor, []), pad, line.blank if out else "keep")
+            eol = after.pop(line.anchor, None)
+            out.append(pad + line.text + ("" if eol is None else "  " + eol))
+        last = self.lines[-1].depth * 2 if self.lines else 0
+        out += ["" if c is None else " " * min(indent, last) + c for indent, c in tail]
+        return "\n".join(_collapse(out)).strip("\n") + "\n"
+
+
+def _trivia(items: list[str | None], pad: str, blank: str) -> list[str]:
+    """The comments above a line, with the blank lines it may have."""
+    if blank == "never":
+        items = [i for i in items if i is not None]
+    elif blank == "force" and (not items or items[0] is not None):
+        items = [None, *items]
+    return ["" if i is None else pad + i for i in items]
+
+
+def _collapse(lines: list[str]) -> list[str]:
+    """Runs of blank lines become one."""
+    return [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]

@@ -1,0 +1,270 @@
+"""Checks on the shape of the whole process, run on its graph (:mod:`dsl._graph`).
+
+Decisions the checks enforce:
+
+* A jump may *leave* a parallel branch or a ``for each`` body: that ends the
+  whole block (every branch, every item) and carries on at the target, the way
+  an error boundary event does in BPMN. ``on error -> fix_page`` out of a
+  ``parallel`` is the common case. A jump may never *enter* a branch or body
+  from outside it: there would be no branch to join, or no item to run for.
+* Rework (``on reject``, ``on changes``, ``go back``) goes to an earlier step.
+* Every loop in the graph has a bound: ``at most N rounds`` on the approval that
+  sends work back, ``go back ..., at most N times``, the items of a ``for each``,
+  or a human step with a deadline in the loop.
+
+"Every path reaches the end" needs no check of its own: every step keeps a way
+forward (an approval can approve, a task can succeed, ``go back`` runs out), so
+a path that cannot end is either a join that never fires or a loop without a
+bound, and those are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from dsl import _ast as ast
+from dsl._diagnostics import Diagnostic, Severity
+from dsl._graph import END, JUMP_KINDS, START, describe, is_bounded
+from dsl._graph_names import undefined_names
+
+
+def graph_problems(
+    process: ast.Process,
+    graph: nx.MultiDiGraph,
+    *,
+    already: Iterable[Diagnostic] = (),
+) -> list[Diagnostic]:
+    """Every problem with the shape of a process, in no particular order.
+
+    Args:
+        process: The process the graph was built from.
+        graph: Its graph, from :func:`dsl._graph.build_graph`.
+        already: Diagnostics the name checker reported; an N007 where it
+            already reported a name problem is not reported twice.
+    """
+    reachable = nx.descendants(graph, START) | {START}
+    problems = [
+        *_unreachable(graph, reachable),
+        *_jumps_into_blocks(graph),
+        *_rework_forward(graph),
+        *_unbounded_loops(graph, reachable),
+        *_joins_that_never_fire(graph, reachable),
+        *_waits_without_deadline(process, graph, reachable),
+    ]
+    named = {d.span for d in already if d.code in ("N001", "N007")}
+    problems += [d for d in undefined_names(process, graph, reachable) if d.span not in named]
+    return problems
+
+
+def _unreachable(graph: nx.MultiDiGraph, reachable: set[str]) -> list[Diagnostic]:
+    # One report per stretch of dead steps: the first of them in file order.
+    dead = graph.subgraph(n for n in graph if n not in reachable and n != END)
+    problems = []
+    for part in nx.weakly_connected_components(dead):
+        steps = [n for n in part if graph.nodes[n]["node"] is not None]
+        if not steps:
+            continue
+        first = min(steps, key=lambda n: graph.nodes[n]["order"])
+        problems.append(
+            Diagnostic(
+                "G001",
+                f"{describe(graph, first)} can never run: no path from the start leads to it",
+                graph.nodes[first]["head"],
+                hint=_why_dead(graph, first),
+            )
+        )
+    return problems
+
+
+def _why_dead(graph: nx.MultiDiGraph, node: str) -> str:
+    before = graph.nodes[node]["after"]
+    if before is not None and graph.nodes[before]["kind"] == "fail":
+        line = graph.nodes[before]["span"].line
+        return f"the 'fail' on line {line} ends the process: nothing after it in its block runs"
+    return "every way to it ends in 'fail' first; remove it, or change the steps before it"
+
+
+def _jumps_into_blocks(graph: nx.MultiDiGraph) -> list[Diagnostic]:
+    problems = []
+    for source, target, data in _jumps(graph):
+        inside, outside = graph.nodes[target]["scope"], graph.nodes[source]["scope"]
+        if inside == outside[: len(inside)]:
+            continue  # the target is in the same block, or in one around it
+        block, index = inside[len(_common(inside, outside))]
+        name = graph.nodes[target]["node"].name
+        if graph.nodes[block]["kind"] == "for_each":
+            message = f"the jump to '{name}' enters a 'for each' from outside it"
+            hint = "there is no item to run it for: jump to a step outside the loop"
+        else:
+            branch = graph.nodes[block]["node"].branches[index]
+            which = f"'{branch.name}'" if branch.name else f"on line {branch.span.line}"
+            message = f"the jump to '{name}' enters the parallel branch {which} from outside it"
+            hint = "a branch starts only with its 'parallel': jump to a step outside the block"
+        problems.append(Diagnostic("G003", message, data["span"], hint=hint))
+    return problems
+
+
+def _common(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
+    length = 0
+    while length < min(len(a), len(b)) and a[length] == b[length]:
+        length += 1
+    return a[:length]
+
+
+_REWORK = {"reject": "on reject ->", "changes": "on changes ->", "go back": "go back to"}
+
+
+def _rework_forward(graph: nx.MultiDiGraph) -> list[Diagnostic]:
+    problems = []
+    for source, target, data in _jumps(graph):
+        if data["key"] not in _REWORK or _order(graph, target) < _order(graph, source):
+            continue
+        name = graph.nodes[target]["node"].name
+        if source == target:
+            where = "is this step itself"
+            hint = "name the step that prepares the work, so it is done again first"
+        elif data["key"] == "go back":
+            where = "comes after it"
+            hint = "'go back' repeats the steps above it; to skip steps, use an 'if'"
+        else:
+            where = "comes after it"
+            hint = f"move '{name}' above this step: rework repeats the steps before it"
+        problems.append(
+            Diagnostic(
+                "G005",
+                f"'{_REWORK[data['key']]} {name}' must go back to an earlier step, "
+                f"but '{name}' {where}",
+                data["span"],
+                hint=hint,
+            )
+        )
+    return problems
+
+
+def _unbounded_loops(graph: nx.MultiDiGraph, reachable: set[str]) -> list[Diagnostic]:
+    # A loop is bounded when it passes a bounded edge or a human step with a
+    # deadline; whatever cycles remain once those are taken out are unbounded.
+    free = nx.MultiDiGraph()
+    free.add_nodes_from(n for n in reachable if not _has_deadline(graph, n))
+    free.add_edges_from(
+        (u, v, k)
+        for u, v, k, data in graph.edges(keys=True, data=True)
+        if u in free and v in free and not is_bounded(data)
+    )
+    loops: dict[str, int] = {}
+    for number, part in enumerate(nx.strongly_connected_components(free)):
+        node = next(iter(part))
+        if len(part) > 1 or free.has_edge(node, node):
+            loops.update(dict.fromkeys(part, number))
+    return [
+        _unbounded(graph, source, target, data)
+        for source, target, data in _jumps(graph)
+        if source in loops
+        and loops.get(target) == loops[source]
+        and not is_bounded(data)
+        and _order(graph, target) <= _order(graph, source)
+    ]
+
+
+def _unbounded(
+    graph: nx.MultiDiGraph, source: str, target: str, data: dict[str, Any]
+) -> Diagnostic:
+    name = graph.nodes[target]["node"].name
+    step = describe(graph, source).removeprefix("the step ")
+    match data["kind"]:
+        case "back" if data["key"] != "go back":
+            why = f"{step} can send the work back any number of times"
+            hint = f"add 'at most 3 rounds, then fail \"...\"' to {step}"
+        case "error":
+            why = f"while {step} keeps failing, it runs again and again"
+            hint = "'retry' already tries a task again; on error, jump to a later step"
+        case "timeout":
+            why = "each time the deadline passes, the wait starts over"
+            hint = "on the deadline, jump to a later step"
+        case _:
+            why = f"after its last round, {step} starts the rounds over"
+            hint = "end the rounds with 'then fail \"...\"' or 'then continue'"
+    return Diagnostic(
+        "G004",
+        f"the loop back to '{name}' has no bound: {why}",
+        data["span"],
+        hint=hint + ", or put a human step with a deadline in the loop",
+    )
+
+
+def _joins_that_never_fire(graph: nx.MultiDiGraph, reachable: set[str]) -> list[Diagnostic]:
+    problems = []
+    for fork, data in graph.nodes(data=True):
+        if data["kind"] != "parallel" or fork not in reachable:
+            continue
+        statement: ast.Parallel = data["node"]
+        total = len(statement.branches)
+        needed = {"all": total, "first": 1}.get(statement.join, statement.count or 0)
+        if needed > total:
+            continue  # T002: more than there are
+        finishing = {
+            branch
+            for source, _join, branch in graph.in_edges(f"{fork}.join", data="branch")
+            if source in reachable
+        }
+        if len(finishing) >= needed:
+            continue
+        stuck = [b for i, b in enumerate(statement.branches) if i not in finishing]
+        names = ", ".join(
+            f"'{b.name}'" if b.name else f"the branch on line {b.span.line}" for b in stuck
+        )
+        waits = {
+            "all": f"all {total} branches",
+            "first": "the first branch to finish",
+        }.get(statement.join, f"{needed} of its {total} branches")
+        problems.append(
+            Diagnostic(
+                "G002",
+                f"this 'parallel' waits for {waits}, but "
+                f"{f'only {len(finishing)}' if finishing else 'none'} can finish: "
+                f"{names} always {'end' if len(stuck) > 1 else 'ends'} in 'fail'",
+                data["head"],
+                hint="let those branches reach their end, or wait for fewer of them "
+                "('parallel first', 'parallel 2 of')",
+            )
+        )
+    return problems
+
+
+def _waits_without_deadline(
+    process: ast.Process, graph: nx.MultiDiGraph, reachable: set[str]
+) -> list[Diagnostic]:
+    if "G103" in process.allowed:
+        return []
+    return [
+        Diagnostic(
+            "G103",
+            f'the wait for event "{data["node"].event}" has no deadline: it may wait forever',
+            data["head"],
+            Severity.WARNING,
+            hint="add ', deadline 5 business days' to it (or silence it: allow G103)",
+        )
+        for node, data in graph.nodes(data=True)
+        if node in reachable and data["kind"] == "event" and data["node"].deadline is None
+    ]
+
+
+def _jumps(graph: nx.MultiDiGraph) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (u, v, {**data, "key": k})
+        for u, v, k, data in graph.edges(keys=True, data=True)
+        if data["kind"] in JUMP_KINDS
+    ]
+
+
+def _order(graph: nx.MultiDiGraph, node: str) -> int:
+    order: int = graph.nodes[node]["order"]
+    return order
+
+
+def _has_deadline(graph: nx.MultiDiGraph, node: str) -> bool:
+    statement = graph.nodes[node]["node"]
+    return isinstance(statement, ast.Human) and statement.deadline is not None

@@ -1,0 +1,250 @@
+"""Every name defined on every path before it is used: dominators on the graph.
+
+The checker in :mod:`dsl._check` follows the blocks of the file; jumps (``on
+error -> fix_page``, ``deadline ... -> report``) can skip a step it counted as
+done. Here a name is defined where it is used when every path from the start
+to the use has run a step that defines it, which is what dominance says.
+
+The graph is first turned into a *definition view*:
+
+* a step's result exists only once the step is done, so each defining step
+  ``s`` gets a node ``s#done`` that its ordinary ways out leave from; an error
+  or a missed deadline leaves from ``s`` itself and skips the definition;
+* the edges into a join from branch ``i`` meet at ``<join>#i``, so "the
+  definition dominates ``<join>#i``" says branch ``i`` defines the name
+  whenever it finishes; after a join that waits for all branches, that makes
+  the join itself a definition of the name;
+* ways that end the process early (``fail``, ``exit when``) are left out: the
+  outputs are only worked out when the process completes.
+
+A name set by ``set`` in several places is defined where every path passes one
+of the places, found by a search that stops at them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import networkx as nx
+
+from dsl import _ast as ast
+from dsl._diagnostics import Diagnostic
+from dsl._graph import END, ERROR, START, TIMEOUT, step_nodes
+from dsl._source import Span
+
+_SKIPS = (ERROR, TIMEOUT)
+"""Ways out of a step that leave before its result exists."""
+
+
+def undefined_names(
+    process: ast.Process, graph: nx.MultiDiGraph, reachable: set[str]
+) -> list[Diagnostic]:
+    """An N007 for every use of a name that some path reaches without defining it."""
+    defined_at: dict[str, list[tuple[str, Span]]] = {}
+    loop_variables: set[str] = set()
+    uses: list[tuple[str, ast.Name]] = []
+    for node, statement in step_nodes(graph):
+        if node not in reachable:
+            continue
+        for defined, span in _defines(statement):
+            defined_at.setdefault(defined, []).append((f"{node}#done", span))
+        if isinstance(statement, ast.ForEach):
+            loop_variables.add(statement.variable)
+        uses += ((node, name) for name in _uses(statement))
+    uses += ((END, name) for output in process.outputs for name in _names(output.value))
+    view = _definition_view(graph, reachable, defined_at)
+    dominance = _Dominance(view)
+    problems = []
+    points: dict[str, list[str]] = {}
+    undefined_regions: dict[str, set[str]] = {}
+    for node, name in uses:
+        places = defined_at.get(name.id)
+        if places is None or name.id in loop_variables or node not in dominance:
+            continue  # an input, a loop's item, or unknown (N001)
+        if name.id not in points:
+            points[name.id] = [p for q, _ in places for p in _exported(graph, dominance, q)]
+        if len(places) == 1:
+            missing = not any(dominance.dominates(p, node) for p in points[name.id])
+        else:
+            if name.id not in undefined_regions:
+                stops = set(points[name.id])
+                undefined_regions[name.id] = _reached_avoiding(view, stops)
+            missing = node in undefined_regions[name.id]
+        if missing:
+            first = min(span for _place, span in places)
+            problems.append(
+                Diagnostic(
+                    "N007",
+                    f"'{name.id}' may not be defined here: not every path to this line runs "
+                    f"the step that defines it (line {first.line})",
+                    name.span,
+                    hint="a jump or an 'exit when' can skip that step: use the name only "
+                    "where every way here has run it",
+                )
+            )
+    return problems
+
+
+def _definition_view(
+    graph: nx.MultiDiGraph, reachable: set[str], defined_at: dict[str, list[tuple[str, Span]]]
+) -> nx.DiGraph:
+    defining = {
+        place.removesuffix("#done") for places in defined_at.values() for place, _ in places
+    }
+    view = nx.DiGraph()
+    view.add_nodes_from(reachable)
+    for node in defining:
+        view.add_edge(node, f"{node}#done")
+    for source, target, data in graph.edges(data=True):
+        if source not in reachable or data.get("outcome") is not None:
+            continue
+        if source in defining and data["kind"] not in _SKIPS:
+            source = f"{source}#done"
+        if graph.nodes[target]["kind"] == "join":
+            view.add_edge(source, f"{target}#{data['branch']}")
+            view.add_edge(f"{target}#{data['branch']}", target)
+        else:
+            view.add_edge(source, target)
+    return view
+
+
+def _exported(graph: nx.MultiDiGraph, dominance: _Dominance, place: str) -> Iterator[str]:
+    """Where a definition holds: its step, and each join for all it reaches the end of."""
+    yield place
+    scope = graph.nodes[place.removesuffix("#done")]["scope"]
+    for block, branch in reversed(scope):
+        join = f"{block}.join"
+        fork = graph.nodes[block]
+        if fork["kind"] != "parallel" or fork["join"] != "all":
+            return
+        if not dominance.dominates(place, f"{join}#{branch}"):
+            return
+        place = join
+        yield place
+
+
+def _reached_avoiding(view: nx.DiGraph, stops: set[str]) -> set[str]:
+    """The nodes some path from the start reaches before passing any of ``stops``."""
+    seen = {START}
+    todo = [START]
+    while todo:
+        node = todo.pop()
+        if node in stops:
+            continue
+        for successor in view.successors(node):
+            if successor not in seen:
+                seen.add(successor)
+                todo.append(successor)
+    return seen
+
+
+class _Dominance:
+    """Dominance in O(1) per question: intervals of the dominator tree."""
+
+    def __init__(self, view: nx.DiGraph) -> None:
+        parents = nx.immediate_dominators(view, START)
+        children: dict[str, list[str]] = {}
+        for node, parent in parents.items():
+            if node != parent:
+                children.setdefault(parent, []).append(node)
+        self.enter: dict[str, int] = {}
+        self.leave: dict[str, int] = {}
+        clock = 0
+        stack: list[tuple[str, bool]] = [(START, False)]
+        while stack:
+            node, done = stack.pop()
+            clock += 1
+            if done:
+                self.leave[node] = clock
+                continue
+            self.enter[node] = clock
+            stack.append((node, True))
+            stack.extend((child, False) for child in children.get(node, ()))
+
+    def __contains__(self, node: str) -> bool:
+        return node in self.enter
+
+    def dominates(self, a: str, b: str) -> bool:
+        if a not in self.enter or b not in self.enter:
+            return False
+        return self.enter[a] <= self.enter[b] and self.leave[b] <= self.leave[a]
+
+
+def _defines(statement: ast.Statement) -> Iterator[tuple[str, Span]]:
+    match statement:
+        case ast.Task() | ast.Human() | ast.Decide() | ast.CallProcess():
+            yield statement.name, statement.name_span
+        case ast.Set(name=name, name_span=span):
+            yield name, span
+        case ast.WaitEvent(bind=bind) if bind is not None:
+            yield bind, statement.bind_span or statement.span
+        case _:
+            pass
+
+
+def _uses(statement: ast.Statement) -> Iterator[ast.Name]:
+    """The names a step reads itself (not those of the steps inside it)."""
+    exprs: list[ast.Expr] = []
+    match statement:
+        case ast.Task(arguments=arguments, undo=undo):
+            exprs += (a.value for a in arguments)
+            if undo is not None:  # the undo runs after the task: its own result is there
+                undone = (n for a in undo.arguments for n in _names(a.value))
+                yield from (n for n in undone if n.id != statement.name)
+        case ast.CallProcess(arguments=arguments):
+            exprs += (a.value for a in arguments)
+        case ast.Human(not_by=not_by, rounds=rounds):
+            exprs += not_by
+            if rounds is not None and rounds.message is not None:
+                exprs.append(rounds.message)
+        case ast.Decide(rules=rules):
+            for rule in rules:
+                exprs += [] if rule.condition is None else [rule.condition]
+                exprs += (value for _name, value in rule.outputs)
+        case ast.If(branches=branches):
+            exprs += (b.condition for b in branches)
+        case ast.ForEach(items=items):
+            exprs.append(items)
+        case ast.WaitUntil(moment=moment):
+            exprs.append(moment)
+        case ast.WaitEvent(key=key):
+            exprs.append(key)
+        case ast.Set(value=value):
+            exprs.append(value)
+        case ast.Notify(message=message) | ast.Fail(message=message):
+            exprs.append(message)
+        case ast.Exit(key=key) if key is not None:
+            exprs.append(key)
+        case _:
+            pass
+    for expr in exprs:
+        yield from _names(expr)
+
+
+def _names(expr: ast.Expr) -> Iterator[ast.Name]:
+    """Every name an expression reads, in order."""
+    match expr:
+        case ast.Name():
+            yield expr
+        case ast.Attribute(obj=obj):
+            yield from _names(obj)
+        case ast.Index(obj=obj, index=index):
+            yield from _names(obj)
+            yield from _names(index)
+        case ast.Call(args=args) | ast.ListLit(items=args):
+            for arg in args:
+                yield from _names(arg)
+        case ast.Unary(operand=operand):
+            yield from _names(operand)
+        case ast.Binary(left=left, right=right):
+            yield from _names(left)
+            yield from _names(right)
+        case ast.RecordLit(fields=fields):
+            for _name, value in fields:
+                yield from _names(value)
+        case ast.TextLit(parts=parts):
+            for part in parts:
+                if not isinstance(part, str):
+                    yield from _names(part)
+        case _:
+            pass

@@ -1,0 +1,345 @@
+"""The IR's steps and the process: what one campaign runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from engine.ir._expr import Calendar, Duration, Expr, Span, TypeRef, _Node
+
+IR_VERSION: Literal[2] = 2
+"""2 added every construct of the language; version 1 processes load unchanged."""
+
+
+class RetryPolicy(_Node):
+    """How often a failing task is tried again, and how long to wait between tries."""
+
+    maximum_attempts: int = 5
+    initial_interval_seconds: float = 1.0
+    backoff: float = 2.0
+    maximum_interval_seconds: float = 60.0
+
+
+class ActionCall(_Node):
+    action: str
+    arguments: dict[str, Expr]
+    span: Span
+
+
+class TaskStep(_Node):
+    """Call an action (an activity whose type is the action name)."""
+
+    kind: Literal["task"] = "task"
+    id: str
+    title: str
+    action: str
+    arguments: dict[str, Expr]
+    timeout_seconds: float = 300.0
+    heartbeat_seconds: float | None = None
+    """Set for actions that heartbeat: a dead worker is noticed after this long."""
+    retry: RetryPolicy = RetryPolicy()
+    on_error: str | None = None
+    """The step to go to when the task fails for good."""
+    undo: ActionCall | None = None
+    """The compensation that undoes the task when a later step fails."""
+    span: Span
+
+
+class Party(_Node):
+    kind: Literal["role", "person"]
+    name: str
+
+
+class Escalation(_Node):
+    to: tuple[Party, ...]
+    after: Duration | None = None
+    """None: at the deadline."""
+
+
+class RoundsLimit(_Node):
+    count: int
+    outcome: Literal["fail", "continue", "jump"] = "fail"
+    message: str | None = None
+    target: str | None = None
+
+
+class Field_(_Node):
+    name: str
+    type: TypeRef
+
+
+class HumanStep(_Node):
+    """A work item (completed with typed outputs) or an approval (decided)."""
+
+    kind: Literal["human"] = "human"
+    id: str
+    title: str
+    form: Literal["work", "approval"]
+    parties: tuple[Party, ...]
+    quorum: Literal["any", "all", "count"] = "any"
+    quorum_count: int | None = None
+    not_by: tuple[Expr, ...] = ()
+    delegation: bool = True
+    deadline: Duration | None = None
+    remind_every: Duration | None = None
+    escalations: tuple[Escalation, ...] = ()
+    returns: tuple[Field_, ...] = ()
+    on_reject: str | None = None
+    on_changes: str | None = None
+    rounds: RoundsLimit | None = None
+    span: Span
+
+
+class Rule(_Node):
+    """A row of a decision table; no condition = ``otherwise``."""
+
+    condition: Expr | None
+    outputs: dict[str, Expr]
+    """By result name; a single unnamed result is under ``""``."""
+    priority: int | None = None
+    span: Span
+
+
+class DecideStep(_Node):
+    kind: Literal["decide"] = "decide"
+    id: str
+    title: str
+    hit_policy: Literal["first", "unique", "collect", "priority"] = "first"
+    rules: tuple[Rule, ...]
+    span: Span
+
+
+class Branch(_Node):
+    condition: Expr
+    body: tuple[Step, ...]
+    span: Span
+
+
+class IfStep(_Node):
+    """Run the body of the first branch whose condition holds, else ``orelse``."""
+
+    kind: Literal["if"] = "if"
+    id: str
+    branches: tuple[Branch, ...]
+    orelse: tuple[Step, ...]
+    span: Span
+
+
+class ParallelBranch(_Node):
+    name: str | None = None
+    title: str | None = None
+    body: tuple[Step, ...]
+    span: Span
+
+
+class ParallelStep(_Node):
+    """Branches run at once; the block ends when all, the first, or ``count`` end."""
+
+    kind: Literal["parallel"] = "parallel"
+    id: str
+    title: str | None = None
+    join: Literal["all", "first", "count"] = "all"
+    count: int | None = None
+    branches: tuple[ParallelBranch, ...]
+    span: Span
+
+
+class ForEachStep(_Node):
+    kind: Literal["for_each"] = "for_each"
+    id: str
+    variable: str
+    items: Expr
+    concurrency: int | None = None
+    body: tuple[Step, ...]
+    span: Span
+
+
+class WaitStep(_Node):
+    """Wait a duration, or until a moment (optionally at a time, in a zone or send window)."""
+
+    kind: Literal["wait"] = "wait"
+    id: str
+    duration: Duration | None = None
+    until: Expr | None = None
+    at: dt.time | None = None
+    zone: str | None = None
+    send_window: bool = False
+    span: Span
+
+
+class EventStep(_Node):
+    """Wait for an external event whose key matches, with an optional deadline."""
+
+    kind: Literal["event"] = "event"
+    id: str
+    event: str
+    key: Expr
+    bind: str | None = None
+    deadline: Duration | None = None
+    on_timeout: str | None = None
+    span: Span
+
+
+class CallStep(_Node):
+    """Run another process as a child campaign and wait for its outputs."""
+
+    kind: Literal["call"] = "call"
+    id: str
+    title: str
+    process: ProcessIR
+    arguments: dict[str, Expr]
+    span: Span
+
+
+class SetStep(_Node):
+    kind: Literal["set"] = "set"
+    id: str
+    name: str
+    value: Expr
+    span: Span
+
+
+class NotifyStep(_Node):
+    kind: Literal["notify"] = "notify"
+    id: str
+    parties: tuple[Party, ...]
+    message: Expr
+    span: Span
+
+
+class GoBackStep(_Node):
+    kind: Literal["go_back"] = "go_back"
+    id: str
+    target: str
+    times: int
+    span: Span
+
+
+class FailStep(_Node):
+    kind: Literal["fail"] = "fail"
+    id: str
+    message: Expr
+    span: Span
+
+
+class ExitStep(_Node):
+    """Ends the enclosing block (or the process) when the event arrives."""
+
+    kind: Literal["exit"] = "exit"
+    id: str
+    event: str
+    key: Expr | None = None
+    span: Span
+
+
+Step = Annotated[
+    TaskStep
+    | HumanStep
+    | DecideStep
+    | IfStep
+    | ParallelStep
+    | ForEachStep
+    | WaitStep
+    | EventStep
+    | CallStep
+    | SetStep
+    | NotifyStep
+    | GoBackStep
+    | FailStep
+    | ExitStep,
+    Field(discriminator="kind"),
+]
+
+AnyStep = (
+    TaskStep
+    | HumanStep
+    | DecideStep
+    | IfStep
+    | ParallelStep
+    | ForEachStep
+    | WaitStep
+    | EventStep
+    | CallStep
+    | SetStep
+    | NotifyStep
+    | GoBackStep
+    | FailStep
+    | ExitStep
+)
+
+
+class InputDecl(_Node):
+    name: str
+    type: TypeRef
+    default: Expr | None = None
+    span: Span
+
+
+class OutputDecl(_Node):
+    name: str
+    type: TypeRef | None = None
+    value: Expr
+    span: Span
+
+
+class ProcessIR(_Node):
+    """A whole compiled process: what one campaign runs."""
+
+    ir_version: Literal[1, 2] = IR_VERSION
+    name: str
+    title: str
+    source_file: str
+    source_hash: str
+    """SHA-256 of the normalised source text: the process version."""
+    inputs: tuple[InputDecl, ...]
+    body: tuple[Step, ...]
+    outputs: tuple[OutputDecl, ...]
+    owner: Party | None = None
+    calendar: Calendar | None = None
+    span: Span
+
+    @property
+    def version(self) -> str:
+        """The short form of the source hash that people see."""
+        return self.source_hash[:12]
+
+    def location(self, span: Span) -> str:
+        """``file:line:col`` of a node in this process's source."""
+        return f"{self.source_file}:{span.line}:{span.col}"
+
+
+for _model in (
+    Branch,
+    IfStep,
+    ParallelBranch,
+    ParallelStep,
+    ForEachStep,
+    CallStep,
+    ProcessIR,
+):
+    _model.model_rebuild()
+
+
+def child_bodies(step: AnyStep) -> list[tuple[Step, ...]]:
+    """The blocks directly inside a step."""
+    match step:
+        case IfStep():
+            return [b.body for b in step.branches] + [step.orelse]
+        case ParallelStep():
+            return [b.body for b in step.branches]
+        case ForEachStep():
+            return [step.body]
+        case _:
+            return []
+
+
+def iter_steps(body: tuple[Step, ...]) -> list[AnyStep]:
+    """Every step in a body, at any depth, in file order (not inside sub-processes)."""
+    found: list[AnyStep] = []
+    for step in body:
+        found.append(step)
+        for inner in child_bodies(step):
+            found.extend(iter_steps(inner))
+    return found
