@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from engine.human import WorkItem
 from engine.ir import ProcessIR
+from engine.people import TeamSnapshot
 
 JsonValue = Any
 """A value that survives a JSON round trip: what arguments and results are made of."""
@@ -31,6 +33,8 @@ class CampaignStart(_Model):
     process: ProcessIR
     inputs: dict[str, JsonValue]
     started_by: str
+    team: TeamSnapshot | None = None
+    """The team directory as the campaign starts; human steps are checked against it."""
 
 
 class TaskRequest(_Model):
@@ -73,6 +77,30 @@ class CampaignStatus(_Model):
     inputs: dict[str, JsonValue]
     outputs: dict[str, JsonValue]
     error: str | None = None
+    open_items: tuple[WorkItem, ...] = ()
+    """Work items and approvals waiting for people."""
+    refused: tuple[RefusedAttempt, ...] = ()
+    """Decisions people tried and were refused, as reported by the client."""
+    team_version: str | None = None
+
+
+class RefusedAttempt(_Model):
+    """A decision the campaign refused. A refused update leaves no trace in Temporal's
+    history, so the client that was refused reports it with a signal, which does."""
+
+    step: str
+    actor: str
+    action: str
+    reason: str
+    at: dt.datetime | None = None
+
+
+class ExternalEvent(_Model):
+    """An event from outside (``mops send-event``), matched to waits by name and key."""
+
+    name: str
+    key: str
+    data: dict[str, JsonValue] = {}
 
 
 class CampaignResult(_Model):
@@ -94,7 +122,14 @@ def idempotency_key(campaign_id: str, activity_id: str) -> str:
 
 
 STATUS_QUERY = "status"
+ACT_UPDATE = "act"
+REFUSED_SIGNAL = "refused"
+EVENT_SIGNAL = "event"
+TEAM_SIGNAL = "team"
 
 SECRET_MARKER = "$secret"
 """Task arguments carry a secret as ``{"$secret": "name"}``: only the worker resolves it,
 so the value never enters the campaign's history."""
+
+
+CampaignStatus.model_rebuild()

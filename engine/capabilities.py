@@ -10,10 +10,6 @@ from __future__ import annotations
 from engine import ir
 
 _NOT_YET = {
-    "human": "work items and approvals",
-    "event": "waiting for events",
-    "call": "sub-processes",
-    "go_back": "'go back to'",
     "exit": "'exit when'",
 }
 
@@ -25,8 +21,6 @@ def not_runnable(process: ir.ProcessIR) -> list[str]:
         where = process.location(step.span)
         if step.kind in _NOT_YET:
             found.append(f"{where}: {_NOT_YET[step.kind]}: not supported by this engine yet")
-        elif isinstance(step, ir.TaskStep) and (step.on_error or step.undo):
-            found.append(
-                f"{where}: 'on error' and 'undo with' are not supported by this engine yet"
-            )
+        elif isinstance(step, ir.TaskStep) and step.undo:
+            found.append(f"{where}: 'undo with': not supported by this engine yet")
     return found

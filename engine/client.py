@@ -21,6 +21,7 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine import ir
 from engine import search_attributes as sa
 from engine.campaign import (
     STATUS_QUERY,
@@ -32,6 +33,7 @@ from engine.campaign import (
 from engine.errors import UserError
 from engine.history import status_from_history
 from engine.ir import ProcessIR
+from engine.people import TeamSnapshot
 
 _STATES: dict[WorkflowExecutionStatus, CampaignState] = {
     WorkflowExecutionStatus.RUNNING: "running",
@@ -80,11 +82,15 @@ async def start_campaign(
     task_queue: str,
     started_by: str,
     campaign_id: str | None = None,
+    team: TeamSnapshot | None = None,
 ) -> WorkflowHandle[Any, Any]:
-    """Start one campaign of ``process``; the inputs must already be resolved."""
+    """Start one campaign of ``process``; the inputs must already be resolved.
+
+    ``team`` is the team directory the campaign checks its human steps against.
+    """
     campaign_id = campaign_id or new_campaign_id(process)
     try:
-        return await _start(client, process, inputs, task_queue, started_by, campaign_id)
+        return await _start(client, process, inputs, task_queue, started_by, campaign_id, team)
     except RPCError as error:
         if error.status == RPCStatusCode.ALREADY_EXISTS:
             raise UserError(f"a campaign with the id '{campaign_id}' already exists") from None
@@ -103,10 +109,11 @@ async def _start(
     task_queue: str,
     started_by: str,
     campaign_id: str,
+    team: TeamSnapshot | None,
 ) -> WorkflowHandle[Any, Any]:
     return await client.start_workflow(
         process.name,
-        CampaignStart(process=process, inputs=dict(inputs), started_by=started_by),
+        CampaignStart(process=process, inputs=dict(inputs), started_by=started_by, team=team),
         id=campaign_id,
         task_queue=task_queue,
         result_type=CampaignResult,
@@ -116,6 +123,16 @@ async def _start(
             [
                 SearchAttributePair(sa.VERSION, process.version),
                 SearchAttributePair(sa.OWNER, started_by),
+                SearchAttributePair(
+                    sa.EVENTS,
+                    sorted(
+                        {
+                            s.event
+                            for s in ir.iter_steps(process.body)
+                            if isinstance(s, ir.EventStep)
+                        }
+                    ),
+                ),
             ]
         ),
     )

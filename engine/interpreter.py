@@ -18,18 +18,29 @@ from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from engine._interpret_people import PeopleSteps
+
 with workflow.unsafe.imports_passed_through():
-    from engine import business_time, ir
+    from engine import business_time, human, ir
+    from engine import search_attributes as sa
     from engine.campaign import (
+        ACT_UPDATE,
+        EVENT_SIGNAL,
+        REFUSED_SIGNAL,
         STATUS_QUERY,
+        TEAM_SIGNAL,
         CampaignResult,
         CampaignStart,
         CampaignStatus,
+        ExternalEvent,
+        RefusedAttempt,
         StepRecord,
         TaskRequest,
     )
     from engine.decisions import NoDecision, decide
     from engine.evaluate import EvaluationError, evaluate
+    from engine.jumps import JumpTo
+    from engine.people import TeamSnapshot
     from engine.time_values import TimeProblem, wait_target
     from engine.values import ValueProblem, display, from_json, from_plain_json, to_json
 
@@ -37,13 +48,19 @@ Env = MutableMapping[str, Any]
 
 
 @workflow.defn(dynamic=True)
-class CampaignWorkflow:
+class CampaignWorkflow(PeopleSteps):
     """Interprets a :class:`~engine.ir.ProcessIR` step by step."""
 
     def __init__(self) -> None:
         self._process: ir.ProcessIR | None = None
         self._status: CampaignStatus | None = None
         self._runs: dict[str, int] = {}
+        self._items: dict[str, human.WorkItem] = {}
+        self._team: TeamSnapshot | None = None
+        self._events: list[ExternalEvent] = []
+        self._rounds: dict[str, int] = {}
+        self._refused: list[RefusedAttempt] = []
+        self._started_by = ""
 
     @workflow.run
     async def run(self, args: Sequence[RawValue]) -> CampaignResult:
@@ -53,6 +70,8 @@ class CampaignWorkflow:
             )
         start = workflow.payload_converter().from_payload(args[0].payload, CampaignStart)
         process = self._process = start.process
+        self._team = start.team
+        self._started_by = start.started_by
         self._status = CampaignStatus(
             process=process.name,
             title=process.title,
@@ -63,10 +82,18 @@ class CampaignWorkflow:
             steps=(),
             inputs=start.inputs,
             outputs={},
+            team_version=None if start.team is None else start.team.version,
         )
         env: Env = _bind_inputs(process, start.inputs)
         try:
-            await self._body(process.body, env)
+            try:
+                await self._body(process.body, env)
+            except JumpTo as jump:
+                raise ApplicationError(
+                    f"nowhere to go: no step '{jump.step}' around ({jump.why})",
+                    type="BadJump",
+                    non_retryable=True,
+                ) from None
             outputs = {o.name: self._output(o, env) for o in process.outputs}
         except ApplicationError as error:
             self._update(state="failed", current_step=None, error=error.message)
@@ -81,23 +108,89 @@ class CampaignWorkflow:
         """Where the campaign is: steps started and finished, current step, outputs."""
         return self._require_status()
 
+    @workflow.update(name=ACT_UPDATE)
+    def act(self, act: human.Act) -> str:
+        """A person approves, rejects, requests changes, completes or delegates a step."""
+        return self.accept(act)
+
+    @act.validator
+    def _validate_act(self, act: human.Act) -> None:
+        # Refusing here keeps a bad decision out of the history altogether; the
+        # reason goes back to the person who tried.
+        reason = self.judge(act)
+        if reason is not None:
+            raise ValueError(reason)
+
+    @workflow.signal(name=REFUSED_SIGNAL)
+    def refused(self, attempt: RefusedAttempt) -> None:
+        """The client reports a refused decision, so that auditors see the attempt."""
+        self._refused.append(attempt.model_copy(update={"at": workflow.now()}))
+        self._update(refused=tuple(self._refused))
+
+    @workflow.signal(name=EVENT_SIGNAL)
+    def event(self, event: ExternalEvent) -> None:
+        """An external event; kept until a step waits for it (early events are not lost)."""
+        self._events.append(event)
+
+    @workflow.signal(name=TEAM_SIGNAL)
+    def team(self, team: TeamSnapshot) -> None:
+        """A newer version of the team directory, used for decisions from now on."""
+        self._team = team
+        self._update(team_version=team.version)
+
+    def _publish_items(self) -> None:
+        self._update(open_items=tuple(self._items.values()))
+        # Only where the campaign was started with our search attributes: a
+        # namespace without them would refuse the upsert and stall the campaign.
+        if workflow.info().typed_search_attributes.get(sa.VERSION) is None:
+            return
+        waiting = sorted({p for item in self._items.values() for p in item.parties})
+        workflow.upsert_search_attributes([sa.WAITING_ON.value_set(waiting)])
+
     # ---- steps -----------------------------------------------------------------
 
     async def _body(self, body: tuple[ir.Step, ...], env: Env) -> None:
-        for step in body:
-            await self._step(step, env)
+        index = 0
+        while index < len(body):
+            try:
+                await self._step(body[index], env)
+            except JumpTo as jump:
+                # A jump lands in the block that holds its target (or an outer one).
+                target = next((i for i, s in enumerate(body) if s.id == jump.step), None)
+                if target is None:
+                    raise
+                index = target
+                continue
+            index += 1
 
     async def _step(self, step: ir.Step, env: Env) -> None:
         match step:
-            case ir.TaskStep() if step.on_error or step.undo:
+            case ir.TaskStep() if step.undo:
                 where = self._require_process().location(step.span)
                 raise ApplicationError(
-                    f"{where}: this engine version cannot run 'on error' or 'undo with' yet",
+                    f"{where}: this engine version cannot run 'undo with' yet",
                     type="Unsupported",
                     non_retryable=True,
                 )
+            case ir.TaskStep() if step.on_error:
+                try:
+                    await self._task(step, env)
+                except ApplicationError as error:
+                    if error.type != "TaskFailed":
+                        raise
+                    raise JumpTo(step.on_error, error.message) from None
             case ir.TaskStep():
                 await self._task(step, env)
+            case ir.HumanStep():
+                await self._human(step, env)
+            case ir.EventStep():
+                await self._wait_event(step, env)
+            case ir.CallStep():
+                await self._call(step, env, self._started_by)
+            case ir.GoBackStep():
+                count = self._rounds[step.id] = self._rounds.get(step.id, 0) + 1
+                if count <= step.times:
+                    raise JumpTo(step.target, f"go back ({count} of {step.times})")
             case ir.IfStep():
                 await self._if(step, env)
             case ir.SetStep():
@@ -116,7 +209,7 @@ class CampaignWorkflow:
                 await self._parallel(step, env)
             case ir.ForEachStep():
                 await self._for_each(step, env)
-            case ir.HumanStep() | ir.EventStep() | ir.CallStep() | ir.GoBackStep() | ir.ExitStep():
+            case ir.ExitStep():
                 where = self._require_process().location(step.span)
                 raise ApplicationError(
                     f"{where}: this engine version cannot run '{step.kind}' steps yet",

@@ -28,12 +28,18 @@ VERSION = SearchAttributeKey.for_keyword("MopsVersion")
 """The short source hash of the process version the campaign runs."""
 OWNER = SearchAttributeKey.for_keyword("MopsOwner")
 """Who started the campaign."""
+WAITING_ON = SearchAttributeKey.for_keyword_list("MopsWaitingOn")
+"""Who the campaign waits for: ``role:editor``, ``person:ana`` (work items and approvals)."""
+EVENTS = SearchAttributeKey.for_keyword_list("MopsEvents")
+"""The external events the campaign's process can wait for (set at start)."""
 
 ALL: dict[str, str] = {
     STATE.name: "Keyword",
     STEP.name: "Keyword",
     VERSION.name: "Keyword",
     OWNER.name: "Keyword",
+    WAITING_ON.name: "KeywordList",
+    EVENTS.name: "KeywordList",
 }
 """Name -> Temporal search attribute type, as the server must register them."""
 

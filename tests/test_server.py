@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -134,8 +135,10 @@ async def test_search_attributes_are_registered_at_start(
         name: IndexedValueType.Name(kind).removeprefix("INDEXED_VALUE_TYPE_")
         for name, kind in listed.custom_attributes.items()
     }
+    # "KeywordList" is registered as KEYWORD_LIST.
     assert {name: registered.get(name) for name in search_attributes.ALL} == {
-        name: kind.upper() for name, kind in search_attributes.ALL.items()
+        name: re.sub(r"(?<!^)(?=[A-Z])", "_", kind).upper()
+        for name, kind in search_attributes.ALL.items()
     }
 
 

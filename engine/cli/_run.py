@@ -17,12 +17,14 @@ from engine.cli._common import (
     print_json,
     registry,
     show_value,
+    team_directory,
     who_am_i,
 )
 from engine.cli._progress import ActionLogLines, Progress, follow
 from engine.client import campaign_status, has_worker, start_campaign, wait_for_result
 from engine.errors import UserError
 from engine.inputs import parse_assignments, resolve_inputs
+from engine.people import snapshot
 from engine.runtime import WORKFLOWS, workflow_runner
 from workers import build_worker, run_worker
 
@@ -51,6 +53,7 @@ async def run(args: argparse.Namespace) -> int:
             + "\n  ".join(missing)
         )
     inputs = resolve_inputs(process, texts=parse_assignments(args.input))
+    directory = team_directory(args.file)
     client, info, settings = await connected()
     handle = await start_campaign(
         client,
@@ -59,6 +62,7 @@ async def run(args: argparse.Namespace) -> int:
         task_queue=settings.task_queue,
         started_by=who_am_i(),
         campaign_id=args.campaign_id,
+        team=None if directory is None else snapshot(directory),
     )
     if args.detach:
         if args.json:

@@ -1,0 +1,17 @@
+"""Jumps between steps: rework loops, ``go back to``, ``on error ->``, event deadlines.
+
+The interpreter runs blocks of steps; a jump unwinds to the block that holds
+its target and carries on from there. The graph checks guarantee the target
+is a step of that block or of a block around it, never inside a branch.
+"""
+
+from __future__ import annotations
+
+
+class JumpTo(Exception):
+    """Continue the campaign at ``step`` (raised inside, caught by the right block)."""
+
+    def __init__(self, step: str, why: str) -> None:
+        super().__init__(f"go to {step}: {why}")
+        self.step = step
+        self.why = why

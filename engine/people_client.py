@@ -1,0 +1,164 @@
+"""People acting on campaigns from outside: decisions, their inboxes, external events.
+
+Identity here is what the caller says (``--as ana``): the CLI is a local,
+trusted tool. Every decision goes to the campaign as a Temporal update whose
+validator checks the person against the campaign's team directory; a refused
+decision leaves no event in the history, so this client reports it back with
+a signal, which does (the auditor sees every attempt).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from engine import search_attributes as sa
+from engine.campaign import (
+    ACT_UPDATE,
+    EVENT_SIGNAL,
+    REFUSED_SIGNAL,
+    STATUS_QUERY,
+    CampaignStatus,
+    ExternalEvent,
+    RefusedAttempt,
+)
+from engine.errors import UserError
+from engine.human import Act, WorkItem, how_eligible
+from engine.people import TeamSnapshot
+from engine.values import ValueProblem, parse_text
+
+
+class Task(BaseModel):
+    """One line of someone's inbox: an open step they may act on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign: str
+    process: str
+    step: str
+    title: str
+    form: str
+    deadline: dt.datetime | None
+    via: str
+
+
+async def act(client: Client, campaign: str, act: Act) -> str:
+    """Send one decision; returns what the campaign made of it.
+
+    Raises:
+        UserError: the campaign refused it (the reason says why) or does not exist.
+    """
+    handle = client.get_workflow_handle(campaign)
+    try:
+        answer: str = await handle.execute_update(ACT_UPDATE, act, result_type=str)
+        return answer
+    except WorkflowUpdateFailedError as refused:
+        reason = getattr(refused.cause, "message", None) or str(refused.cause)
+        attempt = RefusedAttempt(step=act.step, actor=act.actor, action=act.action, reason=reason)
+        await handle.signal(REFUSED_SIGNAL, attempt)
+        raise UserError(f"refused: {reason}") from None
+    except RPCError as error:
+        raise UserError(f"campaign '{campaign}': {error.message}") from None
+
+
+async def open_item(client: Client, campaign: str, step: str) -> WorkItem:
+    """The open step of a campaign (to read e.g. the types of its outputs).
+
+    Raises:
+        UserError: no such campaign, or the step is not open.
+    """
+    try:
+        status: CampaignStatus = await client.get_workflow_handle(campaign).query(
+            STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=10)
+        )
+    except RPCError as error:
+        raise UserError(f"campaign '{campaign}': {error.message}") from None
+    item = next((i for i in status.open_items if i.step == step), None)
+    if item is None:
+        open_steps = ", ".join(i.step for i in status.open_items) or "none"
+        raise UserError(f"step '{step}' of {campaign} is not open (open: {open_steps})")
+    return item
+
+
+def typed_outputs(item: WorkItem, texts: Mapping[str, str]) -> dict[str, Any]:
+    """``--output doc_url=https://...`` values in the types the step returns.
+
+    Raises:
+        UserError: an unknown output or a value of the wrong type.
+    """
+    wanted = dict(item.returns)
+    values: dict[str, Any] = {}
+    for name, text in texts.items():
+        if name not in wanted:
+            raise UserError(f"'{item.title}' returns no '{name}' (it returns: {', '.join(wanted)})")
+        try:
+            values[name] = parse_text(text, wanted[name])
+        except ValueProblem as problem:
+            raise UserError(f"output '{name}': {problem}") from None
+    return values
+
+
+async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: str) -> list[Task]:
+    """Every open step ``person`` may act on, across campaigns, soonest deadline first."""
+    member = team.people.get(person)
+    if member is None:
+        raise UserError(f"'{person}' is not in the team directory")
+    keys = [f"person:{person}", *(f"role:{role}" for role in member.roles)]
+    keys += [f"person:{p}" for p in team.delegating_to(person, dt.date.today())]
+    listed = ", ".join(f"'{k}'" for k in keys)
+    query = (
+        f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running' "
+        f"AND {sa.WAITING_ON.name} IN ({listed})"
+    )
+    tasks: list[Task] = []
+    async for execution in client.list_workflows(query):
+        handle = client.get_workflow_handle(execution.id)
+        try:
+            status: CampaignStatus = await handle.query(
+                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=10)
+            )
+        except RPCError:
+            continue  # no worker to answer right now
+        for item in status.open_items:
+            via = how_eligible(item, team, person, dt.date.today())
+            if via is None or person in item.barred:
+                continue
+            tasks.append(
+                Task(
+                    campaign=execution.id,
+                    process=status.process,
+                    step=item.step,
+                    title=item.title,
+                    form=item.form,
+                    deadline=item.deadline,
+                    via=via,
+                )
+            )
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    tasks.sort(key=lambda t: t.deadline or far)
+    return tasks
+
+
+async def send_event(
+    client: Client, *, name: str, key: str, data: Mapping[str, Any], task_queue: str
+) -> list[str]:
+    """Deliver an external event to every running campaign that may wait for it.
+
+    Campaigns keep an event until a step asks for it, so one that arrives early
+    is not lost; the step picks the event whose key matches.
+    """
+    query = (
+        f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running' "
+        f"AND {sa.EVENTS.name} = '{name.replace(chr(39), '')}'"
+    )
+    delivered: list[str] = []
+    event = ExternalEvent(name=name, key=key, data=dict(data))
+    async for execution in client.list_workflows(query):
+        await client.get_workflow_handle(execution.id).signal(EVENT_SIGNAL, event)
+        delivered.append(execution.id)
+    return delivered
