@@ -15,10 +15,12 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from engine.campaign import (
+    REFUSED_SIGNAL,
     CampaignResult,
     CampaignStart,
     CampaignState,
     CampaignStatus,
+    RefusedAttempt,
     StepRecord,
     TaskRequest,
 )
@@ -44,6 +46,7 @@ def status_from_history(history: WorkflowHistory, *, state: CampaignState) -> Ca
     steps: dict[int, StepRecord] = {}
     outputs: dict[str, Any] = {}
     error: str | None = None
+    refused: list[RefusedAttempt] = []
     for event in history.events:
         kind = event.event_type
         if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
@@ -79,6 +82,11 @@ def status_from_history(history: WorkflowHistory, *, state: CampaignState) -> Ca
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
             payloads = event.workflow_execution_completed_event_attributes.result.payloads
             outputs = _CONVERTER.from_payloads(payloads, [CampaignResult])[0].outputs
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            signaled = event.workflow_execution_signaled_event_attributes
+            if signaled.signal_name == REFUSED_SIGNAL:
+                attempt = _CONVERTER.from_payloads(signaled.input.payloads, [RefusedAttempt])[0]
+                refused.append(attempt.model_copy(update={"at": _time(event)}))
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
             error = _failure_message(event.workflow_execution_failed_event_attributes.failure)
     if start is None or started_at is None:
@@ -96,6 +104,7 @@ def status_from_history(history: WorkflowHistory, *, state: CampaignState) -> Ca
         inputs=start.inputs,
         outputs=outputs,
         error=error,
+        refused=tuple(refused),
     )
 
 

@@ -70,6 +70,17 @@ def _print_status(campaign_id: str, status: CampaignStatus) -> None:
         print("outputs")
         for name, value in status.outputs.items():
             print(f"  {name} = {show_value(value)}")
+    for item in status.open_items:
+        due = "" if item.deadline is None else f", due {_when(item.deadline)}"
+        print(
+            f"waiting   {item.title} ({item.form}, round {item.round}{due}) for "
+            + ", ".join(item.parties + tuple(f"person:{p}" for p in item.added))
+        )
+    for attempt in status.refused:
+        print(
+            f"refused   {attempt.actor} tried to {attempt.action} '{attempt.step}' "
+            f"at {_when(attempt.at)}: {attempt.reason}"
+        )
     if status.error:
         print(f"error     {status.error}")
 
