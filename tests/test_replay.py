@@ -33,6 +33,7 @@ RECORDINGS: dict[str, tuple[str, dict[str, Any]]] = {
         {"title": "Spring launch", "budget": {"amount": "2500", "currency": "EUR"}},
     ),
     "blog_post_organic.json": ("processes/blog_post.mops", {"title": "Organic post"}),
+    "flow_v2.json": ("tests/examples/flow.mops", {}),
 }
 
 
