@@ -20,7 +20,9 @@ JsonValue = Any
 """A value that survives a JSON round trip: what arguments and results are made of."""
 
 StepState = Literal["running", "done", "failed"]
-CampaignState = Literal["running", "completed", "failed", "cancelled", "terminated", "timed_out"]
+CampaignState = Literal[
+    "running", "paused", "completed", "failed", "cancelled", "terminated", "timed_out"
+]
 
 
 class _Model(BaseModel):
@@ -95,6 +97,13 @@ class RefusedAttempt(_Model):
     at: dt.datetime | None = None
 
 
+class OperatorAction(_Model):
+    """An operator pausing, resuming or cancelling a campaign: who, and why."""
+
+    by: str
+    reason: str = ""
+
+
 class ExternalEvent(_Model):
     """An event from outside (``mops send-event``), matched to waits by name and key."""
 
@@ -126,6 +135,9 @@ ACT_UPDATE = "act"
 REFUSED_SIGNAL = "refused"
 EVENT_SIGNAL = "event"
 TEAM_SIGNAL = "team"
+PAUSE_SIGNAL = "pause"
+RESUME_SIGNAL = "resume"
+CANCEL_SIGNAL = "cancelling"
 
 SECRET_MARKER = "$secret"
 """Task arguments carry a secret as ``{"$secret": "name"}``: only the worker resolves it,

@@ -199,11 +199,12 @@ async def list_campaigns(
     clauses = [f"TaskQueue = '{_quote(task_queue)}'"]
     if process:
         clauses.append(f"WorkflowType = '{_quote(process)}'")
-    if state:
+    if state == "paused":
+        clauses += ["ExecutionStatus = 'Running'", f"{sa.STATE.name} = 'paused'"]
+    elif state:
         if state not in _VISIBILITY_STATUS:
-            raise UserError(
-                f"unknown state '{state}'", hint="states: " + ", ".join(_VISIBILITY_STATUS)
-            )
+            known = ", ".join([*_VISIBILITY_STATUS, "paused"])
+            raise UserError(f"unknown state '{state}'", hint="states: " + known)
         clauses.append(f"ExecutionStatus = '{_VISIBILITY_STATUS[state]}'")
     query = " AND ".join(clauses)
     found: list[CampaignSummary] = []
@@ -213,7 +214,7 @@ async def list_campaigns(
             CampaignSummary(
                 id=execution.id,
                 process=execution.workflow_type,
-                state=_STATES.get(execution.status or WorkflowExecutionStatus.RUNNING, "running"),
+                state=_state_of(execution.status, attrs.get(sa.STATE)),
                 version=attrs.get(sa.VERSION),
                 owner=attrs.get(sa.OWNER),
                 started_at=execution.start_time,
@@ -235,6 +236,11 @@ async def has_worker(client: Client, task_queue: str) -> bool:
         )
     )
     return bool(response.pollers)
+
+
+def _state_of(status: WorkflowExecutionStatus | None, mops_state: str | None) -> CampaignState:
+    state = _STATES.get(status or WorkflowExecutionStatus.RUNNING, "running")
+    return "paused" if state == "running" and mops_state == "paused" else state
 
 
 def _quote(text: str) -> str:

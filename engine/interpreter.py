@@ -25,14 +25,18 @@ with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
     from engine.campaign import (
         ACT_UPDATE,
+        CANCEL_SIGNAL,
         EVENT_SIGNAL,
+        PAUSE_SIGNAL,
         REFUSED_SIGNAL,
+        RESUME_SIGNAL,
         STATUS_QUERY,
         TEAM_SIGNAL,
         CampaignResult,
         CampaignStart,
         CampaignStatus,
         ExternalEvent,
+        OperatorAction,
         RefusedAttempt,
         StepRecord,
         TaskRequest,
@@ -61,6 +65,7 @@ class CampaignWorkflow(PeopleSteps):
         self._rounds: dict[str, int] = {}
         self._refused: list[RefusedAttempt] = []
         self._started_by = ""
+        self._paused = False
 
     @workflow.run
     async def run(self, args: Sequence[RawValue]) -> CampaignResult:
@@ -98,6 +103,9 @@ class CampaignWorkflow(PeopleSteps):
         except ApplicationError as error:
             self._update(state="failed", current_step=None, error=error.message)
             raise
+        except asyncio.CancelledError:
+            self._update(state="cancelled", current_step=None)
+            raise
         self._update(state="completed", current_step=None, outputs=outputs)
         workflow.set_current_details(f"Completed: {process.title}")
         done = sum(1 for s in self._require_status().steps if s.state == "done")
@@ -132,6 +140,31 @@ class CampaignWorkflow(PeopleSteps):
         """An external event; kept until a step waits for it (early events are not lost)."""
         self._events.append(event)
 
+    @workflow.signal(name=PAUSE_SIGNAL)
+    def pause(self, action: OperatorAction) -> None:
+        """Hold the campaign before its next step (running steps finish)."""
+        self._paused = True
+        self._update(state="paused")
+        self._set_state("paused")
+
+    @workflow.signal(name=RESUME_SIGNAL)
+    def resume(self, action: OperatorAction) -> None:
+        """Let a paused campaign go on."""
+        self._paused = False
+        self._update(state="running")
+        self._set_state("running")
+
+    @workflow.signal(name=CANCEL_SIGNAL)
+    def cancelling(self, action: OperatorAction) -> None:
+        """Who cancels, and why: recorded just before the cancellation itself."""
+        self._update(
+            error=f"cancelled by {action.by}" + (f": {action.reason}" if action.reason else "")
+        )
+
+    def _set_state(self, state: str) -> None:
+        if workflow.info().typed_search_attributes.get(sa.VERSION) is not None:
+            workflow.upsert_search_attributes([sa.STATE.value_set(state)])
+
     @workflow.signal(name=TEAM_SIGNAL)
     def team(self, team: TeamSnapshot) -> None:
         """A newer version of the team directory, used for decisions from now on."""
@@ -152,6 +185,8 @@ class CampaignWorkflow(PeopleSteps):
     async def _body(self, body: tuple[ir.Step, ...], env: Env) -> None:
         index = 0
         while index < len(body):
+            if self._paused:
+                await workflow.wait_condition(lambda: not self._paused)
             try:
                 await self._step(body[index], env)
             except JumpTo as jump:

@@ -15,12 +15,23 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from engine.cli import _actions, _check, _fmt, _graph, _people, _read, _run, _server, _worker
+from engine.cli import (
+    _actions,
+    _check,
+    _fmt,
+    _graph,
+    _operate,
+    _people,
+    _read,
+    _run,
+    _server,
+    _worker,
+)
 from engine.errors import UserError
 
 __all__ = ["main"]
 
-_COMMANDS = (_check, _fmt, _graph, _run, _worker, _read, _people, _server, _actions)
+_COMMANDS = (_check, _fmt, _graph, _run, _worker, _read, _people, _operate, _server, _actions)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,7 +20,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing.add_argument("--process", help="only campaigns of this process")
     listing.add_argument(
         "--state",
-        choices=["running", "completed", "failed", "cancelled", "terminated", "timed_out"],
+        choices=[
+            "running",
+            "paused",
+            "completed",
+            "failed",
+            "cancelled",
+            "terminated",
+            "timed_out",
+        ],
     )
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
