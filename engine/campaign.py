@@ -37,6 +37,27 @@ class CampaignStart(_Model):
     started_by: str
     team: TeamSnapshot | None = None
     """The team directory as the campaign starts; human steps are checked against it."""
+    history_limit: int = 10_000
+    """Past this many history events the campaign continues as new at its next step."""
+    resume: Carried | None = None
+    """Set when the campaign continued as new: where it was and what it knew."""
+
+
+class Carried(_Model):
+    """Everything a campaign carries into its next run (continue-as-new)."""
+
+    index: int
+    """The top-level step to go on with."""
+    env: dict[str, JsonValue]
+    """Inputs and results, tagged with their types (engine.carry)."""
+    runs: dict[str, int]
+    rounds: dict[str, int]
+    events: tuple[ExternalEvent, ...]
+    refused: tuple[RefusedAttempt, ...]
+    steps: tuple[StepRecord, ...]
+    started_at: dt.datetime
+    generation: int
+    """How many times the campaign has continued as new."""
 
 
 class TaskRequest(_Model):
@@ -84,6 +105,8 @@ class CampaignStatus(_Model):
     refused: tuple[RefusedAttempt, ...] = ()
     """Decisions people tried and were refused, as reported by the client."""
     team_version: str | None = None
+    generation: int = 0
+    """How many times the campaign has continued as new (history kept bounded)."""
 
 
 class RefusedAttempt(_Model):
@@ -145,3 +168,5 @@ so the value never enters the campaign's history."""
 
 
 CampaignStatus.model_rebuild()
+CampaignStart.model_rebuild()
+Carried.model_rebuild()

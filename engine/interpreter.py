@@ -21,7 +21,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from engine._interpret_people import PeopleSteps
 
 with workflow.unsafe.imports_passed_through():
-    from engine import business_time, human, ir
+    from engine import business_time, carry, human, ir
     from engine import search_attributes as sa
     from engine.campaign import (
         ACT_UPDATE,
@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         CampaignResult,
         CampaignStart,
         CampaignStatus,
+        Carried,
         ExternalEvent,
         OperatorAction,
         RefusedAttempt,
@@ -66,6 +67,7 @@ class CampaignWorkflow(PeopleSteps):
         self._refused: list[RefusedAttempt] = []
         self._started_by = ""
         self._paused = False
+        self._start: CampaignStart
 
     @workflow.run
     async def run(self, args: Sequence[RawValue]) -> CampaignResult:
@@ -89,10 +91,26 @@ class CampaignWorkflow(PeopleSteps):
             outputs={},
             team_version=None if start.team is None else start.team.version,
         )
-        env: Env = _bind_inputs(process, start.inputs)
+        self._update(state="paused" if self._paused else "running", refused=tuple(self._refused))
+        self._start = start
+        resume = start.resume
+        if resume is None:
+            env: Env = _bind_inputs(process, start.inputs)
+        else:
+            env = {name: carry.decode(value) for name, value in resume.env.items()}
+            self._runs, self._rounds = dict(resume.runs), dict(resume.rounds)
+            self._events, self._refused = list(resume.events), list(resume.refused)
+            self._update(
+                steps=resume.steps,
+                started_at=resume.started_at,
+                refused=resume.refused,
+                generation=resume.generation,
+            )
         try:
             try:
-                await self._body(process.body, env)
+                await self._body(
+                    process.body, env, top=True, start_at=resume.index if resume else 0
+                )
             except JumpTo as jump:
                 raise ApplicationError(
                     f"nowhere to go: no step '{jump.step}' around ({jump.why})",
@@ -171,6 +189,32 @@ class CampaignWorkflow(PeopleSteps):
         self._team = team
         self._update(team_version=team.version)
 
+    async def _maybe_continue_as_new(self, index: int, env: Env) -> None:
+        """Between two top-level steps, start afresh once the history is long.
+
+        Everything the campaign knows goes along: its names (typed), counters,
+        events not yet used, refused attempts and the steps so far. Handlers
+        finish first, so no signal or update is lost.
+        """
+        start = self._start
+        info = workflow.info()
+        if info.get_current_history_length() < start.history_limit or self._items:
+            return
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        status = self._require_status()
+        carried = Carried(
+            index=index,
+            env={name: carry.encode(value) for name, value in env.items()},
+            runs=self._runs,
+            rounds=self._rounds,
+            events=tuple(self._events),
+            refused=tuple(self._refused),
+            steps=status.steps[-200:],
+            started_at=status.started_at,
+            generation=status.generation + 1,
+        )
+        workflow.continue_as_new(start.model_copy(update={"resume": carried}))
+
     def _publish_items(self) -> None:
         self._update(open_items=tuple(self._items.values()))
         # Only where the campaign was started with our search attributes: a
@@ -182,11 +226,15 @@ class CampaignWorkflow(PeopleSteps):
 
     # ---- steps -----------------------------------------------------------------
 
-    async def _body(self, body: tuple[ir.Step, ...], env: Env) -> None:
-        index = 0
+    async def _body(
+        self, body: tuple[ir.Step, ...], env: Env, *, top: bool = False, start_at: int = 0
+    ) -> None:
+        index = start_at
         while index < len(body):
             if self._paused:
                 await workflow.wait_condition(lambda: not self._paused)
+            if top:
+                await self._maybe_continue_as_new(index, env)
             try:
                 await self._step(body[index], env)
             except JumpTo as jump:
@@ -495,7 +543,10 @@ class CampaignWorkflow(PeopleSteps):
         self._update(steps=tuple(steps))
 
     def _update(self, **changes: Any) -> None:
-        self._status = self._require_status().model_copy(update=changes)
+        # Signals can arrive in the very first activation, before run() has
+        # built the status; run() then picks up what they recorded.
+        if self._status is not None:
+            self._status = self._status.model_copy(update=changes)
 
     def _require_status(self) -> CampaignStatus:
         assert self._status is not None, "status before the campaign started"

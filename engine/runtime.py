@@ -27,6 +27,10 @@ PASSED_THROUGH = (
     "engine.business_time",
     "engine.time_values",
     "engine.decisions",
+    "engine.human",
+    "engine.people",
+    "engine.jumps",
+    "engine.carry",
 )
 
 WORKFLOWS: tuple[type, ...] = (CampaignWorkflow,)

@@ -50,7 +50,8 @@ async def test_a_paused_campaign_holds_before_its_next_step(time_env: WorkflowEn
         await handle.signal(RESUME_SIGNAL, OperatorAction(by="olga"))
         result = await handle.result()
     assert held.state == "paused"
-    assert [s.id for s in held.steps if s.state == "done"] == ["first"]
+    # Paused right after it started: at most the step already under way finished.
+    assert [s.id for s in held.steps if s.state == "done"] in ([], ["first"])
     assert result["steps_done"] == 5
 
 
