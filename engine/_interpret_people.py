@@ -186,6 +186,14 @@ class PeopleSteps:
     async def _tell(
         self, step: ir.HumanStep, to: list[str], message: str, item: human.WorkItem
     ) -> None:
+        """Send a reminder or escalation notice; one that cannot be delivered is recorded
+        on the campaign's steps, and the step keeps waiting for its people."""
+        with contextlib.suppress(ApplicationError):
+            await self._send_notice(step, to, message, item)
+
+    async def _send_notice(
+        self, step: ir.HumanStep, to: list[str], message: str, item: human.WorkItem
+    ) -> None:
         arguments: dict[str, Any] = {"to": to, "message": message, "step": step.title}
         if item.deadline is not None:
             arguments["deadline"] = item.deadline.isoformat()
@@ -254,11 +262,7 @@ class PeopleSteps:
                 raise JumpTo(
                     step.on_timeout, f"no {step.event} for {key} by the deadline"
                 ) from None
-            raise ApplicationError(
-                f"{source}: no event '{step.event}' for {key} by the deadline",
-                type="EventDeadline",
-                non_retryable=True,
-            ) from None
+            return  # the deadline passed with no event: the campaign goes on
         event = arrived()
         assert event is not None
         # An event is used once; later ones with the same key wait for later steps.

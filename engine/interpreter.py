@@ -221,7 +221,10 @@ class CampaignWorkflow(PeopleSteps):
         # namespace without them would refuse the upsert and stall the campaign.
         if workflow.info().typed_search_attributes.get(sa.VERSION) is None:
             return
-        waiting = sorted({p for item in self._items.values() for p in item.parties})
+        waiting = sorted(
+            {p for item in self._items.values() for p in item.parties}
+            | {f"person:{p}" for item in self._items.values() for p in item.added}
+        )
         workflow.upsert_search_attributes([sa.WAITING_ON.value_set(waiting)])
 
     # ---- steps -----------------------------------------------------------------

@@ -9,12 +9,17 @@ a signal, which does (the auditor sees every attempt).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError
 
 from engine import search_attributes as sa
@@ -55,8 +60,14 @@ async def act(client: Client, campaign: str, act: Act) -> str:
     """
     handle = client.get_workflow_handle(campaign)
     try:
-        answer: str = await handle.execute_update(ACT_UPDATE, act, result_type=str)
+        answer: str = await handle.execute_update(
+            ACT_UPDATE, act, result_type=str, rpc_timeout=dt.timedelta(seconds=30)
+        )
         return answer
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise UserError(
+            f"no answer from {campaign} within 30 s: is a worker running ('mops worker')?"
+        ) from None
     except WorkflowUpdateFailedError as refused:
         reason = getattr(refused.cause, "message", None) or str(refused.cause)
         attempt = RefusedAttempt(step=act.step, actor=act.actor, action=act.action, reason=reason)
@@ -64,6 +75,14 @@ async def act(client: Client, campaign: str, act: Act) -> str:
         raise UserError(f"refused: {reason}") from None
     except RPCError as error:
         raise UserError(f"campaign '{campaign}': {error.message}") from None
+
+
+async def report_refusal(client: Client, campaign: str, act: Act, reason: str) -> None:
+    """Record a decision refused before it reached the campaign (e.g. a mistyped output)."""
+    attempt = RefusedAttempt(step=act.step, actor=act.actor, action=act.action, reason=reason)
+    # If the campaign is gone, there is nothing to record it in.
+    with contextlib.suppress(RPCError):
+        await client.get_workflow_handle(campaign).signal(REFUSED_SIGNAL, attempt)
 
 
 async def open_item(client: Client, campaign: str, step: str) -> WorkItem:
@@ -109,7 +128,10 @@ async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: 
     if member is None:
         raise UserError(f"'{person}' is not in the team directory")
     keys = [f"person:{person}", *(f"role:{role}" for role in member.roles)]
-    keys += [f"person:{p}" for p in team.delegating_to(person, dt.date.today())]
+    # Acting for someone away: their name and roles count as the delegate's.
+    for absent in team.delegating_to(person, dt.date.today()):
+        keys += [f"person:{absent}", *(f"role:{r}" for r in team.people[absent].roles)]
+    keys = sorted(set(keys))
     listed = ", ".join(f"'{k}'" for k in keys)
     query = (
         f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running' "

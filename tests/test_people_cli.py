@@ -109,8 +109,10 @@ def test_an_article_is_written_and_approved_from_the_command_line(
     assert status["outputs"] == {"url": "https://cms.acme.example/a", "approved_by": ["ana"]}
     # The refused attempt is on record, read back from the history (no worker runs now).
     recorded = json.loads(mops("status", campaign, "--json").stdout)["refused"]
+    # Both: the mistyped output (refused by the client) and the barred approval.
     assert [(r["actor"], r["action"], r["step"]) for r in recorded] == [
-        ("cleo", "approve", "review")
+        ("cleo", "complete", "draft"),
+        ("cleo", "approve", "review"),
     ]
     shown = mops("status", campaign).stdout
     assert "refused   cleo tried to approve 'review'" in shown

@@ -18,7 +18,14 @@ from engine.errors import UserError
 from engine.human import Act
 from engine.inputs import parse_assignments
 from engine.people import TeamSnapshot, snapshot
-from engine.people_client import act, inbox, open_item, send_event, typed_outputs
+from engine.people_client import (
+    act,
+    inbox,
+    open_item,
+    report_refusal,
+    send_event,
+    typed_outputs,
+)
 
 _DECISIONS = {
     "approve": ("approve", "approve an approval step"),
@@ -99,7 +106,12 @@ async def decide(args: argparse.Namespace) -> int:
     outputs: dict[str, Any] = {}
     if args.action == "complete":
         item = await open_item(client, args.campaign, args.step)
-        outputs = typed_outputs(item, parse_assignments(args.output))
+        try:
+            outputs = typed_outputs(item, parse_assignments(args.output))
+        except UserError as mistake:
+            attempt = Act(step=args.step, actor=args.person, action="complete")
+            await report_refusal(client, args.campaign, attempt, mistake.message)
+            raise
     request = Act(
         step=args.step,
         actor=args.person,
