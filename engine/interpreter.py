@@ -9,6 +9,7 @@ sandbox so they are imported once per worker, not once per campaign.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import ChainMap
 from collections.abc import MutableMapping, Sequence
 from datetime import timedelta
@@ -67,6 +68,8 @@ class CampaignWorkflow(PeopleSteps):
         self._refused: list[RefusedAttempt] = []
         self._started_by = ""
         self._paused = False
+        self._exited = False
+        self._undo: list[tuple[ir.TaskStep, Env]] = []
         self._start: CampaignStart
 
     @workflow.run
@@ -119,6 +122,7 @@ class CampaignWorkflow(PeopleSteps):
                 ) from None
             outputs = {o.name: self._output(o, env) for o in process.outputs}
         except ApplicationError as error:
+            await self._compensate()
             self._update(state="failed", current_step=None, error=error.message)
             raise
         except asyncio.CancelledError:
@@ -215,6 +219,28 @@ class CampaignWorkflow(PeopleSteps):
         )
         workflow.continue_as_new(start.model_copy(update={"resume": carried}))
 
+    async def _compensate(self) -> None:
+        """Undo the tasks that completed, newest first (a saga); a failing undo is
+        recorded on the steps and does not stop the others."""
+        while self._undo:
+            step, env = self._undo.pop()
+            assert step.undo is not None
+            arguments = {
+                name: to_json(self._eval(expr, env, f"undo of '{step.id}'"))
+                for name, expr in step.undo.arguments.items()
+            }
+            with contextlib.suppress(ApplicationError):
+                await self._activity(
+                    step_id=f"{step.id}.undo",
+                    title=f"Undo: {step.title}",
+                    action=step.undo.action,
+                    arguments=arguments,
+                    span=step.undo.span,
+                    start_to_close=timedelta(seconds=step.timeout_seconds),
+                    retry=step.retry,
+                    heartbeat=None,
+                )
+
     def _publish_items(self) -> None:
         self._update(open_items=tuple(self._items.values()))
         # Only where the campaign was started with our search attributes: a
@@ -238,8 +264,13 @@ class CampaignWorkflow(PeopleSteps):
                 await workflow.wait_condition(lambda: not self._paused)
             if top:
                 await self._maybe_continue_as_new(index, env)
+            step = body[index]
             try:
-                await self._step(body[index], env)
+                if isinstance(step, ir.ExitStep):
+                    # The rest of this block runs until the event arrives.
+                    await self._until_exit(step, body[index + 1 :], env)
+                    return
+                await self._step(step, env)
             except JumpTo as jump:
                 # A jump lands in the block that holds its target (or an outer one).
                 target = next((i for i, s in enumerate(body) if s.id == jump.step), None)
@@ -249,15 +280,37 @@ class CampaignWorkflow(PeopleSteps):
                 continue
             index += 1
 
+    async def _until_exit(self, step: ir.ExitStep, rest: tuple[ir.Step, ...], env: Env) -> None:
+        """Run ``rest``; if the exit event comes first, stop it there and leave the block."""
+        key = None if step.key is None else display(self._eval(step.key, env, step.id))
+
+        def arrived() -> ExternalEvent | None:
+            return next(
+                (e for e in self._events if e.name == step.event and key in (None, e.key)), None
+            )
+
+        work = asyncio.ensure_future(self._body(rest, env))
+        trigger = asyncio.ensure_future(workflow.wait_condition(lambda: arrived() is not None))
+        await workflow.wait([work, trigger], return_when=asyncio.FIRST_COMPLETED)
+        if not work.done():
+            event = arrived()
+            assert event is not None
+            self._events.remove(event)
+            self._exited = True
+            where = self._require_process().location(step.span)
+            self._mark(step.id, f"Exit: {step.event} arrived", where)
+            self._end(step.id, "done")
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            return
+        trigger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await trigger
+        work.result()  # a jump out of the rest, or a failure, goes on from here
+
     async def _step(self, step: ir.Step, env: Env) -> None:
         match step:
-            case ir.TaskStep() if step.undo:
-                where = self._require_process().location(step.span)
-                raise ApplicationError(
-                    f"{where}: this engine version cannot run 'undo with' yet",
-                    type="Unsupported",
-                    non_retryable=True,
-                )
             case ir.TaskStep() if step.on_error:
                 try:
                     await self._task(step, env)
@@ -296,12 +349,7 @@ class CampaignWorkflow(PeopleSteps):
             case ir.ForEachStep():
                 await self._for_each(step, env)
             case ir.ExitStep():
-                where = self._require_process().location(step.span)
-                raise ApplicationError(
-                    f"{where}: this engine version cannot run '{step.kind}' steps yet",
-                    type="Unsupported",
-                    non_retryable=True,
-                )
+                raise AssertionError("exit steps are run by _body")
             case _:
                 assert_never(step)
 
@@ -433,6 +481,9 @@ class CampaignWorkflow(PeopleSteps):
             else timedelta(seconds=step.heartbeat_seconds),
         )
         env[step.id] = from_plain_json(result)
+        if step.undo is not None:
+            # What undoes this task, should a later step fail: newest first.
+            self._undo.append((step, env))
 
     async def _activity(
         self,
@@ -502,6 +553,12 @@ class CampaignWorkflow(PeopleSteps):
         return value
 
     def _output(self, output: ir.OutputDecl, env: Env) -> Any:
+        if self._exited:
+            # Ended early by 'exit when': outputs of steps that never ran are left empty.
+            try:
+                return to_json(evaluate(output.value, env, self._require_process().calendar))
+            except EvaluationError:
+                return None
         value = to_json(self._eval(output.value, env, f"output '{output.name}'"))
         if output.type is None:
             return value

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 from engine.campaign import CampaignResult
-from engine.capabilities import not_runnable
 from engine.cli._common import (
     compile_or_explain,
     connected,
@@ -22,7 +21,6 @@ from engine.cli._common import (
 )
 from engine.cli._progress import ActionLogLines, Progress, follow
 from engine.client import campaign_status, has_worker, start_campaign, wait_for_result
-from engine.errors import UserError
 from engine.inputs import parse_assignments, resolve_inputs
 from engine.people import snapshot
 from engine.runtime import WORKFLOWS, workflow_runner
@@ -46,12 +44,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 async def run(args: argparse.Namespace) -> int:
     actions = registry()
     process = compile_or_explain(args.file, actions)
-    missing = not_runnable(process)
-    if missing:
-        raise UserError(
-            f"{args.file} checks, but this version of MOps Flow cannot run all of it yet:\n  "
-            + "\n  ".join(missing)
-        )
     inputs = resolve_inputs(process, texts=parse_assignments(args.input))
     directory = team_directory(args.file)
     client, info, settings = await connected()
