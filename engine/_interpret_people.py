@@ -8,6 +8,7 @@ inside the workflow sandbox.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import MutableMapping
@@ -77,7 +78,13 @@ class PeopleSteps:
         self._mark(
             step.id, f"{'Approval' if step.form == 'approval' else 'Work'}: {step.title}", source
         )
-        decided = await self._wait_for_people(step, source)
+        try:
+            decided = await self._wait_for_people(step, source)
+        except asyncio.CancelledError:
+            # Cancelled (an exit, a finished 'parallel first'): nobody waits any more.
+            self._items.pop(step.id, None)
+            self._publish_items()
+            raise
         item = self._items.pop(step.id)
         self._publish_items()
         now = workflow.now()
