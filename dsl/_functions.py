@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dsl._types import ANY, BOOL, NUMBER, SECRET, TEXT, ListOf, Type
+from dsl._types import ANY, BOOL, NUMBER, SCALAR_NAMES, SECRET, TEXT, ListOf, Type
 
 
 @dataclass(frozen=True)
@@ -23,24 +23,8 @@ class Function:
     """None if the argument types are fine, else what is wrong."""
 
 
-_EVERY_TYPE = tuple(
-    [
-        "text",
-        "number",
-        "bool",
-        "date",
-        "datetime",
-        "duration",
-        "money",
-        "percent",
-        "email",
-        "url",
-        "list",
-        "record",
-        "any",
-        "one",
-    ]
-)
+# Any value but a secret (which must never become text).
+_EVERY_TYPE = (*(name for name in SCALAR_NAMES if name != "secret"), "list", "one")
 
 
 def _fixed(result: Type) -> Callable[[Sequence[Type | None]], Type]:

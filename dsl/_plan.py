@@ -28,6 +28,7 @@ from decimal import Decimal
 import networkx as nx
 
 from dsl import _ast as ast
+from dsl._check import child_bodies
 from dsl._graph import BACK, step_nodes
 from dsl._plan_time import ZERO, Amount, WorkingWeek, human_time, task_time
 from dsl._signatures import Catalogue
@@ -278,20 +279,8 @@ def _places(
         for index, statement in enumerate(body):
             place = (*outer, (id(body), index))
             yield ids[statement.span], place
-            for inner in _child_bodies(statement):
+            for inner in child_bodies(statement):
                 stack.append((inner, place))
-
-
-def _child_bodies(statement: ast.Statement) -> list[tuple[ast.Statement, ...]]:
-    match statement:
-        case ast.If(branches=branches, orelse=orelse):
-            return [b.body for b in branches] + ([orelse] if orelse else [])
-        case ast.Parallel(branches=branches):
-            return [b.body for b in branches]
-        case ast.ForEach(body=body):
-            return [body]
-        case _:
-            return []
 
 
 def _common_body(

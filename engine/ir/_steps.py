@@ -234,24 +234,6 @@ class ExitStep(_Node):
     span: Span
 
 
-Step = Annotated[
-    TaskStep
-    | HumanStep
-    | DecideStep
-    | IfStep
-    | ParallelStep
-    | ForEachStep
-    | WaitStep
-    | EventStep
-    | CallStep
-    | SetStep
-    | NotifyStep
-    | GoBackStep
-    | FailStep
-    | ExitStep,
-    Field(discriminator="kind"),
-]
-
 AnyStep = (
     TaskStep
     | HumanStep
@@ -268,6 +250,8 @@ AnyStep = (
     | FailStep
     | ExitStep
 )
+
+Step = Annotated[AnyStep, Field(discriminator="kind")]
 
 
 class InputDecl(_Node):
