@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine import ir
 from engine.people import TeamSnapshot
@@ -73,6 +73,20 @@ class WorkItem(_Model):
     deadline: dt.datetime | None = None
     escalated: int = 0
     """How many rungs of the escalation ladder have been climbed."""
+
+
+def explain(error: ValidationError) -> str:
+    """A decision payload's problems in plain words: ``action: must be one of ...``."""
+    problems = []
+    for detail in error.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in detail["loc"]) or "the decision"
+        if detail["type"] == "missing":
+            problems.append(f"'{where}' is missing")
+        elif detail["type"] == "extra_forbidden":
+            problems.append(f"'{where}' is not part of a decision")
+        else:
+            problems.append(f"{where}: {detail['msg']}")
+    return "; ".join(problems)
 
 
 def eligible_people(item: WorkItem, team: TeamSnapshot) -> set[str]:

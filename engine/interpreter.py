@@ -19,6 +19,9 @@ from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
 from engine._interpret_people import PeopleSteps
 
 with workflow.unsafe.imports_passed_through():
@@ -139,14 +142,20 @@ class CampaignWorkflow(PeopleSteps):
         return self._require_status()
 
     @workflow.update(name=ACT_UPDATE)
-    def act(self, act: human.Act) -> str:
+    def act(self, payload: Any) -> str:
         """A person approves, rejects, requests changes, completes or delegates a step."""
-        return self.accept(act)
+        return self.accept(human.Act.model_validate(payload))
 
     @act.validator
-    def _validate_act(self, act: human.Act) -> None:
+    def _validate_act(self, payload: Any) -> None:
         # Refusing here keeps a bad decision out of the history altogether; the
-        # reason goes back to the person who tried.
+        # reason goes back to the person who tried. The payload is read here, not
+        # by the SDK, so that a malformed one is refused with a reason a person
+        # can act on.
+        try:
+            act = human.Act.model_validate(payload)
+        except ValidationError as error:
+            raise ValueError(f"not a decision: {human.explain(error)}") from None
         reason = self.judge(act)
         if reason is not None:
             raise ValueError(reason)

@@ -335,7 +335,15 @@ def _decimal(text: str) -> Decimal:
         raise ValueProblem(f"'{text}' is not a number") from None
     if not number.is_finite():
         raise ValueProblem(f"'{text}' is not a finite number")
+    # Far beyond any budget or count, and beyond what JSON and the history hold.
+    if number and not -30 <= number.adjusted() <= 30:
+        raise ValueProblem(f"'{_short(text)}' is too large or too small a number")
     return number
+
+
+def _short(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= 20 else text[:17] + "..."
 
 
 def _show(value: Any) -> str:
