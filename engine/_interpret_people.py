@@ -16,10 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from engine import business_time, human, ir
+    from engine import search_attributes as sa
     from engine.campaign import CampaignResult, CampaignStart, ExternalEvent
     from engine.jumps import JumpTo
     from engine.people import TeamSnapshot
@@ -296,6 +298,7 @@ class PeopleSteps:
                     process=step.process, inputs=inputs, started_by=started_by, team=self._team
                 ),
                 id=f"{workflow.info().workflow_id}.{step.id}.{runs}",
+                search_attributes=_child_attributes(step.process),
                 result_type=CampaignResult,
             )
         except ChildWorkflowError as error:
@@ -312,3 +315,20 @@ class PeopleSteps:
     @staticmethod
     def _today() -> dt.date:
         return workflow.now().date()
+
+
+def _child_attributes(process: ir.ProcessIR) -> TypedSearchAttributes | None:
+    """A sub-process campaign's search attributes, so that its people steps show in
+    ``mops tasks`` and events reach it (only where the parent has them)."""
+    parent = workflow.info().typed_search_attributes
+    if parent.get(sa.VERSION) is None:
+        return None
+    events = sorted({s.event for s in ir.iter_steps(process.body) if isinstance(s, ir.EventStep)})
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(sa.VERSION, process.version),
+        SearchAttributePair(sa.EVENTS, events),
+    ]
+    owner = parent.get(sa.OWNER)
+    if owner is not None:
+        pairs.append(SearchAttributePair(sa.OWNER, owner))
+    return TypedSearchAttributes(pairs)

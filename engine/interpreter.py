@@ -254,7 +254,11 @@ class CampaignWorkflow(PeopleSteps):
         self._update(open_items=tuple(self._items.values()))
         # Only where the campaign was started with our search attributes: a
         # namespace without them would refuse the upsert and stall the campaign.
+        # Either way opening or closing a step issues a command: a worker that
+        # replays the campaign from scratch then rebuilds the open steps before it
+        # judges a decision that arrives with the replay.
         if workflow.info().typed_search_attributes.get(sa.VERSION) is None:
+            workflow.upsert_memo({"open_steps": sorted(self._items)})
             return
         waiting = sorted(
             {p for item in self._items.values() for p in item.parties}

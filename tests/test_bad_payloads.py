@@ -428,11 +428,6 @@ process article "Article"
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a decision is judged before the campaign's state is rebuilt when the "
-    "worker has no cached copy and the task that opened the step sent no command",
-)
 async def test_a_decision_after_a_cache_miss_is_judged_against_the_open_step(
     time_env: WorkflowEnvironment,
 ) -> None:

@@ -350,11 +350,6 @@ process launch_with_sign_off "Launch, signed off in a sub-process"
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a worker restart the first decision on a sub-process's step is "
-    "refused as 'not open': the validator runs before the campaign's state is rebuilt",
-)
 def test_a_decision_right_after_a_worker_restart_is_not_refused(mops: Mops, tmp_path: Path) -> None:
     prepare(mops, tmp_path)
     (tmp_path / "sign_off.mops").write_text(CHILD)
