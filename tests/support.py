@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sysconfig
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
@@ -17,7 +19,7 @@ from engine.campaign import CampaignStart
 from engine.compiler import compile_process
 from engine.ir import ProcessIR
 from engine.runtime import WORKFLOWS, workflow_runner
-from workers import Action, Registry, build_worker, builtin_registry
+from workers import Action, ActionContext, Registry, action, build_worker, builtin_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(sysconfig.get_path("scripts"))
@@ -30,11 +32,41 @@ def time_skipping_server_path() -> str:
     return str(path)
 
 
+NOTICES: list[dict[str, Any]] = []
+"""What the stand-in ``notify.send`` was asked to deliver (clear it in each test)."""
+
+
+class _NotifyParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: list[str]
+    message: str
+    step: str | None = None
+    deadline: dt.datetime | None = None
+
+
+class _Delivered(BaseModel):
+    delivered: list[str]
+
+
+@action("notify.send", description="Stand-in: record the notice instead of sending it")
+async def recorded_notify(params: _NotifyParams, ctx: ActionContext) -> _Delivered:
+    NOTICES.append({**params.model_dump(), "key": ctx.idempotency_key})
+    return _Delivered(delivered=params.to)
+
+
+def registry_replacing(*actions: Action[Any, Any]) -> Registry:
+    """The built-in actions, with stand-ins taking the place of those of the same name."""
+    replaced = {a.name for a in actions}
+    builtins = builtin_registry()
+    kept = [a for n in builtins.names if n not in replaced if (a := builtins.get(n)) is not None]
+    return Registry([*kept, *actions])
+
+
 def registry_with(*actions: Action[Any, Any]) -> Registry:
     """The built-in actions plus stand-ins registered under their real names."""
     registry = builtin_registry()
-    for action in actions:
-        registry.register(action)
+    for stand_in in actions:
+        registry.register(stand_in)
     return registry
 
 

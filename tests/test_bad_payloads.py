@@ -6,16 +6,16 @@ still completes with valid decisions afterwards. Runs on the time-skipping serve
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict
 from support import (
     compile_text,
     new_task_queue,
+    recorded_notify,
+    registry_replacing,
     start,
     time_skipping_server_path,
     worker_for,
@@ -44,7 +44,6 @@ from engine.campaign import (
 from engine.human import Act
 from engine.people import Member, TeamSnapshot
 from engine.people_client import act
-from workers import ActionContext, Registry, action, builtin_registry
 
 TEAM = TeamSnapshot(
     version="v1-bad-payloads",
@@ -57,30 +56,10 @@ TEAM = TeamSnapshot(
 )
 
 
-class NotifyParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    to: list[str]
-    message: str
-    step: str | None = None
-    deadline: dt.datetime | None = None
+REGISTRY = registry_replacing(recorded_notify)
 
 
-class Delivered(BaseModel):
-    delivered: list[str]
-
-
-@action("notify.send", description="Stand-in: deliver nothing")
-async def notify(params: NotifyParams, ctx: ActionContext) -> Delivered:
-    return Delivered(delivered=params.to)
-
-
-REGISTRY = Registry(
-    [a for n in builtin_registry().names if n != "notify.send" if (a := builtin_registry().get(n))]
-    + [notify]
-)
-
-# The deadlines matter: each one starts a timer, so the workflow task that opens a
-# step sends a command. Without one, see test_a_decision_after_a_cache_miss_is_judged_...
+# Steps without deadlines are covered by test_a_decision_after_a_cache_miss_is_judged_...
 LAUNCH = """\
 process launch "Launch"
   work draft "Write the draft"

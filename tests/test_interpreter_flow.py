@@ -6,39 +6,20 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict
-from support import compile_text, new_task_queue, start, worker_for
+from support import (
+    NOTICES,
+    compile_text,
+    new_task_queue,
+    recorded_notify,
+    registry_replacing,
+    start,
+    worker_for,
+)
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from workers import ActionContext, Registry, action, builtin_registry
-
-NOTES: list[dict[str, Any]] = []
-
-
-class NotifyParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    to: list[str]
-    message: str
-
-
-class Delivered(BaseModel):
-    delivered: list[str]
-
-
-@action("notify.send", description="Stand-in: record the notification")
-async def notify(params: NotifyParams, ctx: ActionContext) -> Delivered:
-    NOTES.append({"to": params.to, "message": params.message, "key": ctx.idempotency_key})
-    return Delivered(delivered=params.to)
-
-
-def registry() -> Registry:
-    actions = [builtin_registry().get(n) for n in builtin_registry().names if n != "notify.send"]
-    return Registry([a for a in actions if a is not None] + [notify])
-
-
-REGISTRY = registry()
+REGISTRY = registry_replacing(recorded_notify)
 
 
 async def run(env: WorkflowEnvironment, text: str, inputs: dict[str, Any]) -> tuple[Any, Any]:
@@ -118,7 +99,7 @@ process p
 
 
 async def test_parallel_branches_and_loops_share_results(time_env: WorkflowEnvironment) -> None:
-    NOTES.clear()
+    NOTICES.clear()
     text = """\
 process p
   input channels: list of text = ["linkedin", "x", "newsletter"]
@@ -133,13 +114,13 @@ process p
 """
     result, _ = await run(time_env, text, {})
     assert result["outputs"]["count"] == 3
-    assert sorted(n["message"] for n in NOTES) == [
+    assert sorted(n["message"] for n in NOTICES) == [
         "Post on linkedin",
         "Post on newsletter",
         "Post on x",
     ]
     # One idempotency key per iteration: the step ran three times.
-    assert sorted(n["key"].rsplit("/", 1)[1] for n in NOTES) == [
+    assert sorted(n["key"].rsplit("/", 1)[1] for n in NOTICES) == [
         "notify_line_8.1",
         "notify_line_8.2",
         "notify_line_8.3",

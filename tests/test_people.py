@@ -8,8 +8,14 @@ import uuid
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict
-from support import compile_text, new_task_queue, worker_for
+from support import (
+    NOTICES,
+    compile_text,
+    new_task_queue,
+    recorded_notify,
+    registry_replacing,
+    worker_for,
+)
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
@@ -21,7 +27,6 @@ from engine.human import Act
 from engine.ir import ProcessIR
 from engine.people import Away, Member, TeamSnapshot
 from engine.people_client import act
-from workers import ActionContext, Registry, action, builtin_registry
 
 TEAM = TeamSnapshot(
     version="v1-test",
@@ -36,31 +41,7 @@ TEAM = TeamSnapshot(
         "dan": Member(roles=("lead",)),
     },
 )
-NOTICES: list[dict[str, Any]] = []
-
-
-class NotifyParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    to: list[str]
-    message: str
-    step: str | None = None
-    deadline: dt.datetime | None = None
-
-
-class Delivered(BaseModel):
-    delivered: list[str]
-
-
-@action("notify.send", description="Stand-in: record the notice")
-async def notify(params: NotifyParams, ctx: ActionContext) -> Delivered:
-    NOTICES.append(params.model_dump())
-    return Delivered(delivered=params.to)
-
-
-REGISTRY = Registry(
-    [a for n in builtin_registry().names if n != "notify.send" if (a := builtin_registry().get(n))]
-    + [notify]
-)
+REGISTRY = registry_replacing(recorded_notify)
 
 REVIEW = """\
 process article "Article"
