@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from lark import Token, v_args
-from lark.tree import Meta
+from lark import Token
 
 from dsl import _ast as ast
 from dsl._build_expr import ExprBuilder
@@ -50,13 +49,12 @@ _APPROVAL_OPTIONS = {
 _REPEATABLE = {"escalate", "allow"}
 
 
-@v_args(meta=True)
 class AstBuilder(ExprBuilder):
     """Builds a :class:`dsl._ast.File`."""
 
     # ---- files -------------------------------------------------------------------
 
-    def start(self, meta: Meta, children: list[Any]) -> ast.File:
+    def start(self, span: Span, children: list[Any]) -> ast.File:
         processes = [c for c in children if isinstance(c, ast.Process)]
         for extra in processes[1:]:
             self._error(
@@ -73,10 +71,10 @@ class AstBuilder(ExprBuilder):
             extra_processes=tuple(processes[1:]),
         )
 
-    def use_decl(self, meta: Meta, children: list[Any]) -> ast.Use:
-        return ast.Use(self._plain(children[0], "a file name"), self._span(meta))
+    def use_decl(self, span: Span, children: list[Any]) -> ast.Use:
+        return ast.Use(self._plain(children[0], "a file name"), span)
 
-    def process(self, meta: Meta, children: list[Any]) -> ast.Process:
+    def process(self, span: Span, children: list[Any]) -> ast.Process:
         name_tok: Token = children[0]
         title, items = self._titled(children[1:], "a process title")
         options = [i for i in items if isinstance(i, tuple)]
@@ -88,61 +86,61 @@ class AstBuilder(ExprBuilder):
             inputs=tuple(i for i in items if isinstance(i, ast.Input)),
             body=tuple(i for i in items if _is_statement(i)),
             outputs=tuple(i for i in items if isinstance(i, ast.Output)),
-            span=self._span(meta),
+            span=span,
             name_span=self._span(name_tok),
             owner=owner,
             calendar=calendar,
             allowed=self._allowed(options),
         )
 
-    def title(self, meta: Meta, children: list[Any]) -> ast.TextLit:
+    def title(self, span: Span, children: list[Any]) -> ast.TextLit:
         text: ast.TextLit = children[0]
         return text
 
-    def input_decl(self, meta: Meta, children: list[Any]) -> ast.Input:
+    def input_decl(self, span: Span, children: list[Any]) -> ast.Input:
         name_tok, type_ref, *rest = children
         return ast.Input(
             name=str(name_tok),
             type=type_ref,
             default=rest[0] if rest else None,
-            span=self._span(meta),
+            span=span,
             name_span=self._span(name_tok),
         )
 
-    def default(self, meta: Meta, children: list[Any]) -> ast.Expr:
+    def default(self, span: Span, children: list[Any]) -> ast.Expr:
         value: ast.Expr = children[0]
         return value
 
-    def output_decl(self, meta: Meta, children: list[Any]) -> ast.Output:
+    def output_decl(self, span: Span, children: list[Any]) -> ast.Output:
         name_tok = children[0]
         type_ref = children[1] if len(children) == 3 else None
         return ast.Output(
             name=str(name_tok),
             type=type_ref,
             value=children[-1],
-            span=self._span(meta),
+            span=span,
             name_span=self._span(name_tok),
         )
 
-    def owner_decl(self, meta: Meta, children: list[Any]) -> Option:
-        return ("owner", children[0], self._span(meta))
+    def owner_decl(self, span: Span, children: list[Any]) -> Option:
+        return ("owner", children[0], span)
 
-    def calendar_use(self, meta: Meta, children: list[Any]) -> Option:
+    def calendar_use(self, span: Span, children: list[Any]) -> Option:
         name = children[0]
         if isinstance(name, ast.TextLit):
             ref = ast.StepRef(name.plain, name.span)
         else:
             ref = ast.StepRef(str(name), self._span(name))
-        return ("calendar", ref, self._span(meta))
+        return ("calendar", ref, span)
 
-    def allow_decl(self, meta: Meta, children: list[Token]) -> Option:
-        return ("allow", tuple(str(c) for c in children), self._span(meta))
+    def allow_decl(self, span: Span, children: list[Token]) -> Option:
+        return ("allow", tuple(str(c) for c in children), span)
 
     # ---- types -------------------------------------------------------------------
 
-    def scalar_type(self, meta: Meta, children: list[Any]) -> ast.TypeRef:
+    def scalar_type(self, span: Span, children: list[Any]) -> ast.TypeRef:
         tok: Token = children[0]
-        span = self._span(tok)
+        span = self._span(tok)  # the type's name, not the whole declaration
         if str(tok) not in SCALAR_NAMES:
             self._error(
                 "T001",
@@ -154,30 +152,30 @@ class AstBuilder(ExprBuilder):
             return ast.TypeRef(Scalar("any"), span)
         return ast.TypeRef(Scalar(str(tok)), span)
 
-    def list_type(self, meta: Meta, children: list[Any]) -> ast.TypeRef:
+    def list_type(self, span: Span, children: list[Any]) -> ast.TypeRef:
         item: ast.TypeRef = children[0]
-        return ast.TypeRef(ListOf(item.type), self._span(meta))
+        return ast.TypeRef(ListOf(item.type), span)
 
-    def one_of_type(self, meta: Meta, children: list[Any]) -> ast.TypeRef:
+    def one_of_type(self, span: Span, children: list[Any]) -> ast.TypeRef:
         choices = tuple(c.plain for c in children)
         kind: Type = OneOf(choices)
-        return ast.TypeRef(kind, self._span(meta))
+        return ast.TypeRef(kind, span)
 
-    def field_decl(self, meta: Meta, children: list[Any]) -> ast.FieldDecl:
-        return ast.FieldDecl(str(children[0]), children[1], self._span(meta))
+    def field_decl(self, span: Span, children: list[Any]) -> ast.FieldDecl:
+        return ast.FieldDecl(str(children[0]), children[1], span)
 
     # ---- calendars -------------------------------------------------------------------
 
-    def calendar_def(self, meta: Meta, children: list[Any]) -> ast.CalendarDef:
+    def calendar_def(self, span: Span, children: list[Any]) -> ast.CalendarDef:
         name_tok: Token = children[0]
         title, items = self._titled(children[1:], "a calendar title")
         fields: dict[str, Any] = {}
         blackouts: list[tuple[Any, Any]] = []
-        for key, value, span in items:
+        for key, value, where in items:
             if key == "blackout":
                 blackouts.append(value)
             elif key in fields:
-                self._error("N002", f"'{key.replace('_', ' ')}' is given twice", span)
+                self._error("N002", f"'{key.replace('_', ' ')}' is given twice", where)
             elif key == "holidays":
                 fields["holiday_country"], fields["holiday_region"] = value
             else:
@@ -185,20 +183,20 @@ class AstBuilder(ExprBuilder):
         return ast.CalendarDef(
             name=str(name_tok),
             title=title,
-            span=self._span(meta),
+            span=span,
             name_span=self._span(name_tok),
             blackouts=tuple(blackouts),
             **fields,
         )
 
-    def cal_time_zone(self, meta: Meta, children: list[Any]) -> Option:
-        return ("time_zone", self._plain(children[0], "a time zone"), self._span(meta))
+    def cal_time_zone(self, span: Span, children: list[Any]) -> Option:
+        return ("time_zone", self._plain(children[0], "a time zone"), span)
 
-    def cal_working_days(self, meta: Meta, children: list[tuple[int, ...]]) -> Option:
+    def cal_working_days(self, span: Span, children: list[tuple[int, ...]]) -> Option:
         days = sorted({d for chunk in children for d in chunk})
-        return ("working_days", tuple(days), self._span(meta))
+        return ("working_days", tuple(days), span)
 
-    def day_range(self, meta: Meta, children: list[Token]) -> tuple[int, ...]:
+    def day_range(self, span: Span, children: list[Token]) -> tuple[int, ...]:
         numbers = [self._weekday(t) for t in children]
         if None in numbers:
             return ()
@@ -212,32 +210,32 @@ class AstBuilder(ExprBuilder):
             else tuple([*range(first, 7), *range(0, last + 1)])
         )
 
-    def cal_office_hours(self, meta: Meta, children: list[Token]) -> Option:
-        return ("office_hours", self._time_range(children), self._span(meta))
+    def cal_office_hours(self, span: Span, children: list[Token]) -> Option:
+        return ("office_hours", self._time_range(children), span)
 
-    def cal_all_day(self, meta: Meta, children: list[Any]) -> Option:
-        return ("all_day", True, self._span(meta))
+    def cal_all_day(self, span: Span, children: list[Any]) -> Option:
+        return ("all_day", True, span)
 
-    def cal_holidays(self, meta: Meta, children: list[Any]) -> Option:
+    def cal_holidays(self, span: Span, children: list[Any]) -> Option:
         country = self._plain(children[0], "a country code")
         region = self._plain(children[1], "a region code") if len(children) > 1 else None
-        return ("holidays", (country, region), self._span(meta))
+        return ("holidays", (country, region), span)
 
-    def cal_days_off(self, meta: Meta, children: list[Token]) -> Option:
+    def cal_days_off(self, span: Span, children: list[Token]) -> Option:
         days = tuple(d for d in (self.parse_date(t) for t in children) if d is not None)
-        return ("days_off", days, self._span(meta))
+        return ("days_off", days, span)
 
-    def cal_send_window(self, meta: Meta, children: list[Token]) -> Option:
-        return ("send_window", self._time_range(children), self._span(meta))
+    def cal_send_window(self, span: Span, children: list[Token]) -> Option:
+        return ("send_window", self._time_range(children), span)
 
-    def cal_blackout(self, meta: Meta, children: list[Token]) -> Option:
+    def cal_blackout(self, span: Span, children: list[Token]) -> Option:
         first = self.parse_date(children[0])
         last = self.parse_date(children[1]) if len(children) > 1 else first
-        return ("blackout", (first, last), self._span(meta))
+        return ("blackout", (first, last), span)
 
     # ---- automated tasks ------------------------------------------------------------
 
-    def task_stmt(self, meta: Meta, children: list[Any]) -> ast.Task:
+    def task_stmt(self, span: Span, children: list[Any]) -> ast.Task:
         name_tok: Token = children[0]
         title, rest = self._titled(children[1:], "a step title")
         call: ast.ActionCall = rest[0]
@@ -249,7 +247,7 @@ class AstBuilder(ExprBuilder):
             title=title,
             action=call.action,
             arguments=call.arguments,
-            span=self._span(meta),
+            span=span,
             name_span=self._span(name_tok),
             action_span=call.action_span,
             args_span=call.action_span,
@@ -261,15 +259,15 @@ class AstBuilder(ExprBuilder):
             allowed=self._allowed(options),
         )
 
-    def action_call(self, meta: Meta, children: list[Any]) -> ast.ActionCall:
+    def action_call(self, span: Span, children: list[Any]) -> ast.ActionCall:
         (action, action_span), *rest = children
         arguments: tuple[ast.Argument, ...] = rest[0] if rest and rest[0] else ()
-        return ast.ActionCall(action, arguments, self._span(meta), action_span)
+        return ast.ActionCall(action, arguments, span, action_span)
 
-    def action_ref(self, meta: Meta, children: list[Token]) -> tuple[str, Span]:
-        return ".".join(str(t) for t in children), self._span(meta)
+    def action_ref(self, span: Span, children: list[Token]) -> tuple[str, Span]:
+        return ".".join(str(t) for t in children), span
 
-    def arguments(self, meta: Meta, children: list[ast.Argument]) -> tuple[ast.Argument, ...]:
+    def arguments(self, span: Span, children: list[ast.Argument]) -> tuple[ast.Argument, ...]:
         seen: set[str] = set()
         for argument in children:
             if argument.name in seen:
@@ -279,18 +277,18 @@ class AstBuilder(ExprBuilder):
             seen.add(argument.name)
         return tuple(children)
 
-    def argument(self, meta: Meta, children: list[Any]) -> ast.Argument:
+    def argument(self, span: Span, children: list[Any]) -> ast.Argument:
         name_tok, value = children
-        return ast.Argument(str(name_tok), value, self._span(meta), self._span(name_tok))
+        return ast.Argument(str(name_tok), value, span, self._span(name_tok))
 
-    def task_options(self, meta: Meta, children: list[Option]) -> list[Option]:
+    def task_options(self, span: Span, children: list[Option]) -> list[Option]:
         return children
 
-    def timeout_option(self, meta: Meta, children: list[ast.Duration]) -> Option:
+    def timeout_option(self, span: Span, children: list[ast.Duration]) -> Option:
         duration = self._fixed(children[0], "a timeout")
-        return ("timeout", duration, self._span(meta))
+        return ("timeout", duration, span)
 
-    def retry_option(self, meta: Meta, children: list[Any]) -> Option:
+    def retry_option(self, span: Span, children: list[Any]) -> Option:
         count_tok: Token = children[0]
         backoff = children[1] if len(children) > 1 else None
         times = Decimal(str(count_tok))
@@ -303,32 +301,32 @@ class AstBuilder(ExprBuilder):
             )
             times = Decimal(0)
         # 'retry 3 times' = 3 more tries after the first one.
-        return ("retry", (int(times) + 1, backoff), self._span(meta))
+        return ("retry", (int(times) + 1, backoff), span)
 
-    def backoff(self, meta: Meta, children: list[ast.Duration]) -> tuple[Any, Any]:
+    def backoff(self, span: Span, children: list[ast.Duration]) -> tuple[Any, Any]:
         first = self._fixed(children[0], "a backoff")
         longest = self._fixed(children[1], "a backoff") if len(children) > 1 else None
         return (first, longest)
 
-    def on_error_option(self, meta: Meta, children: list[Token]) -> Option:
-        return ("on_error", self._ref(children[0]), self._span(meta))
+    def on_error_option(self, span: Span, children: list[Token]) -> Option:
+        return ("on_error", self._ref(children[0]), span)
 
-    def undo_option(self, meta: Meta, children: list[ast.ActionCall]) -> Option:
-        return ("undo", children[0], self._span(meta))
+    def undo_option(self, span: Span, children: list[ast.ActionCall]) -> Option:
+        return ("undo", children[0], span)
 
     # ---- people --------------------------------------------------------------------
 
-    def work_stmt(self, meta: Meta, children: list[Any]) -> ast.Human:
-        return self._human("work", meta, children)
+    def work_stmt(self, span: Span, children: list[Any]) -> ast.Human:
+        return self._human("work", span, children)
 
-    def approval_stmt(self, meta: Meta, children: list[Any]) -> ast.Human:
-        return self._human("approval", meta, children)
+    def approval_stmt(self, span: Span, children: list[Any]) -> ast.Human:
+        return self._human("approval", span, children)
 
-    def _human(self, kind: str, meta: Meta, children: list[Any]) -> ast.Human:
+    def _human(self, kind: str, span: Span, children: list[Any]) -> ast.Human:
         name_tok: Token = children[0]
         title, options = self._titled(children[1:], "a step title")
         allowed_keys = _WORK_OPTIONS if kind == "work" else _APPROVAL_OPTIONS
-        for key, _value, span in options:
+        for key, _value, where in options:
             if key not in allowed_keys:
                 words = key.replace("_", " ")
                 other = "an approval" if kind == "work" else "a work item"
@@ -336,7 +334,7 @@ class AstBuilder(ExprBuilder):
                 self._error(
                     "T005",
                     f"'{words}' is for {other}, not for {noun}",
-                    span,
+                    where,
                     hint="work items take: assign, deadline, remind, escalate, returns; "
                     "approvals take: by, not by, deadline, remind, escalate, on reject, "
                     "on changes, at most N rounds",
@@ -351,7 +349,7 @@ class AstBuilder(ExprBuilder):
             kind=kind,
             name=str(name_tok),
             title=title,
-            span=self._span(meta),
+            span=span,
             name_span=self._span(name_tok),
             parties=parties or (),
             quorum=quorum,
@@ -367,78 +365,78 @@ class AstBuilder(ExprBuilder):
             allowed=self._allowed(options),
         )
 
-    def assign_option(self, meta: Meta, children: list[Any]) -> Option:
-        return ("assign", children[0], self._span(meta))
+    def assign_option(self, span: Span, children: list[Any]) -> Option:
+        return ("assign", children[0], span)
 
-    def by_option(self, meta: Meta, children: list[Any]) -> Option:
+    def by_option(self, span: Span, children: list[Any]) -> Option:
         quorum = children[0] if len(children) == 2 else None
-        return ("by", (quorum, children[-1]), self._span(meta))
+        return ("by", (quorum, children[-1]), span)
 
-    def not_by_option(self, meta: Meta, children: list[Any]) -> Option:
-        return ("not_by", tuple(children), self._span(meta))
+    def not_by_option(self, span: Span, children: list[Any]) -> Option:
+        return ("not_by", tuple(children), span)
 
-    def delegation_on(self, meta: Meta, children: list[Any]) -> Option:
-        return ("delegation", True, self._span(meta))
+    def delegation_on(self, span: Span, children: list[Any]) -> Option:
+        return ("delegation", True, span)
 
-    def delegation_off(self, meta: Meta, children: list[Any]) -> Option:
-        return ("delegation", False, self._span(meta))
+    def delegation_off(self, span: Span, children: list[Any]) -> Option:
+        return ("delegation", False, span)
 
-    def deadline_option(self, meta: Meta, children: list[Any]) -> Option:
-        return ("deadline", children[0], self._span(meta))
+    def deadline_option(self, span: Span, children: list[Any]) -> Option:
+        return ("deadline", children[0], span)
 
-    def remind_option(self, meta: Meta, children: list[Any]) -> Option:
-        return ("remind", children[0], self._span(meta))
+    def remind_option(self, span: Span, children: list[Any]) -> Option:
+        return ("remind", children[0], span)
 
-    def escalate_option(self, meta: Meta, children: list[Any]) -> Option:
+    def escalate_option(self, span: Span, children: list[Any]) -> Option:
         after = children[1] if len(children) > 1 else None
-        return ("escalate", ast.Escalation(children[0], after, self._span(meta)), self._span(meta))
+        return ("escalate", ast.Escalation(children[0], after, span), span)
 
-    def returns_option(self, meta: Meta, children: list[ast.FieldDecl]) -> Option:
-        return ("returns", tuple(children), self._span(meta))
+    def returns_option(self, span: Span, children: list[ast.FieldDecl]) -> Option:
+        return ("returns", tuple(children), span)
 
-    def on_reject_option(self, meta: Meta, children: list[Token]) -> Option:
-        return ("on_reject", self._ref(children[0]), self._span(meta))
+    def on_reject_option(self, span: Span, children: list[Token]) -> Option:
+        return ("on_reject", self._ref(children[0]), span)
 
-    def on_changes_option(self, meta: Meta, children: list[Token]) -> Option:
-        return ("on_changes", self._ref(children[0]), self._span(meta))
+    def on_changes_option(self, span: Span, children: list[Token]) -> Option:
+        return ("on_changes", self._ref(children[0]), span)
 
-    def rounds_option(self, meta: Meta, children: list[Any]) -> Option:
+    def rounds_option(self, span: Span, children: list[Any]) -> Option:
         count = self._count(children[0], "rounds")
         outcome = children[1] if len(children) > 1 else ("fail", None, None)
         kind, message, target = outcome
-        limit = ast.RoundsLimit(count, kind, message, target, self._span(meta))
-        return ("rounds", limit, self._span(meta))
+        limit = ast.RoundsLimit(count, kind, message, target, span)
+        return ("rounds", limit, span)
 
-    def fail_outcome(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Any]:
+    def fail_outcome(self, span: Span, children: list[Any]) -> tuple[str, Any, Any]:
         return ("fail", children[0] if children else None, None)
 
-    def continue_outcome(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Any]:
+    def continue_outcome(self, span: Span, children: list[Any]) -> tuple[str, Any, Any]:
         return ("continue", None, None)
 
-    def jump_outcome(self, meta: Meta, children: list[Token]) -> tuple[str, Any, Any]:
+    def jump_outcome(self, span: Span, children: list[Token]) -> tuple[str, Any, Any]:
         return ("jump", None, self._ref(children[0]))
 
-    def any_of(self, meta: Meta, children: list[Any]) -> ast.Quorum:
-        return ast.Quorum("any", None, self._span(meta))
+    def any_of(self, span: Span, children: list[Any]) -> ast.Quorum:
+        return ast.Quorum("any", None, span)
 
-    def all_of(self, meta: Meta, children: list[Any]) -> ast.Quorum:
-        return ast.Quorum("all", None, self._span(meta))
+    def all_of(self, span: Span, children: list[Any]) -> ast.Quorum:
+        return ast.Quorum("all", None, span)
 
-    def n_of(self, meta: Meta, children: list[Token]) -> ast.Quorum:
-        return ast.Quorum("count", self._count(children[0], "approvers"), self._span(meta))
+    def n_of(self, span: Span, children: list[Token]) -> ast.Quorum:
+        return ast.Quorum("count", self._count(children[0], "approvers"), span)
 
-    def parties(self, meta: Meta, children: list[ast.Party]) -> tuple[ast.Party, ...]:
+    def parties(self, span: Span, children: list[ast.Party]) -> tuple[ast.Party, ...]:
         return tuple(children)
 
-    def role_party(self, meta: Meta, children: list[Token]) -> ast.Party:
-        return ast.Party("role", str(children[0]), self._span(meta))
+    def role_party(self, span: Span, children: list[Token]) -> ast.Party:
+        return ast.Party("role", str(children[0]), span)
 
-    def person_party(self, meta: Meta, children: list[Token]) -> ast.Party:
-        return ast.Party("person", str(children[0]), self._span(meta))
+    def person_party(self, span: Span, children: list[Token]) -> ast.Party:
+        return ast.Party("person", str(children[0]), span)
 
     # ---- decisions -----------------------------------------------------------------
 
-    def decide_stmt(self, meta: Meta, children: list[Any]) -> ast.Decide:
+    def decide_stmt(self, span: Span, children: list[Any]) -> ast.Decide:
         name_tok: Token = children[0]
         title, items = self._titled(children[1:], "a step title")
         options = [i for i in items if isinstance(i, tuple)]
@@ -448,12 +446,12 @@ class AstBuilder(ExprBuilder):
             title=title,
             hit_policy=self._single(options, "hit_policy", "first"),
             rules=tuple(i for i in items if isinstance(i, ast.Rule)),
-            span=self._span(meta),
+            span=span,
             name_span=self._span(name_tok),
             allowed=self._allowed(options),
         )
 
-    def hit_policy(self, meta: Meta, children: list[Token]) -> Option:
+    def hit_policy(self, span: Span, children: list[Token]) -> Option:
         policy = str(children[0])
         if policy not in _HIT_POLICIES:
             self._error(
@@ -464,52 +462,52 @@ class AstBuilder(ExprBuilder):
                 or "hit policies: " + ", ".join(_HIT_POLICIES),
             )
             policy = "first"
-        return ("hit_policy", policy, self._span(meta))
+        return ("hit_policy", policy, span)
 
-    def rule_row(self, meta: Meta, children: list[Any]) -> ast.Rule:
+    def rule_row(self, span: Span, children: list[Any]) -> ast.Rule:
         condition, outputs, *rest = children
         priority = self._count(rest[0], "priority", low=0) if rest and rest[0] else None
-        return ast.Rule(condition, outputs, priority, self._span(meta))
+        return ast.Rule(condition, outputs, priority, span)
 
-    def otherwise_row(self, meta: Meta, children: list[Any]) -> ast.Rule:
-        return ast.Rule(None, children[0], None, self._span(meta))
+    def otherwise_row(self, span: Span, children: list[Any]) -> ast.Rule:
+        return ast.Rule(None, children[0], None, span)
 
-    def priority(self, meta: Meta, children: list[Token]) -> Token:
+    def priority(self, span: Span, children: list[Token]) -> Token:
         return children[0]
 
-    def single_result(self, meta: Meta, children: list[Any]) -> tuple[tuple[None, Any], ...]:
+    def single_result(self, span: Span, children: list[Any]) -> tuple[tuple[None, Any], ...]:
         return ((None, children[0]),)
 
-    def named_results(self, meta: Meta, children: list[Any]) -> tuple[tuple[str, Any], ...]:
+    def named_results(self, span: Span, children: list[Any]) -> tuple[tuple[str, Any], ...]:
         pairs = tuple((str(children[i]), children[i + 1]) for i in range(0, len(children), 2))
         names = [name for name, _ in pairs]
         for name in {n for n in names if names.count(n) > 1}:
-            self._error("N002", f"the result '{name}' is given twice", self._span(meta))
+            self._error("N002", f"the result '{name}' is given twice", span)
         return pairs
 
     # ---- control flow ------------------------------------------------------------------
 
-    def if_stmt(self, meta: Meta, children: list[Any]) -> ast.If:
+    def if_stmt(self, span: Span, children: list[Any]) -> ast.If:
         cond, body, *rest = children
-        branches = [ast.Branch(cond, body, self._span(meta))]
+        branches = [ast.Branch(cond, body, span)]
         orelse: tuple[ast.Statement, ...] | None = None
         for part in rest:
             if isinstance(part, ast.Branch):
                 branches.append(part)
             else:
                 orelse = part[1]
-        return ast.If(tuple(branches), orelse, self._span(meta))
+        return ast.If(tuple(branches), orelse, span)
 
-    def else_if(self, meta: Meta, children: list[Any]) -> ast.Branch:
-        return ast.Branch(children[0], children[1], self._span(meta))
+    def else_if(self, span: Span, children: list[Any]) -> ast.Branch:
+        return ast.Branch(children[0], children[1], span)
 
-    def else_block(self, meta: Meta, children: list[Any]) -> tuple[str, tuple[ast.Statement, ...]]:
+    def else_block(self, span: Span, children: list[Any]) -> tuple[str, tuple[ast.Statement, ...]]:
         return ("else", children[0])
 
-    def block(self, meta: Meta, children: list[ast.Statement]) -> tuple[ast.Statement, ...]:
+    def block(self, span: Span, children: list[ast.Statement]) -> tuple[ast.Statement, ...]:
         return tuple(children)
 
-    def parallel_stmt(self, meta: Meta, children: list[Any]) -> ast.Parallel:
+    def parallel_stmt(self, span: Span, children: list[Any]) -> ast.Parallel:
         join: tuple[str, int | None] = ("all", None)
         if children and isinstance(children[0], tuple) and children[0][0] == "join":
             join = children[0][1]
@@ -521,37 +519,37 @@ class AstBuilder(ExprBuilder):
             else ast.ParallelBranch(None, None, (item,), item.span)
             for item in items
         ]
-        return ast.Parallel(join[0], join[1], title, tuple(branches), self._span(meta))
+        return ast.Parallel(join[0], join[1], title, tuple(branches), span)
 
-    def join_all(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+    def join_all(self, span: Span, children: list[Any]) -> tuple[str, Any]:
         return ("join", ("all", None))
 
-    def join_first(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+    def join_first(self, span: Span, children: list[Any]) -> tuple[str, Any]:
         return ("join", ("first", None))
 
-    def join_n(self, meta: Meta, children: list[Token]) -> tuple[str, Any]:
+    def join_n(self, span: Span, children: list[Token]) -> tuple[str, Any]:
         return ("join", ("count", self._count(children[0], "branches")))
 
-    def branch(self, meta: Meta, children: list[Any]) -> ast.ParallelBranch:
+    def branch(self, span: Span, children: list[Any]) -> ast.ParallelBranch:
         name_tok: Token = children[0]
         title, rest = self._titled(children[1:], "a branch title")
-        return ast.ParallelBranch(str(name_tok), title, rest[0], self._span(meta))
+        return ast.ParallelBranch(str(name_tok), title, rest[0], span)
 
-    def for_each_stmt(self, meta: Meta, children: list[Any]) -> ast.ForEach:
+    def for_each_stmt(self, span: Span, children: list[Any]) -> ast.ForEach:
         var_tok: Token = children[0]
         items = children[1]
         concurrency = children[2] if len(children) == 4 else None
         return ast.ForEach(
-            str(var_tok), items, concurrency, children[-1], self._span(meta), self._span(var_tok)
+            str(var_tok), items, concurrency, children[-1], span, self._span(var_tok)
         )
 
-    def concurrency(self, meta: Meta, children: list[Token]) -> int:
+    def concurrency(self, span: Span, children: list[Token]) -> int:
         return self._count(children[0], "at a time")
 
-    def wait_duration(self, meta: Meta, children: list[ast.Duration]) -> ast.WaitFor:
-        return ast.WaitFor(children[0], self._span(meta))
+    def wait_duration(self, span: Span, children: list[ast.Duration]) -> ast.WaitFor:
+        return ast.WaitFor(children[0], span)
 
-    def wait_until(self, meta: Meta, children: list[Any]) -> ast.WaitUntil:
+    def wait_until(self, span: Span, children: list[Any]) -> ast.WaitUntil:
         moment, *options = children
         found = dict(o for o in options if o is not None)
         return ast.WaitUntil(
@@ -559,19 +557,19 @@ class AstBuilder(ExprBuilder):
             found.get("at"),
             found.get("zone"),
             bool(found.get("window")),
-            self._span(meta),
+            span,
         )
 
-    def wait_at(self, meta: Meta, children: list[Token]) -> tuple[str, Any]:
+    def wait_at(self, span: Span, children: list[Token]) -> tuple[str, Any]:
         return ("at", self.parse_time(children[0]))
 
-    def wait_zone(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+    def wait_zone(self, span: Span, children: list[Any]) -> tuple[str, Any]:
         return ("zone", self._plain(children[0], "a time zone"))
 
-    def wait_window(self, meta: Meta, children: list[Any]) -> tuple[str, Any]:
+    def wait_window(self, span: Span, children: list[Any]) -> tuple[str, Any]:
         return ("window", True)
 
-    def wait_event(self, meta: Meta, children: list[Any]) -> ast.WaitEvent:
+    def wait_event(self, span: Span, children: list[Any]) -> ast.WaitEvent:
         event = self._plain(children[0], "an event name")
         key = children[1]
         bind = next((c for c in children[2:] if isinstance(c, Token)), None)
@@ -582,18 +580,18 @@ class AstBuilder(ExprBuilder):
             None if bind is None else str(bind),
             None if deadline is None else deadline[0],
             None if deadline is None else deadline[1],
-            self._span(meta),
+            span,
             None if bind is None else self._span(bind),
         )
 
-    def event_as(self, meta: Meta, children: list[Token]) -> Token:
+    def event_as(self, span: Span, children: list[Token]) -> Token:
         return children[0]
 
-    def event_deadline(self, meta: Meta, children: list[Any]) -> tuple[Any, Any]:
+    def event_deadline(self, span: Span, children: list[Any]) -> tuple[Any, Any]:
         target = self._ref(children[1]) if len(children) > 1 else None
         return (children[0], target)
 
-    def call_stmt(self, meta: Meta, children: list[Any]) -> ast.CallProcess:
+    def call_stmt(self, span: Span, children: list[Any]) -> ast.CallProcess:
         name_tok: Token = children[0]
         title, rest = self._titled(children[1:], "a step title")
         process_tok: Token = rest[0]
@@ -603,28 +601,26 @@ class AstBuilder(ExprBuilder):
             title,
             str(process_tok),
             arguments,
-            self._span(meta),
+            span,
             self._span(name_tok),
             self._span(process_tok),
         )
 
-    def set_stmt(self, meta: Meta, children: list[Any]) -> ast.Set:
-        return ast.Set(str(children[0]), children[1], self._span(meta), self._span(children[0]))
+    def set_stmt(self, span: Span, children: list[Any]) -> ast.Set:
+        return ast.Set(str(children[0]), children[1], span, self._span(children[0]))
 
-    def notify_stmt(self, meta: Meta, children: list[Any]) -> ast.Notify:
-        return ast.Notify(children[0], children[1], self._span(meta))
+    def notify_stmt(self, span: Span, children: list[Any]) -> ast.Notify:
+        return ast.Notify(children[0], children[1], span)
 
-    def go_back_stmt(self, meta: Meta, children: list[Token]) -> ast.GoBack:
-        return ast.GoBack(
-            self._ref(children[0]), self._count(children[1], "times"), self._span(meta)
-        )
+    def go_back_stmt(self, span: Span, children: list[Token]) -> ast.GoBack:
+        return ast.GoBack(self._ref(children[0]), self._count(children[1], "times"), span)
 
-    def fail_stmt(self, meta: Meta, children: list[Any]) -> ast.Fail:
-        return ast.Fail(children[0], self._span(meta))
+    def fail_stmt(self, span: Span, children: list[Any]) -> ast.Fail:
+        return ast.Fail(children[0], span)
 
-    def exit_stmt(self, meta: Meta, children: list[Any]) -> ast.Exit:
+    def exit_stmt(self, span: Span, children: list[Any]) -> ast.Exit:
         event = self._plain(children[0], "an event name")
-        return ast.Exit(event, children[1] if len(children) > 1 else None, self._span(meta))
+        return ast.Exit(event, children[1] if len(children) > 1 else None, span)
 
     # ---- helpers ---------------------------------------------------------------------
 

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from lark import Token, Transformer, Tree, v_args
-from lark.tree import Meta
+from lark import Token
 
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic
@@ -35,39 +34,27 @@ def token_span(token: Token) -> Span:
     return Span(line, col, token.end_line or line, token.end_column or col + len(token))
 
 
-def meta_span(meta: Meta) -> Span:
-    """The span of a tree node (positions are propagated by the parser)."""
-    if getattr(meta, "empty", True):
-        return Span(1, 1, 1, 2)
-    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
-
-
 def shift(span: Span, line: int, col: int) -> Span:
     """Move a span parsed from a one-line snippet to where the snippet sits."""
     return Span(line, col + span.col - 1, line, col + span.end_col - 1)
 
 
-@v_args(meta=True)
-class ExprBuilder(Transformer[Token, Any]):
-    """Builds expression nodes; collects problems instead of raising them.
+class ExprBuilder:
+    """Builds expression nodes as the parser reduces them; collects problems.
 
-    Lark would wrap an exception raised here in ``VisitError``; collecting keeps
-    every problem and avoids that trap.
+    Each method builds the node of one grammar rule from the span of the rule
+    and its children (see :mod:`dsl._callbacks`). Problems are collected, not
+    raised, so one parse reports every one of them.
     """
 
     def __init__(self, parse_interpolation: ExprParser, origin: tuple[int, int] = (1, 1)) -> None:
-        super().__init__()
         self.diagnostics: list[Diagnostic] = []
         self._parse_interpolation = parse_interpolation
         # Where the parsed snippet starts in the file (for interpolations).
         self._origin = origin
 
-    def _span(self, meta_or_token: Meta | Token) -> Span:
-        span = (
-            token_span(meta_or_token)
-            if isinstance(meta_or_token, Token)
-            else meta_span(meta_or_token)
-        )
+    def _span(self, token: Token) -> Span:
+        span = token_span(token)
         if self._origin == (1, 1):
             return span
         return shift(span, *self._origin)
@@ -77,38 +64,38 @@ class ExprBuilder(Transformer[Token, Any]):
 
     # ---- literals of time ----------------------------------------------------------
 
-    def plain_duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
+    def plain_duration(self, span: Span, children: list[Token]) -> ast.Duration:
         amount, unit = children
         name = _UNITS[str(unit).rstrip("s")]
-        return ast.Duration(Decimal(str(amount)), name, f"{amount} {unit}", self._span(meta))
+        return ast.Duration(Decimal(str(amount)), name, f"{amount} {unit}", span)
 
-    def business_duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
+    def business_duration(self, span: Span, children: list[Token]) -> ast.Duration:
         amount, unit = children
         name = "business_days" if str(unit).startswith("day") else "business_hours"
         text = f"{amount} business {unit}"
-        return ast.Duration(Decimal(str(amount)), name, text, self._span(meta))
+        return ast.Duration(Decimal(str(amount)), name, text, span)
 
-    def short_duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
+    def short_duration(self, span: Span, children: list[Token]) -> ast.Duration:
         text = str(children[0])
         unit = _SHORT_UNITS[text[-1]]
-        return ast.Duration(Decimal(text[:-1]), unit, text, self._span(meta))
+        return ast.Duration(Decimal(text[:-1]), unit, text, span)
 
-    def duration_lit(self, meta: Meta, children: list[ast.Duration]) -> ast.DurationLit:
-        return ast.DurationLit(children[0], self._span(meta))
+    def duration_lit(self, span: Span, children: list[ast.Duration]) -> ast.DurationLit:
+        return ast.DurationLit(children[0], span)
 
-    def percent(self, meta: Meta, children: list[Token]) -> ast.PercentLit:
-        return ast.PercentLit(Decimal(str(children[0])), self._span(meta))
+    def percent(self, span: Span, children: list[Token]) -> ast.PercentLit:
+        return ast.PercentLit(Decimal(str(children[0])), span)
 
-    def date(self, meta: Meta, children: list[Token]) -> ast.Expr:
+    def date(self, span: Span, children: list[Token]) -> ast.Expr:
         day = self.parse_date(children[0])
         # A bad date was reported; a stand-in date keeps the type checks quiet.
-        return ast.DateLit(day or dt.date.min, self._span(meta))
+        return ast.DateLit(day or dt.date.min, span)
 
-    def datetime(self, meta: Meta, children: list[Token]) -> ast.Expr:
+    def datetime(self, span: Span, children: list[Token]) -> ast.Expr:
         day = self.parse_date(children[0])
         clock = self.parse_time(children[1])
         moment = dt.datetime.combine(day or dt.date.min, clock or dt.time())
-        return ast.DateTimeLit(moment, self._span(meta))
+        return ast.DateTimeLit(moment, span)
 
     def parse_date(self, token: Token) -> dt.date | None:
         """A DATE token as a date, or None after reporting C002."""
@@ -138,81 +125,78 @@ class ExprBuilder(Transformer[Token, Any]):
 
     # ---- expressions -----------------------------------------------------------------
 
-    def number(self, meta: Meta, children: list[Token]) -> ast.NumberLit:
-        return ast.NumberLit(Decimal(str(children[0])), self._span(meta))
+    def number(self, span: Span, children: list[Token]) -> ast.NumberLit:
+        return ast.NumberLit(Decimal(str(children[0])), span)
 
-    def money(self, meta: Meta, children: list[Token]) -> ast.MoneyLit:
-        return ast.MoneyLit(Decimal(str(children[0])), str(children[1]), self._span(meta))
+    def money(self, span: Span, children: list[Token]) -> ast.MoneyLit:
+        return ast.MoneyLit(Decimal(str(children[0])), str(children[1]), span)
 
-    def true(self, meta: Meta, children: list[Any]) -> ast.BoolLit:
-        return ast.BoolLit(True, self._span(meta))
+    def true(self, span: Span, children: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(True, span)
 
-    def false(self, meta: Meta, children: list[Any]) -> ast.BoolLit:
-        return ast.BoolLit(False, self._span(meta))
+    def false(self, span: Span, children: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(False, span)
 
-    def name(self, meta: Meta, children: list[Token]) -> ast.Name:
+    def name(self, span: Span, children: list[Token]) -> ast.Name:
         return ast.Name(str(children[0]), self._span(children[0]))
 
-    def list_lit(self, meta: Meta, children: list[Any]) -> ast.ListLit:
-        return ast.ListLit(tuple(c for c in children if c is not None), self._span(meta))
+    def list_lit(self, span: Span, children: list[Any]) -> ast.ListLit:
+        return ast.ListLit(tuple(c for c in children if c is not None), span)
 
-    def record_lit(self, meta: Meta, children: list[Any]) -> ast.RecordLit:
+    def record_lit(self, span: Span, children: list[Any]) -> ast.RecordLit:
         fields = tuple(c for c in children if c is not None)
         seen: set[str] = set()
         for name, _value in fields:
             if name in seen:
-                self._error("N002", f"the field '{name}' is given twice", self._span(meta))
+                self._error("N002", f"the field '{name}' is given twice", span)
             seen.add(name)
-        return ast.RecordLit(fields, self._span(meta))
+        return ast.RecordLit(fields, span)
 
-    def field(self, meta: Meta, children: list[Any]) -> tuple[str, ast.Expr]:
+    def field(self, span: Span, children: list[Any]) -> tuple[str, ast.Expr]:
         key = children[0]
         return (key.plain if isinstance(key, ast.TextLit) else str(key)), children[1]
 
-    def attribute(self, meta: Meta, children: list[Any]) -> ast.Attribute:
+    def attribute(self, span: Span, children: list[Any]) -> ast.Attribute:
         obj, name_tok = children
-        return ast.Attribute(obj, str(name_tok), self._span(meta), self._span(name_tok))
+        return ast.Attribute(obj, str(name_tok), span, self._span(name_tok))
 
-    def index(self, meta: Meta, children: list[Any]) -> ast.Index:
-        return ast.Index(children[0], children[1], self._span(meta))
+    def index(self, span: Span, children: list[Any]) -> ast.Index:
+        return ast.Index(children[0], children[1], span)
 
-    def call(self, meta: Meta, children: list[Any]) -> ast.Call:
+    def call(self, span: Span, children: list[Any]) -> ast.Call:
         func, *args = children
-        return ast.Call(
-            str(func), tuple(a for a in args if a is not None), self._span(meta), self._span(func)
-        )
+        return ast.Call(str(func), tuple(a for a in args if a is not None), span, self._span(func))
 
-    def negate(self, meta: Meta, children: list[Any]) -> ast.Unary:
-        return ast.Unary("-", children[0], self._span(meta))
+    def negate(self, span: Span, children: list[Any]) -> ast.Unary:
+        return ast.Unary("-", children[0], span)
 
-    def not_op(self, meta: Meta, children: list[Any]) -> ast.Unary:
-        return ast.Unary("not", children[0], self._span(meta))
+    def not_op(self, span: Span, children: list[Any]) -> ast.Unary:
+        return ast.Unary("not", children[0], span)
 
-    def binary(self, meta: Meta, children: list[Any]) -> ast.Binary:
+    def binary(self, span: Span, children: list[Any]) -> ast.Binary:
         left, op, right = children
-        return ast.Binary(str(op), left, right, self._span(meta))
+        return ast.Binary(str(op), left, right, span)
 
     compare = binary
 
-    def member(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        return ast.Binary("in", children[0], children[1], self._span(meta))
+    def member(self, span: Span, children: list[Any]) -> ast.Binary:
+        return ast.Binary("in", children[0], children[1], span)
 
-    def not_member(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        return ast.Binary("not in", children[0], children[1], self._span(meta))
+    def not_member(self, span: Span, children: list[Any]) -> ast.Binary:
+        return ast.Binary("not in", children[0], children[1], span)
 
-    def and_op(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        return ast.Binary("and", children[0], children[1], self._span(meta))
+    def and_op(self, span: Span, children: list[Any]) -> ast.Binary:
+        return ast.Binary("and", children[0], children[1], span)
 
-    def or_op(self, meta: Meta, children: list[Any]) -> ast.Binary:
-        return ast.Binary("or", children[0], children[1], self._span(meta))
+    def or_op(self, span: Span, children: list[Any]) -> ast.Binary:
+        return ast.Binary("or", children[0], children[1], span)
 
-    def string(self, meta: Meta, children: list[ast.TextLit]) -> ast.TextLit:
-        return children[0]  # already built by __default_token__
+    def string(self, span: Span, children: list[ast.TextLit]) -> ast.TextLit:
+        return children[0]  # already built by text_token
 
-    def __default_token__(self, token: Token) -> Any:
-        if token.type == "STRING":
-            return self._text(token)
-        return token
+    def text_token(self, token: Token) -> ast.TextLit:
+        """A STRING token as a text, with its interpolations parsed."""
+        return self._text(token)
 
     # ---- texts with interpolation ---------------------------------------------------
 
@@ -260,10 +244,3 @@ class ExprBuilder(Transformer[Token, Any]):
         if buf or not parts:
             parts.append("".join(buf))
         return ast.TextLit(tuple(parts), span)
-
-
-def unwrap_expr(tree: Tree[Token] | ast.Expr) -> ast.Expr:
-    """The built expression of an interpolation parse."""
-    if isinstance(tree, Tree):
-        raise TypeError("expression was not transformed")
-    return tree

@@ -24,6 +24,7 @@ from lark.exceptions import (
 from dsl import _ast as ast
 from dsl._build import AstBuilder
 from dsl._build_expr import ExprBuilder
+from dsl._callbacks import Parse
 from dsl._diagnostics import Diagnostic
 from dsl._layout import LayoutError, MopsIndenter
 from dsl._source import SourceFile, Span
@@ -72,12 +73,41 @@ def parse_source(source: SourceFile) -> ParseResult:
     problems = _layout_problems(source)
     if problems:
         return ParseResult(None, tuple(problems))
-    lines = list(source.lines)
+    text = "\n".join(source.lines).rstrip() + "\n"
+    builder = AstBuilder(parse_interpolation)
+    parse = Parse(_lark(), builder, (1, 1))
+    try:
+        file: ast.File = parse.parse(_lark(), text, "start")
+    except (UnexpectedInput, LayoutError):
+        return ParseResult(None, _syntax_problems(list(source.lines)))
+    if parse.height > MAX_NESTING:
+        too_deep = _too_deep(_lark().parse(text, start="start"), MAX_NESTING, (1, 1))
+        if too_deep is not None:
+            return ParseResult(None, (too_deep,))
+    problems = list(builder.diagnostics)
+    if file.process is None:
+        problems.append(
+            Diagnostic(
+                "S006",
+                "the file has no process in it",
+                Span.point(1, 1),
+                hint='add one: process my_process "What it does"',
+            )
+        )
+    return ParseResult(file, tuple(problems))
+
+
+def _syntax_problems(lines: list[str]) -> tuple[Diagnostic, ...]:
+    """Every syntax error of a file that does not parse.
+
+    After each error the offending line (and the block it opened) is blanked
+    and the file parsed again, until it parses or nothing is left to blank.
+    """
     syntax: list[Diagnostic] = []
     while True:
         text = "\n".join(lines).rstrip() + "\n"
         try:
-            tree = _lark().parse(text, start="start")
+            _lark().parse(text, start="start")
         except (UnexpectedInput, LayoutError) as error:
             diagnostic = _diagnose(error, text)
             # Blanking a broken line can leave an empty block or file behind; what
@@ -85,25 +115,9 @@ def parse_source(source: SourceFile) -> ParseResult:
             if not (syntax and _is_follow_on(error)):
                 syntax.append(diagnostic)
             if len(syntax) >= MAX_SYNTAX_ERRORS or not _blank_out(lines, diagnostic.span.line):
-                return ParseResult(None, tuple(syntax))
+                return tuple(syntax)
             continue
-        if syntax:
-            return ParseResult(None, tuple(syntax))
-        if (too_deep := _too_deep(tree, MAX_NESTING, (1, 1))) is not None:
-            return ParseResult(None, (too_deep,))
-        builder = AstBuilder(parse_interpolation)
-        file: ast.File = builder.transform(tree)
-        problems = list(builder.diagnostics)
-        if file.process is None:
-            problems.append(
-                Diagnostic(
-                    "S006",
-                    "the file has no process in it",
-                    Span.point(1, 1),
-                    hint='add one: process my_process "What it does"',
-                )
-            )
-        return ParseResult(file, tuple(problems))
+        return tuple(syntax)
 
 
 def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None, list[Diagnostic]]:
@@ -111,16 +125,22 @@ def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None
     simple = _simple_reference(text, line, col)
     if simple is not None:
         return simple, []
-    try:
-        tree = _lark().parse(text, start="expr")
-    except (UnexpectedInput, LayoutError) as error:
-        inner = _diagnose(error, text)
-        moved = Span(line, col + inner.span.col - 1, line, col + inner.span.end_col - 1)
-        return None, [Diagnostic(inner.code, inner.message, moved, hint=inner.hint)]
-    if (too_deep := _too_deep(tree, MAX_INTERPOLATION_NESTING, (line, col))) is not None:
-        return None, [too_deep]
     builder = ExprBuilder(parse_interpolation, origin=(line, col))
-    expr: ast.Expr = builder.transform(tree)
+    parse = Parse(_lark(), builder, (line, col))
+    try:
+        expr: ast.Expr = parse.parse(_lark(), text, "expr")
+    except (UnexpectedInput, LayoutError):
+        try:
+            _lark().parse(text, start="expr")
+        except (UnexpectedInput, LayoutError) as error:
+            inner = _diagnose(error, text)
+            moved = Span(line, col + inner.span.col - 1, line, col + inner.span.end_col - 1)
+            return None, [Diagnostic(inner.code, inner.message, moved, hint=inner.hint)]
+        raise  # pragma: no cover - both parsers read the same grammar
+    if parse.height > MAX_INTERPOLATION_NESTING:
+        tree = _lark().parse(text, start="expr")
+        if (too_deep := _too_deep(tree, MAX_INTERPOLATION_NESTING, (line, col))) is not None:
+            return None, [too_deep]
     return expr, builder.diagnostics
 
 

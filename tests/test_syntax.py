@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl import Catalogue, CheckedProcess, SourceFile, check_file, check_source, render_all
+from dsl import Catalogue, CheckedProcess, SourceFile, ast, check_file, check_source, render_all
 from dsl._syntax_examples import EXAMPLES
 from workers import builtin_registry
 
@@ -241,6 +241,41 @@ def nested_ifs(depth: int) -> str:
 def test_nesting_within_the_limit_is_fine_and_beyond_it_is_a_diagnostic() -> None:
     assert check(nested_ifs(30)).ok
     assert codes(nested_ifs(200)) == [("S009", 42, 81)]
+
+
+def test_the_nesting_limit_is_exact_for_blocks_and_expressions() -> None:
+    # The limit counts levels of the parse tree, whoever builds it.
+    assert check(nested_ifs(36)).ok
+    assert codes(nested_ifs(37)) == [("S009", 40, 107)]
+    sums = [check("process p\n  output o = " + " + ".join(["1"] * n) + "\n") for n in (77, 78)]
+    assert [[d.code for d in c.diagnostics] for c in sums] == [[], ["S009"]]
+
+
+def test_a_text_read_inside_brackets_leaves_the_blocks_around_it_intact() -> None:
+    # The expression in {...} is parsed while the file is: brackets and blocks
+    # open around the text must still be open after it.
+    text = """\
+process p
+  input budget: money
+  if budget > 1 EUR
+    task t = log.info(
+      message: "left {budget - (1 EUR + [2 EUR][0])}",
+    )
+      timeout 5 minutes
+    set n = (1 + 2) * 3
+  output o = budget
+"""
+    checked = check(text)
+    assert checked.ok, checked.diagnostics
+    assert checked.process is not None
+    step = checked.process.body[0]
+    assert isinstance(step, ast.If)
+    task, set_n = step.branches[0].body
+    assert isinstance(task, ast.Task) and task.timeout is not None
+    assert task.timeout.text == "5 minutes"
+    # A bracketed operand widens its parent to the bracket, not itself.
+    assert isinstance(set_n, ast.Set) and isinstance(set_n.value, ast.Binary)
+    assert (set_n.value.span.col, set_n.value.left.span.col) == (13, 14)
 
 
 def test_deep_expressions_are_diagnosed_instead_of_overflowing_the_stack() -> None:
