@@ -91,13 +91,15 @@ class _Compiler(ExprCompiler):
 
     def process(self, process: ast.Process) -> ir.ProcessIR:
         source = self.checked.source
-        return ir.ProcessIR(
+        return ir.trusted(
+            ir.ProcessIR,
             name=process.name,
             title=process.title or process.name.replace("_", " ").capitalize(),
             source_file=source.name,
             source_hash=source.sha256,
             inputs=tuple(
-                ir.InputDecl(
+                ir.trusted(
+                    ir.InputDecl,
                     name=i.name,
                     type=to_ir_type(i.type.type),
                     default=None if i.default is None else self.expr(i.default),
@@ -107,7 +109,8 @@ class _Compiler(ExprCompiler):
             ),
             body=self.body(process.body),
             outputs=tuple(
-                ir.OutputDecl(
+                ir.trusted(
+                    ir.OutputDecl,
                     name=o.name,
                     type=None if o.type is None else to_ir_type(o.type.type),
                     value=self.expr(o.value),
@@ -134,12 +137,14 @@ class _Compiler(ExprCompiler):
             case ast.Human():
                 return self.human(statement)
             case ast.Decide():
-                return ir.DecideStep(
+                return ir.trusted(
+                    ir.DecideStep,
                     id=statement.name,
                     title=statement.display_title,
                     hit_policy=statement.hit_policy,
                     rules=tuple(
-                        ir.Rule(
+                        ir.trusted(
+                            ir.Rule,
                             condition=None if r.condition is None else self.expr(r.condition),
                             outputs={(n or ""): self.expr(v) for n, v in r.outputs},
                             priority=r.priority,
@@ -150,10 +155,12 @@ class _Compiler(ExprCompiler):
                     span=span,
                 )
             case ast.If():
-                return ir.IfStep(
+                return ir.trusted(
+                    ir.IfStep,
                     id=self.auto_id("if", statement.span),
                     branches=tuple(
-                        ir.Branch(
+                        ir.trusted(
+                            ir.Branch,
                             condition=self.expr(b.condition),
                             body=self.body(b.body),
                             span=span_of(b.span),
@@ -164,21 +171,27 @@ class _Compiler(ExprCompiler):
                     span=span,
                 )
             case ast.Parallel():
-                return ir.ParallelStep(
+                return ir.trusted(
+                    ir.ParallelStep,
                     id=self.auto_id("parallel", statement.span),
                     title=statement.title,
                     join=statement.join,
                     count=statement.count,
                     branches=tuple(
-                        ir.ParallelBranch(
-                            name=b.name, title=b.title, body=self.body(b.body), span=span_of(b.span)
+                        ir.trusted(
+                            ir.ParallelBranch,
+                            name=b.name,
+                            title=b.title,
+                            body=self.body(b.body),
+                            span=span_of(b.span),
                         )
                         for b in statement.branches
                     ),
                     span=span,
                 )
             case ast.ForEach():
-                return ir.ForEachStep(
+                return ir.trusted(
+                    ir.ForEachStep,
                     id=self.auto_id("for_each", statement.span),
                     variable=statement.variable,
                     items=self.expr(statement.items),
@@ -187,13 +200,15 @@ class _Compiler(ExprCompiler):
                     span=span,
                 )
             case ast.WaitFor():
-                return ir.WaitStep(
+                return ir.trusted(
+                    ir.WaitStep,
                     id=self.auto_id("wait", statement.span),
                     duration=duration(statement.duration),
                     span=span,
                 )
             case ast.WaitUntil():
-                return ir.WaitStep(
+                return ir.trusted(
+                    ir.WaitStep,
                     id=self.auto_id("wait", statement.span),
                     until=self.expr(statement.moment),
                     at=statement.at,
@@ -202,7 +217,8 @@ class _Compiler(ExprCompiler):
                     span=span,
                 )
             case ast.WaitEvent():
-                return ir.EventStep(
+                return ir.trusted(
+                    ir.EventStep,
                     id=self.auto_id("event", statement.span),
                     event=statement.event,
                     key=self.expr(statement.key),
@@ -214,34 +230,39 @@ class _Compiler(ExprCompiler):
             case ast.CallProcess():
                 return self.call(statement)
             case ast.Set():
-                return ir.SetStep(
+                return ir.trusted(
+                    ir.SetStep,
                     id=self.auto_id("set", statement.span),
                     name=statement.name,
                     value=self.expr(statement.value),
                     span=span,
                 )
             case ast.Notify():
-                return ir.NotifyStep(
+                return ir.trusted(
+                    ir.NotifyStep,
                     id=self.auto_id("notify", statement.span),
                     parties=tuple(_party(p) for p in statement.parties),
                     message=self.expr(statement.message),
                     span=span,
                 )
             case ast.GoBack():
-                return ir.GoBackStep(
+                return ir.trusted(
+                    ir.GoBackStep,
                     id=self.auto_id("go_back", statement.span),
                     target=statement.target.name,
                     times=statement.times,
                     span=span,
                 )
             case ast.Fail():
-                return ir.FailStep(
+                return ir.trusted(
+                    ir.FailStep,
                     id=self.auto_id("fail", statement.span),
                     message=self.expr(statement.message),
                     span=span,
                 )
             case ast.Exit():
-                return ir.ExitStep(
+                return ir.trusted(
+                    ir.ExitStep,
                     id=self.auto_id("exit", statement.span),
                     event=statement.event,
                     key=None if statement.key is None else self.expr(statement.key),
@@ -251,7 +272,8 @@ class _Compiler(ExprCompiler):
                 assert_never(statement)
 
     def task(self, task: ast.Task) -> ir.TaskStep:
-        return ir.TaskStep(
+        return ir.trusted(
+            ir.TaskStep,
             id=task.name,
             title=task.display_title,
             action=task.action,
@@ -260,7 +282,8 @@ class _Compiler(ExprCompiler):
             on_error=None if task.on_error is None else task.on_error.name,
             undo=None
             if task.undo is None
-            else ir.ActionCall(
+            else ir.trusted(
+                ir.ActionCall,
                 action=task.undo.action,
                 arguments={a.name: self.expr(a.value) for a in task.undo.arguments},
                 span=span_of(task.undo.span),
@@ -287,13 +310,14 @@ class _Compiler(ExprCompiler):
             cap = longest.seconds if longest is not None else max(60, (first.seconds or 1) * 10)
             retry["maximum_interval_seconds"] = float(max(cap or 60, first.seconds or 1))
         if retry:
-            policy["retry"] = ir.RetryPolicy(**retry)
+            policy["retry"] = ir.trusted(ir.RetryPolicy, **retry)
         return policy
 
     def human(self, step: ast.Human) -> ir.HumanStep:
         quorum = step.quorum
         rounds = step.rounds
-        return ir.HumanStep(
+        return ir.trusted(
+            ir.HumanStep,
             id=step.name,
             title=step.display_title,
             form=step.kind,
@@ -305,20 +329,23 @@ class _Compiler(ExprCompiler):
             deadline=None if step.deadline is None else duration(step.deadline),
             remind_every=None if step.remind_every is None else duration(step.remind_every),
             escalations=tuple(
-                ir.Escalation(
+                ir.trusted(
+                    ir.Escalation,
                     to=tuple(_party(p) for p in e.to),
                     after=None if e.after is None else duration(e.after),
                 )
                 for e in step.escalations
             ),
             returns=tuple(
-                ir.Field_(name=f.name, type=to_ir_type(f.type.type)) for f in step.returns
+                ir.trusted(ir.Field_, name=f.name, type=to_ir_type(f.type.type))
+                for f in step.returns
             ),
             on_reject=None if step.on_reject is None else step.on_reject.name,
             on_changes=None if step.on_changes is None else step.on_changes.name,
             rounds=None
             if rounds is None
-            else ir.RoundsLimit(
+            else ir.trusted(
+                ir.RoundsLimit,
                 count=rounds.count,
                 outcome=rounds.outcome,
                 message=None if rounds.message is None else rounds.message.plain,
@@ -329,7 +356,8 @@ class _Compiler(ExprCompiler):
 
     def call(self, step: ast.CallProcess) -> ir.CallStep:
         callee = self.checked.used[step.process]
-        return ir.CallStep(
+        return ir.trusted(
+            ir.CallStep,
             id=step.name,
             title=step.display_title,
             process=compile_process(callee, self.catalogue, today=self.today),
@@ -339,4 +367,4 @@ class _Compiler(ExprCompiler):
 
 
 def _party(party: ast.Party) -> ir.Party:
-    return ir.Party(kind=party.kind, name=party.name)
+    return ir.trusted(ir.Party, kind=party.kind, name=party.name)

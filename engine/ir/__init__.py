@@ -62,6 +62,7 @@ from engine.ir._steps import (
     child_bodies,
     iter_steps,
 )
+from engine.ir._trusted import trusted
 
 __all__ = [
     "IR_VERSION",
@@ -114,5 +115,6 @@ __all__ = [
     "WaitStep",
     "child_bodies",
     "iter_steps",
+    "trusted",
     "type_text",
 ]
