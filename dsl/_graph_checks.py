@@ -30,6 +30,9 @@ from dsl._diagnostics import Diagnostic, Severity
 from dsl._graph import END, JUMP_KINDS, START, describe, is_bounded
 from dsl._graph_names import undefined_names
 
+Jump = tuple[str, str, dict[str, Any]]
+"""An edge to a named step: from, to, its attributes and its ``key``."""
+
 
 def graph_problems(
     process: ast.Process,
@@ -46,11 +49,12 @@ def graph_problems(
             already reported a name problem is not reported twice.
     """
     reachable = nx.descendants(graph, START) | {START}
+    jumps = _jumps(graph)
     problems = [
         *_unreachable(graph, reachable),
-        *_jumps_into_blocks(graph),
-        *_rework_forward(graph),
-        *_unbounded_loops(graph, reachable),
+        *_jumps_into_blocks(graph, jumps),
+        *_rework_forward(graph, jumps),
+        *_unbounded_loops(graph, reachable, jumps),
         *_joins_that_never_fire(graph, reachable),
         *_waits_without_deadline(process, graph, reachable),
     ]
@@ -87,9 +91,9 @@ def _why_dead(graph: nx.MultiDiGraph, node: str) -> str:
     return "every way to it ends in 'fail' first; remove it, or change the steps before it"
 
 
-def _jumps_into_blocks(graph: nx.MultiDiGraph) -> list[Diagnostic]:
+def _jumps_into_blocks(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagnostic]:
     problems = []
-    for source, target, data in _jumps(graph):
+    for source, target, data in jumps:
         inside, outside = graph.nodes[target]["scope"], graph.nodes[source]["scope"]
         if inside == outside[: len(inside)]:
             continue  # the target is in the same block, or in one around it
@@ -117,9 +121,9 @@ def _common(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
 _REWORK = {"reject": "on reject ->", "changes": "on changes ->", "go back": "go back to"}
 
 
-def _rework_forward(graph: nx.MultiDiGraph) -> list[Diagnostic]:
+def _rework_forward(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagnostic]:
     problems = []
-    for source, target, data in _jumps(graph):
+    for source, target, data in jumps:
         if data["key"] not in _REWORK or _order(graph, target) < _order(graph, source):
             continue
         name = graph.nodes[target]["node"].name
@@ -144,7 +148,20 @@ def _rework_forward(graph: nx.MultiDiGraph) -> list[Diagnostic]:
     return problems
 
 
-def _unbounded_loops(graph: nx.MultiDiGraph, reachable: set[str]) -> list[Diagnostic]:
+def _unbounded_loops(
+    graph: nx.MultiDiGraph, reachable: set[str], jumps: list[Jump]
+) -> list[Diagnostic]:
+    # Only a jump back without a bound can close an unbounded loop: without
+    # one there is nothing to look for.
+    backward = [
+        (source, target, data)
+        for source, target, data in jumps
+        if source in reachable
+        and not is_bounded(data)
+        and _order(graph, target) <= _order(graph, source)
+    ]
+    if not backward:
+        return []
     # A loop is bounded when it passes a bounded edge or a human step with a
     # deadline; whatever cycles remain once those are taken out are unbounded.
     free = nx.MultiDiGraph()
@@ -161,11 +178,8 @@ def _unbounded_loops(graph: nx.MultiDiGraph, reachable: set[str]) -> list[Diagno
             loops.update(dict.fromkeys(part, number))
     return [
         _unbounded(graph, source, target, data)
-        for source, target, data in _jumps(graph)
-        if source in loops
-        and loops.get(target) == loops[source]
-        and not is_bounded(data)
-        and _order(graph, target) <= _order(graph, source)
+        for source, target, data in backward
+        if source in loops and loops.get(target) == loops[source]
     ]
 
 
@@ -252,10 +266,13 @@ def _waits_without_deadline(
     ]
 
 
-def _jumps(graph: nx.MultiDiGraph) -> list[tuple[str, str, dict[str, Any]]]:
+def _jumps(graph: nx.MultiDiGraph) -> list[Jump]:
+    """Every edge to a named step, with its key, in the order of the graph."""
     return [
-        (u, v, {**data, "key": k})
-        for u, v, k, data in graph.edges(keys=True, data=True)
+        (source, target, {**data, "key": key})
+        for source, targets in graph.succ.items()
+        for target, ways in targets.items()
+        for key, data in ways.items()
         if data["kind"] in JUMP_KINDS
     ]
 

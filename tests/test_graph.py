@@ -6,11 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsl import Catalogue, Diagnostic, SourceFile, ast, check_file, check_source
 from dsl._check import check
 from dsl._graph import END, START, build_graph
 from dsl._graph_checks import graph_problems
+from dsl._graph_names import immediate_dominators
 from dsl._parser import parse_source
 from engine.compiler import compile_file
 from engine.ir import iter_steps
@@ -519,3 +522,23 @@ def test_a_variable_set_on_every_way_is_defined_and_a_task_may_undo_with_its_res
         )
         == []
     )
+
+
+@given(
+    st.integers(min_value=1, max_value=12).flatmap(
+        lambda size: st.lists(
+            st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)), max_size=3 * size
+        ).map(lambda edges: (size, edges))
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_dominators_are_those_networkx_finds(shape: tuple[int, list[tuple[int, int]]]) -> None:
+    size, edges = shape
+    names = [START, *(f"n{i}" for i in range(1, size))]
+    view: dict[str, list[str]] = {name: [] for name in names}
+    for a, b in edges:
+        view[names[a]].append(names[b])
+    # networkx 3.6 leaves the start out; earlier versions map it to itself.
+    expected = nx.immediate_dominators(nx.DiGraph(view), START)
+    expected.pop(START, None)
+    assert immediate_dominators(view, START) == {START: START, **expected}
