@@ -3,26 +3,53 @@
     python -m bench compile [--runs N]
 
 Generated processes of 100, 1,000 and 10,000 steps (tasks, decisions, ifs and
-approvals in a realistic mix). For each size, A (bare ``Lark.parse`` with the
-same grammar and indenter, no tree building) and B (MOps Flow's whole front
-end: parse, AST, checks, IR) are timed alternately; the ratio is A/B
-throughput (1.0 = our checks are free).
+approvals in a realistic mix). For each size, three things are timed in turn,
+``--runs`` times:
+
+* A, the bare parse: ``Lark.parse`` of the text with the same grammar, the
+  same indenter and Lark's standard options (the parse tree is built, no
+  positions are propagated);
+* A+, the same with ``propagate_positions=True``, the tree a front end that
+  reports line and column would need (and what our parser used to build);
+* B, MOps Flow's whole front end: parse into our AST, every check, the IR.
+
+The ratio is A/B throughput (1.0 = everything after the parse is free). Times
+are CPU seconds of this process, which other work on a shared machine
+disturbs less than wall-clock time; the garbage collector is paused for all
+three, as ``mops`` pauses it while it checks and compiles a file. For the
+largest file, one more run of B stage by stage says where its time goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any
+
+from lark import Lark
 
 from bench._report import machine, spread, write_section
-from dsl import Catalogue, SourceFile, check_source
-from dsl._parser import _lark
+from dsl import Catalogue, CheckedProcess, SourceFile, check_source
+from dsl import _parser as parser_module
+from dsl._calendars import PRESETS
+from dsl._check import check
+from dsl._graph import build_graph
+from dsl._graph_checks import graph_problems
+from dsl._layout import MopsIndenter
+from dsl._parser import parse_source
+from dsl._rules import rule_problems
 from dsl._source import gc_paused
 from engine.compiler import compile_process
 from workers import builtin_registry
 
 SIZES = (100, 1_000, 10_000)
+HEADER = (
+    "| steps | size | bare parse (s) | with positions (s) | front end (s) | per step "
+    "| ratio | ratio (positions) |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
 
 
 def generate(steps: int) -> str:
@@ -59,48 +86,110 @@ def generate(steps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bare_lark(*, positions: bool) -> Lark:
+    """Lark's LALR parser for our grammar and indenter, with its standard options."""
+    return Lark.open(
+        "grammar.lark",
+        rel_to=parser_module.__file__,
+        parser="lalr",
+        start=["start", "expr"],
+        postlex=MopsIndenter(),
+        propagate_positions=positions,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+def cpu_seconds(work: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
+    started = time.process_time()
+    work(*args, **kwargs)
+    return time.process_time() - started
+
+
+def front_end(text: str, catalogue: Catalogue) -> None:
+    """Everything ``mops check`` and ``mops run`` do to a file before it runs."""
+    checked = check_source(SourceFile.from_text(text, "generated.mops"), catalogue)
+    assert checked.ok, checked.diagnostics[:3]
+    compile_process(checked, catalogue)
+
+
+def stages(text: str, catalogue: Catalogue) -> dict[str, float]:
+    """CPU seconds of each stage of the front end, in the order they run."""
+    source = SourceFile.from_text(text, "generated.mops")
+    with gc_paused():
+        spent = {}
+        started = time.process_time()
+        parsed = parse_source(source)
+        spent["parse + AST"] = time.process_time() - started
+        assert parsed.file is not None and parsed.file.process is not None
+        process = parsed.file.process
+        calendars = {name: name for name in PRESETS}
+        started = time.process_time()
+        structural = check(parsed.file, catalogue, processes={}, calendars=calendars)
+        spent["names and types"] = time.process_time() - started
+        started = time.process_time()
+        graph = build_graph(process)
+        spent["graph"] = time.process_time() - started
+        started = time.process_time()
+        graph_problems(process, graph, already=structural)
+        spent["graph checks"] = time.process_time() - started
+        started = time.process_time()
+        rule_problems(process, {i.name: i.type.type for i in process.inputs})
+        spent["decision tables"] = time.process_time() - started
+        checked = CheckedProcess(source, parsed.file, ())
+        started = time.process_time()
+        compile_process(checked, catalogue)
+        spent["IR"] = time.process_time() - started
+    return spent
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench compile")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     catalogue = Catalogue(builtin_registry().signatures())
-    lark = _lark()
+    bare, positioned = bare_lark(positions=False), bare_lark(positions=True)
+    load = os.getloadavg()[0]
     rows = []
+    text = ""
     for size in SIZES:
         text = generate(size)
-        bare: list[float] = []
-        ours: list[float] = []
+
+        times: dict[str, list[float]] = {"A": [], "A+": [], "B": []}
         for _ in range(args.runs):
-            # The bare parse gets the same paused collector as our front end, so the
-            # ratio compares work, not garbage collection.
             with gc_paused():
-                started = time.perf_counter()
-                lark.parse(text, start="start")
-                bare.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            checked = check_source(SourceFile.from_text(text, f"generated_{size}.mops"), catalogue)
-            assert checked.ok, checked.diagnostics[:3]
-            compile_process(checked, catalogue)
-            ours.append(time.perf_counter() - started)
-        ratio = [a / b for a, b in zip(bare, ours, strict=True)]
-        per_step = statistics.median(ours) / size * 1e6
+                times["A"].append(cpu_seconds(bare.parse, text, start="start"))
+                times["A+"].append(cpu_seconds(positioned.parse, text, start="start"))
+                times["B"].append(cpu_seconds(front_end, text, catalogue))
+        ratio = [a / b for a, b in zip(times["A"], times["B"], strict=True)]
+        ratio_plus = [a / b for a, b in zip(times["A+"], times["B"], strict=True)]
+        per_step = statistics.median(times["B"]) / size * 1e6
         rows.append(
-            f"| {size:,} | {len(text) / 1024:,.0f} KiB | {spread(bare)} | {spread(ours)} | "
-            f"{per_step:.0f} µs | {spread(ratio)} |"
+            f"| {size:,} | {len(text) / 1024:,.0f} KiB | {spread(times['A'])} | "
+            f"{spread(times['A+'])} | {spread(times['B'])} | {per_step:.0f} µs | "
+            f"{spread(ratio)} | {spread(ratio_plus)} |"
         )
         print(rows[-1], flush=True)
+    spent = stages(text, catalogue)
+    breakdown = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
+    print(breakdown, flush=True)
     body = f"""\
-Command: `python -m bench compile --runs {args.runs}`. Machine: {machine()}.
+Command: `python -m bench compile --runs {args.runs}`. Machine: {machine()}; load
+average {load:.1f} when it started.
 
-Seconds per file, median (min-max) of {args.runs} alternating runs. "Bare parse" is
-Lark's LALR parse of the same text with the same grammar and indenter (the tree
-is built but not turned into our AST), with the garbage collector paused as our
-front end pauses it; "front end" is parse + AST + every check + IR. The ratio is
-bare/front end throughput (target: at least 0.8).
+CPU seconds per file, median (min-max) of {args.runs} runs, the three taken in
+turn. "Bare parse" is Lark's LALR parse of the same text with the same grammar
+and indenter and Lark's standard options (the tree is built, no positions);
+"with positions" is the same parse with `propagate_positions=True`. Both run
+with the garbage collector paused, as our front end pauses it. "Front end" is
+parse + AST + every check + IR. The ratios are bare/front end throughput
+(target: at least 0.8 of the bare parse).
 
-| steps | size | bare parse (s) | front end (s) | per step | ratio |
-|---:|---:|---:|---:|---:|---:|
+{HEADER}
 {chr(10).join(rows)}
+
+Where the front end's time goes for {SIZES[-1]:,} steps (one run, CPU seconds):
+{breakdown}.
 """
     write_section("Compile", body)
 

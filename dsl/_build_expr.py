@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from dsl._source import Span
 ExprParser = Callable[[str, int, int], "tuple[ast.Expr | None, list[Diagnostic]]"]
 """Parses the text of an interpolation found at (line, col) into an expression."""
 
+_SPECIAL = re.compile(r"[\\{}]")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
 _UNITS = {
     "second": "seconds",
@@ -239,8 +241,11 @@ class ExprBuilder:
                     parts.append(expr)
                 i = end + 1
             else:
-                buf.append(ch)
-                i += 1
+                # Plain text up to the next backslash or brace, in one piece.
+                special = _SPECIAL.search(body, i + 1)
+                stop = len(body) if special is None else special.start()
+                buf.append(body[i:stop])
+                i = stop
         if buf or not parts:
             parts.append("".join(buf))
         return ast.TextLit(tuple(parts), span)

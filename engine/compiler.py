@@ -62,15 +62,18 @@ def compile_file(
         UserError: the file cannot be read.
         CompileFailed: the file has errors.
     """
-    try:
-        checked = check_file(path, catalogue, directory=directory)
-    except IsADirectoryError:
-        raise UserError(f"{path} is a folder, not a process file") from None
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except OSError as error:
-        raise UserError(f"{path}: cannot be read ({error.strerror or error})") from None
-    return compile_process(checked, catalogue), checked
+    # One pause for both stages: between them the collector would walk every
+    # node of the AST just made.
+    with gc_paused():
+        try:
+            checked = check_file(path, catalogue, directory=directory)
+        except IsADirectoryError:
+            raise UserError(f"{path} is a folder, not a process file") from None
+        except FileNotFoundError:
+            raise UserError(f"{path}: no such file") from None
+        except OSError as error:
+            raise UserError(f"{path}: cannot be read ({error.strerror or error})") from None
+        return compile_process(checked, catalogue), checked
 
 
 class _Compiler(ExprCompiler):

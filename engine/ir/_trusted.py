@@ -19,6 +19,7 @@ _M = TypeVar("_M", bound=BaseModel)
 
 _TEMPLATES: dict[type[BaseModel], dict[str, Any]] = {}
 _set = object.__setattr__
+_new = object.__new__
 
 
 def trusted(cls: type[_M], /, **values: Any) -> _M:
@@ -34,10 +35,8 @@ def trusted(cls: type[_M], /, **values: Any) -> _M:
             name: None if field.is_required() else field.get_default(call_default_factory=True)
             for name, field in cls.model_fields.items()
         }
-    fields = template.copy()
-    fields.update(values)
-    node = cls.__new__(cls)
-    _set(node, "__dict__", fields)
+    node = _new(cls)
+    _set(node, "__dict__", {**template, **values})
     _set(node, "__pydantic_fields_set__", set(values))
     _set(node, "__pydantic_extra__", None)
     _set(node, "__pydantic_private__", None)
