@@ -56,7 +56,7 @@ def undefined_names(
     dominance = _Dominance(view)
     problems = []
     points: dict[str, list[str]] = {}
-    undefined_regions: dict[str, set[str]] = {}
+    undefined_regions: dict[str, set[int]] = {}
     for node, name in uses:
         places = defined_at.get(name.id)
         if places is None or name.id in loop_variables or node not in dominance:
@@ -69,7 +69,7 @@ def undefined_names(
             if name.id not in undefined_regions:
                 stops = set(points[name.id])
                 undefined_regions[name.id] = _reached_avoiding(view, stops)
-            missing = node in undefined_regions[name.id]
+            missing = view.number[node] in undefined_regions[name.id]
         if missing:
             first = min(span for _place, span in places)
             problems.append(
@@ -85,37 +85,60 @@ def undefined_names(
     return problems
 
 
-Successors = dict[str, list[str]]
-"""A graph as plain adjacency lists: the definition view is walked, never changed."""
+class _View:
+    """The definition view: adjacency lists over numbered nodes.
+
+    Numbers and lists rather than names and dicts: a long process has tens of
+    thousands of nodes, and the walks below touch each of them several times.
+    """
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+        self.succ: list[list[int]] = []
+
+    def node(self, name: str) -> int:
+        """The number of a node, added if it is new."""
+        number = self.number.get(name)
+        if number is None:
+            number = self.number[name] = len(self.succ)
+            self.succ.append([])
+        return number
 
 
 def _definition_view(
     graph: nx.MultiDiGraph, reachable: set[str], defined_at: dict[str, list[tuple[str, Span]]]
-) -> Successors:
+) -> _View:
     defining = {
         place.removesuffix("#done") for places in defined_at.values() for place, _ in places
     }
-    view: Successors = {node: [] for node in reachable}
+    view = _View()
+    view.node(START)
+    for node in reachable:
+        view.node(node)
+    done: dict[str, int] = {}
     for node in defining:
-        view[node].append(f"{node}#done")
-        view[f"{node}#done"] = []
+        done[node] = view.node(f"{node}#done")
+        view.succ[view.number[node]].append(done[node])
     nodes = graph.nodes
+    succ = view.succ
     for source, targets in graph.succ.items():
         if source not in reachable:
             continue
-        done = f"{source}#done" if source in defining else None
+        plain = view.number[source]
+        after = done.get(source, plain)
         for target, ways in targets.items():
             joins = nodes[target]["kind"] == "join"
+            into = view.number[target]
             for data in ways.values():
                 if data.get("outcome") is not None:
                     continue
-                start = done if done is not None and data["kind"] not in _SKIPS else source
+                start = plain if data["kind"] in _SKIPS else after
                 if joins:
-                    arm = f"{target}#{data['branch']}"
-                    view[start].append(arm)
-                    view.setdefault(arm, []).append(target)
+                    arm = view.node(f"{target}#{data['branch']}")
+                    succ[start].append(arm)
+                    succ[arm].append(into)
                 else:
-                    view[start].append(target)
+                    succ[start].append(into)
     return view
 
 
@@ -134,58 +157,65 @@ def _exported(graph: nx.MultiDiGraph, dominance: _Dominance, place: str) -> Iter
         yield place
 
 
-def _reached_avoiding(view: Successors, stops: set[str]) -> set[str]:
+def _reached_avoiding(view: _View, stops: set[str]) -> set[int]:
     """The nodes some path from the start reaches before passing any of ``stops``."""
-    seen = {START}
-    todo = [START]
+    stop = {view.number[name] for name in stops if name in view.number}
+    first = view.number[START]
+    seen = {first}
+    todo = [first]
     while todo:
         node = todo.pop()
-        if node in stops:
+        if node in stop:
             continue
-        for successor in view[node]:
+        for successor in view.succ[node]:
             if successor not in seen:
                 seen.add(successor)
                 todo.append(successor)
     return seen
 
 
-def immediate_dominators(view: Successors, start: str) -> dict[str, str]:
-    """The immediate dominator of every node reachable from ``start`` (``start``: itself).
+def immediate_dominators(succ: list[list[int]], start: int) -> list[int]:
+    """The immediate dominator of each node (``start``: itself; -1: not reachable).
 
     The iterative algorithm of Cooper, Harvey and Kennedy ("A Simple, Fast
     Dominance Algorithm", 2001), as in ``networkx.immediate_dominators``, on
-    plain adjacency lists: a process's graph is nearly a tree of blocks, so it
+    numbered nodes: a process's graph is nearly a tree of blocks, so it
     settles in two passes.
     """
-    postorder: list[str] = []
-    seen = {start}
-    stack = [(start, iter(view[start]))]
+    size = len(succ)
+    postorder: list[int] = []
+    seen = [False] * size
+    seen[start] = True
+    stack = [(start, iter(succ[start]))]
     while stack:
         node, successors = stack[-1]
         for successor in successors:
-            if successor not in seen:
-                seen.add(successor)
-                stack.append((successor, iter(view[successor])))
+            if not seen[successor]:
+                seen[successor] = True
+                stack.append((successor, iter(succ[successor])))
                 break
         else:
             stack.pop()
             postorder.append(node)
-    rank = {node: index for index, node in enumerate(postorder)}
-    preds: dict[str, list[str]] = {node: [] for node in postorder}
+    rank = [-1] * size
+    for index, node in enumerate(postorder):
+        rank[node] = index
+    preds: list[list[int]] = [[] for _ in range(size)]
     for node in postorder:
-        for successor in view[node]:
+        for successor in succ[node]:
             preds[successor].append(node)
-    idom = {start: start}
+    idom = [-1] * size
+    idom[start] = start
     order = postorder[-2::-1]  # reverse postorder, without the start
     changed = True
     while changed:
         changed = False
         for node in order:
-            new: str | None = None
+            new = -1
             for pred in preds[node]:
-                if pred not in idom:
+                if idom[pred] < 0:
                     continue
-                if new is None:
+                if new < 0:
                     new = pred
                     continue
                 # The nearest common dominator of the two.
@@ -195,7 +225,7 @@ def immediate_dominators(view: Successors, start: str) -> dict[str, str]:
                         new = idom[new]
                     while rank[other] < rank[new]:
                         other = idom[other]
-            if new is not None and idom.get(node) != new:
+            if new >= 0 and idom[node] != new:
                 idom[node] = new
                 changed = True
     return idom
@@ -204,16 +234,19 @@ def immediate_dominators(view: Successors, start: str) -> dict[str, str]:
 class _Dominance:
     """Dominance in O(1) per question: intervals of the dominator tree."""
 
-    def __init__(self, view: Successors) -> None:
-        parents = immediate_dominators(view, START)
-        children: dict[str, list[str]] = {}
-        for node, parent in parents.items():
-            if node != parent:
-                children.setdefault(parent, []).append(node)
-        self.enter: dict[str, int] = {}
-        self.leave: dict[str, int] = {}
+    def __init__(self, view: _View) -> None:
+        self.number = view.number
+        size = len(view.succ)
+        start = view.number[START]
+        parents = immediate_dominators(view.succ, start)
+        children: list[list[int]] = [[] for _ in range(size)]
+        for node, parent in enumerate(parents):
+            if parent >= 0 and node != parent:
+                children[parent].append(node)
+        self.enter = [0] * size  # 0: not reachable
+        self.leave = [0] * size
         clock = 0
-        stack: list[tuple[str, bool]] = [(START, False)]
+        stack: list[tuple[int, bool]] = [(start, False)]
         while stack:
             node, done = stack.pop()
             clock += 1
@@ -222,15 +255,20 @@ class _Dominance:
                 continue
             self.enter[node] = clock
             stack.append((node, True))
-            stack.extend((child, False) for child in children.get(node, ()))
+            stack.extend((child, False) for child in children[node])
 
     def __contains__(self, node: str) -> bool:
-        return node in self.enter
+        number = self.number.get(node)
+        return number is not None and self.enter[number] > 0
 
     def dominates(self, a: str, b: str) -> bool:
-        if a not in self.enter or b not in self.enter:
+        first, second = self.number.get(a), self.number.get(b)
+        if first is None or second is None:
             return False
-        return self.enter[a] <= self.enter[b] and self.leave[b] <= self.leave[a]
+        enter, leave = self.enter, self.leave
+        if not enter[first] or not enter[second]:
+            return False
+        return enter[first] <= enter[second] and leave[second] <= leave[first]
 
 
 def _defines(statement: ast.Statement) -> Iterator[tuple[str, Span]]:
