@@ -46,14 +46,25 @@ def spread(values: Sequence[float]) -> str:
     return f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
 
 
+READING = "**Reading.**"
+"""Starts the paragraph a person writes under the figures; a new run keeps it."""
+
+
 def write_section(name: str, body: str) -> None:
-    """Replace (or add) the section ``## name`` of docs/benchmarks.md."""
+    """Replace (or add) the section ``## name`` of docs/benchmarks.md.
+
+    The figures are replaced; the section's reading (from a paragraph starting
+    with ``**Reading.**``) is kept, to be brought up to date by hand.
+    """
     text = DOC.read_text() if DOC.exists() else HEADER
-    section = f"## {name}\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section
-    )
+    found = pattern.search(text)
+    reading = ""
+    if found is not None and f"\n{READING}" in found.group():
+        reading = "\n" + found.group()[found.group().index(f"\n{READING}") :].strip() + "\n"
+    section = f"## {name}\n\n{body.strip()}\n{reading}"
+    if found is not None:
+        text = text[: found.start()] + section + "\n" + text[found.end() :]
+    else:
+        text = text.rstrip() + "\n\n" + section
     DOC.write_text(text.rstrip() + "\n")

@@ -174,16 +174,16 @@ def main(argv: list[str] | None = None) -> None:
     breakdown = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
     print(breakdown, flush=True)
     body = f"""\
-Command: `python -m bench compile --runs {args.runs}`. Machine: {machine()}; load
-average {load:.1f} when it started.
+Command: `python -m bench compile --runs {args.runs}`. Machine: {machine()};
+load average {load:.1f} when it started (other work shares the machine).
 
 CPU seconds per file, median (min-max) of {args.runs} runs, the three taken in
 turn. "Bare parse" is Lark's LALR parse of the same text with the same grammar
 and indenter and Lark's standard options (the tree is built, no positions);
-"with positions" is the same parse with `propagate_positions=True`. Both run
-with the garbage collector paused, as our front end pauses it. "Front end" is
-parse + AST + every check + IR. The ratios are bare/front end throughput
-(target: at least 0.8 of the bare parse).
+"with positions" is the same parse with `propagate_positions=True`. "Front
+end" is parse + AST + every check + IR. All three run with the garbage
+collector paused, as `mops` pauses it while it checks and compiles a file. The
+ratios are bare/front end throughput (target: at least 0.8 of the bare parse).
 
 {HEADER}
 {chr(10).join(rows)}
