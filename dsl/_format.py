@@ -29,27 +29,27 @@ aside; if it does not, formatting stops rather than change a process.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
-import datetime as dt
 import re
 from collections.abc import Sequence
 
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic
+from dsl._format_expr import (
+    _NAME,
+    ExprPrinter,
+    _clock,
+    _days,
+    _quote,
+    _split,
+    _title,
+    _type,
+)
+from dsl._format_layout import Line, layout
 from dsl._parser import parse_source
 from dsl._source import SourceFile, Span
-from dsl._types import ListOf, OneOf, Type
 
 MAX_WIDTH = 100
-_STRING = re.compile(r'"([^"\\\n{]|\\.|\{\{|\{[^}\n]*\})*"')
-_NAME = re.compile(r"[a-z_][a-z0-9_]*")
-_WORDS = {"true", "false", "not", "and", "or", "in"}
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# How tightly each operator binds (higher binds tighter); atoms are 9.
-_LEVEL = {"or": 1, "and": 2, "+": 5, "-": 5, "*": 6, "/": 6}
-_COMPARE = 4  # == != < <= > >= in, not in: both sides are sums
-_NOT, _NEGATE, _POSTFIX, _ATOM = 3, 7, 8, 9
 
 
 class FormatError(ValueError):
@@ -89,65 +89,6 @@ def without_spans(node: object) -> object:
     return node
 
 
-@dataclasses.dataclass
-class _Line:
-    depth: int
-    text: str
-    anchor: int | None  # the source line it comes from; comments before it go with it
-    blank: str  # "never" | "keep" (the designer's) | "force" (one blank line before)
-
-
-def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
-    return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"'
-
-
-def _title(title: str | None) -> str:
-    return "" if title is None else " " + _quote(title)
-
-
-def _split(line: str) -> tuple[str, str | None]:
-    """A source line as its code and its comment (texts may hold '#')."""
-    i = 0
-    while i < len(line):
-        if line[i] == '"':
-            match = _STRING.match(line, i)
-            i = match.end() if match else len(line)
-        elif line[i] == "#":
-            return line[:i].rstrip(), line[i:].rstrip()
-        else:
-            i += 1
-    return line.rstrip(), None
-
-
-def _clock(value: dt.time) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
-def _type(kind: Type) -> str:
-    match kind:
-        case ListOf(item=item):
-            return "list of " + _type(item)
-        case OneOf(choices=choices):
-            return "one of " + ", ".join(_quote(c) for c in choices)
-    return str(kind)
-
-
-def _days(days: tuple[int, ...]) -> str:
-    runs: list[list[int]] = []
-    for day in days:
-        if runs and runs[-1][-1] == day - 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 6:  # a week wraps: sat to mon
-        runs = [runs[-1] + runs[0], *runs[1:-1]]
-    return ", ".join(
-        f"{_DAYS[r[0]]} to {_DAYS[r[-1]]}" if len(r) > 2 else ", ".join(_DAYS[d] for d in r)
-        for r in runs
-    )
-
-
 def _has_block(step: ast.Statement) -> bool:
     if isinstance(step, ast.Task):
         options = (step.timeout, step.retry_attempts, step.on_error, step.undo)
@@ -155,15 +96,15 @@ def _has_block(step: ast.Statement) -> bool:
     return isinstance(step, ast.Human | ast.Decide | ast.If | ast.Parallel | ast.ForEach)
 
 
-class _Printer:
+class _Printer(ExprPrinter):
     def __init__(self, source: SourceFile) -> None:
-        self.src = source
+        super().__init__(source)
         self.split = [_split(line) for line in source.lines]
-        self.lines: list[_Line] = []
+        self.lines: list[Line] = []
         self.fresh = True  # the next line opens a block: no blank line before it
 
     def emit(self, depth: int, text: str, anchor: int | None, blank: str = "never") -> None:
-        self.lines.append(_Line(depth, text, anchor, "never" if self.fresh else blank))
+        self.lines.append(Line(depth, text, anchor, "never" if self.fresh else blank))
         self.fresh = False
 
     def code(self, number: int) -> str:
@@ -200,7 +141,7 @@ class _Printer:
             self.calendar(calendar)
         if file.process is not None:
             self.process(file.process)
-        return self.layout()
+        return layout(self.lines, self.split, self.src)
 
     def calendar(self, cal: ast.CalendarDef) -> None:
         self.emit(0, f"calendar {cal.name}{_title(cal.title)}", cal.span.line, "force")
@@ -455,105 +396,3 @@ class _Printer:
             when = "otherwise" if rule.condition is None else f"when {self.expr(rule.condition)}"
             rank = "" if rule.priority is None else f" priority {rule.priority}"
             self.emit(depth, f"{when} -> {result}{rank}", rule.span.line)
-
-    # ---- expressions ----------------------------------------------------------------------
-
-    def expr(self, node: ast.Expr, need: int = 0) -> str:
-        text, level = self.term(node)
-        return f"({text})" if level < need else text
-
-    def term(self, node: ast.Expr) -> tuple[str, int]:
-        match node:
-            case ast.NumberLit(value=value):
-                return f"{value:f}", _ATOM
-            case ast.MoneyLit(amount=amount, currency=currency):
-                return f"{amount:f} {currency}", _ATOM
-            case ast.PercentLit(value=value):
-                return f"{value:f}%", _ATOM
-            case ast.DurationLit(duration=duration):
-                return duration.text, _ATOM
-            case ast.DateLit(value=value):
-                return value.isoformat(), _ATOM
-            case ast.DateTimeLit(value=value):
-                return f"{value.date().isoformat()} {_clock(value.time())}", _ATOM
-            case ast.TextLit():
-                return self.text(node), _ATOM
-            case ast.BoolLit(value=value):
-                return ("true" if value else "false"), _ATOM
-            case ast.Name(id=name):
-                return name, _ATOM
-            case ast.ListLit(items=items):
-                return "[" + ", ".join(self.expr(i) for i in items) + "]", _ATOM
-            case ast.RecordLit(fields=fields):
-                keys = [
-                    k if _NAME.fullmatch(k) and k not in _WORDS else _quote(k) for k, _ in fields
-                ]
-                pairs = (f"{k}: {self.expr(v)}" for k, (_, v) in zip(keys, fields, strict=True))
-                return "{" + ", ".join(pairs) + "}", _ATOM
-            case ast.Attribute(obj=obj, name=name):
-                return f"{self.expr(obj, _POSTFIX)}.{name}", _POSTFIX
-            case ast.Index(obj=obj, index=index):
-                return f"{self.expr(obj, _POSTFIX)}[{self.expr(index)}]", _POSTFIX
-            case ast.Call(func=func, args=args):
-                return f"{func}({', '.join(self.expr(a) for a in args)})", _POSTFIX
-            case ast.Unary(op="not", operand=operand):
-                return f"not {self.expr(operand, _NOT)}", _NOT
-            case ast.Unary(operand=operand):
-                return f"-{self.expr(operand, _NEGATE)}", _NEGATE
-            case ast.Binary(op=op, left=left, right=right):
-                level = _LEVEL.get(op, _COMPARE)
-                sides = (level + 1, level + 1) if level == _COMPARE else (level, level + 1)
-                return f"{self.expr(left, sides[0])} {op} {self.expr(right, sides[1])}", level
-        raise AssertionError(f"no layout for {type(node).__name__}")
-
-    def text(self, node: ast.TextLit) -> str:
-        """A text exactly as written (its escapes and interpolations), else re-escaped."""
-        span = node.span
-        written = self.src.line(span.line)[span.col - 1 : span.end_col - 1]
-        if span.end_line == span.line and _STRING.fullmatch(written):
-            return written
-        return _quote(node.plain)
-
-    # ---- comments and blank lines ------------------------------------------------------------
-
-    def layout(self) -> str:
-        """The lines, each with the comments and blank lines that belong to it."""
-        anchored = {line.anchor for line in self.lines if line.anchor is not None}
-        anchors = sorted(anchored)
-        before: dict[int | None, list[str | None]] = {}  # comments (None: a blank line)
-        after: dict[int | None, str] = {}  # end-of-line comments
-        tail: list[tuple[int, str | None]] = []
-        for number, (code, comment) in enumerate(self.split, start=1):
-            if code.strip() and (comment is None or number in anchored):
-                if comment is not None:
-                    after[number] = comment
-                continue
-            at = bisect.bisect_right(anchors, number)
-            if at < len(anchors):
-                before.setdefault(anchors[at], []).append(comment)
-            else:
-                raw = self.src.line(number)
-                tail.append((len(raw) - len(raw.lstrip()), comment))
-        out: list[str] = []
-        for line in self.lines:
-            pad = "  " * line.depth
-            out += _trivia(before.pop(line.anchor, []), pad, line.blank if out else "keep")
-            eol = after.pop(line.anchor, None)
-            out.append(pad + line.text + ("" if eol is None else "  " + eol))
-        last = self.lines[-1].depth * 2 if self.lines else 0
-        out += ["" if c is None else " " * min(indent, last) + c for indent, c in tail]
-        return "\n".join(_collapse(out)).strip("\n") + "\n"
-
-
-def _trivia(items: list[str | None], pad: str, blank: str) -> list[str]:
-    """The comments above a line, with the blank lines it may have."""
-    if blank == "never":
-        items = [i for i in items if i is not None]
-    elif blank == "force" and (not items or items[0] is not None):
-        items = [None, *items]
-    return ["" if i is None else pad + i for i in items]
-
-
-def _collapse(lines: list[str]) -> list[str]:
-    """Runs of blank lines become one."""
-    return [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]

@@ -28,7 +28,7 @@ from typing import Any
 import networkx as nx
 
 from dsl import _ast as ast
-from dsl._format import _Printer
+from dsl._format_expr import ExprPrinter
 from dsl._graph import BACK, BRANCH, ERROR, EXIT, JUMP_KINDS, LOOP, TIMEOUT
 from dsl._render_svg import draw
 from dsl._source import SourceFile
@@ -315,7 +315,7 @@ def _bound(count: int | None, unit: str) -> str | None:
 # ---- text ------------------------------------------------------------------------------
 
 
-class _Expressions(_Printer):
+class _Expressions(ExprPrinter):
     """``mops fmt``'s way of writing expressions, for texts without their source."""
 
     def __init__(self) -> None:

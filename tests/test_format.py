@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dsl import SourceFile
-from dsl._format import FormatError, _split, format_source, without_spans
+from dsl._format import FormatError, format_source, without_spans
+from dsl._format_expr import _split
 from dsl._parser import parse_source
 from engine import cli
 

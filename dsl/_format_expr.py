@@ -1,0 +1,138 @@
+"""How ``mops fmt`` writes expressions, texts, types, times of day and weekdays.
+
+Expressions are written with canonical spacing and only the brackets their
+operators need; a text is written exactly as it stands in the source (its
+escapes and interpolations) when it can be found there, else quoted anew.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dsl import _ast as ast
+from dsl._source import SourceFile
+from dsl._types import ListOf, OneOf, Type
+
+_STRING = re.compile(r'"([^"\\\n{]|\\.|\{\{|\{[^}\n]*\})*"')
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_WORDS = {"true", "false", "not", "and", "or", "in"}
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# How tightly each operator binds (higher binds tighter); atoms are 9.
+_LEVEL = {"or": 1, "and": 2, "+": 5, "-": 5, "*": 6, "/": 6}
+_COMPARE = 4  # == != < <= > >= in, not in: both sides are sums
+_NOT, _NEGATE, _POSTFIX, _ATOM = 3, 7, 8, 9
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
+    return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def _title(title: str | None) -> str:
+    return "" if title is None else " " + _quote(title)
+
+
+def _split(line: str) -> tuple[str, str | None]:
+    """A source line as its code and its comment (texts may hold '#')."""
+    i = 0
+    while i < len(line):
+        if line[i] == '"':
+            match = _STRING.match(line, i)
+            i = match.end() if match else len(line)
+        elif line[i] == "#":
+            return line[:i].rstrip(), line[i:].rstrip()
+        else:
+            i += 1
+    return line.rstrip(), None
+
+
+def _clock(value: dt.time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def _type(kind: Type) -> str:
+    match kind:
+        case ListOf(item=item):
+            return "list of " + _type(item)
+        case OneOf(choices=choices):
+            return "one of " + ", ".join(_quote(c) for c in choices)
+    return str(kind)
+
+
+def _days(days: tuple[int, ...]) -> str:
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 6:  # a week wraps: sat to mon
+        runs = [runs[-1] + runs[0], *runs[1:-1]]
+    return ", ".join(
+        f"{_DAYS[r[0]]} to {_DAYS[r[-1]]}" if len(r) > 2 else ", ".join(_DAYS[d] for d in r)
+        for r in runs
+    )
+
+
+class ExprPrinter:
+    """Writes expressions; texts are taken from ``source`` where they are written."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.src = source
+
+    def expr(self, node: ast.Expr, need: int = 0) -> str:
+        text, level = self.term(node)
+        return f"({text})" if level < need else text
+
+    def term(self, node: ast.Expr) -> tuple[str, int]:
+        match node:
+            case ast.NumberLit(value=value):
+                return f"{value:f}", _ATOM
+            case ast.MoneyLit(amount=amount, currency=currency):
+                return f"{amount:f} {currency}", _ATOM
+            case ast.PercentLit(value=value):
+                return f"{value:f}%", _ATOM
+            case ast.DurationLit(duration=duration):
+                return duration.text, _ATOM
+            case ast.DateLit(value=value):
+                return value.isoformat(), _ATOM
+            case ast.DateTimeLit(value=value):
+                return f"{value.date().isoformat()} {_clock(value.time())}", _ATOM
+            case ast.TextLit():
+                return self.text(node), _ATOM
+            case ast.BoolLit(value=value):
+                return ("true" if value else "false"), _ATOM
+            case ast.Name(id=name):
+                return name, _ATOM
+            case ast.ListLit(items=items):
+                return "[" + ", ".join(self.expr(i) for i in items) + "]", _ATOM
+            case ast.RecordLit(fields=fields):
+                keys = [
+                    k if _NAME.fullmatch(k) and k not in _WORDS else _quote(k) for k, _ in fields
+                ]
+                pairs = (f"{k}: {self.expr(v)}" for k, (_, v) in zip(keys, fields, strict=True))
+                return "{" + ", ".join(pairs) + "}", _ATOM
+            case ast.Attribute(obj=obj, name=name):
+                return f"{self.expr(obj, _POSTFIX)}.{name}", _POSTFIX
+            case ast.Index(obj=obj, index=index):
+                return f"{self.expr(obj, _POSTFIX)}[{self.expr(index)}]", _POSTFIX
+            case ast.Call(func=func, args=args):
+                return f"{func}({', '.join(self.expr(a) for a in args)})", _POSTFIX
+            case ast.Unary(op="not", operand=operand):
+                return f"not {self.expr(operand, _NOT)}", _NOT
+            case ast.Unary(operand=operand):
+                return f"-{self.expr(operand, _NEGATE)}", _NEGATE
+            case ast.Binary(op=op, left=left, right=right):
+                level = _LEVEL.get(op, _COMPARE)
+                sides = (level + 1, level + 1) if level == _COMPARE else (level, level + 1)
+                return f"{self.expr(left, sides[0])} {op} {self.expr(right, sides[1])}", level
+        raise AssertionError(f"no layout for {type(node).__name__}")
+
+    def text(self, node: ast.TextLit) -> str:
+        """A text exactly as written (its escapes and interpolations), else re-escaped."""
+        span = node.span
+        written = self.src.line(span.line)[span.col - 1 : span.end_col - 1]
+        if span.end_line == span.line and _STRING.fullmatch(written):
+            return written
+        return _quote(node.plain)
