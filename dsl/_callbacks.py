@@ -41,7 +41,11 @@ class Splice(list[Any]):
 
 
 class Parse:
-    """The callbacks of one parse and what they found out about the tree."""
+    """The callbacks of one parse and what they found out about the tree.
+
+    ``height`` is the height of the tree Lark would have built (after
+    :meth:`parse`); each parse needs a ``Parse`` of its own.
+    """
 
     def __init__(self, lark: Lark, builder: Any, origin: tuple[int, int]) -> None:
         self.extents: Extents = {}
@@ -71,7 +75,7 @@ class Parse:
         interactive = lark.parse_interactive(text, start=start)
         interactive.parser_state.parse_conf.callbacks = self.callbacks
         result = interactive.resume_parse()  # type: ignore[no-untyped-call]
-        entry = self.extents.get(id(result))
+        entry = self.extents.get(id(result))  # the root: no node is higher
         self.height = 0 if entry is None else entry[5]
         return result
 
@@ -145,8 +149,6 @@ class Parse:
                     else Span(line, col, end_line, end_col)
                 )
                 value = method(span, kept)  # type: ignore[misc]
-            if height > self.height:
-                self.height = height
             extents[id(value)] = (value, line, col, end_line, end_col, height)
             return value
 
