@@ -1,4 +1,4 @@
-"""Parse tree -> AST for files, processes, calendars and steps.
+"""Grammar rules -> AST for files, processes, calendars and steps.
 
 Expressions, texts and literals of time are built by :class:`ExprBuilder`;
 this class adds everything with a block. Options arrive as ``(key, value,

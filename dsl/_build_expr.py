@@ -1,4 +1,4 @@
-"""Parse tree -> AST for expressions, texts with interpolation, durations and dates."""
+"""Grammar rules -> AST for expressions, texts with interpolation, durations and dates."""
 
 from __future__ import annotations
 
