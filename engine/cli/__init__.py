@@ -20,6 +20,7 @@ from engine.cli import (
     _check,
     _fmt,
     _graph,
+    _history,
     _operate,
     _people,
     _read,
@@ -31,7 +32,19 @@ from engine.errors import UserError
 
 __all__ = ["main"]
 
-_COMMANDS = (_check, _fmt, _graph, _run, _worker, _read, _people, _operate, _server, _actions)
+_COMMANDS = (
+    _check,
+    _fmt,
+    _graph,
+    _run,
+    _worker,
+    _read,
+    _people,
+    _operate,
+    _server,
+    _actions,
+    _history,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

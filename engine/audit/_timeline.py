@@ -1,0 +1,659 @@
+"""A campaign's timeline, read from its Temporal history and nothing else.
+
+The reader needs no worker and no process file: the process version (the IR)
+travels in the campaign's start event, and every fact comes from an event the
+history keeps (see docs/auditing.md for which event gives which fact). It does
+not run the interpreter's code either, so a history written by an older
+version of the engine reads the same after an upgrade.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.failure.v1 import Failure
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from engine import ir
+from engine.audit._model import ActorKind, Bar, Entry, Timeline, What
+from engine.audit._people import PeopleTracker
+from engine.campaign import (
+    CANCEL_SIGNAL,
+    EVENT_SIGNAL,
+    PAUSE_SIGNAL,
+    REFUSED_SIGNAL,
+    RESUME_SIGNAL,
+    TEAM_SIGNAL,
+    CampaignResult,
+    CampaignStart,
+    ExternalEvent,
+    OperatorAction,
+    RefusedAttempt,
+    TaskRequest,
+)
+from engine.human import Act
+from engine.people import TeamSnapshot
+
+_CONVERTER = pydantic_data_converter.payload_converter
+_E = EventType
+_DECISION_WORDS: dict[str, What] = {
+    "approve": "approved",
+    "reject": "rejected",
+    "request_changes": "changes_requested",
+    "complete": "completed",
+    "delegate": "delegated",
+}
+_ENDS: dict[int, str] = {
+    _E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: "completed",
+    _E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "failed",
+    _E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: "cancelled",
+    _E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: "terminated",
+    _E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: "timed_out",
+}
+
+
+class HistoryProblem(ValueError):
+    """The history is not one of a campaign (no start event, or not our input)."""
+
+
+def read_timeline(histories: Sequence[WorkflowHistory]) -> Timeline:
+    """The timeline of a campaign from the histories of its runs, oldest run first.
+
+    Raises:
+        HistoryProblem: the first history is not the start of a campaign.
+    """
+    if not histories or not histories[0].events:
+        raise HistoryProblem("the history is empty")
+    reader = _Reader(histories[0].workflow_id)
+    for number, history in enumerate(histories, start=1):
+        reader.read_run(number, history.events)
+    return reader.timeline()
+
+
+def _time(event: HistoryEvent) -> dt.datetime:
+    moment: dt.datetime = event.event_time.ToDatetime(tzinfo=dt.UTC)
+    return moment
+
+
+def failure_message(failure: Failure) -> str:
+    """The innermost application failure's message (the one that names the step)."""
+    while failure.HasField("cause") and not failure.HasField("application_failure_info"):
+        failure = failure.cause
+    return failure.message
+
+
+def _one(payloads: Any, kind: type[Any]) -> Any:
+    return _CONVERTER.from_payloads(payloads.payloads, [kind])[0]
+
+
+class _Reader:
+    """Walks the events of each run once, keeping what later events refer to."""
+
+    def __init__(self, campaign: str) -> None:
+        self.campaign = campaign
+        self.start: CampaignStart | None = None
+        self.started_at: dt.datetime | None = None
+        self.entries: list[Entry] = []
+        self.bars: list[Bar] = []
+        self.run_ids: list[str] = []
+        self.state = "running"
+        self.ended_at: dt.datetime | None = None
+        self.outputs: dict[str, Any] = {}
+        self.error: str | None = None
+        self.people: PeopleTracker | None = None
+        self.steps: dict[str, ir.AnyStep] = {}
+        self.run = 1
+        self.cancel_noted = False
+
+    # ---- the header ------------------------------------------------------------------
+
+    def timeline(self) -> Timeline:
+        start, at = self.start, self.started_at
+        if start is None or at is None:
+            raise HistoryProblem("the history has no start event")
+        if self.people is not None:
+            ended = self.ended_at
+            self.bars.extend(
+                self.people.close_all(ended) if ended is not None else self.people.still_open()
+            )
+        process = start.process
+        bars = [
+            bar.model_copy(update={"source": process.location(self.steps[bar.step].span)})
+            if not bar.source and bar.step in self.steps
+            else bar
+            for bar in self.bars
+        ]
+        return Timeline(
+            campaign=self.campaign,
+            process=process.name,
+            title=process.title,
+            version=process.version,
+            source_hash=process.source_hash,
+            source_file=process.source_file,
+            started_by=start.started_by,
+            started_at=at,
+            ended_at=self.ended_at,
+            state=self.state,
+            inputs=start.inputs,
+            outputs=self.outputs,
+            error=self.error,
+            runs=tuple(self.run_ids),
+            entries=tuple(self.entries),
+            bars=tuple(sorted(bars, key=lambda bar: bar.start)),
+        )
+
+    # ---- events ----------------------------------------------------------------------
+
+    def read_run(self, number: int, events: Sequence[HistoryEvent]) -> None:
+        self.run = number
+        scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]] = {}
+        timers: dict[int, tuple[str, str, dt.datetime]] = {}
+        children: dict[int, tuple[str, str]] = {}
+        updates: dict[str, Act] = {}
+        for event in events:
+            kind = event.event_type
+            if kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+                self._started(event, number)
+            elif kind == _E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                attrs = event.activity_task_scheduled_event_attributes
+                request: TaskRequest = _one(attrs.input, TaskRequest)
+                scheduled[event.event_id] = (request, attrs.activity_type.name, _time(event))
+                self._task_scheduled(event, request, attrs.activity_type.name)
+            elif kind == _E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                started = event.activity_task_started_event_attributes
+                if started.attempt > 1 and started.scheduled_event_id in scheduled:
+                    self._retried(event, scheduled[started.scheduled_event_id][0], started)
+            elif kind in (
+                _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+                _E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+                _E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+                _E.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+            ):
+                self._task_ended(event, scheduled)
+            elif kind == _E.EVENT_TYPE_TIMER_STARTED:
+                self._timer_started(event, timers)
+            elif kind in (_E.EVENT_TYPE_TIMER_FIRED, _E.EVENT_TYPE_TIMER_CANCELED):
+                self._timer_ended(event, timers)
+            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+                self._signaled(event)
+            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+                self._decision(event, updates)
+            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+                self._decided(event, updates)
+            elif kind == _E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
+                self._memo(event)
+            elif kind == _E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+                self._attributes(event)
+            elif kind == _E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+                self._child_started(event, children)
+            elif kind in (
+                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
+                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED,
+                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED,
+                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED,
+                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT,
+            ):
+                self._child_ended(event, children)
+            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
+                if not self.cancel_noted:
+                    who = event.workflow_execution_cancel_requested_event_attributes.identity
+                    self._add(event, "cancel_requested", "cancellation requested", actor=who)
+            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+                self.state = "running"
+            elif kind in _ENDS:
+                self._ended(event, _ENDS[kind])
+
+    def _add(
+        self,
+        event: HistoryEvent,
+        what: What,
+        text: str,
+        *,
+        actor: str = "system",
+        kind: ActorKind | None = None,
+        step: str = "",
+        title: str = "",
+        source: str = "",
+        **extra: Any,
+    ) -> None:
+        if kind is None:
+            kind = "system" if actor == "system" else "operator"
+        info = self.steps.get(step.split(".")[0]) if step else None
+        if info is not None and self.start is not None:
+            source = source or self.start.process.location(info.span)
+            title = title or step_title(info)
+        self.entries.append(
+            Entry(
+                at=_time(event),
+                actor=actor or "unknown",
+                actor_kind=kind,
+                step=step,
+                title=title,
+                source=source,
+                what=what,
+                text=text,
+                run=self.run,
+                event_id=event.event_id,
+                **extra,
+            )
+        )
+
+    def _started(self, event: HistoryEvent, number: int) -> None:
+        attrs = event.workflow_execution_started_event_attributes
+        self.run_ids.append(attrs.original_execution_run_id or attrs.first_execution_run_id)
+        try:
+            start: CampaignStart = _one(attrs.input, CampaignStart)
+        except Exception as error:  # not our input: say so, never a traceback
+            raise HistoryProblem(f"the start event is not a campaign's: {error}") from None
+        if number > 1 or start.resume is not None:
+            if self.start is None:  # only the later runs are at hand
+                self._begin(start, start.resume.started_at if start.resume else _time(event))
+            self._add(event, "continued", f"continued as new (run {number}): history kept short")
+            return
+        self._begin(start, _time(event))
+        process = start.process
+        self._add(
+            event,
+            "started",
+            f"started {process.name} version {process.version}",
+            actor=start.started_by,
+            details={"inputs": start.inputs, "source_hash": process.source_hash},
+        )
+
+    def _begin(self, start: CampaignStart, at: dt.datetime) -> None:
+        self.start, self.started_at = start, at
+        self.steps = {step.id: step for step in ir.iter_steps(start.process.body)}
+        self.people = PeopleTracker(start.team or TeamSnapshot(version="none", people={}))
+
+    def _task_scheduled(self, event: HistoryEvent, request: TaskRequest, action: str) -> None:
+        step, _, suffix = request.step.partition(".")
+        to = request.arguments.get("to", [])
+        targets = ", ".join(str(t).replace(":", " ") for t in to) if isinstance(to, list) else ""
+        if suffix == "notice" and request.title.startswith("Escalated"):
+            assert self.people is not None
+            self.people.escalated(step, [str(t) for t in to])
+            self._add(event, "escalated", f"escalated to {targets}", step=step, details={"to": to})
+        elif suffix == "notice":
+            self._add(event, "reminded", f"reminded {targets}", step=step, details={"to": to})
+        elif suffix != "undo":
+            self._add(
+                event,
+                "task_started",
+                f"started {action}",
+                step=request.step,
+                title=request.title,
+                source=request.source,
+                details={"action": action, "arguments": request.arguments},
+            )
+
+    def _retried(self, event: HistoryEvent, request: TaskRequest, started: Any) -> None:
+        last = failure_message(started.last_failure) if started.HasField("last_failure") else ""
+        self._add(
+            event,
+            "retried",
+            f"attempt {started.attempt}" + (f" after: {last}" if last else ""),
+            step=request.step,
+            title=request.title,
+            source=request.source,
+            details={"attempt": started.attempt, "last_failure": last},
+        )
+
+    def _task_ended(
+        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
+    ) -> None:
+        kind = event.event_type
+        attrs: Any = {
+            _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: event.activity_task_completed_event_attributes,
+            _E.EVENT_TYPE_ACTIVITY_TASK_FAILED: event.activity_task_failed_event_attributes,
+            _E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: event.activity_task_timed_out_event_attributes,
+            _E.EVENT_TYPE_ACTIVITY_TASK_CANCELED: event.activity_task_canceled_event_attributes,
+        }[kind]
+        if attrs.scheduled_event_id not in scheduled:
+            return
+        request, action, began = scheduled[attrs.scheduled_event_id]
+        suffix = request.step.partition(".")[2]
+        done = kind == _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+        reason = ""
+        if kind == _E.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+            reason = failure_message(attrs.failure)
+        elif kind == _E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+            reason = "timed out"
+        elif not done:
+            reason = "cancelled"
+        where: dict[str, Any] = {
+            "step": request.step,
+            "title": request.title,
+            "source": request.source,
+        }
+        if suffix == "notice":
+            if not done:
+                self._add(event, "task_failed", f"notice not delivered: {reason}", **where)
+            return
+        if suffix == "undo":
+            what: What = "compensated" if done else "task_failed"
+            text = f"undone with {action}" if done else f"undo failed: {reason}"
+        else:
+            what, text = ("task_completed", "completed") if done else ("task_failed", reason)
+        details = {"action": action}
+        if done and attrs.result.payloads:
+            details["result"] = _CONVERTER.from_payloads(attrs.result.payloads, [dict])[0]
+        self._add(event, what, text, details=details, **where)
+        outcome = "done" if done else "failed"
+        self.bars.append(
+            Bar(
+                **where,
+                action=action,
+                kind="task",
+                start=began,
+                end=_time(event),
+                outcome=outcome,
+                error=reason or None,
+            )
+        )
+
+    def _timer_started(
+        self, event: HistoryEvent, timers: dict[int, tuple[str, str, dt.datetime]]
+    ) -> None:
+        summary = ""
+        if event.user_metadata.HasField("summary"):
+            summary = _CONVERTER.from_payload(event.user_metadata.summary, str)
+        if summary.startswith("wait"):
+            step = self._wait_step(summary)
+            self._add(event, "waiting", summary, step=step)
+            timers[event.event_id] = ("wait", step, _time(event))
+        elif summary.endswith(" deadline"):
+            event_name = summary.removesuffix(" deadline")
+            step = next(
+                (
+                    s.id
+                    for s in self.steps.values()
+                    if isinstance(s, ir.EventStep) and s.event == event_name
+                ),
+                "",
+            )
+            timers[event.event_id] = ("event", step, _time(event))
+
+    def _timer_ended(
+        self, event: HistoryEvent, timers: dict[int, tuple[str, str, dt.datetime]]
+    ) -> None:
+        fired = event.event_type == _E.EVENT_TYPE_TIMER_FIRED
+        attrs: Any = (
+            event.timer_fired_event_attributes if fired else event.timer_canceled_event_attributes
+        )
+        kind, step, began = timers.pop(attrs.started_event_id, ("", "", None))
+        if began is None:
+            return
+        info = self.steps.get(step)
+        title = "wait" if info is None else step_title(info)
+        if kind == "wait":
+            self._add(event, "waited", "wait over" if fired else "wait cut short", step=step)
+            self.bars.append(
+                Bar(
+                    step=step,
+                    title=title,
+                    kind="wait",
+                    start=began,
+                    end=_time(event),
+                    outcome="done",
+                )
+            )
+        elif kind == "event" and fired:
+            self._add(event, "waited", "deadline passed with no event", step=step)
+            self.bars.append(
+                Bar(
+                    step=step,
+                    title=title,
+                    kind="event",
+                    start=began,
+                    end=_time(event),
+                    outcome="timed out",
+                )
+            )
+
+    def _wait_step(self, summary: str) -> str:
+        waits = [s for s in self.steps.values() if isinstance(s, ir.WaitStep)]
+        until = summary.startswith("wait until ")
+        fitting = [s for s in waits if (s.until is not None) == until]
+        return fitting[0].id if len(fitting) == 1 else ""
+
+    def _signaled(self, event: HistoryEvent) -> None:
+        attrs = event.workflow_execution_signaled_event_attributes
+        name = attrs.signal_name
+        if name == REFUSED_SIGNAL:
+            attempt: RefusedAttempt = _one(attrs.input, RefusedAttempt)
+            self._add(
+                event,
+                "refused",
+                f"tried to {attempt.action.replace('_', ' ')}: refused: {attempt.reason}",
+                actor=attempt.actor,
+                kind="person",
+                step=attempt.step,
+                details={"action": attempt.action, "reason": attempt.reason},
+            )
+        elif name in (PAUSE_SIGNAL, RESUME_SIGNAL, CANCEL_SIGNAL):
+            action: OperatorAction = _one(attrs.input, OperatorAction)
+            what: What = {PAUSE_SIGNAL: "paused", RESUME_SIGNAL: "resumed"}.get(
+                name, "cancel_requested"
+            )  # type: ignore[assignment]
+            self.cancel_noted = self.cancel_noted or name == CANCEL_SIGNAL
+            self.state = {"paused": "paused", "resumed": "running"}.get(what, self.state)
+            text = what.replace("_", " ") + (f": {action.reason}" if action.reason else "")
+            self._add(event, what, text, actor=action.by, comment=action.reason)
+        elif name == EVENT_SIGNAL:
+            received: ExternalEvent = _one(attrs.input, ExternalEvent)
+            self._add(
+                event,
+                "event",
+                f"event {received.name} received for {received.key}",
+                actor=attrs.identity or "external",
+                kind="external",
+                details={"name": received.name, "key": received.key, "data": received.data},
+            )
+        elif name == TEAM_SIGNAL:
+            team: TeamSnapshot = _one(attrs.input, TeamSnapshot)
+            if self.people is not None:
+                self.people.team = team
+            self._add(event, "team_updated", f"team directory now version {team.version[:12]}")
+
+    def _decision(self, event: HistoryEvent, updates: dict[str, Act]) -> None:
+        attrs = event.workflow_execution_update_accepted_event_attributes
+        request = attrs.accepted_request
+        if request.input.name != "act" or not request.input.args.payloads:
+            return
+        act = Act.model_validate(_CONVERTER.from_payloads(request.input.args.payloads, [dict])[0])
+        updates[request.meta.update_id] = act
+        assert self.people is not None
+        step = self.steps.get(act.step)
+        via = self.people.via(act, step, _time(event)) if isinstance(step, ir.HumanStep) else ""
+        what = _DECISION_WORDS[act.action]
+        text = what.replace("_", " ")
+        if act.action == "delegate":
+            text = f"delegated to {act.to}"
+        if act.comment:
+            text += f': "{act.comment}"'
+        details: dict[str, Any] = {"outputs": act.outputs} if act.outputs else {}
+        self._add(
+            event,
+            what,
+            text,
+            actor=act.actor,
+            kind="person",
+            via=via,
+            step=act.step,
+            comment=act.comment,
+            details=details,
+        )
+
+    def _decided(self, event: HistoryEvent, updates: dict[str, Act]) -> None:
+        attrs = event.workflow_execution_update_completed_event_attributes
+        act = updates.pop(attrs.meta.update_id, None)
+        if act is None or not attrs.outcome.HasField("success"):
+            return
+        answer = _CONVERTER.from_payloads(attrs.outcome.success.payloads, [str])[0]
+        if isinstance(answer, str) and not answer.startswith("recorded"):
+            assert self.people is not None
+            bar = self.people.closed(act.step, _time(event), answer.rsplit(" is ", 1)[-1])
+            if bar is not None:
+                self.bars.append(bar)
+
+    def _memo(self, event: HistoryEvent) -> None:
+        fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
+        for name, payload in fields.items():
+            value = _CONVERTER.from_payload(payload)
+            if name == "open_steps" and isinstance(value, list):
+                self._opened(event, self.people_open_steps(value))
+            elif name.startswith("decision.") and isinstance(value, dict):
+                self._rule(event, name.removeprefix("decision."), value)
+
+    def people_open_steps(self, open_steps: list[Any]) -> list[str]:
+        assert self.people is not None
+        return self.people.now_open([str(s) for s in open_steps])
+
+    def _attributes(self, event: HistoryEvent) -> None:
+        fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+        payload = fields.indexed_fields.get("MopsWaitingOn")
+        if payload is None or self.people is None:
+            return
+        waiting = [str(p) for p in _CONVERTER.from_payload(payload) or []]
+        humans = [s for s in self.steps.values() if isinstance(s, ir.HumanStep)]
+        self._opened(event, self.people.now_waiting_on(waiting, humans))
+
+    def _opened(self, event: HistoryEvent, opened: list[str]) -> None:
+        assert self.people is not None
+        for step_id in opened:
+            step = self.steps.get(step_id)
+            if not isinstance(step, ir.HumanStep):
+                continue
+            self.people.open(step, _time(event))
+            parties = ", ".join(f"{p.kind} {p.name}" for p in step.parties)
+            form = "approval" if step.form == "approval" else "work item"
+            self._add(event, "opened", f"{form} opened for {parties}", step=step_id)
+
+    def _rule(self, event: HistoryEvent, step_id: str, decision: dict[str, Any]) -> None:
+        rows = [int(r) for r in decision.get("rows", [])]
+        inputs = decision.get("inputs", {})
+        start = self.start
+        file = start.process.source_file if start is not None else ""
+        lines = ", ".join(f"{file}:{row}" for row in rows) or "no row"
+        shown = ", ".join(f"{k} = {_show(v)}" for k, v in inputs.items())
+        self._add(
+            event,
+            "decided",
+            f"decided {_show(decision.get('result'))} by the row at {lines}"
+            + (f" with {shown}" if shown else ""),
+            step=step_id,
+            details={"rows": rows, "inputs": inputs, "result": decision.get("result")},
+        )
+
+    def _child_started(self, event: HistoryEvent, children: dict[int, tuple[str, str]]) -> None:
+        attrs = event.start_child_workflow_execution_initiated_event_attributes
+        child = attrs.workflow_id
+        step = child.removeprefix(f"{self.campaign}.").rsplit(".", 1)[0]
+        children[event.event_id] = (child, step)
+        self._add(
+            event,
+            "sub_process_started",
+            f"started sub-process {attrs.workflow_type.name} as campaign {child}",
+            step=step,
+            details={"campaign": child},
+        )
+        self.bars.append(Bar(step=step, title=step, kind="call", start=_time(event)))
+
+    def _child_ended(self, event: HistoryEvent, children: dict[int, tuple[str, str]]) -> None:
+        kind = event.event_type
+        attrs: Any = (
+            event.child_workflow_execution_completed_event_attributes
+            if kind == _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED
+            else event.child_workflow_execution_failed_event_attributes
+            if kind == _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED
+            else None
+        )
+        initiated = attrs.initiated_event_id if attrs is not None else None
+        if initiated is None:
+            for candidate in (
+                event.child_workflow_execution_canceled_event_attributes,
+                event.child_workflow_execution_terminated_event_attributes,
+                event.child_workflow_execution_timed_out_event_attributes,
+            ):
+                initiated = initiated or candidate.initiated_event_id
+        child, step = children.get(initiated or 0, ("", ""))
+        done = kind == _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED
+        reason = ""
+        if kind == _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
+            reason = failure_message(attrs.failure)
+        what: What = "sub_process_completed" if done else "sub_process_failed"
+        text = f"sub-process {child} completed" if done else f"sub-process {child} ended: {reason}"
+        self._add(event, what, text.rstrip(": "), step=step, details={"campaign": child})
+        for index in range(len(self.bars) - 1, -1, -1):
+            bar = self.bars[index]
+            if bar.kind == "call" and bar.step == step and bar.end is None:
+                self.bars[index] = bar.model_copy(
+                    update={"end": _time(event), "outcome": "done" if done else "failed"}
+                )
+                break
+
+    def _ended(self, event: HistoryEvent, state: str) -> None:
+        self.state, self.ended_at = state, _time(event)
+        if state == "completed":
+            payloads = event.workflow_execution_completed_event_attributes.result
+            self.outputs = _one(payloads, CampaignResult).outputs
+            shown = ", ".join(f"{k} = {_show(v)}" for k, v in self.outputs.items())
+            self._add(
+                event,
+                "finished",
+                "completed" + (f": {shown}" if shown else ""),
+                details={"outputs": self.outputs},
+            )
+        elif state == "failed":
+            self.error = failure_message(event.workflow_execution_failed_event_attributes.failure)
+            self._add(event, "failed", f"failed: {self.error}")
+        elif state == "terminated":
+            attrs = event.workflow_execution_terminated_event_attributes
+            self.error = attrs.reason or None
+            self._add(
+                event,
+                "terminated",
+                f"terminated: {attrs.reason}".rstrip(": "),
+                actor=attrs.identity or "unknown",
+            )
+        elif state == "cancelled":
+            self._add(event, "cancelled", "cancelled")
+        else:
+            self._add(event, "timed_out", "the campaign ran out of time")
+
+
+def step_title(step: ir.AnyStep) -> str:
+    """What a step is called on the timeline: its title, or what it does."""
+    title = getattr(step, "title", None)
+    if isinstance(title, str) and title:
+        return title
+    match step:
+        case ir.WaitStep():
+            return "wait"
+        case ir.EventStep():
+            return f"wait for {step.event}"
+        case ir.ExitStep():
+            return f"exit when {step.event}"
+        case ir.NotifyStep():
+            return "notify " + ", ".join(f"{p.kind} {p.name}" for p in step.parties)
+        case _:
+            return step.id
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+        return f"{value['amount']} {value['currency']}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
