@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from engine.cli import (
     _actions,
+    _audit,
     _check,
     _fmt,
     _graph,
@@ -44,6 +45,7 @@ _COMMANDS = (
     _server,
     _actions,
     _history,
+    _audit,
 )
 
 
