@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -194,9 +194,13 @@ async def list_campaigns(
     process: str | None = None,
     state: str | None = None,
     limit: int = 50,
+    where: Sequence[str] = (),
 ) -> list[CampaignSummary]:
-    """Campaigns newest first, through a visibility query (no worker needed)."""
-    clauses = [f"TaskQueue = '{_quote(task_queue)}'"]
+    """Campaigns newest first, through a visibility query (no worker needed).
+
+    ``where`` adds clauses of the query (the auditors' filters, :mod:`engine.audit`).
+    """
+    clauses = [f"TaskQueue = '{_quote(task_queue)}'", *where]
     if process:
         clauses.append(f"WorkflowType = '{_quote(process)}'")
     if state == "paused":

@@ -12,9 +12,10 @@ from engine.audit._fetch import (
     timelines,
 )
 from engine.audit._model import Bar, Entry, Timeline
+from engine.audit._report import report_html
 from engine.audit._text import render as render_timeline
 from engine.audit._text import time_zone
-from engine.audit._timeline import HistoryProblem, read_timeline
+from engine.audit._timeline import HistoryProblem, process_of, read_timeline
 
 __all__ = [
     "Bar",
@@ -23,8 +24,10 @@ __all__ = [
     "Timeline",
     "campaign_histories",
     "campaign_timeline",
+    "process_of",
     "read_timeline",
     "render_timeline",
+    "report_html",
     "selected_campaigns",
     "selection_query",
     "time_zone",

@@ -657,3 +657,23 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_show(v) for v in value) + "]"
     return str(value)
+
+
+def process_of(histories: Sequence[WorkflowHistory]) -> ir.ProcessIR:
+    """The process version a campaign ran: the IR in its first start event.
+
+    Raises:
+        HistoryProblem: the history does not start a campaign.
+    """
+    if not histories or not histories[0].events:
+        raise HistoryProblem("the history is empty")
+    first = histories[0].events[0]
+    if first.event_type != _E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+        raise HistoryProblem("the history has no start event")
+    try:
+        start: CampaignStart = _one(
+            first.workflow_execution_started_event_attributes.input, CampaignStart
+        )
+    except Exception as error:  # not our input: say so, never a traceback
+        raise HistoryProblem(f"the start event is not a campaign's: {error}") from None
+    return start.process

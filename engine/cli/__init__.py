@@ -25,6 +25,7 @@ from engine.cli import (
     _operate,
     _people,
     _read,
+    _report,
     _run,
     _server,
     _worker,
@@ -46,6 +47,7 @@ _COMMANDS = (
     _actions,
     _history,
     _audit,
+    _report,
 )
 
 
