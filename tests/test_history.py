@@ -152,3 +152,15 @@ async def test_a_campaign_that_continued_as_new_reads_as_one_story(
     [waiting] = [b for b in running.bars if b.kind == "human"]
     assert (waiting.step, waiting.end) == ("ok", None)
     assert running.started_at < waiting.start < dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+
+
+def test_the_timeline_in_the_auditing_guide_is_what_mops_history_prints() -> None:
+    guide = (Path(__file__).parent.parent / "docs" / "auditing.md").read_text()
+    shown = guide.split("$ mops history article-1 --tz UTC\n", 1)[1].split("```", 1)[0]
+    printed = render_timeline(read_timeline([recorded()]), time_zone("UTC")).splitlines()
+    # The guide leaves out two reminders; every line it shows is printed, in order.
+    lines = shown.splitlines()
+    at = 0
+    for line in lines:
+        at = printed.index(line, at) + 1
+    assert len(lines) > 20
