@@ -10,7 +10,8 @@ version of the engine reads the same after an upgrade.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
@@ -155,58 +156,54 @@ class _Reader:
         timers: dict[int, tuple[str, str, dt.datetime]] = {}
         children: dict[int, tuple[str, str]] = {}
         updates: dict[str, Act] = {}
+        # One look-up per event: most events (workflow tasks) need nothing.
+        handlers: dict[int, Callable[[HistoryEvent], None]] = {
+            _E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: lambda e: self._started(e, number),
+            _E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: lambda e: self._task_scheduled(e, scheduled),
+            _E.EVENT_TYPE_ACTIVITY_TASK_STARTED: lambda e: self._retried(e, scheduled),
+            _E.EVENT_TYPE_TIMER_STARTED: lambda e: self._timer_started(e, timers),
+            _E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: self._signaled,
+            _E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: lambda e: self._decision(e, updates),
+            _E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: lambda e: self._decided(e, updates),
+            _E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: self._memo,
+            _E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: self._attributes,
+            _E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: lambda e: self._child_started(
+                e, children
+            ),
+            _E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED: self._cancel_requested,
+            _E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: self._continued,
+        }
+        for kind in (
+            _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+            _E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+            _E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+            _E.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+        ):
+            handlers[kind] = lambda e: self._task_ended(e, scheduled)
+        for kind in (_E.EVENT_TYPE_TIMER_FIRED, _E.EVENT_TYPE_TIMER_CANCELED):
+            handlers[kind] = lambda e: self._timer_ended(e, timers)
+        for kind in (
+            _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
+            _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED,
+            _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED,
+            _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED,
+            _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT,
+        ):
+            handlers[kind] = lambda e: self._child_ended(e, children)
+        for ending, state in _ENDS.items():
+            handlers[ending] = functools.partial(self._ended, state=state)
         for event in events:
-            kind = event.event_type
-            if kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-                self._started(event, number)
-            elif kind == _E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-                attrs = event.activity_task_scheduled_event_attributes
-                request: TaskRequest = _one(attrs.input, TaskRequest)
-                scheduled[event.event_id] = (request, attrs.activity_type.name, _time(event))
-                self._task_scheduled(event, request, attrs.activity_type.name)
-            elif kind == _E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-                started = event.activity_task_started_event_attributes
-                if started.attempt > 1 and started.scheduled_event_id in scheduled:
-                    self._retried(event, scheduled[started.scheduled_event_id][0], started)
-            elif kind in (
-                _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
-                _E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
-                _E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
-                _E.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
-            ):
-                self._task_ended(event, scheduled)
-            elif kind == _E.EVENT_TYPE_TIMER_STARTED:
-                self._timer_started(event, timers)
-            elif kind in (_E.EVENT_TYPE_TIMER_FIRED, _E.EVENT_TYPE_TIMER_CANCELED):
-                self._timer_ended(event, timers)
-            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-                self._signaled(event)
-            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-                self._decision(event, updates)
-            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
-                self._decided(event, updates)
-            elif kind == _E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
-                self._memo(event)
-            elif kind == _E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-                self._attributes(event)
-            elif kind == _E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
-                self._child_started(event, children)
-            elif kind in (
-                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
-                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED,
-                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED,
-                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED,
-                _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT,
-            ):
-                self._child_ended(event, children)
-            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
-                if not self.cancel_noted:
-                    who = event.workflow_execution_cancel_requested_event_attributes.identity
-                    self._add(event, "cancel_requested", "cancellation requested", actor=who)
-            elif kind == _E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
-                self.state = "running"
-            elif kind in _ENDS:
-                self._ended(event, _ENDS[kind])
+            handler = handlers.get(event.event_type)
+            if handler is not None:
+                handler(event)
+
+    def _cancel_requested(self, event: HistoryEvent) -> None:
+        if not self.cancel_noted:
+            who = event.workflow_execution_cancel_requested_event_attributes.identity
+            self._add(event, "cancel_requested", "cancellation requested", actor=who)
+
+    def _continued(self, event: HistoryEvent) -> None:
+        self.state = "running"
 
     def _add(
         self,
@@ -270,7 +267,13 @@ class _Reader:
         self.steps = {step.id: step for step in ir.iter_steps(start.process.body)}
         self.people = PeopleTracker(start.team or TeamSnapshot(version="none", people={}))
 
-    def _task_scheduled(self, event: HistoryEvent, request: TaskRequest, action: str) -> None:
+    def _task_scheduled(
+        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
+    ) -> None:
+        attrs = event.activity_task_scheduled_event_attributes
+        request: TaskRequest = _one(attrs.input, TaskRequest)
+        action = attrs.activity_type.name
+        scheduled[event.event_id] = (request, action, _time(event))
         step, _, suffix = request.step.partition(".")
         to = request.arguments.get("to", [])
         targets = ", ".join(str(t).replace(":", " ") for t in to) if isinstance(to, list) else ""
@@ -291,7 +294,13 @@ class _Reader:
                 details={"action": action, "arguments": request.arguments},
             )
 
-    def _retried(self, event: HistoryEvent, request: TaskRequest, started: Any) -> None:
+    def _retried(
+        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
+    ) -> None:
+        started = event.activity_task_started_event_attributes
+        if started.attempt <= 1 or started.scheduled_event_id not in scheduled:
+            return
+        request = scheduled[started.scheduled_event_id][0]
         last = failure_message(started.last_failure) if started.HasField("last_failure") else ""
         self._add(
             event,
@@ -597,7 +606,7 @@ class _Reader:
                 )
                 break
 
-    def _ended(self, event: HistoryEvent, state: str) -> None:
+    def _ended(self, event: HistoryEvent, *, state: str) -> None:
         self.state, self.ended_at = state, _time(event)
         if state == "completed":
             payloads = event.workflow_execution_completed_event_attributes.result
