@@ -23,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine import ir
 from engine import search_attributes as sa
+from engine.audit import campaign_histories
 from engine.campaign import (
     STATUS_QUERY,
     CampaignResult,
@@ -167,8 +168,9 @@ async def campaign_status(
             return status
         except (RPCError, WorkflowQueryFailedError):
             pass  # no worker right now: fall back to the history
-    history = await handle.fetch_history()
-    return status_from_history(history, state=state)
+    # Every run of the campaign, oldest first: one that continued as new keeps
+    # its earlier steps and decisions in the histories of its earlier runs.
+    return status_from_history(await campaign_histories(client, campaign_id), state=state)
 
 
 async def wait_for_result(handle: WorkflowHandle[Any, Any]) -> CampaignResult:

@@ -9,13 +9,23 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from support import compile_text, new_task_queue, recorded_notify, registry_replacing, worker_for
-from temporalio.client import WorkflowHistory
+import pytest
+from pydantic import BaseModel, ConfigDict
+from support import (
+    compile_text,
+    new_task_queue,
+    recorded_notify,
+    registry_replacing,
+    registry_with,
+    worker_for,
+)
+from temporalio.client import WorkflowFailureError, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from engine.audit import campaign_timeline, read_timeline, render_timeline, time_zone
 from engine.campaign import CampaignStart
 from engine.history import status_from_history
+from workers import ActionContext, ActionFailed, action
 
 HISTORIES = Path(__file__).parent / "histories"
 REGISTRY = registry_replacing(recorded_notify)
@@ -133,11 +143,15 @@ async def test_a_campaign_that_continued_as_new_reads_as_one_story(
             id=f"drip-{uuid.uuid4().hex[:8]}",
             task_queue=queue,
         )
-        for _ in range(300):
-            running = await campaign_timeline(client, handle.id)
-            if any(e.what == "opened" for e in running.entries):
-                break
-            await asyncio.sleep(0.05)
+        try:
+            for _ in range(300):
+                running = await campaign_timeline(client, handle.id)
+                if any(e.what == "opened" for e in running.entries):
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            # A campaign left waiting would hold up the shared time-skipping server.
+            await handle.terminate("the test is over")
     assert len(running.runs) > 1
     assert running.state == "running"
     assert [e.step for e in running.entries if e.what == "task_completed"] == [
@@ -164,3 +178,71 @@ def test_the_timeline_in_the_auditing_guide_is_what_mops_history_prints() -> Non
     for line in lines:
         at = printed.index(line, at) + 1
     assert len(lines) > 20
+
+
+class _Slot(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+class _Booking(BaseModel):
+    booking: str
+
+
+ATTEMPTS: list[str] = []
+
+
+@action("ads.book", description="Stand-in: book an ad slot, failing the first two tries")
+async def _flaky_book(params: _Slot, ctx: ActionContext) -> _Booking:
+    ATTEMPTS.append(params.name)
+    if params.name == "flaky" and ATTEMPTS.count("flaky") < 3:
+        raise ActionFailed("the ad server is busy", retryable=True)
+    return _Booking(booking=f"b-{params.name}")
+
+
+@action("ads.cancel", description="Stand-in: cancel an ad booking")
+async def _cancel(params: _Slot, ctx: ActionContext) -> _Booking:
+    return _Booking(booking=params.name)
+
+
+ADS = """\
+process ads "Book the ads"
+  task flaky "Sync the slots" = ads.book(name: "flaky")
+    retry 3 times backoff 1s to 1s
+  task linkedin "Book LinkedIn" = ads.book(name: "linkedin")
+    undo with ads.cancel(name: linkedin.booking)
+  fail "The budget was withdrawn"
+"""
+
+
+async def test_retries_failures_and_compensation_are_on_the_timeline(
+    time_env: WorkflowEnvironment,
+) -> None:
+    ATTEMPTS.clear()
+    registry = registry_with(_flaky_book, _cancel)
+    client = time_env.client
+    process = compile_text(ADS, registry)
+    queue = new_task_queue()
+    async with worker_for(client, registry, queue):
+        handle = await client.start_workflow(
+            process.name,
+            CampaignStart(process=process, inputs={}, started_by="olga"),
+            id=f"ads-{uuid.uuid4().hex[:8]}",
+            task_queue=queue,
+        )
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+    timeline = await campaign_timeline(client, handle.id)
+    # One entry when the task finally ran: how many attempts it took.
+    [retried] = [e for e in timeline.entries if e.what == "retried"]
+    assert (retried.step, retried.details["attempt"]) == ("flaky", 3)
+    assert retried.text.startswith("attempt 3 (2 failed before)")
+    [undone] = [e for e in timeline.entries if e.what == "compensated"]
+    assert (undone.step, undone.title, undone.text) == (
+        "linkedin.undo",
+        "Undo: Book LinkedIn",
+        "undone with ads.cancel",
+    )
+    assert timeline.state == "failed"
+    assert timeline.error is not None and "The budget was withdrawn" in timeline.error
+    assert timeline.entries[-1].what == "failed"

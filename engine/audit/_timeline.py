@@ -305,7 +305,8 @@ class _Reader:
         self._add(
             event,
             "retried",
-            f"attempt {started.attempt}" + (f" after: {last}" if last else ""),
+            f"attempt {started.attempt} ({started.attempt - 1} failed before)"
+            + (f"; the last: {last}" if last else ""),
             step=request.step,
             title=request.title,
             source=request.source,
