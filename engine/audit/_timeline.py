@@ -15,14 +15,20 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from engine import ir
 from engine.audit._model import ActorKind, Bar, Entry, Timeline, What
 from engine.audit._people import PeopleTracker
+from engine.audit._system import (
+    CONVERTER,
+    SystemEvents,
+    decode,
+    event_time,
+    failure_message,
+    step_title,
+)
 from engine.campaign import (
     CANCEL_SIGNAL,
     EVENT_SIGNAL,
@@ -40,7 +46,6 @@ from engine.campaign import (
 from engine.human import Act
 from engine.people import TeamSnapshot
 
-_CONVERTER = pydantic_data_converter.payload_converter
 _E = EventType
 _DECISION_WORDS: dict[str, What] = {
     "approve": "approved",
@@ -76,23 +81,7 @@ def read_timeline(histories: Sequence[WorkflowHistory]) -> Timeline:
     return reader.timeline()
 
 
-def _time(event: HistoryEvent) -> dt.datetime:
-    moment: dt.datetime = event.event_time.ToDatetime(tzinfo=dt.UTC)
-    return moment
-
-
-def failure_message(failure: Failure) -> str:
-    """The innermost application failure's message (the one that names the step)."""
-    while failure.HasField("cause") and not failure.HasField("application_failure_info"):
-        failure = failure.cause
-    return failure.message
-
-
-def _one(payloads: Any, kind: type[Any]) -> Any:
-    return _CONVERTER.from_payloads(payloads.payloads, [kind])[0]
-
-
-class _Reader:
+class _Reader(SystemEvents):
     """Walks the events of each run once, keeping what later events refer to."""
 
     def __init__(self, campaign: str) -> None:
@@ -226,7 +215,7 @@ class _Reader:
             title = title or step_title(info)
         self.entries.append(
             Entry(
-                at=_time(event),
+                at=event_time(event),
                 actor=actor or "unknown",
                 actor_kind=kind,
                 step=step,
@@ -244,15 +233,15 @@ class _Reader:
         attrs = event.workflow_execution_started_event_attributes
         self.run_ids.append(attrs.original_execution_run_id or attrs.first_execution_run_id)
         try:
-            start: CampaignStart = _one(attrs.input, CampaignStart)
+            start: CampaignStart = decode(attrs.input, CampaignStart)
         except Exception as error:  # not our input: say so, never a traceback
             raise HistoryProblem(f"the start event is not a campaign's: {error}") from None
         if number > 1 or start.resume is not None:
             if self.start is None:  # only the later runs are at hand
-                self._begin(start, start.resume.started_at if start.resume else _time(event))
+                self._begin(start, start.resume.started_at if start.resume else event_time(event))
             self._add(event, "continued", f"continued as new (run {number}): history kept short")
             return
-        self._begin(start, _time(event))
+        self._begin(start, event_time(event))
         process = start.process
         self._add(
             event,
@@ -267,175 +256,11 @@ class _Reader:
         self.steps = {step.id: step for step in ir.iter_steps(start.process.body)}
         self.people = PeopleTracker(start.team or TeamSnapshot(version="none", people={}))
 
-    def _task_scheduled(
-        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
-    ) -> None:
-        attrs = event.activity_task_scheduled_event_attributes
-        request: TaskRequest = _one(attrs.input, TaskRequest)
-        action = attrs.activity_type.name
-        scheduled[event.event_id] = (request, action, _time(event))
-        step, _, suffix = request.step.partition(".")
-        to = request.arguments.get("to", [])
-        targets = ", ".join(str(t).replace(":", " ") for t in to) if isinstance(to, list) else ""
-        if suffix == "notice" and request.title.startswith("Escalated"):
-            assert self.people is not None
-            self.people.escalated(step, [str(t) for t in to])
-            self._add(event, "escalated", f"escalated to {targets}", step=step, details={"to": to})
-        elif suffix == "notice":
-            self._add(event, "reminded", f"reminded {targets}", step=step, details={"to": to})
-        elif suffix != "undo":
-            self._add(
-                event,
-                "task_started",
-                f"started {action}",
-                step=request.step,
-                title=request.title,
-                source=request.source,
-                details={"action": action, "arguments": request.arguments},
-            )
-
-    def _retried(
-        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
-    ) -> None:
-        started = event.activity_task_started_event_attributes
-        if started.attempt <= 1 or started.scheduled_event_id not in scheduled:
-            return
-        request = scheduled[started.scheduled_event_id][0]
-        last = failure_message(started.last_failure) if started.HasField("last_failure") else ""
-        self._add(
-            event,
-            "retried",
-            f"attempt {started.attempt} ({started.attempt - 1} failed before)"
-            + (f"; the last: {last}" if last else ""),
-            step=request.step,
-            title=request.title,
-            source=request.source,
-            details={"attempt": started.attempt, "last_failure": last},
-        )
-
-    def _task_ended(
-        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
-    ) -> None:
-        kind = event.event_type
-        attrs: Any = {
-            _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: event.activity_task_completed_event_attributes,
-            _E.EVENT_TYPE_ACTIVITY_TASK_FAILED: event.activity_task_failed_event_attributes,
-            _E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: event.activity_task_timed_out_event_attributes,
-            _E.EVENT_TYPE_ACTIVITY_TASK_CANCELED: event.activity_task_canceled_event_attributes,
-        }[kind]
-        if attrs.scheduled_event_id not in scheduled:
-            return
-        request, action, began = scheduled[attrs.scheduled_event_id]
-        suffix = request.step.partition(".")[2]
-        done = kind == _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
-        reason = ""
-        if kind == _E.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-            reason = failure_message(attrs.failure)
-        elif kind == _E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
-            reason = "timed out"
-        elif not done:
-            reason = "cancelled"
-        where: dict[str, Any] = {
-            "step": request.step,
-            "title": request.title,
-            "source": request.source,
-        }
-        if suffix == "notice":
-            if not done:
-                self._add(event, "task_failed", f"notice not delivered: {reason}", **where)
-            return
-        if suffix == "undo":
-            what: What = "compensated" if done else "task_failed"
-            text = f"undone with {action}" if done else f"undo failed: {reason}"
-        else:
-            what, text = ("task_completed", "completed") if done else ("task_failed", reason)
-        details = {"action": action}
-        if done and attrs.result.payloads:
-            details["result"] = _CONVERTER.from_payloads(attrs.result.payloads, [dict])[0]
-        self._add(event, what, text, details=details, **where)
-        outcome = "done" if done else "failed"
-        self.bars.append(
-            Bar(
-                **where,
-                action=action,
-                kind="task",
-                start=began,
-                end=_time(event),
-                outcome=outcome,
-                error=reason or None,
-            )
-        )
-
-    def _timer_started(
-        self, event: HistoryEvent, timers: dict[int, tuple[str, str, dt.datetime]]
-    ) -> None:
-        summary = ""
-        if event.user_metadata.HasField("summary"):
-            summary = _CONVERTER.from_payload(event.user_metadata.summary, str)
-        if summary.startswith("wait"):
-            step = self._wait_step(summary)
-            self._add(event, "waiting", summary, step=step)
-            timers[event.event_id] = ("wait", step, _time(event))
-        elif summary.endswith(" deadline"):
-            event_name = summary.removesuffix(" deadline")
-            step = next(
-                (
-                    s.id
-                    for s in self.steps.values()
-                    if isinstance(s, ir.EventStep) and s.event == event_name
-                ),
-                "",
-            )
-            timers[event.event_id] = ("event", step, _time(event))
-
-    def _timer_ended(
-        self, event: HistoryEvent, timers: dict[int, tuple[str, str, dt.datetime]]
-    ) -> None:
-        fired = event.event_type == _E.EVENT_TYPE_TIMER_FIRED
-        attrs: Any = (
-            event.timer_fired_event_attributes if fired else event.timer_canceled_event_attributes
-        )
-        kind, step, began = timers.pop(attrs.started_event_id, ("", "", None))
-        if began is None:
-            return
-        info = self.steps.get(step)
-        title = "wait" if info is None else step_title(info)
-        if kind == "wait":
-            self._add(event, "waited", "wait over" if fired else "wait cut short", step=step)
-            self.bars.append(
-                Bar(
-                    step=step,
-                    title=title,
-                    kind="wait",
-                    start=began,
-                    end=_time(event),
-                    outcome="done",
-                )
-            )
-        elif kind == "event" and fired:
-            self._add(event, "waited", "deadline passed with no event", step=step)
-            self.bars.append(
-                Bar(
-                    step=step,
-                    title=title,
-                    kind="event",
-                    start=began,
-                    end=_time(event),
-                    outcome="timed out",
-                )
-            )
-
-    def _wait_step(self, summary: str) -> str:
-        waits = [s for s in self.steps.values() if isinstance(s, ir.WaitStep)]
-        until = summary.startswith("wait until ")
-        fitting = [s for s in waits if (s.until is not None) == until]
-        return fitting[0].id if len(fitting) == 1 else ""
-
     def _signaled(self, event: HistoryEvent) -> None:
         attrs = event.workflow_execution_signaled_event_attributes
         name = attrs.signal_name
         if name == REFUSED_SIGNAL:
-            attempt: RefusedAttempt = _one(attrs.input, RefusedAttempt)
+            attempt: RefusedAttempt = decode(attrs.input, RefusedAttempt)
             self._add(
                 event,
                 "refused",
@@ -446,7 +271,7 @@ class _Reader:
                 details={"action": attempt.action, "reason": attempt.reason},
             )
         elif name in (PAUSE_SIGNAL, RESUME_SIGNAL, CANCEL_SIGNAL):
-            action: OperatorAction = _one(attrs.input, OperatorAction)
+            action: OperatorAction = decode(attrs.input, OperatorAction)
             what: What = {PAUSE_SIGNAL: "paused", RESUME_SIGNAL: "resumed"}.get(
                 name, "cancel_requested"
             )  # type: ignore[assignment]
@@ -455,7 +280,7 @@ class _Reader:
             text = what.replace("_", " ") + (f": {action.reason}" if action.reason else "")
             self._add(event, what, text, actor=action.by, comment=action.reason)
         elif name == EVENT_SIGNAL:
-            received: ExternalEvent = _one(attrs.input, ExternalEvent)
+            received: ExternalEvent = decode(attrs.input, ExternalEvent)
             self._add(
                 event,
                 "event",
@@ -465,7 +290,7 @@ class _Reader:
                 details={"name": received.name, "key": received.key, "data": received.data},
             )
         elif name == TEAM_SIGNAL:
-            team: TeamSnapshot = _one(attrs.input, TeamSnapshot)
+            team: TeamSnapshot = decode(attrs.input, TeamSnapshot)
             if self.people is not None:
                 self.people.team = team
             self._add(event, "team_updated", f"team directory now version {team.version[:12]}")
@@ -475,11 +300,13 @@ class _Reader:
         request = attrs.accepted_request
         if request.input.name != "act" or not request.input.args.payloads:
             return
-        act = Act.model_validate(_CONVERTER.from_payloads(request.input.args.payloads, [dict])[0])
+        act = Act.model_validate(CONVERTER.from_payloads(request.input.args.payloads, [dict])[0])
         updates[request.meta.update_id] = act
         assert self.people is not None
         step = self.steps.get(act.step)
-        via = self.people.via(act, step, _time(event)) if isinstance(step, ir.HumanStep) else ""
+        via = (
+            self.people.via(act, step, event_time(event)) if isinstance(step, ir.HumanStep) else ""
+        )
         what = _DECISION_WORDS[act.action]
         text = what.replace("_", " ")
         if act.action == "delegate":
@@ -504,17 +331,17 @@ class _Reader:
         act = updates.pop(attrs.meta.update_id, None)
         if act is None or not attrs.outcome.HasField("success"):
             return
-        answer = _CONVERTER.from_payloads(attrs.outcome.success.payloads, [str])[0]
+        answer = CONVERTER.from_payloads(attrs.outcome.success.payloads, [str])[0]
         if isinstance(answer, str) and not answer.startswith("recorded"):
             assert self.people is not None
-            bar = self.people.closed(act.step, _time(event), answer.rsplit(" is ", 1)[-1])
+            bar = self.people.closed(act.step, event_time(event), answer.rsplit(" is ", 1)[-1])
             if bar is not None:
                 self.bars.append(bar)
 
     def _memo(self, event: HistoryEvent) -> None:
         fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
         for name, payload in fields.items():
-            value = _CONVERTER.from_payload(payload)
+            value = CONVERTER.from_payload(payload)
             if name == "open_steps" and isinstance(value, list):
                 self._opened(event, self.people_open_steps(value))
             elif name.startswith("decision.") and isinstance(value, dict):
@@ -529,7 +356,7 @@ class _Reader:
         payload = fields.indexed_fields.get("MopsWaitingOn")
         if payload is None or self.people is None:
             return
-        waiting = [str(p) for p in _CONVERTER.from_payload(payload) or []]
+        waiting = [str(p) for p in CONVERTER.from_payload(payload) or []]
         humans = [s for s in self.steps.values() if isinstance(s, ir.HumanStep)]
         self._opened(event, self.people.now_waiting_on(waiting, humans))
 
@@ -539,7 +366,7 @@ class _Reader:
             step = self.steps.get(step_id)
             if not isinstance(step, ir.HumanStep):
                 continue
-            self.people.open(step, _time(event))
+            self.people.open(step, event_time(event))
             parties = ", ".join(f"{p.kind} {p.name}" for p in step.parties)
             form = "approval" if step.form == "approval" else "work item"
             self._add(event, "opened", f"{form} opened for {parties}", step=step_id)
@@ -560,58 +387,11 @@ class _Reader:
             details={"rows": rows, "inputs": inputs, "result": decision.get("result")},
         )
 
-    def _child_started(self, event: HistoryEvent, children: dict[int, tuple[str, str]]) -> None:
-        attrs = event.start_child_workflow_execution_initiated_event_attributes
-        child = attrs.workflow_id
-        step = child.removeprefix(f"{self.campaign}.").rsplit(".", 1)[0]
-        children[event.event_id] = (child, step)
-        self._add(
-            event,
-            "sub_process_started",
-            f"started sub-process {attrs.workflow_type.name} as campaign {child}",
-            step=step,
-            details={"campaign": child},
-        )
-        self.bars.append(Bar(step=step, title=step, kind="call", start=_time(event)))
-
-    def _child_ended(self, event: HistoryEvent, children: dict[int, tuple[str, str]]) -> None:
-        kind = event.event_type
-        attrs: Any = (
-            event.child_workflow_execution_completed_event_attributes
-            if kind == _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED
-            else event.child_workflow_execution_failed_event_attributes
-            if kind == _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED
-            else None
-        )
-        initiated = attrs.initiated_event_id if attrs is not None else None
-        if initiated is None:
-            for candidate in (
-                event.child_workflow_execution_canceled_event_attributes,
-                event.child_workflow_execution_terminated_event_attributes,
-                event.child_workflow_execution_timed_out_event_attributes,
-            ):
-                initiated = initiated or candidate.initiated_event_id
-        child, step = children.get(initiated or 0, ("", ""))
-        done = kind == _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED
-        reason = ""
-        if kind == _E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED:
-            reason = failure_message(attrs.failure)
-        what: What = "sub_process_completed" if done else "sub_process_failed"
-        text = f"sub-process {child} completed" if done else f"sub-process {child} ended: {reason}"
-        self._add(event, what, text.rstrip(": "), step=step, details={"campaign": child})
-        for index in range(len(self.bars) - 1, -1, -1):
-            bar = self.bars[index]
-            if bar.kind == "call" and bar.step == step and bar.end is None:
-                self.bars[index] = bar.model_copy(
-                    update={"end": _time(event), "outcome": "done" if done else "failed"}
-                )
-                break
-
     def _ended(self, event: HistoryEvent, *, state: str) -> None:
-        self.state, self.ended_at = state, _time(event)
+        self.state, self.ended_at = state, event_time(event)
         if state == "completed":
             payloads = event.workflow_execution_completed_event_attributes.result
-            self.outputs = _one(payloads, CampaignResult).outputs
+            self.outputs = decode(payloads, CampaignResult).outputs
             shown = ", ".join(f"{k} = {_show(v)}" for k, v in self.outputs.items())
             self._add(
                 event,
@@ -635,24 +415,6 @@ class _Reader:
             self._add(event, "cancelled", "cancelled")
         else:
             self._add(event, "timed_out", "the campaign ran out of time")
-
-
-def step_title(step: ir.AnyStep) -> str:
-    """What a step is called on the timeline: its title, or what it does."""
-    title = getattr(step, "title", None)
-    if isinstance(title, str) and title:
-        return title
-    match step:
-        case ir.WaitStep():
-            return "wait"
-        case ir.EventStep():
-            return f"wait for {step.event}"
-        case ir.ExitStep():
-            return f"exit when {step.event}"
-        case ir.NotifyStep():
-            return "notify " + ", ".join(f"{p.kind} {p.name}" for p in step.parties)
-        case _:
-            return step.id
 
 
 def _show(value: Any) -> str:
@@ -681,7 +443,7 @@ def process_of(histories: Sequence[WorkflowHistory]) -> ir.ProcessIR:
     if first.event_type != _E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
         raise HistoryProblem("the history has no start event")
     try:
-        start: CampaignStart = _one(
+        start: CampaignStart = decode(
             first.workflow_execution_started_event_attributes.input, CampaignStart
         )
     except Exception as error:  # not our input: say so, never a traceback
