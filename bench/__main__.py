@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from bench import audit, fuzz
 from bench import compile as compile_bench
-from bench import fuzz
 
-BENCHMARKS = {"compile": compile_bench.main, "fuzz": fuzz.main}
+BENCHMARKS = {"compile": compile_bench.main, "fuzz": fuzz.main, "audit": audit.main}
 
 
 def main() -> None:

@@ -233,6 +233,8 @@ class PeopleSteps:
         item = human.record(self._items[act.step], act, team, workflow.now())
         self._items[act.step] = item
         self._publish_items()
+        if act.action == "approve" and workflow.patched("mops-approvers-attribute"):
+            sa.add_approver(act.actor)
         decided = human.outcome(item)
         if decided is None:
             waiting = item.needed - sum(1 for d in item.decisions if d.action == "approve")

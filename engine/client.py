@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine import ir
 from engine import search_attributes as sa
+from engine.audit import campaign_histories
 from engine.campaign import (
     STATUS_QUERY,
     CampaignResult,
@@ -167,8 +168,9 @@ async def campaign_status(
             return status
         except (RPCError, WorkflowQueryFailedError):
             pass  # no worker right now: fall back to the history
-    history = await handle.fetch_history()
-    return status_from_history(history, state=state)
+    # Every run of the campaign, oldest first: one that continued as new keeps
+    # its earlier steps and decisions in the histories of its earlier runs.
+    return status_from_history(await campaign_histories(client, campaign_id), state=state)
 
 
 async def wait_for_result(handle: WorkflowHandle[Any, Any]) -> CampaignResult:
@@ -194,9 +196,13 @@ async def list_campaigns(
     process: str | None = None,
     state: str | None = None,
     limit: int = 50,
+    where: Sequence[str] = (),
 ) -> list[CampaignSummary]:
-    """Campaigns newest first, through a visibility query (no worker needed)."""
-    clauses = [f"TaskQueue = '{_quote(task_queue)}'"]
+    """Campaigns newest first, through a visibility query (no worker needed).
+
+    ``where`` adds clauses of the query (the auditors' filters, :mod:`engine.audit`).
+    """
+    clauses = [f"TaskQueue = '{_quote(task_queue)}'", *where]
     if process:
         clauses.append(f"WorkflowType = '{_quote(process)}'")
     if state == "paused":

@@ -1,121 +1,98 @@
 """A campaign's status rebuilt from its Temporal history (no worker needed).
 
 The history is the system of record: what was started, with which process
-version and inputs, which tasks ran with which arguments and how they ended.
+version and inputs, which tasks ran with which arguments and how they ended,
+who decided each human step and how. The facts come from the auditors'
+timeline reader (:mod:`engine.audit`), so ``mops status`` and ``mops history``
+never disagree.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from collections.abc import Sequence
 
-from temporalio.api.enums.v1 import EventType
-from temporalio.api.failure.v1 import Failure
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 
-from engine.campaign import (
-    REFUSED_SIGNAL,
-    CampaignResult,
-    CampaignStart,
-    CampaignState,
-    CampaignStatus,
-    RefusedAttempt,
-    StepRecord,
-    TaskRequest,
-)
+from engine.audit import Entry, Timeline, read_timeline
+from engine.campaign import CampaignState, CampaignStatus, RefusedAttempt, StepRecord
 
-_CONVERTER = pydantic_data_converter.payload_converter
+_DECISIONS = frozenset({"approved", "rejected", "changes_requested", "completed", "delegated"})
 
 
-def _time(event: Any) -> dt.datetime:
-    moment: dt.datetime = event.event_time.ToDatetime(tzinfo=dt.UTC)
-    return moment
+def status_from_history(
+    history: WorkflowHistory | Sequence[WorkflowHistory], *, state: CampaignState
+) -> CampaignStatus:
+    """The status a campaign's query would give, read from its history (every run of it,
+    oldest first, when it continued as new)."""
+    histories = [history] if isinstance(history, WorkflowHistory) else list(history)
+    return status_from_timeline(read_timeline(histories), state=state)
 
 
-def _failure_message(failure: Failure) -> str:
-    while failure.HasField("cause") and not failure.HasField("application_failure_info"):
-        failure = failure.cause
-    return failure.message
-
-
-def status_from_history(history: WorkflowHistory, *, state: CampaignState) -> CampaignStatus:
-    """The status a campaign's query would give, read from its history."""
-    start: CampaignStart | None = None
-    started_at: dt.datetime | None = None
-    steps: dict[int, StepRecord] = {}
-    outputs: dict[str, Any] = {}
-    error: str | None = None
-    refused: list[RefusedAttempt] = []
-    for event in history.events:
-        kind = event.event_type
-        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-            attrs = event.workflow_execution_started_event_attributes
-            start = _CONVERTER.from_payloads(attrs.input.payloads, [CampaignStart])[0]
-            started_at = _time(event)
-        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            sched = event.activity_task_scheduled_event_attributes
-            request: TaskRequest = _CONVERTER.from_payloads(sched.input.payloads, [TaskRequest])[0]
-            steps[event.event_id] = StepRecord(
-                id=request.step,
-                title=request.title,
-                action=sched.activity_type.name,
-                source=request.source,
-                state="running",
-                started_at=_time(event),
+def status_from_timeline(timeline: Timeline, *, state: CampaignState) -> CampaignStatus:
+    """The status of a campaign whose timeline has been read."""
+    steps: list[StepRecord] = []
+    for bar in timeline.bars:
+        steps.append(
+            StepRecord(
+                id=bar.step,
+                title=bar.title,
+                action=bar.action,
+                source=bar.source,
+                state="running"
+                if bar.end is None
+                else "failed"
+                if bar.outcome == "failed"
+                else "done",
+                started_at=bar.start,
+                ended_at=bar.end,
+                error=bar.error,
             )
-        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            done = event.activity_task_completed_event_attributes
-            _finish(steps, done.scheduled_event_id, "done", _time(event))
-        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-            failed = event.activity_task_failed_event_attributes
-            _finish(
-                steps,
-                failed.scheduled_event_id,
-                "failed",
-                _time(event),
-                _failure_message(failed.failure),
-            )
-        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
-            timed_out = event.activity_task_timed_out_event_attributes
-            _finish(steps, timed_out.scheduled_event_id, "failed", _time(event), "timed out")
-        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-            payloads = event.workflow_execution_completed_event_attributes.result.payloads
-            outputs = _CONVERTER.from_payloads(payloads, [CampaignResult])[0].outputs
-        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-            signaled = event.workflow_execution_signaled_event_attributes
-            if signaled.signal_name == REFUSED_SIGNAL:
-                attempt = _CONVERTER.from_payloads(signaled.input.payloads, [RefusedAttempt])[0]
-                refused.append(attempt.model_copy(update={"at": _time(event)}))
-        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-            error = _failure_message(event.workflow_execution_failed_event_attributes.failure)
-    if start is None or started_at is None:
-        raise ValueError("the history has no start event")
-    ordered = tuple(steps[k] for k in sorted(steps))
-    running = [s for s in ordered if s.state == "running"]
+        )
+    # A decision goes before a step that opens at the same moment (the one it led to).
+    decisions = [_decision(entry) for entry in timeline.entries if entry.what in _DECISIONS]
+    ordered = sorted(
+        [(s.started_at, 1, i, s) for i, s in enumerate(steps)]
+        + [(s.started_at, 0, i, s) for i, s in enumerate(decisions)],
+        key=lambda item: item[:3],
+    )
+    steps = [step for *_, step in ordered]
+    running = [s for s in steps if s.state == "running"]
+    refused = tuple(
+        RefusedAttempt(
+            step=e.step,
+            actor=e.actor,
+            action=str(e.details.get("action", "")),
+            reason=str(e.details.get("reason", "")),
+            at=e.at,
+        )
+        for e in timeline.entries
+        if e.what == "refused"
+    )
     return CampaignStatus(
-        process=start.process.name,
-        title=start.process.title,
-        version=start.process.version,
+        process=timeline.process,
+        title=timeline.title,
+        version=timeline.version,
         state=state,
-        started_at=started_at,
+        started_at=timeline.started_at,
         current_step=running[-1].id if running and state == "running" else None,
-        steps=ordered,
-        inputs=start.inputs,
-        outputs=outputs,
-        error=error,
-        refused=tuple(refused),
+        steps=tuple(steps),
+        inputs=timeline.inputs,
+        outputs=timeline.outputs,
+        error=timeline.error,
+        refused=refused,
+        generation=max(len(timeline.runs) - 1, 0),
     )
 
 
-def _finish(
-    steps: dict[int, StepRecord],
-    scheduled: int,
-    state: str,
-    at: dt.datetime,
-    error: str | None = None,
-) -> None:
-    if scheduled in steps:
-        steps[scheduled] = steps[scheduled].model_copy(
-            update={"state": state, "ended_at": at, "error": error}
-        )
+def _decision(entry: Entry) -> StepRecord:
+    """A person's decision as a line of the status: who, in which capacity, and the comment."""
+    via = f" ({entry.via})" if entry.via else ""
+    return StepRecord(
+        id=entry.step,
+        title=f"{entry.actor}{via} {entry.text}",
+        action=None,
+        source=entry.source,
+        state="done",
+        started_at=entry.at,
+        ended_at=entry.at,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from temporalio import workflow
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -32,6 +33,8 @@ WAITING_ON = SearchAttributeKey.for_keyword_list("MopsWaitingOn")
 """Who the campaign waits for: ``role:editor``, ``person:ana`` (work items and approvals)."""
 EVENTS = SearchAttributeKey.for_keyword_list("MopsEvents")
 """The external events the campaign's process can wait for (set at start)."""
+APPROVERS = SearchAttributeKey.for_keyword_list("MopsApprovers")
+"""Everyone whose approval the campaign accepted (``mops list --approved-by``)."""
 
 ALL: dict[str, str] = {
     STATE.name: "Keyword",
@@ -40,8 +43,23 @@ ALL: dict[str, str] = {
     OWNER.name: "Keyword",
     WAITING_ON.name: "KeywordList",
     EVENTS.name: "KeywordList",
+    APPROVERS.name: "KeywordList",
 }
 """Name -> Temporal search attribute type, as the server must register them."""
+
+
+def add_approver(person: str) -> None:
+    """Inside a campaign: record that ``person``'s approval was accepted.
+
+    Only where the campaign was started with our search attributes: a namespace
+    without them would refuse the upsert and stall the campaign.
+    """
+    current = workflow.info().typed_search_attributes
+    if current.get(VERSION) is None:
+        return
+    approvers = list(current.get(APPROVERS) or [])
+    if person not in approvers:
+        workflow.upsert_search_attributes([APPROVERS.value_set(sorted([*approvers, person]))])
 
 
 def _value_type(kind: str) -> IndexedValueType.ValueType:

@@ -17,12 +17,15 @@ from pydantic import ValidationError
 
 from engine.cli import (
     _actions,
+    _audit,
     _check,
     _fmt,
     _graph,
+    _history,
     _operate,
     _people,
     _read,
+    _report,
     _run,
     _server,
     _worker,
@@ -31,7 +34,21 @@ from engine.errors import UserError
 
 __all__ = ["main"]
 
-_COMMANDS = (_check, _fmt, _graph, _run, _worker, _read, _people, _operate, _server, _actions)
+_COMMANDS = (
+    _check,
+    _fmt,
+    _graph,
+    _run,
+    _worker,
+    _read,
+    _people,
+    _operate,
+    _server,
+    _actions,
+    _history,
+    _audit,
+    _report,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

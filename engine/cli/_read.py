@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from engine.audit import selection_query
 from engine.campaign import CampaignStatus
+from engine.cli._audit import day_or_time
 from engine.cli._common import connected, print_json, show_value
 from engine.client import campaign_status, list_campaigns
 
@@ -30,9 +32,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "timed_out",
         ],
     )
+    _add_audit_filters(listing)
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=show_list)
+
+
+def _add_audit_filters(listing: argparse.ArgumentParser) -> None:
+    """What auditors select campaigns by, besides process and state."""
+    listing.add_argument("--version", help="only campaigns of this process version (source hash)")
+    listing.add_argument("--owner", help="only campaigns started by this person")
+    listing.add_argument(
+        "--approved-by", metavar="PERSON", help="only campaigns where this person approved a step"
+    )
+    listing.add_argument(
+        "--since", type=day_or_time, metavar="DATE", help="only campaigns started on or after"
+    )
+    listing.add_argument(
+        "--until", type=day_or_time, metavar="DATE", help="only campaigns started before"
+    )
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -101,6 +119,13 @@ async def show_list(args: argparse.Namespace) -> int:
         process=args.process,
         state=args.state,
         limit=args.limit,
+        where=selection_query(
+            version=args.version,
+            owner=args.owner,
+            approved_by=args.approved_by,
+            since=args.since,
+            until=args.until,
+        ),
     )
     if args.json:
         print_json([c.model_dump(mode="json") for c in campaigns])

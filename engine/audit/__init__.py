@@ -1,0 +1,47 @@
+"""Auditing: a campaign's timeline read from its Temporal history, hash-chained exports,
+and a self-contained HTML report.
+
+Nothing here runs inside a workflow; it reads histories through the client.
+"""
+
+from engine.audit._export import Finding, Unreadable, canonical, to_csv, to_jsonl
+from engine.audit._export import head as chain_head
+from engine.audit._export import records as export_records
+from engine.audit._export import verify as verify_export
+from engine.audit._fetch import (
+    campaign_histories,
+    campaign_timeline,
+    selected_campaigns,
+    selection_query,
+    timelines,
+)
+from engine.audit._model import Bar, Entry, Timeline
+from engine.audit._report import report_html
+from engine.audit._text import render as render_timeline
+from engine.audit._text import time_zone
+from engine.audit._timeline import HistoryProblem, process_of, read_timeline
+
+__all__ = [
+    "Bar",
+    "Entry",
+    "Finding",
+    "HistoryProblem",
+    "Timeline",
+    "Unreadable",
+    "campaign_histories",
+    "campaign_timeline",
+    "canonical",
+    "chain_head",
+    "export_records",
+    "process_of",
+    "read_timeline",
+    "render_timeline",
+    "report_html",
+    "selected_campaigns",
+    "selection_query",
+    "time_zone",
+    "timelines",
+    "to_csv",
+    "to_jsonl",
+    "verify_export",
+]

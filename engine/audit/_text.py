@@ -1,0 +1,83 @@
+"""A timeline as text for a terminal, in the reader's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+from typing import Any
+
+from engine.audit._model import Entry, Timeline
+from engine.errors import UserError
+
+
+def time_zone(name: str | None) -> dt.tzinfo | None:
+    """The zone ``--tz`` names; None for the machine's own.
+
+    Raises:
+        UserError: no such zone.
+    """
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"unknown time zone '{name}'", hint="use a name such as Europe/Berlin or UTC"
+        ) from None
+
+
+def local(moment: dt.datetime | None, zone: dt.tzinfo | None) -> str:
+    """``2026-11-22 15:04:05 CET`` in ``zone`` (the machine's own if None)."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+def who(entry: Entry) -> str:
+    """The actor column: ``ana (role editor)``, ``eve (delegate of ben)``, ``system``."""
+    if entry.actor_kind == "operator":
+        return f"{entry.actor} (operator)"
+    return f"{entry.actor} ({entry.via})" if entry.via else entry.actor
+
+
+def render(timeline: Timeline, zone: dt.tzinfo | None) -> str:
+    """The header facts and one line per entry."""
+    t = timeline
+    lines = [
+        f"campaign  {t.campaign}",
+        f"process   {t.process}: {t.title}",
+        f"version   {t.version} (source {t.source_file}, sha256 {t.source_hash})",
+        f"started   {local(t.started_at, zone)} by {t.started_by}",
+        f"ended     {local(t.ended_at, zone)}" if t.ended_at else "ended     (still running)",
+        f"outcome   {t.outcome}",
+    ]
+    if len(t.runs) > 1:
+        lines.append(f"runs      {len(t.runs)} (continued as new {len(t.runs) - 1} times)")
+    if t.inputs:
+        lines.append("inputs    " + ", ".join(f"{k} = {_value(v)}" for k, v in t.inputs.items()))
+    if t.outputs:
+        lines.append("outputs   " + ", ".join(f"{k} = {_value(v)}" for k, v in t.outputs.items()))
+    lines.append("")
+    actor_width = max((len(who(e)) for e in t.entries), default=6)
+    step_width = max((len(_step(e)) for e in t.entries), default=4)
+    for entry in t.entries:
+        lines.append(
+            f"{local(entry.at, zone)}  {who(entry):<{actor_width}}  "
+            f"{_step(entry):<{step_width}}  {entry.text}".rstrip()
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _step(entry: Entry) -> str:
+    if not entry.step:
+        return "-"
+    return f"{entry.title} ({entry.source})" if entry.source else entry.title or entry.step
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+        return f"{value['amount']} {value['currency']}"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
