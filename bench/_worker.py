@@ -16,16 +16,33 @@ import sys
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from bench import handwritten
 from bench._workload import registry
-from engine.runtime import WORKFLOWS, workflow_runner
+from engine.runtime import PASSED_THROUGH, WORKFLOWS, workflow_runner
 from workers import build_worker, run_worker
 
 SIDES: dict[str, tuple[type, ...]] = {
     "interpreter": WORKFLOWS,
     "handwritten": handwritten.WORKFLOWS,
+    # An experiment, not a setting we ship: the interpreter with its own two
+    # modules passed through the sandbox as well (see docs/benchmarks.md).
+    "interpreter_passthrough": WORKFLOWS,
 }
+INTERPRETER_MODULES = ("engine.interpreter", "engine._interpret_people")
+
+
+def runner(side: str) -> WorkflowRunner:
+    if side != "interpreter_passthrough":
+        return workflow_runner()
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(
+        *PASSED_THROUGH, *INTERPRETER_MODULES
+    )
+    return SandboxedWorkflowRunner(restrictions=restrictions)
+
+
 MAX_TASKS = 100
 """``mops worker``'s default --max-tasks."""
 MAX_CACHED = 1000
@@ -39,7 +56,7 @@ async def serve(address: str, task_queue: str, side: str, max_cached: int) -> No
         task_queue=task_queue,
         registry=registry(),
         workflows=SIDES[side],
-        workflow_runner=workflow_runner(),
+        workflow_runner=runner(side),
         max_concurrent_activities=MAX_TASKS,
         max_cached_workflows=max_cached,
     )

@@ -42,6 +42,8 @@ from engine.client import start_campaign
 from engine.ir import ProcessIR
 
 FILE = "bench_sequential.mops"
+LIMIT = 900.0
+"""Seconds a run may take before it is called stalled (a figure would mean nothing)."""
 
 
 @dataclass
@@ -96,7 +98,14 @@ async def drive(
     handles = await asyncio.gather(
         *(start_one(server.client, side, process, worker.task_queue) for _ in range(campaigns))
     )
-    await asyncio.gather(*(h.result() for h in handles))
+    try:
+        async with asyncio.timeout(LIMIT):
+            await asyncio.gather(*(h.result() for h in handles))
+    except TimeoutError:
+        raise RuntimeError(
+            f"{side}: campaigns still running after {LIMIT:.0f} s on task queue "
+            f"{worker.task_queue}; see the server's log and `temporal task-queue describe`"
+        ) from None
     seconds = time.perf_counter() - started
     cpu, server_cpu = worker.cpu_seconds() - cpu, server.cpu_seconds() - server_cpu
     histories = await bounded(20, [h.fetch_history for h in handles])

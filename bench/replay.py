@@ -22,16 +22,11 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from bench import handwritten, overhead
+from bench import overhead
 from bench._harness import Server, embedded_server, median, order
 from bench._report import machine, spread, write_section
+from bench._worker import SIDES, runner
 from bench._workload import compile_text, sequential_text
-from engine.runtime import WORKFLOWS, workflow_runner
-
-SIDES: dict[str, tuple[type, ...]] = {
-    "interpreter": WORKFLOWS,
-    "handwritten": handwritten.WORKFLOWS,
-}
 
 
 @dataclass
@@ -57,7 +52,7 @@ class Figures:
 async def replay(side: str, histories: Sequence[WorkflowHistory]) -> Run:
     replayer = Replayer(
         workflows=SIDES[side],
-        workflow_runner=workflow_runner(),
+        workflow_runner=runner(side),
         data_converter=pydantic_data_converter,
     )
 
