@@ -15,6 +15,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -136,10 +137,22 @@ async def history_lengths(handles: Sequence[WorkflowHandle[Any, Any]]) -> list[i
     return await bounded(50, [functools.partial(length, h) for h in handles])
 
 
-async def until_started(handles: Sequence[WorkflowHandle[Any, Any]], *, events: int = 4) -> None:
-    """Wait until every campaign has run its first workflow task (and is waiting)."""
+async def until_started(
+    handles: Sequence[WorkflowHandle[Any, Any]], *, events: int = 4, limit: float = 900
+) -> None:
+    """Wait until every campaign has run its first workflow task (and is waiting).
+
+    Raises:
+        RuntimeError: some have not after ``limit`` seconds (a stalled run).
+    """
     pending = list(handles)
+    deadline = time.monotonic() + limit
     while pending:
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"{len(pending)} campaigns have not run their first step after {limit:.0f} s "
+                f"(e.g. {pending[0].id}); see the server's log"
+            )
         lengths = await history_lengths(pending)
         pending = [h for h, n in zip(pending, lengths, strict=True) if n < events]
         if pending:

@@ -39,9 +39,20 @@ LAYERS = (
     ("rest of the SDK (temporalio)", ("temporalio/",)),
     ("pydantic", ("pydantic",)),
     ("protobuf / gRPC", ("google/", "protobuf")),
-    ("asyncio", ("asyncio/",)),
-    ("imports", ("importlib", "<frozen")),
+    ("event loop and thread pool (mostly waiting)", ("asyncio/", "selectors.py", "concurrent/")),
+    ("module imports (module code running)", ("importlib", "<frozen")),
 )
+INCLUSIVE = (
+    ("the sandbox importing modules for a campaign", ("workflow_sandbox/_importer.py",)),
+    (
+        "our interpreter's code (engine/interpreter.py, engine/_interpret_people.py)",
+        ("engine/interpreter.py", "engine/_interpret_people.py"),
+    ),
+    ("the hand-written workflow's code (bench/handwritten.py)", ("bench/handwritten.py",)),
+    ("payload conversion (pydantic data converter)", ("from_payload", "to_payload")),
+    ("pydantic type adapters built at run time", ("TypeAdapter.__init__",)),
+)
+"""Shares of samples with such a frame anywhere on the stack (they overlap)."""
 
 
 @dataclass
@@ -50,10 +61,13 @@ class Profile:
     samples: int
     by_layer: Counter[str]
     by_function: Counter[str]
+    inclusive: Counter[str]
     raw: Path
 
 
 def layer(file: str) -> str:
+    if not file:
+        return "native code, no Python frame (the SDK's Rust core)"
     for name, needles in LAYERS:
         if any(n in file for n in needles):
             return name
@@ -62,13 +76,17 @@ def layer(file: str) -> str:
 
 def summarize(side: str, raw: Path) -> Profile:
     """Self time by innermost frame and by the layer of that frame."""
-    by_layer, by_function = Counter[str](), Counter[str]()
+    by_layer, by_function, inclusive = Counter[str](), Counter[str](), Counter[str]()
     samples = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        leaf = stack.rsplit(";", 1)[-1]
+        frames = stack.split(";")
+        for name, needles in INCLUSIVE:
+            if any(n in f for f in frames for n in needles):
+                inclusive[name] += int(count)
+        leaf = frames[-1]
         match = _FRAME.match(leaf)
         function, file = (match["function"], match["file"]) if match else (leaf, "")
         n = int(count)
@@ -76,7 +94,7 @@ def summarize(side: str, raw: Path) -> Profile:
         by_layer[layer(file)] += n
         short = file.split("site-packages/")[-1].split("/wt/bench/")[-1]
         by_function[f"{function} ({short}:{match['line'] if match else ''})"] += n
-    return Profile(side, samples, by_layer, by_function, raw)
+    return Profile(side, samples, by_layer, by_function, inclusive, raw)
 
 
 @contextlib.asynccontextmanager
@@ -118,11 +136,17 @@ def render(profiles: list[Profile], command: str, top: int = 15) -> str:
         layers = "\n".join(
             f"| {name} | {n / p.samples:.0%} |" for name, n in p.by_layer.most_common()
         )
+        spans = "\n".join(
+            f"| {name} | {p.inclusive[name] / p.samples:.0%} |"
+            for name, _ in INCLUSIVE
+            if p.inclusive[name]
+        )
         functions = "\n".join(
             f"| `{name}` | {n / p.samples:.1%} |" for name, n in p.by_function.most_common(top)
         )
         sections.append(
-            f"**{p.side}** ({p.samples:,} samples)\n\n| layer (innermost frame) | share |\n"
+            f"**{p.side}** ({p.samples:,} samples)\n\n| with this on the stack | share |\n"
+            f"|---|---:|\n{spans}\n\n| layer (innermost frame) | share |\n"
             f"|---|---:|\n{layers}\n\n| function (self time) | share |\n|---|---:|\n{functions}"
         )
     joined = "\n\n".join(sections)
@@ -142,7 +166,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench profile")
     parser.add_argument("--campaigns", type=int, default=200)
     parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument(
+        "--from", dest="folder", type=Path, help="summarize the raw stacks of an earlier run"
+    )
     args = parser.parse_args(argv)
-    profiles = asyncio.run(measure(args.campaigns, args.rate))
+    if args.folder:
+        profiles = [summarize(side, args.folder / f"{side}.txt") for side in order(0)]
+    else:
+        profiles = asyncio.run(measure(args.campaigns, args.rate))
     command = f"python -m bench profile --campaigns {args.campaigns} --rate {args.rate}"
     write_section("Profile of the worker", render(profiles, command))
