@@ -63,7 +63,7 @@ async def start_waiting(
 ) -> list[WorkflowHandle[Any, Any]]:
     async def one() -> WorkflowHandle[Any, Any]:
         campaign = f"{side}-approval-{uuid.uuid4().hex[:12]}"
-        if side == "interpreter":
+        if side.startswith("interpreter"):
             return await start_campaign(
                 server.client,
                 process,

@@ -78,7 +78,7 @@ async def start_one(
     client: Client, side: str, process: ProcessIR, task_queue: str
 ) -> WorkflowHandle[Any, Any]:
     campaign = f"{side}-{uuid.uuid4().hex[:12]}"
-    if side == "interpreter":
+    if side.startswith("interpreter"):
         return await start_campaign(
             client, process, {}, task_queue=task_queue, started_by="bench", campaign_id=campaign
         )
