@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from bench._report import spread
 from engine.server import EmbeddedServer
 from engine.settings import Settings
 
@@ -172,3 +173,24 @@ def median(values: Sequence[float]) -> float:
 def order(run: int) -> tuple[str, str]:
     """Which side goes first in run ``run``: A B, then B A, then A B..."""
     return ("interpreter", "handwritten") if run % 2 == 0 else ("handwritten", "interpreter")
+
+
+EXPERIMENT = "interpreter_passthrough"
+"""The interpreter with its own modules passed through the sandbox (bench._worker)."""
+
+
+def sides(run: int, *, experiment: bool) -> tuple[str, ...]:
+    """:func:`order`, with the experiment between the two sides when asked for."""
+    if not experiment:
+        return order(run)
+    first, second = order(run)
+    return (first, EXPERIMENT, second)
+
+
+def experiment_row(label: str, runs: dict[str, list[Any]], value: Callable[[Any], float]) -> str:
+    """A table row for the experiment, its ratio taken against the hand-written side."""
+    ours, theirs = runs[EXPERIMENT], runs["handwritten"]
+    if not ours:
+        return ""
+    ratio = [value(x) / value(y) for x, y in zip(ours, theirs, strict=True)]
+    return f"| {label} | {spread([value(r) for r in ours])} | | {spread(ratio)} |"

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench._harness import (
+    EXPERIMENT,
     Server,
     bounded,
     embedded_server,
-    order,
+    experiment_row,
+    sides,
     until_started,
     worker_process,
 )
@@ -33,6 +35,10 @@ from bench.approvals import start_waiting
 from engine.ir import ProcessIR
 from engine.runtime import PASSED_THROUGH
 
+EXPERIMENT_LABEL = (
+    "KiB per cached campaign, experiment: the interpreter with `engine.interpreter` and "
+    "`engine._interpret_people` passed through too"
+)
 WARM_UP = 10
 SETTLE = 2.0
 """Seconds to let the worker finish its last tasks before its memory is read."""
@@ -54,7 +60,7 @@ class Run:
 class Figures:
     campaigns: int
     runs: dict[str, list[Run]] = field(
-        default_factory=lambda: {"interpreter": [], "handwritten": []}
+        default_factory=lambda: {"interpreter": [], "handwritten": [], EXPERIMENT: []}
     )
 
 
@@ -73,11 +79,13 @@ async def one_run(server: Server, side: str, process: ProcessIR, campaigns: int)
     return Run(before=before, after=after, campaigns=campaigns)
 
 
-async def measure(server: Server, *, campaigns: int, runs: int) -> Figures:
+async def measure(
+    server: Server, *, campaigns: int, runs: int, experiment: bool = False
+) -> Figures:
     process = compile_text(APPROVAL_TEXT, "bench_approval.mops")
     figures = Figures(campaigns=campaigns)
     for n in range(runs):
-        for side in order(n):
+        for side in sides(n, experiment=experiment):
             run = await one_run(server, side, process, campaigns)
             figures.runs[side].append(run)
             print(
@@ -114,6 +122,7 @@ ratio interpreter / hand-written, pair by pair (target: at most 1.5).
 {row("KiB per cached campaign", lambda r: r.per_campaign)}
 {row("worker RSS before (MiB)", lambda r: r.before / 2**20)}
 {row("worker RSS after (MiB)", lambda r: r.after / 2**20)}
+{experiment_row(EXPERIMENT_LABEL, figures.runs, lambda r: r.per_campaign)}
 
 **Sandbox settings, both sides:** `engine.runtime.workflow_runner()`, the SDK's
 `SandboxedWorkflowRunner` with its default restrictions and these modules passed
@@ -129,16 +138,20 @@ so the ratio compares the workflows, not the sandboxes.
 """
 
 
-async def _main(campaigns: int, runs: int) -> Figures:
+async def _main(campaigns: int, runs: int, experiment: bool) -> Figures:
     async with embedded_server() as server:
-        return await measure(server, campaigns=campaigns, runs=runs)
+        return await measure(server, campaigns=campaigns, runs=runs, experiment=experiment)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench memory")
     parser.add_argument("--campaigns", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--experiment", action="store_true", help="also run the interpreter_passthrough side"
+    )
     args = parser.parse_args(argv)
-    figures = asyncio.run(_main(args.campaigns, args.runs))
+    figures = asyncio.run(_main(args.campaigns, args.runs, args.experiment))
     command = f"python -m bench memory --campaigns {args.campaigns} --runs {args.runs}"
+    command += " --experiment" if args.experiment else ""
     write_section("Worker memory per cached campaign", render(figures, command))

@@ -23,10 +23,23 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from bench import overhead
-from bench._harness import Server, embedded_server, median, order
+from bench._harness import (
+    EXPERIMENT,
+    Server,
+    embedded_server,
+    experiment_row,
+    median,
+    order,
+    sides,
+)
 from bench._report import machine, spread, write_section
 from bench._worker import SIDES, runner
 from bench._workload import compile_text, sequential_text
+
+EXPERIMENT_LABEL = (
+    "CPU ms per history, experiment: the interpreter with `engine.interpreter` and "
+    "`engine._interpret_people` passed through too"
+)
 
 
 @dataclass
@@ -45,7 +58,7 @@ class Figures:
     campaigns: int
     events: dict[str, float]
     runs: dict[str, list[Run]] = field(
-        default_factory=lambda: {"interpreter": [], "handwritten": []}
+        default_factory=lambda: {"interpreter": [], "handwritten": [], EXPERIMENT: []}
     )
 
 
@@ -78,14 +91,20 @@ async def record(server: Server, campaigns: int) -> dict[str, list[WorkflowHisto
 
 
 async def measure(
-    histories: dict[str, list[WorkflowHistory]], *, runs: int, campaigns: int
+    histories: dict[str, list[WorkflowHistory]],
+    *,
+    runs: int,
+    campaigns: int,
+    experiment: bool = False,
 ) -> Figures:
     events = {side: median([len(h.events) for h in found]) for side, found in histories.items()}
     figures = Figures(campaigns=campaigns, events=events)
-    for side in order(0):
+    if experiment:
+        histories = {**histories, EXPERIMENT: histories["interpreter"]}
+    for side in sides(0, experiment=experiment):
         await replay(side, histories[side][:5])  # warm up: imports, the sandbox's caches
     for n in range(runs):
-        for side in order(n):
+        for side in sides(n, experiment=experiment):
             run = await replay(side, histories[side])
             figures.runs[side].append(run)
             print(f"run {n + 1} {side}: {run.per_history_ms:.1f} ms per history", flush=True)
@@ -117,20 +136,25 @@ by pair. Every replay must succeed (no non-determinism) for a figure to count.
 |---|---:|---:|---:|
 {row("ms per history (wall)", lambda r: r.per_history_ms)}
 {row("CPU ms per history", lambda r: r.cpu / r.histories * 1000)}
+{experiment_row(EXPERIMENT_LABEL, figures.runs, lambda r: r.cpu / r.histories * 1000)}
 """
 
 
-async def _main(campaigns: int, runs: int) -> Figures:
+async def _main(campaigns: int, runs: int, experiment: bool) -> Figures:
     async with embedded_server() as server:
         histories = await record(server, campaigns)
-    return await measure(histories, runs=runs, campaigns=campaigns)
+    return await measure(histories, runs=runs, campaigns=campaigns, experiment=experiment)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench replay")
     parser.add_argument("--campaigns", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--experiment", action="store_true", help="also replay on the interpreter_passthrough side"
+    )
     args = parser.parse_args(argv)
-    figures = asyncio.run(_main(args.campaigns, args.runs))
+    figures = asyncio.run(_main(args.campaigns, args.runs, args.experiment))
     command = f"python -m bench replay --campaigns {args.campaigns} --runs {args.runs}"
+    command += " --experiment" if args.experiment else ""
     write_section("Replay cost", render(figures, command))
