@@ -156,7 +156,9 @@ Command: `{command}`. Machine: {machine()}.
 py-spy samples of the worker process during one round of the overhead benchmark
 per side (after a warm-up of ten campaigns), idle threads excluded. Each sample
 counts for the layer and the function of its innermost Python frame (native
-code of the SDK's Rust core shows as the Python call that entered it).
+code of the SDK's Rust core shows as the Python call that entered it). The
+sample counts follow how long each round took on the shared machine: compare
+shares, not counts.
 
 {joined}
 """
