@@ -1,0 +1,196 @@
+"""What every engine benchmark needs: a private embedded server, worker processes, figures.
+
+The server is started from a fresh state directory under a temporary folder
+(never the user's ``MOPS_HOME``) and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench._report import spread
+from engine.server import EmbeddedServer
+from engine.settings import Settings
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parent.parent
+_TICKS = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of every thread of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of process ``pid``."""
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+
+
+@dataclass(frozen=True)
+class Server:
+    client: Client
+    address: str
+    pid: int
+    """The ``temporal server start-dev`` process."""
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def rss_bytes(self) -> int:
+        return rss_bytes(self.pid)
+
+
+@contextlib.asynccontextmanager
+async def embedded_server() -> AsyncIterator[Server]:
+    """A fresh embedded server (temporal server start-dev on SQLite), stopped afterwards."""
+    home = Path(tempfile.mkdtemp(prefix="mops-bench-"))
+    server = EmbeddedServer(Settings(state_dir=home, server_port=0))
+    try:
+        info = await server.ensure_running_async(timeout=120)
+        client = await Client.connect(info.address, data_converter=pydantic_data_converter)
+        yield Server(client=client, address=info.address, pid=info.pid)
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+class WorkerProcess:
+    """A ``bench._worker`` process: its CPU seconds and resident memory, read from /proc."""
+
+    def __init__(self, process: asyncio.subprocess.Process, task_queue: str) -> None:
+        self.process = process
+        self.task_queue = task_queue
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def rss_bytes(self) -> int:
+        return rss_bytes(self.pid)
+
+
+@contextlib.asynccontextmanager
+async def worker_process(
+    server: Server, side: str, *, max_cached: int | None = None
+) -> AsyncIterator[WorkerProcess]:
+    """A worker for ``side`` on a task queue of its own, stopped (SIGTERM) afterwards."""
+    task_queue = f"bench-{side}-{uuid.uuid4().hex[:8]}"
+    args = [sys.executable, "-m", "bench._worker", server.address, task_queue, side]
+    if max_cached is not None:
+        args += ["--max-cached", str(max_cached)]
+    process = await asyncio.create_subprocess_exec(*args, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=120)
+        if line.strip() != b"ready":
+            raise RuntimeError(f"the {side} worker did not start (exit {await process.wait()})")
+        yield WorkerProcess(process, task_queue)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout=60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def bounded(limit: int, calls: Iterable[Callable[[], Awaitable[T]]]) -> list[T]:
+    """Run the calls with at most ``limit`` at once; results in order."""
+    gate = asyncio.Semaphore(limit)
+
+    async def one(call: Callable[[], Awaitable[T]]) -> T:
+        async with gate:
+            return await call()
+
+    return list(await asyncio.gather(*(one(c) for c in calls)))
+
+
+async def history_lengths(handles: Sequence[WorkflowHandle[Any, Any]]) -> list[int]:
+    """How many events each campaign's history holds now."""
+
+    async def length(handle: WorkflowHandle[Any, Any]) -> int:
+        return (await handle.describe()).history_length
+
+    return await bounded(50, [functools.partial(length, h) for h in handles])
+
+
+async def until_started(
+    handles: Sequence[WorkflowHandle[Any, Any]], *, events: int = 4, limit: float = 900
+) -> None:
+    """Wait until every campaign has run its first workflow task (and is waiting).
+
+    Raises:
+        RuntimeError: some have not after ``limit`` seconds (a stalled run).
+    """
+    pending = list(handles)
+    deadline = time.monotonic() + limit
+    while pending:
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"{len(pending)} campaigns have not run their first step after {limit:.0f} s "
+                f"(e.g. {pending[0].id}); see the server's log"
+            )
+        lengths = await history_lengths(pending)
+        pending = [h for h, n in zip(pending, lengths, strict=True) if n < events]
+        if pending:
+            await asyncio.sleep(0.5)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def order(run: int) -> tuple[str, str]:
+    """Which side goes first in run ``run``: A B, then B A, then A B..."""
+    return ("interpreter", "handwritten") if run % 2 == 0 else ("handwritten", "interpreter")
+
+
+EXPERIMENT = "interpreter_passthrough"
+"""The interpreter with its own modules passed through the sandbox (bench._worker)."""
+
+
+def sides(run: int, *, experiment: bool) -> tuple[str, ...]:
+    """:func:`order`, with the experiment between the two sides when asked for."""
+    if not experiment:
+        return order(run)
+    first, second = order(run)
+    return (first, EXPERIMENT, second)
+
+
+def experiment_row(label: str, runs: dict[str, list[Any]], value: Callable[[Any], float]) -> str:
+    """A table row for the experiment, its ratio taken against the hand-written side."""
+    ours, theirs = runs[EXPERIMENT], runs["handwritten"]
+    if not ours:
+        return ""
+    ratio = [value(x) / value(y) for x, y in zip(ours, theirs, strict=True)]
+    return f"| {label} | {spread([value(r) for r in ours])} | | {spread(ratio)} |"
