@@ -58,6 +58,21 @@ class Carried(_Model):
     started_at: dt.datetime
     generation: int
     """How many times the campaign has continued as new."""
+    undo: tuple[CarriedUndo, ...] = ()
+    """What undoes the tasks done so far (newest last)."""
+    open_item: WorkItem | None = None
+    """A work item or approval open at the top-level step ``index``, decisions so far."""
+    next_reminder: dt.datetime | None = None
+    """When that step's next reminder is due."""
+    paused: bool = False
+
+
+class CarriedUndo(_Model):
+    """A completed task whose ``undo with`` may still have to run."""
+
+    step: str
+    own: dict[str, JsonValue] = {}
+    """The names of the ``for each`` item it ran for (tagged, engine.carry)."""
 
 
 class TaskRequest(_Model):

@@ -452,11 +452,6 @@ async def test_an_enormous_number_output_is_refused_not_stalling_the_campaign(
     assert failed == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a campaign whose start cannot be decoded (here a number of over 4300 "
-    "digits, as a script may send) fails every workflow task instead of failing: it stalls",
-)
 async def test_an_enormous_number_input_fails_the_campaign_cleanly(
     own_time_env: WorkflowEnvironment,
 ) -> None:
@@ -470,11 +465,13 @@ async def test_an_enormous_number_input_fails_the_campaign_cleanly(
     async with worker_for(client, REGISTRY, queue):
         # `mops run --input n=1e5000` is refused up front; a script may still send it.
         handle = await start(client, process, {"n": 10**5000}, queue)
-        try:
-            await asyncio.wait_for(handle.result(), 5)
-        except WorkflowFailureError:
-            pass  # refusing the input is fine; stalling is not
-        except TimeoutError:
-            pass  # stalled: it goes with its server
+        with pytest.raises(WorkflowFailureError) as failure:
+            await asyncio.wait_for(handle.result(), 30)
         failed = await failed_workflow_tasks(handle)
     assert failed == []
+    reason = str(getattr(failure.value.cause, "message", failure.value.cause))
+    assert reason.startswith("the campaign's start cannot be read: ")
+    # The column depends on the size of the process before the inputs.
+    assert reason.startswith(
+        "the campaign's start cannot be read: Invalid JSON: number out of range at line 1 column"
+    ), reason
