@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         Carried,
         CarriedUndo,
         ExternalEvent,
+        IgnoredSignal,
         RefusedAttempt,
     )
     from engine.people import TeamSnapshot
@@ -52,6 +53,7 @@ class Renewal:
     _team: TeamSnapshot | None
     _events: list[ExternalEvent]
     _refused: list[RefusedAttempt]
+    _ignored: list[IgnoredSignal]
     _runs: dict[str, int]
     _rounds: dict[str, int]
     _paused: bool
@@ -143,6 +145,7 @@ class Renewal:
             open_item=open_item,
             next_reminder=next_reminder,
             paused=self._paused,
+            ignored=tuple(self._ignored),
         )
         workflow.continue_as_new(
             self._start.model_copy(update={"resume": carried, "team": self._team})

@@ -65,6 +65,7 @@ class Carried(_Model):
     next_reminder: dt.datetime | None = None
     """When that step's next reminder is due."""
     paused: bool = False
+    ignored: tuple[IgnoredSignal, ...] = ()
 
 
 class CarriedUndo(_Model):
@@ -122,6 +123,8 @@ class CampaignStatus(_Model):
     team_version: str | None = None
     generation: int = 0
     """How many times the campaign has continued as new (history kept bounded)."""
+    ignored_signals: tuple[IgnoredSignal, ...] = ()
+    """Signals whose payload was not what they take: recorded, and otherwise ignored."""
 
 
 class RefusedAttempt(_Model):
@@ -133,6 +136,21 @@ class RefusedAttempt(_Model):
     action: str
     reason: str
     at: dt.datetime | None = None
+
+
+class IgnoredSignal(_Model):
+    """A signal the campaign ignored, and why (the signal itself is in the history)."""
+
+    name: str
+    reason: str
+    at: dt.datetime
+
+
+class TeamPush(_Model):
+    """``mops team push``: a newer team directory for a running campaign, and who sent it."""
+
+    by: str
+    team: TeamSnapshot
 
 
 class OperatorAction(_Model):

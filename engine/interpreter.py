@@ -26,24 +26,19 @@ with workflow.unsafe.imports_passed_through():
 from engine._interpret_people import PeopleSteps
 from engine._interpret_renew import Renewal
 from engine._interpret_saga import Saga, Undoable
+from engine._interpret_signals import Signals
 
 with workflow.unsafe.imports_passed_through():
     from engine import business_time, carry, human, ir
     from engine import search_attributes as sa
     from engine.campaign import (
         ACT_UPDATE,
-        CANCEL_SIGNAL,
-        EVENT_SIGNAL,
-        PAUSE_SIGNAL,
-        REFUSED_SIGNAL,
-        RESUME_SIGNAL,
         STATUS_QUERY,
-        TEAM_SIGNAL,
         CampaignResult,
         CampaignStart,
         CampaignStatus,
         ExternalEvent,
-        OperatorAction,
+        IgnoredSignal,
         RefusedAttempt,
         StepRecord,
         TaskRequest,
@@ -59,7 +54,7 @@ Env = MutableMapping[str, Any]
 
 
 @workflow.defn(dynamic=True)
-class CampaignWorkflow(PeopleSteps, Saga, Renewal):
+class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
     """Interprets a :class:`~engine.ir.ProcessIR` step by step."""
 
     def __init__(self) -> None:
@@ -71,6 +66,7 @@ class CampaignWorkflow(PeopleSteps, Saga, Renewal):
         self._events: list[ExternalEvent] = []
         self._rounds: dict[str, int] = {}
         self._refused: list[RefusedAttempt] = []
+        self._ignored: list[IgnoredSignal] = []
         self._started_by = ""
         self._paused = False
         self._exited = False
@@ -114,6 +110,7 @@ class CampaignWorkflow(PeopleSteps, Saga, Renewal):
             env = {name: carry.decode(value) for name, value in resume.env.items()}
             self._runs, self._rounds = dict(resume.runs), dict(resume.rounds)
             self._events, self._refused = list(resume.events), list(resume.refused)
+            self._ignored = [*resume.ignored, *self._ignored]
             self._restore_undo(resume.undo, env)
             self._carried_item, self._carried_reminder = resume.open_item, resume.next_reminder
             if resume.open_item is not None:
@@ -126,6 +123,7 @@ class CampaignWorkflow(PeopleSteps, Saga, Renewal):
                 steps=resume.steps,
                 started_at=resume.started_at,
                 refused=resume.refused,
+                ignored_signals=tuple(self._ignored),
                 generation=resume.generation,
             )
         try:
@@ -177,48 +175,6 @@ class CampaignWorkflow(PeopleSteps, Saga, Renewal):
         reason = self.judge(act)
         if reason is not None:
             raise ValueError(reason)
-
-    @workflow.signal(name=REFUSED_SIGNAL)
-    def refused(self, attempt: RefusedAttempt) -> None:
-        """The client reports a refused decision, so that auditors see the attempt."""
-        self._refused.append(attempt.model_copy(update={"at": workflow.now()}))
-        self._update(refused=tuple(self._refused))
-
-    @workflow.signal(name=EVENT_SIGNAL)
-    def event(self, event: ExternalEvent) -> None:
-        """An external event; kept until a step waits for it (early events are not lost)."""
-        self._events.append(event)
-
-    @workflow.signal(name=PAUSE_SIGNAL)
-    def pause(self, action: OperatorAction) -> None:
-        """Hold the campaign before its next step (running steps finish)."""
-        self._paused = True
-        self._update(state="paused")
-        self._set_state("paused")
-
-    @workflow.signal(name=RESUME_SIGNAL)
-    def resume(self, action: OperatorAction) -> None:
-        """Let a paused campaign go on."""
-        self._paused = False
-        self._update(state="running")
-        self._set_state("running")
-
-    @workflow.signal(name=CANCEL_SIGNAL)
-    def cancelling(self, action: OperatorAction) -> None:
-        """Who cancels, and why: recorded just before the cancellation itself."""
-        self._update(
-            error=f"cancelled by {action.by}" + (f": {action.reason}" if action.reason else "")
-        )
-
-    def _set_state(self, state: str) -> None:
-        if workflow.info().typed_search_attributes.get(sa.VERSION) is not None:
-            workflow.upsert_search_attributes([sa.STATE.value_set(state)])
-
-    @workflow.signal(name=TEAM_SIGNAL)
-    def team(self, team: TeamSnapshot) -> None:
-        """A newer version of the team directory, used for decisions from now on."""
-        self._team = team
-        self._update(team_version=team.version)
 
     def _publish_items(self) -> None:
         self._update(open_items=tuple(self._items.values()))
