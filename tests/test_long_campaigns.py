@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from support import compile_text, new_task_queue, worker_for
+import pytest
+from support import compile_text, new_task_queue, recorded_notify, registry_replacing, worker_for
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStart, CampaignStatus, ExternalEvent
+from engine.errors import UserError
+from engine.human import Act
+from engine.people import Member, TeamSnapshot
+from engine.people_client import act
 from workers import builtin_registry
 
 DRIP = """\
@@ -60,3 +69,87 @@ async def test_a_year_long_drip_keeps_its_history_bounded(time_env: WorkflowEnvi
     # Every run's history stays near the bound, however long the campaign runs.
     assert len(history.events) < 200
     assert [s.title for s in status.steps][-1] == "Wrap up"
+
+
+SIGN_OFF = """\
+process sign_off "Sign off the launch"
+  task prepare "Prepare the launch" = log.info(message: "ready")
+  approval review "Review the launch"
+    by 2 of role editor
+    deadline 3 days
+    remind every 1 day
+    escalate to role lead
+  task launch "Launch" = log.info(message: "launched")
+  output approvers = review.approvers
+  output rounds = review.rounds
+"""
+EDITORS = TeamSnapshot(
+    version="v1-editors",
+    people={
+        "ana": Member(roles=("editor",)),
+        "ben": Member(roles=("editor",)),
+        "dan": Member(roles=("lead",)),
+    },
+)
+
+
+async def wait_for(
+    handle: WorkflowHandle[Any, Any], ready: Callable[[CampaignStatus], bool]
+) -> CampaignStatus:
+    for _ in range(300):
+        found: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+        if ready(found):
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError("the campaign never got there")
+
+
+async def test_a_campaign_continues_as_new_while_an_approval_is_open(
+    time_env: WorkflowEnvironment,
+) -> None:
+    client = time_env.client
+    registry = registry_replacing(recorded_notify)
+    process = compile_text(SIGN_OFF, registry)
+    queue = new_task_queue()
+    # cached=0: every workflow task replays the campaign (and the carried step) from scratch.
+    async with worker_for(client, registry, queue, cached=0):
+        handle = await client.start_workflow(
+            process.name,
+            CampaignStart(
+                process=process, inputs={}, started_by="test", team=EDITORS, history_limit=40
+            ),
+            id=f"sign-off-{uuid.uuid4().hex[:6]}",
+            task_queue=queue,
+        )
+        first = await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
+        await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        # Events nobody waits for grow the history past its bound while the step is open.
+        for n in range(15):
+            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
+        renewed = await wait_for(handle, lambda s: s.generation == 1)
+        again = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+        with pytest.raises(UserError) as twice:
+            await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        answer = await act(client, handle.id, Act(step="review", actor="ben", action="approve"))
+        result = await handle.result()
+        history = await handle.fetch_history()
+    opened = first.open_items[0]
+    carried = again.open_items[0]
+    # The step went on where it was: same round, deadline and decisions so far.
+    assert renewed.generation == 1
+    assert (carried.round, carried.deadline, carried.opened_at) == (
+        opened.round,
+        opened.deadline,
+        opened.opened_at,
+    )
+    assert [(d.actor, d.action) for d in carried.decisions] == [("ana", "approve")]
+    assert str(twice.value) == "refused: ana has already acted on 'Review the launch' in this round"
+    assert answer == "'Review the launch' is approved"
+    assert result["outputs"] == {"approvers": ["ana", "ben"], "rounds": 1}
+    # The new run did not open the step again: one record of it, and all 16 noise
+    # events carried along; the last run's history holds the end.
+    titles = [s.title for s in again.steps]
+    assert titles.count("Approval: Review the launch") == 1
+    kinds = [e.WhichOneof("attributes") for e in history.events]
+    assert kinds[-1] == "workflow_execution_completed_event_attributes"
+    assert "activity_task_scheduled_event_attributes" in kinds  # the launch ran in this run
