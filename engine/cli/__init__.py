@@ -25,13 +25,26 @@ from engine.cli import (
     _read,
     _run,
     _server,
+    _team,
     _worker,
 )
 from engine.errors import UserError
 
 __all__ = ["main"]
 
-_COMMANDS = (_check, _fmt, _graph, _run, _worker, _read, _people, _operate, _server, _actions)
+_COMMANDS = (
+    _check,
+    _fmt,
+    _graph,
+    _run,
+    _worker,
+    _read,
+    _people,
+    _team,
+    _operate,
+    _server,
+    _actions,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,6 +30,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "timed_out",
         ],
     )
+    listing.add_argument(
+        "--waiting-on",
+        metavar="WHO",
+        help="only campaigns with a step open for role:NAME or person:NAME",
+    )
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=show_list)
@@ -100,6 +105,7 @@ async def show_list(args: argparse.Namespace) -> int:
         task_queue=settings.task_queue,
         process=args.process,
         state=args.state,
+        waiting_on=args.waiting_on,
         limit=args.limit,
     )
     if args.json:
