@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from support import compile_text, new_task_queue, recorded_notify, registry_replacing, worker_for
+from support import (
+    NOTICES,
+    compile_text,
+    new_task_queue,
+    recorded_notify,
+    registry_replacing,
+    worker_for,
+)
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -96,7 +103,7 @@ EDITORS = TeamSnapshot(
 async def wait_for(
     handle: WorkflowHandle[Any, Any], ready: Callable[[CampaignStatus], bool]
 ) -> CampaignStatus:
-    for _ in range(300):
+    for _ in range(1000):
         found: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
         if ready(found):
             return found
@@ -153,3 +160,49 @@ async def test_a_campaign_continues_as_new_while_an_approval_is_open(
     kinds = [e.WhichOneof("attributes") for e in history.events]
     assert kinds[-1] == "workflow_execution_completed_event_attributes"
     assert "activity_task_scheduled_event_attributes" in kinds  # the launch ran in this run
+
+
+async def test_reminders_and_escalation_keep_their_times_across_continue_as_new(
+    time_env: WorkflowEnvironment,
+) -> None:
+    client = time_env.client
+    registry = registry_replacing(recorded_notify)
+    process = compile_text(SIGN_OFF, registry)
+    queue = new_task_queue()
+    NOTICES.clear()
+    async with worker_for(client, registry, queue, cached=0):
+        handle = await client.start_workflow(
+            process.name,
+            CampaignStart(
+                process=process, inputs={}, started_by="test", team=EDITORS, history_limit=40
+            ),
+            id=f"sign-off-{uuid.uuid4().hex[:6]}",
+            task_queue=queue,
+        )
+        first = await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
+        opened = first.open_items[0].opened_at
+        # A day and a half in (one reminder sent), the history outgrows its bound.
+        await time_env.sleep(36 * 3600)
+        for n in range(40):
+            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
+        await wait_for(handle, lambda s: s.generation >= 1)
+        # Three days and an hour after the step opened: the rest of the reminders
+        # and the escalation to the lead, on the first run's schedule.
+        await time_env.sleep(36 * 3600 + 3600)
+        late = await wait_for(handle, lambda s: bool(s.open_items and s.open_items[0].escalated))
+        await act(client, handle.id, Act(step="review", actor="dan", action="approve"))
+        await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        result = await handle.result()
+    messages = [n["message"] for n in NOTICES]
+    reminder = "Reminder: 'Review the launch' waits for you"
+    # Days one and two remind; on day three the deadline and the third reminder fall
+    # due together, counted from when the step opened in the first run.
+    assert messages == [
+        reminder,
+        reminder,
+        "Escalated: 'Review the launch' is past its deadline",
+        reminder,
+    ]
+    assert late.open_items[0].opened_at == opened
+    assert late.open_items[0].added == ("dan",)
+    assert result["outputs"]["approvers"] == ["dan", "ana"]
