@@ -39,7 +39,7 @@ from engine.compiler import compile_file
 from engine.human import Act, WorkItem
 from engine.people import Member, TeamSnapshot, snapshot
 from engine.runtime import WORKFLOWS, workflow_runner
-from workers import Action, ActionContext, Registry, builtin_registry
+from workers import Action, ActionContext, Registry, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -142,8 +142,9 @@ def stand_in(real: Action[Any, Any]) -> Action[Any, Any]:
 
 
 def stand_in_registry(real: Registry | None = None) -> Registry:
-    """Every action of ``real`` (the built-ins by default) replaced, but :data:`KEPT`."""
-    real = real or builtin_registry()
+    """Every action of ``real`` replaced, but :data:`KEPT`. By default ``real`` holds the
+    built-ins and the actions of installed plugins (as ``mops worker`` loads them)."""
+    real = real or load_registry()
     actions: list[Action[Any, Any]] = []
     for name in real.names:
         action = real.get(name)
