@@ -233,7 +233,9 @@ async def _drive(
     last: tuple[int, int] | None = None
     for _ in range(5000):
         try:
-            status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+            status: CampaignStatus = await handle.query(
+                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=5)
+            )
         except RPCError:  # between two runs (continue-as-new): look again
             await asyncio.sleep(0.05)
             continue
