@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 from collections.abc import MutableMapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -38,50 +38,73 @@ class PeopleSteps:
     _events: list[ExternalEvent]
     _rounds: dict[str, int]
 
-    # Provided by the interpreter.
-    def _require_process(self) -> ir.ProcessIR:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the interpreter and the other mixins
 
-    def _eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
-        raise NotImplementedError
+        def _require_process(self) -> ir.ProcessIR:
+            raise NotImplementedError
 
-    def _mark(self, step_id: str, title: str, source: str) -> None:
-        raise NotImplementedError
+        def _eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
+            raise NotImplementedError
 
-    def _end(self, step_id: str, state: str, error: str | None = None) -> None:
-        raise NotImplementedError
+        def _mark(self, step_id: str, title: str, source: str) -> None:
+            raise NotImplementedError
 
-    def _publish_items(self) -> None:
-        raise NotImplementedError
+        def _end(self, step_id: str, state: str, error: str | None = None) -> None:
+            raise NotImplementedError
 
-    async def _activity(
-        self,
-        *,
-        step_id: str,
-        title: str,
-        action: str,
-        arguments: dict[str, Any],
-        span: ir.Span,
-        start_to_close: timedelta,
-        retry: ir.RetryPolicy,
-        heartbeat: timedelta | None,
-    ) -> Any:
-        raise NotImplementedError
+        def _publish_items(self) -> None:
+            raise NotImplementedError
+
+        def _take_carried_item(
+            self, step: ir.HumanStep
+        ) -> tuple[human.WorkItem, dt.datetime | None] | None:
+            raise NotImplementedError
+
+        def _renew_due(self, step: ir.HumanStep) -> bool:
+            raise NotImplementedError
+
+        async def _renew_at_open_step(
+            self, step: ir.HumanStep, next_reminder: dt.datetime | None
+        ) -> None:
+            raise NotImplementedError
+
+        async def _activity(
+            self,
+            *,
+            step_id: str,
+            title: str,
+            action: str,
+            arguments: dict[str, Any],
+            span: ir.Span,
+            start_to_close: timedelta,
+            retry: ir.RetryPolicy,
+            heartbeat: timedelta | None,
+        ) -> Any:
+            raise NotImplementedError
 
     # ---- work items and approvals ---------------------------------------------------
 
     async def _human(self, step: ir.HumanStep, env: Env) -> None:
         process = self._require_process()
         source = process.location(step.span)
-        round_number = self._rounds[step.id] = self._rounds.get(step.id, 0) + 1
-        item = self._open(step, env, source, round_number)
-        self._items[step.id] = item
-        self._publish_items()
-        self._mark(
-            step.id, f"{'Approval' if step.form == 'approval' else 'Work'}: {step.title}", source
-        )
+        carried = self._take_carried_item(step)
+        if carried is None:
+            round_number = self._rounds[step.id] = self._rounds.get(step.id, 0) + 1
+            item = self._open(step, env, source, round_number)
+            self._items[step.id] = item
+            self._publish_items()
+            self._mark(
+                step.id,
+                f"{'Approval' if step.form == 'approval' else 'Work'}: {step.title}",
+                source,
+            )
+            next_reminder = None
+        else:
+            # Continued as new while open: the step goes on where it was.
+            item, next_reminder = carried
+            round_number = item.round
         try:
-            decided = await self._wait_for_people(step, source)
+            decided = await self._wait_for_people(step, next_reminder)
         except asyncio.CancelledError:
             # Cancelled (an exit, a finished 'parallel first'): nobody waits any more.
             self._items.pop(step.id, None)
@@ -129,9 +152,11 @@ class PeopleSteps:
             )
         return item.model_copy(update={"needed": needed[step.quorum], "deadline": deadline})
 
-    async def _wait_for_people(self, step: ir.HumanStep, source: str) -> human.Outcome:
+    async def _wait_for_people(
+        self, step: ir.HumanStep, next_reminder: dt.datetime | None
+    ) -> human.Outcome:
         calendar = self._require_process().calendar
-        opened = workflow.now()
+        opened = self._items[step.id].opened_at
         ladder = [
             (
                 business_time.add(opened, rung.after, calendar)
@@ -142,13 +167,15 @@ class PeopleSteps:
             for rung in step.escalations
         ]
         ladder.sort(key=lambda pair: pair[0])
-        next_reminder = (
-            business_time.add(opened, step.remind_every, calendar) if step.remind_every else None
-        )
+        if next_reminder is None and step.remind_every:
+            next_reminder = business_time.add(opened, step.remind_every, calendar)
         while True:
             decided = human.outcome(self._items[step.id])
             if decided is not None:
                 return decided
+            if self._renew_due(step):
+                await self._renew_at_open_step(step, next_reminder)  # returns if it may not
+                continue
             item = self._items[step.id]
             upcoming = [t for t, _ in ladder[item.escalated :]] + (
                 [next_reminder] if next_reminder else []
@@ -156,7 +183,9 @@ class PeopleSteps:
             timeout = min(upcoming) - workflow.now() if upcoming else None
             with contextlib.suppress(TimeoutError):  # a timer is due: see below
                 await workflow.wait_condition(
-                    lambda: human.outcome(self._items[step.id]) is not None,
+                    lambda: (
+                        human.outcome(self._items[step.id]) is not None or self._renew_due(step)
+                    ),
                     timeout=None if timeout is None else max(timeout, timedelta(0)),
                     timeout_summary=f"deadline of {step.title}",
                 )

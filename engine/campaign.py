@@ -58,6 +58,22 @@ class Carried(_Model):
     started_at: dt.datetime
     generation: int
     """How many times the campaign has continued as new."""
+    undo: tuple[CarriedUndo, ...] = ()
+    """What undoes the tasks done so far (newest last)."""
+    open_item: WorkItem | None = None
+    """A work item or approval open at the top-level step ``index``, decisions so far."""
+    next_reminder: dt.datetime | None = None
+    """When that step's next reminder is due."""
+    paused: bool = False
+    ignored: tuple[IgnoredSignal, ...] = ()
+
+
+class CarriedUndo(_Model):
+    """A completed task whose ``undo with`` may still have to run."""
+
+    step: str
+    own: dict[str, JsonValue] = {}
+    """The names of the ``for each`` item it ran for (tagged, engine.carry)."""
 
 
 class TaskRequest(_Model):
@@ -107,6 +123,8 @@ class CampaignStatus(_Model):
     team_version: str | None = None
     generation: int = 0
     """How many times the campaign has continued as new (history kept bounded)."""
+    ignored_signals: tuple[IgnoredSignal, ...] = ()
+    """Signals whose payload was not what they take: recorded, and otherwise ignored."""
 
 
 class RefusedAttempt(_Model):
@@ -118,6 +136,21 @@ class RefusedAttempt(_Model):
     action: str
     reason: str
     at: dt.datetime | None = None
+
+
+class IgnoredSignal(_Model):
+    """A signal the campaign ignored, and why (the signal itself is in the history)."""
+
+    name: str
+    reason: str
+    at: dt.datetime
+
+
+class TeamPush(_Model):
+    """``mops team push``: a newer team directory for a running campaign, and who sent it."""
+
+    by: str
+    team: TeamSnapshot
 
 
 class OperatorAction(_Model):

@@ -195,16 +195,32 @@ async def list_campaigns(
     task_queue: str,
     process: str | None = None,
     state: str | None = None,
+    waiting_on: str | None = None,
     limit: int = 50,
     where: Sequence[str] = (),
 ) -> list[CampaignSummary]:
     """Campaigns newest first, through a visibility query (no worker needed).
 
+    ``waiting_on`` (``role:editor`` or ``person:ana``) keeps the campaigns with an
+    open work item or approval for that role or person, as the process names them
+    or as escalation and delegation added them.
+
     ``where`` adds clauses of the query (the auditors' filters, :mod:`engine.audit`).
+
+    Raises:
+        UserError: an unknown state, or ``waiting_on`` not ``role:NAME``/``person:NAME``.
     """
     clauses = [f"TaskQueue = '{_quote(task_queue)}'", *where]
     if process:
         clauses.append(f"WorkflowType = '{_quote(process)}'")
+    if waiting_on is not None:
+        kind, _, name = waiting_on.partition(":")
+        if kind not in ("role", "person") or not name.strip():
+            raise UserError(
+                f"--waiting-on '{waiting_on}': say whom, as role:NAME or person:NAME",
+                hint="e.g. --waiting-on role:editor or --waiting-on person:ana",
+            )
+        clauses.append(f"{sa.WAITING_ON.name} = '{_quote(f'{kind}:{name.strip()}')}'")
     if state == "paused":
         clauses += ["ExecutionStatus = 'Running'", f"{sa.STATE.name} = 'paused'"]
     elif state:

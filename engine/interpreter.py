@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections import ChainMap
 from collections.abc import MutableMapping, Sequence
 from datetime import timedelta
@@ -23,25 +24,21 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
 from engine._interpret_people import PeopleSteps
+from engine._interpret_renew import Renewal
+from engine._interpret_saga import Saga, Undoable
+from engine._interpret_signals import Signals
 
 with workflow.unsafe.imports_passed_through():
     from engine import business_time, carry, human, ir
     from engine import search_attributes as sa
     from engine.campaign import (
         ACT_UPDATE,
-        CANCEL_SIGNAL,
-        EVENT_SIGNAL,
-        PAUSE_SIGNAL,
-        REFUSED_SIGNAL,
-        RESUME_SIGNAL,
         STATUS_QUERY,
-        TEAM_SIGNAL,
         CampaignResult,
         CampaignStart,
         CampaignStatus,
-        Carried,
         ExternalEvent,
-        OperatorAction,
+        IgnoredSignal,
         RefusedAttempt,
         StepRecord,
         TaskRequest,
@@ -57,7 +54,7 @@ Env = MutableMapping[str, Any]
 
 
 @workflow.defn(dynamic=True)
-class CampaignWorkflow(PeopleSteps):
+class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
     """Interprets a :class:`~engine.ir.ProcessIR` step by step."""
 
     def __init__(self) -> None:
@@ -69,10 +66,16 @@ class CampaignWorkflow(PeopleSteps):
         self._events: list[ExternalEvent] = []
         self._rounds: dict[str, int] = {}
         self._refused: list[RefusedAttempt] = []
+        self._ignored: list[IgnoredSignal] = []
         self._started_by = ""
         self._paused = False
         self._exited = False
-        self._undo: list[tuple[ir.TaskStep, Env]] = []
+        self._undo: list[Undoable] = []
+        self._branches_opened = 0
+        self._at_top: tuple[int, ir.Step, Env] | None = None
+        self._renew_declined = False
+        self._carried_item: human.WorkItem | None = None
+        self._carried_reminder: dt.datetime | None = None
         self._start: CampaignStart
 
     @workflow.run
@@ -81,9 +84,10 @@ class CampaignWorkflow(PeopleSteps):
             raise ApplicationError(
                 "a campaign takes one input", type="InvalidStart", non_retryable=True
             )
-        start = workflow.payload_converter().from_payload(args[0].payload, CampaignStart)
+        start = _decode_start(args[0])
         process = self._process = start.process
-        self._team = start.team
+        # A team pushed in the very first activation is newer than the start's.
+        self._team = self._team or start.team
         self._started_by = start.started_by
         self._status = CampaignStatus(
             process=process.name,
@@ -95,7 +99,7 @@ class CampaignWorkflow(PeopleSteps):
             steps=(),
             inputs=start.inputs,
             outputs={},
-            team_version=None if start.team is None else start.team.version,
+            team_version=None if self._team is None else self._team.version,
         )
         self._update(state="paused" if self._paused else "running", refused=tuple(self._refused))
         self._start = start
@@ -106,10 +110,20 @@ class CampaignWorkflow(PeopleSteps):
             env = {name: carry.decode(value) for name, value in resume.env.items()}
             self._runs, self._rounds = dict(resume.runs), dict(resume.rounds)
             self._events, self._refused = list(resume.events), list(resume.refused)
+            self._ignored = [*resume.ignored, *self._ignored]
+            self._restore_undo(resume.undo, env)
+            self._carried_item, self._carried_reminder = resume.open_item, resume.next_reminder
+            if resume.open_item is not None:
+                # Open at once: decisions are taken even while the campaign is paused.
+                self._items[resume.open_item.step] = resume.open_item
+                self._publish_items()
+            self._paused = self._paused or resume.paused
             self._update(
+                state="paused" if self._paused else "running",
                 steps=resume.steps,
                 started_at=resume.started_at,
                 refused=resume.refused,
+                ignored_signals=tuple(self._ignored),
                 generation=resume.generation,
             )
         try:
@@ -129,6 +143,8 @@ class CampaignWorkflow(PeopleSteps):
             self._update(state="failed", current_step=None, error=error.message)
             raise
         except asyncio.CancelledError:
+            # An operator's cancel undoes what was done, as a failure does.
+            await self._compensate(cancelled=True)
             self._update(state="cancelled", current_step=None)
             raise
         self._update(state="completed", current_step=None, outputs=outputs)
@@ -159,96 +175,6 @@ class CampaignWorkflow(PeopleSteps):
         reason = self.judge(act)
         if reason is not None:
             raise ValueError(reason)
-
-    @workflow.signal(name=REFUSED_SIGNAL)
-    def refused(self, attempt: RefusedAttempt) -> None:
-        """The client reports a refused decision, so that auditors see the attempt."""
-        self._refused.append(attempt.model_copy(update={"at": workflow.now()}))
-        self._update(refused=tuple(self._refused))
-
-    @workflow.signal(name=EVENT_SIGNAL)
-    def event(self, event: ExternalEvent) -> None:
-        """An external event; kept until a step waits for it (early events are not lost)."""
-        self._events.append(event)
-
-    @workflow.signal(name=PAUSE_SIGNAL)
-    def pause(self, action: OperatorAction) -> None:
-        """Hold the campaign before its next step (running steps finish)."""
-        self._paused = True
-        self._update(state="paused")
-        self._set_state("paused")
-
-    @workflow.signal(name=RESUME_SIGNAL)
-    def resume(self, action: OperatorAction) -> None:
-        """Let a paused campaign go on."""
-        self._paused = False
-        self._update(state="running")
-        self._set_state("running")
-
-    @workflow.signal(name=CANCEL_SIGNAL)
-    def cancelling(self, action: OperatorAction) -> None:
-        """Who cancels, and why: recorded just before the cancellation itself."""
-        self._update(
-            error=f"cancelled by {action.by}" + (f": {action.reason}" if action.reason else "")
-        )
-
-    def _set_state(self, state: str) -> None:
-        if workflow.info().typed_search_attributes.get(sa.VERSION) is not None:
-            workflow.upsert_search_attributes([sa.STATE.value_set(state)])
-
-    @workflow.signal(name=TEAM_SIGNAL)
-    def team(self, team: TeamSnapshot) -> None:
-        """A newer version of the team directory, used for decisions from now on."""
-        self._team = team
-        self._update(team_version=team.version)
-
-    async def _maybe_continue_as_new(self, index: int, env: Env) -> None:
-        """Between two top-level steps, start afresh once the history is long.
-
-        Everything the campaign knows goes along: its names (typed), counters,
-        events not yet used, refused attempts and the steps so far. Handlers
-        finish first, so no signal or update is lost.
-        """
-        start = self._start
-        info = workflow.info()
-        if info.get_current_history_length() < start.history_limit or self._items:
-            return
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        status = self._require_status()
-        carried = Carried(
-            index=index,
-            env={name: carry.encode(value) for name, value in env.items()},
-            runs=self._runs,
-            rounds=self._rounds,
-            events=tuple(self._events),
-            refused=tuple(self._refused),
-            steps=status.steps[-200:],
-            started_at=status.started_at,
-            generation=status.generation + 1,
-        )
-        workflow.continue_as_new(start.model_copy(update={"resume": carried}))
-
-    async def _compensate(self) -> None:
-        """Undo the tasks that completed, newest first (a saga); a failing undo is
-        recorded on the steps and does not stop the others."""
-        while self._undo:
-            step, env = self._undo.pop()
-            assert step.undo is not None
-            arguments = {
-                name: to_json(self._eval(expr, env, f"undo of '{step.id}'"))
-                for name, expr in step.undo.arguments.items()
-            }
-            with contextlib.suppress(ApplicationError):
-                await self._activity(
-                    step_id=f"{step.id}.undo",
-                    title=f"Undo: {step.title}",
-                    action=step.undo.action,
-                    arguments=arguments,
-                    span=step.undo.span,
-                    start_to_close=timedelta(seconds=step.timeout_seconds),
-                    retry=step.retry,
-                    heartbeat=None,
-                )
 
     def _publish_items(self) -> None:
         self._update(open_items=tuple(self._items.values()))
@@ -283,6 +209,8 @@ class CampaignWorkflow(PeopleSteps):
                     # The rest of this block runs until the event arrives.
                     await self._until_exit(step, body[index + 1 :], env)
                     return
+                if top:
+                    self._at_top = (index, step, env)
                 await self._step(step, env)
             except JumpTo as jump:
                 # A jump lands in the block that holds its target (or an outer one).
@@ -376,10 +304,13 @@ class CampaignWorkflow(PeopleSteps):
     async def _parallel(self, step: ir.ParallelStep, env: Env) -> None:
         # Branches share the campaign's names: after 'all', each branch's results
         # are there for the steps that follow.
-        branches = [asyncio.ensure_future(self._body(b.body, env)) for b in step.branches]
-        wanted = {"all": len(branches), "first": 1}.get(step.join, step.count or len(branches))
+        paths: dict[asyncio.Future[None], tuple[str, ...]] = {}
+        for branch in step.branches:
+            path = self._branch(step.id)
+            paths[asyncio.ensure_future(self._in_branch(path, self._body(branch.body, env)))] = path
+        wanted = {"all": len(paths), "first": 1}.get(step.join, step.count or len(paths))
         done = 0
-        pending: list[asyncio.Future[None]] = list(branches)
+        pending: list[asyncio.Future[None]] = list(paths)
         try:
             while done < wanted and pending:
                 finished, pending = await workflow.wait(
@@ -393,6 +324,8 @@ class CampaignWorkflow(PeopleSteps):
                 future.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+        # The winners are done: what the cancelled branches had done is undone.
+        await self._undo_cancelled([paths[future] for future in pending])
 
     async def _for_each(self, step: ir.ForEachStep, env: Env) -> None:
         items = self._eval(step.items, env, step.id)
@@ -496,7 +429,7 @@ class CampaignWorkflow(PeopleSteps):
         env[step.id] = from_plain_json(result)
         if step.undo is not None:
             # What undoes this task, should a later step fail: newest first.
-            self._undo.append((step, env))
+            self._remember_undo(step, env)
 
     async def _activity(
         self,
@@ -654,6 +587,32 @@ def _bind_inputs(process: ir.ProcessIR, given: dict[str, Any]) -> dict[str, Any]
                 f"input '{decl.name}': {problem}", type="InvalidInput", non_retryable=True
             ) from None
     return env
+
+
+def _decode_start(arg: RawValue) -> CampaignStart:
+    """The campaign's start, read here rather than by the SDK: a start that cannot be
+    decoded (a script sending a number of 5,000 digits, a field of the wrong kind)
+    fails the campaign with the reason, instead of failing every workflow task."""
+    try:
+        start: CampaignStart = workflow.payload_converter().from_payload(arg.payload, CampaignStart)
+    except Exception as error:  # any decoding problem ends the same way
+        raise ApplicationError(
+            f"the campaign's start cannot be read: {_first_line(error)}",
+            type="InvalidStart",
+            non_retryable=True,
+        ) from None
+    return start
+
+
+def _first_line(error: BaseException) -> str:
+    if isinstance(error, ValidationError):
+        problems = error.errors(include_url=False, include_input=False)[:3]
+        return "; ".join(
+            ": ".join([".".join(str(part) for part in p["loc"]), p["msg"]]).lstrip(": ")
+            for p in problems
+        )
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:300]
 
 
 def _failure_reason(error: ActivityError) -> str:

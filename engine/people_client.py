@@ -20,7 +20,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from engine import search_attributes as sa
 from engine.campaign import (
@@ -28,9 +28,11 @@ from engine.campaign import (
     EVENT_SIGNAL,
     REFUSED_SIGNAL,
     STATUS_QUERY,
+    TEAM_SIGNAL,
     CampaignStatus,
     ExternalEvent,
     RefusedAttempt,
+    TeamPush,
 )
 from engine.errors import UserError
 from engine.human import Act, WorkItem, how_eligible
@@ -83,6 +85,28 @@ async def report_refusal(client: Client, campaign: str, act: Act, reason: str) -
     # If the campaign is gone, there is nothing to record it in.
     with contextlib.suppress(RPCError):
         await client.get_workflow_handle(campaign).signal(REFUSED_SIGNAL, attempt)
+
+
+async def push_team(
+    client: Client, campaigns: list[str], team: TeamSnapshot, *, by: str
+) -> list[str]:
+    """Send ``team`` to each running campaign; returns those it reached.
+
+    The campaign checks decisions against it from then on, and each decision
+    records the version it was checked against. A campaign that ended meanwhile
+    is skipped.
+    """
+    push = TeamPush(by=by, team=team)
+    reached = []
+    for campaign in campaigns:
+        try:
+            await client.get_workflow_handle(campaign).signal(TEAM_SIGNAL, push)
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                continue  # it ended after it was listed
+            raise UserError(f"campaign '{campaign}': {error.message}") from None
+        reached.append(campaign)
+    return reached
 
 
 async def open_item(client: Client, campaign: str, step: str) -> WorkItem:

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
 
-from support import compile_text, new_task_queue, worker_for
+import pytest
+from support import (
+    NOTICES,
+    compile_text,
+    new_task_queue,
+    recorded_notify,
+    registry_replacing,
+    worker_for,
+)
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStart, CampaignStatus, ExternalEvent
+from engine.errors import UserError
+from engine.human import Act
+from engine.people import Member, TeamSnapshot
+from engine.people_client import act
 from workers import builtin_registry
 
 DRIP = """\
@@ -60,3 +79,155 @@ async def test_a_year_long_drip_keeps_its_history_bounded(time_env: WorkflowEnvi
     # Every run's history stays near the bound, however long the campaign runs.
     assert len(history.events) < 200
     assert [s.title for s in status.steps][-1] == "Wrap up"
+
+
+SIGN_OFF = """\
+process sign_off "Sign off the launch"
+  task prepare "Prepare the launch" = log.info(message: "ready")
+  approval review "Review the launch"
+    by 2 of role editor
+    deadline 3 days
+    remind every 1 day
+    escalate to role lead
+  task launch "Launch" = log.info(message: "launched")
+  output approvers = review.approvers
+  output rounds = review.rounds
+"""
+EDITORS = TeamSnapshot(
+    version="v1-editors",
+    people={
+        "ana": Member(roles=("editor",)),
+        "ben": Member(roles=("editor",)),
+        "dan": Member(roles=("lead",)),
+    },
+)
+
+
+STARTED: list[WorkflowHandle[Any, Any]] = []
+
+
+@pytest.fixture(autouse=True)
+async def end_unfinished_campaigns() -> AsyncIterator[None]:
+    """A campaign left waiting (a failed test) would fire its reminders on the shared
+    time-skipping server with no worker to take them, holding back its clock."""
+    yield
+    while STARTED:
+        handle = STARTED.pop()
+        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            await handle.terminate("test over")
+
+
+async def wait_for(
+    handle: WorkflowHandle[Any, Any], ready: Callable[[CampaignStatus], bool]
+) -> CampaignStatus:
+    STARTED.append(handle)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            found: CampaignStatus = await handle.query(
+                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=timedelta(seconds=5)
+            )
+        except RPCError:
+            # A query that reaches the campaign just as it continues as new can time
+            # out on the test server; `mops status` falls back to the history then.
+            continue
+        if ready(found):
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError("the campaign never got there")
+
+
+async def test_a_campaign_continues_as_new_while_an_approval_is_open(
+    time_env: WorkflowEnvironment,
+) -> None:
+    client = time_env.client
+    registry = registry_replacing(recorded_notify)
+    process = compile_text(SIGN_OFF, registry)
+    queue = new_task_queue()
+    # cached=0: every workflow task replays the campaign (and the carried step) from scratch.
+    async with worker_for(client, registry, queue, cached=0):
+        handle = await client.start_workflow(
+            process.name,
+            CampaignStart(
+                process=process, inputs={}, started_by="test", team=EDITORS, history_limit=40
+            ),
+            id=f"sign-off-{uuid.uuid4().hex[:6]}",
+            task_queue=queue,
+        )
+        first = await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
+        await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        # Events nobody waits for grow the history past its bound while the step is open.
+        for n in range(15):
+            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
+        renewed = await wait_for(handle, lambda s: s.generation == 1)
+        with pytest.raises(UserError) as twice:
+            await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        answer = await act(client, handle.id, Act(step="review", actor="ben", action="approve"))
+        result = await handle.result()
+        history = await handle.fetch_history()
+    opened = first.open_items[0]
+    carried = renewed.open_items[0]
+    # The step went on where it was: same round, deadline and decisions so far.
+    assert renewed.generation == 1
+    assert (carried.round, carried.deadline, carried.opened_at) == (
+        opened.round,
+        opened.deadline,
+        opened.opened_at,
+    )
+    assert [(d.actor, d.action) for d in carried.decisions] == [("ana", "approve")]
+    assert str(twice.value) == "refused: ana has already acted on 'Review the launch' in this round"
+    assert answer == "'Review the launch' is approved"
+    assert result["outputs"] == {"approvers": ["ana", "ben"], "rounds": 1}
+    # The new run did not open the step again (one record of it); the last run's
+    # history holds the end of the campaign.
+    titles = [s.title for s in renewed.steps]
+    assert titles.count("Approval: Review the launch") == 1
+    kinds = [e.WhichOneof("attributes") for e in history.events]
+    assert kinds[-1] == "workflow_execution_completed_event_attributes"
+    assert "activity_task_scheduled_event_attributes" in kinds  # the launch ran in this run
+
+
+async def test_reminders_and_escalation_keep_their_times_across_continue_as_new(
+    time_env: WorkflowEnvironment,
+) -> None:
+    client = time_env.client
+    registry = registry_replacing(recorded_notify)
+    process = compile_text(SIGN_OFF, registry)
+    queue = new_task_queue()
+    NOTICES.clear()
+    async with worker_for(client, registry, queue, cached=0):
+        handle = await client.start_workflow(
+            process.name,
+            CampaignStart(
+                process=process, inputs={}, started_by="test", team=EDITORS, history_limit=40
+            ),
+            id=f"sign-off-{uuid.uuid4().hex[:6]}",
+            task_queue=queue,
+        )
+        first = await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
+        opened = first.open_items[0].opened_at
+        # A day and a half in (one reminder sent), the history outgrows its bound.
+        await time_env.sleep(36 * 3600)
+        for n in range(40):
+            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
+        await wait_for(handle, lambda s: s.generation >= 1)
+        # Three days and an hour after the step opened: the rest of the reminders
+        # and the escalation to the lead, on the first run's schedule.
+        await time_env.sleep(36 * 3600 + 3600)
+        late = await wait_for(handle, lambda s: bool(s.open_items and s.open_items[0].escalated))
+        await act(client, handle.id, Act(step="review", actor="dan", action="approve"))
+        await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        result = await handle.result()
+    messages = [n["message"] for n in NOTICES]
+    reminder = "Reminder: 'Review the launch' waits for you"
+    # Days one and two remind; on day three the deadline and the third reminder fall
+    # due together, counted from when the step opened in the first run.
+    assert messages == [
+        reminder,
+        reminder,
+        "Escalated: 'Review the launch' is past its deadline",
+        reminder,
+    ]
+    assert late.open_items[0].opened_at == opened
+    assert late.open_items[0].added == ("dan",)
+    assert result["outputs"]["approvers"] == ["dan", "ana"]

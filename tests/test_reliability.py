@@ -322,6 +322,35 @@ def test_sigkill_of_the_embedded_server_resumes_the_campaign_without_repeating_s
     assert dict(hooks.by_idempotency_key) == posts_before
 
 
+def test_sigkill_of_the_embedded_server_during_many_campaigns_resumes_every_one(
+    mops: Mops, tmp_path: Path
+) -> None:
+    process_file = prepare(mops, tmp_path)
+    with RecordingServer.running() as hooks, workers(mops) as (start_worker, log):
+        hooks.answer(Answer(delay=0.5))
+        campaigns = start_campaigns(mops, process_file, hooks.url, 4)
+        first = mops.json("server", "status")
+        start_worker()
+        # Some posts applied, others in flight, none of the sign-offs open yet.
+        wait_until(lambda: len(hooks.requests) >= 4, 60)
+        os.kill(first["pid"], signal.SIGKILL)
+        wait_until(lambda: dead(first["pid"]), 10)
+        restarted = mops("server", "start")
+        assert restarted.returncode == 0, restarted.stderr
+        approver = Approver(mops, campaigns)
+        approver.start()
+        try:
+            done = asyncio.run(results(mops.address(), campaigns, within=120))
+        finally:
+            approver.done.set()
+            approver.join(timeout=30)
+    assert approver.errors == [], "\n".join(log)
+    assert done == dict.fromkeys(campaigns, DONE)
+    assert sorted(approver.approved) == sorted(campaigns)
+    assert set(hooks.by_idempotency_key) == expected_keys(campaigns)
+    assert len(hooks.applied) == len(campaigns) * len(HTTP_STEPS)
+
+
 def wait_for_signoff(mops: Mops, campaign: str, timeout: float = 90) -> Any:
     deadline = time.monotonic() + timeout
     status: Any = None

@@ -1,10 +1,13 @@
 """Recorded histories must replay against the current interpreter.
 
-Every ``tests/histories/*.json`` is a real campaign history recorded by an
-earlier version of the engine. If a change to the interpreter makes one of
-them fail to replay, running campaigns would break on upgrade: guard the
-change with a named ``workflow.patched`` instead. To record a new history, run
-this file with ``MOPS_RECORD_HISTORIES=1``.
+Every ``tests/histories/**/*.json`` is a real campaign history recorded by an
+earlier version of the engine (``tests/histories/<process>/*.json`` for the
+processes of ``processes/``: record one with ``python -m tests.record_history``).
+If a change to the interpreter makes one of them fail to replay, running
+campaigns would break on upgrade: guard the change with a named
+``workflow.patched("mops-<name>")`` instead (docs/operations.md, "Changing the
+engine"). To record the histories named below again, run this file with
+``MOPS_RECORD_HISTORIES=1``.
 """
 
 from __future__ import annotations
@@ -50,7 +53,11 @@ def test_every_recorded_history_is_present() -> None:
     assert not missing, f"record them with MOPS_RECORD_HISTORIES=1: {missing}"
 
 
-@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    sorted(HISTORIES.rglob("*.json")),
+    ids=lambda p: str(p.relative_to(HISTORIES)),
+)
 async def test_recorded_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240
     result = await replayer().replay_workflow(history, raise_on_replay_failure=True)

@@ -28,6 +28,7 @@ from engine.cli import (
     _report,
     _run,
     _server,
+    _team,
     _worker,
 )
 from engine.errors import UserError
@@ -42,6 +43,7 @@ _COMMANDS = (
     _worker,
     _read,
     _people,
+    _team,
     _operate,
     _server,
     _actions,

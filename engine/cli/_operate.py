@@ -20,7 +20,7 @@ from engine.errors import UserError
 _ACTIONS = {
     "pause": "hold campaigns before their next step",
     "resume": "let paused campaigns go on",
-    "cancel": "stop campaigns for good",
+    "cancel": "stop campaigns for good, undoing their completed tasks (undo with)",
 }
 
 

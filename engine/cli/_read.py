@@ -32,6 +32,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "timed_out",
         ],
     )
+    listing.add_argument(
+        "--waiting-on",
+        metavar="WHO",
+        help="only campaigns with a step open for role:NAME or person:NAME",
+    )
     _add_audit_filters(listing)
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
@@ -118,6 +123,7 @@ async def show_list(args: argparse.Namespace) -> int:
         task_queue=settings.task_queue,
         process=args.process,
         state=args.state,
+        waiting_on=args.waiting_on,
         limit=args.limit,
         where=selection_query(
             version=args.version,

@@ -1,0 +1,201 @@
+"""Compensation beyond failures: cancelled ``parallel`` branches and an operator's cancel
+undo what they had completed, newest first. Runs on the time-skipping server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+from support import compile_text, new_task_queue, registry_with, worker_for
+from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from engine.campaign import (
+    CANCEL_SIGNAL,
+    STATUS_QUERY,
+    CampaignStart,
+    CampaignStatus,
+    OperatorAction,
+)
+from workers import ActionContext, action
+
+CALLS: list[str] = []
+
+
+class Slot(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+class Booking(BaseModel):
+    booking: str
+
+
+@action("ads.book", description="Stand-in: book an ad slot")
+async def book(params: Slot, ctx: ActionContext) -> Booking:
+    CALLS.append(f"book {params.name}")
+    return Booking(booking=params.name)
+
+
+@action("ads.cancel", description="Stand-in: cancel an ad booking")
+async def unbook(params: Slot, ctx: ActionContext) -> Booking:
+    CALLS.append(f"cancel {params.name}")
+    return Booking(booking=params.name)
+
+
+REGISTRY = registry_with(book, unbook)
+
+
+def booking(name: str, indent: str) -> str:
+    return (
+        f'{indent}task {name} "Book {name}" = ads.book(name: "{name}")\n'
+        f"{indent}  undo with ads.cancel(name: {name}.booking)\n"
+    )
+
+
+async def begin(env: WorkflowEnvironment, text: str, queue: str) -> WorkflowHandle[Any, Any]:
+    process = compile_text(text, REGISTRY)
+    return await env.client.start_workflow(
+        process.name,
+        CampaignStart(process=process, inputs={}, started_by="t"),
+        id=f"{process.name}-{uuid.uuid4().hex[:6]}",
+        task_queue=queue,
+    )
+
+
+async def status(handle: WorkflowHandle[Any, Any]) -> CampaignStatus:
+    found: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+    return found
+
+
+async def test_the_losing_branches_of_parallel_first_are_undone_newest_first(
+    time_env: WorkflowEnvironment,
+) -> None:
+    CALLS.clear()
+    text = (
+        'process race "Race for the slot"\n'
+        "  parallel first\n"
+        "    branch slow\n"
+        + booking("slow_one", "      ")
+        + booking("slow_two", "      ")
+        + "      wait 3 days\n"
+        + booking("slow_three", "      ")
+        + "    branch fast\n"
+        + "      wait 1 day\n"
+        + booking("fast", "      ")
+        + "    branch nested\n"
+        + "      parallel all\n"
+        + booking("inner_a", "        ")
+        + "        branch later\n"
+        + "          wait 2 days\n"
+        + booking("inner_b", "          ")
+        + booking("after", "  ")
+        + "  output done = true\n"
+    )
+    queue = new_task_queue()
+    async with worker_for(time_env.client, REGISTRY, queue):
+        handle = await begin(time_env, text, queue)
+        result = await handle.result()
+        steps = (await status(handle)).steps
+    assert result["outputs"] == {"done": True}
+    booked = [c for c in CALLS if c.startswith("book")]
+    assert sorted(booked[:3]) == ["book inner_a", "book slow_one", "book slow_two"]
+    assert booked[3:] == ["book fast", "book after"]
+    # What the cancelled branches had done is undone, newest first; the winner stays.
+    undone = [c for c in CALLS if c.startswith("cancel")]
+    order = [c.removeprefix("book ") for c in booked[:3]]
+    assert undone == [f"cancel {name}" for name in reversed(order)]
+    assert CALLS.index("book after") > CALLS.index(undone[-1])
+    assert "book slow_three" not in CALLS and "book inner_b" not in CALLS
+    assert [s.title for s in steps if s.title.startswith("Undo")] == [
+        f"Undo: Book {name}" for name in reversed(order)
+    ]
+
+
+async def test_n_of_undoes_only_the_branches_it_cancels(time_env: WorkflowEnvironment) -> None:
+    CALLS.clear()
+    text = (
+        'process two_of "Two of three"\n'
+        "  parallel 2 of\n"
+        "    branch a\n"
+        + "      wait 1 day\n"
+        + booking("a", "      ")
+        + "    branch b\n"
+        + "      wait 2 days\n"
+        + booking("b", "      ")
+        + "    branch c\n"
+        + booking("c_first", "      ")
+        + "      wait 5 days\n"
+        + booking("c_second", "      ")
+    )
+    queue = new_task_queue()
+    async with worker_for(time_env.client, REGISTRY, queue):
+        handle = await begin(time_env, text, queue)
+        await handle.result()
+    assert CALLS == ["book c_first", "book a", "book b", "cancel c_first"]
+
+
+async def test_a_failure_after_parallel_first_undoes_the_winner_once(
+    time_env: WorkflowEnvironment,
+) -> None:
+    CALLS.clear()
+    text = (
+        'process undo_once "Undo once"\n'
+        "  parallel first\n"
+        "    branch fast\n"
+        + "      wait 1 hour\n"
+        + booking("fast", "      ")
+        + "    branch slow\n"
+        + booking("slow", "      ")
+        + "      wait 2 days\n"
+        + '  fail "The budget was withdrawn"\n'
+    )
+    queue = new_task_queue()
+    async with worker_for(time_env.client, REGISTRY, queue):
+        handle = await begin(time_env, text, queue)
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+    # The fast branch wins after an hour; the slow one had booked and is undone when
+    # cancelled; the failure then undoes the winner. Nothing is undone twice.
+    # (The winners finish while no task of the others is under way: the time-skipping
+    # server refuses to cancel an activity whose completion is in flight.)
+    assert CALLS == ["book slow", "book fast", "cancel slow", "cancel fast"]
+
+
+async def test_an_operator_cancel_undoes_completed_tasks_newest_first(
+    time_env: WorkflowEnvironment,
+) -> None:
+    CALLS.clear()
+    text = (
+        'process ads "Book the ads"\n'
+        + booking("linkedin", "  ")
+        + booking("search", "  ")
+        + "  wait 7 days\n"
+        + booking("print", "  ")
+    )
+    queue = new_task_queue()
+    async with worker_for(time_env.client, REGISTRY, queue):
+        handle = await begin(time_env, text, queue)
+        for _ in range(200):
+            if sum(s.state == "done" for s in (await status(handle)).steps) == 2:
+                break
+            await asyncio.sleep(0.02)
+        await handle.signal(CANCEL_SIGNAL, OperatorAction(by="olga", reason="budget cut"))
+        await handle.cancel()
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+        final = await status(handle)
+        history = await handle.fetch_history()
+    assert CALLS == ["book linkedin", "book search", "cancel search", "cancel linkedin"]
+    assert final.state == "cancelled"
+    assert final.error == "cancelled by olga: budget cut"
+    assert [s.title for s in final.steps][-2:] == ["Undo: Book search", "Undo: Book linkedin"]
+    # The compensation is in the campaign's history, after the cancel request.
+    kinds = [e.WhichOneof("attributes") for e in history.events]
+    requested = kinds.index("workflow_execution_cancel_requested_event_attributes")
+    scheduled = [i for i, k in enumerate(kinds) if k == "activity_task_scheduled_event_attributes"]
+    assert len([i for i in scheduled if i > requested]) == 2
+    assert kinds[-1] == "workflow_execution_canceled_event_attributes"

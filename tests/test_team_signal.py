@@ -1,0 +1,86 @@
+"""A team directory pushed to a running campaign is used for decisions from then on,
+and who pushed it is in the history. Runs on the time-skipping server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import pytest
+from support import compile_text, new_task_queue, recorded_notify, registry_replacing, worker_for
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from engine.campaign import STATUS_QUERY, TEAM_SIGNAL, CampaignStart, CampaignStatus
+from engine.errors import UserError
+from engine.human import Act
+from engine.people import Member, TeamSnapshot
+from engine.people_client import act, push_team
+
+REGISTRY = registry_replacing(recorded_notify)
+PROCESS = """\
+process article "An article, approved"
+  approval review "Review the article"
+    by 2 of role editor
+    allow G101
+  output approved_by = review.approvers
+"""
+V1 = TeamSnapshot(
+    version="v1", people={"ana": Member(roles=("editor",)), "ben": Member(roles=("editor",))}
+)
+V2 = TeamSnapshot(version="v2", people={**V1.people, "bea": Member(roles=("editor",))})
+V3 = TeamSnapshot(version="v3", people={"ana": Member(roles=("editor",)), **V2.people})
+
+
+async def status(handle: WorkflowHandle[Any, Any]) -> CampaignStatus:
+    found: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+    return found
+
+
+async def settled(handle: WorkflowHandle[Any, Any], version: str) -> CampaignStatus:
+    for _ in range(500):
+        found = await status(handle)
+        if found.team_version == version and found.open_items:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"never at team version {version}")
+
+
+async def test_a_pushed_team_decides_from_then_on(time_env: WorkflowEnvironment) -> None:
+    client = time_env.client
+    process = compile_text(PROCESS, REGISTRY)
+    queue = new_task_queue()
+    async with worker_for(client, REGISTRY, queue):
+        handle = await client.start_workflow(
+            process.name,
+            CampaignStart(process=process, inputs={}, started_by="test", team=V1),
+            id=f"article-{uuid.uuid4().hex[:6]}",
+            task_queue=queue,
+        )
+        await settled(handle, "v1")
+        await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        with pytest.raises(UserError) as unknown:
+            await act(client, handle.id, Act(step="review", actor="bea", action="approve"))
+        # A bare snapshot, as older clients sent it, is taken too.
+        await handle.signal(TEAM_SIGNAL, V2)
+        await settled(handle, "v2")
+        assert await push_team(client, [handle.id], V3, by="olga") == [handle.id]
+        before = await settled(handle, "v3")
+        answer = await act(client, handle.id, Act(step="review", actor="bea", action="approve"))
+        result = await handle.result()
+        history = await handle.fetch_history()
+    assert str(unknown.value) == "refused: 'bea' is not in the team directory (version v1)"
+    assert answer == "'Review the article' is approved"
+    assert result["outputs"] == {"approved_by": ["ana", "bea"]}
+    # Each decision records the version it was checked against.
+    assert [(d.actor, d.team_version) for d in before.open_items[0].decisions] == [("ana", "v1")]
+    pushes = [
+        json.loads(e.workflow_execution_signaled_event_attributes.input.payloads[0].data)
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+        and e.workflow_execution_signaled_event_attributes.signal_name == TEAM_SIGNAL
+    ]
+    assert [p.get("by") for p in pushes] == [None, "olga"]
+    assert pushes[1]["team"]["version"] == "v3"
