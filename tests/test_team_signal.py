@@ -13,8 +13,16 @@ from support import compile_text, new_task_queue, recorded_notify, registry_repl
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from engine.campaign import STATUS_QUERY, TEAM_SIGNAL, CampaignStart, CampaignStatus
+from engine.audit import read_timeline
+from engine.campaign import (
+    REFUSED_SIGNAL,
+    STATUS_QUERY,
+    TEAM_SIGNAL,
+    CampaignStart,
+    CampaignStatus,
+)
 from engine.errors import UserError
+from engine.history import status_from_history
 from engine.human import Act
 from engine.people import Member, TeamSnapshot
 from engine.people_client import act, push_team
@@ -65,6 +73,7 @@ async def test_a_pushed_team_decides_from_then_on(time_env: WorkflowEnvironment)
             await act(client, handle.id, Act(step="review", actor="bea", action="approve"))
         # A bare snapshot, as older clients sent it, is taken too.
         await handle.signal(TEAM_SIGNAL, V2)
+        await handle.signal(REFUSED_SIGNAL, {"who": "mallory"})  # malformed: ignored
         await settled(handle, "v2")
         assert await push_team(client, [handle.id], V3, by="olga") == [handle.id]
         before = await settled(handle, "v3")
@@ -84,3 +93,16 @@ async def test_a_pushed_team_decides_from_then_on(time_env: WorkflowEnvironment)
     ]
     assert [p.get("by") for p in pushes] == [None, "olga"]
     assert pushes[1]["team"]["version"] == "v3"
+    # The auditors' timeline shows who pushed which version, and the malformed
+    # signal as ignored, not as a refused attempt.
+    timeline = read_timeline([history])
+    teams = [(e.actor, e.text) for e in timeline.entries if e.what == "team_updated"]
+    assert teams == [
+        ("system", "team directory now version v2"),
+        ("olga", "team directory now version v3"),
+    ]
+    [ignored] = [e for e in timeline.entries if e.what == "signal_ignored"]
+    assert ignored.text.startswith("signal 'refused' ignored by the campaign")
+    assert [e.actor for e in timeline.entries if e.what == "refused"] == ["bea"]
+    finished = status_from_history(history, state="completed")
+    assert [r.actor for r in finished.refused] == ["bea"]

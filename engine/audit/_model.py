@@ -38,6 +38,7 @@ What = Literal[
     "sub_process_completed",
     "sub_process_failed",
     "team_updated",
+    "signal_ignored",
     "finished",
     "failed",
     "cancelled",

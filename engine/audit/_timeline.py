@@ -42,6 +42,7 @@ from engine.campaign import (
     OperatorAction,
     RefusedAttempt,
     TaskRequest,
+    TeamPush,
 )
 from engine.human import Act
 from engine.people import TeamSnapshot
@@ -257,6 +258,22 @@ class _Reader(SystemEvents):
         self.people = PeopleTracker(start.team or TeamSnapshot(version="none", people={}))
 
     def _signaled(self, event: HistoryEvent) -> None:
+        # A signal the campaign ignored as malformed (engine._interpret_signals)
+        # is shown as ignored, never read as if it had counted.
+        try:
+            self._read_signal(event)
+        except Exception as error:  # any payload at all may arrive in a signal
+            name = event.workflow_execution_signaled_event_attributes.signal_name[:100]
+            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            self._add(
+                event,
+                "signal_ignored",
+                f"signal {name!r} ignored by the campaign: {reason}",
+                actor=event.workflow_execution_signaled_event_attributes.identity or "external",
+                kind="external",
+            )
+
+    def _read_signal(self, event: HistoryEvent) -> None:
         attrs = event.workflow_execution_signaled_event_attributes
         name = attrs.signal_name
         if name == REFUSED_SIGNAL:
@@ -290,10 +307,19 @@ class _Reader(SystemEvents):
                 details={"name": received.name, "key": received.key, "data": received.data},
             )
         elif name == TEAM_SIGNAL:
-            team: TeamSnapshot = decode(attrs.input, TeamSnapshot)
+            raw = decode(attrs.input, dict)
+            push = TeamPush.model_validate(raw) if "team" in raw else None
+            team = push.team if push else TeamSnapshot.model_validate(raw)
             if self.people is not None:
                 self.people.team = team
-            self._add(event, "team_updated", f"team directory now version {team.version[:12]}")
+            self._add(
+                event,
+                "team_updated",
+                f"team directory now version {team.version[:12]}",
+                actor=push.by if push else "system",
+            )
+        else:
+            raise ValueError("no such signal")
 
     def _decision(self, event: HistoryEvent, updates: dict[str, Act]) -> None:
         attrs = event.workflow_execution_update_accepted_event_attributes
