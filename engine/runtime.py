@@ -1,9 +1,15 @@
 """How the interpreter runs inside a worker: the sandbox settings, in one place.
 
 Our pure modules and pydantic are passed through the sandbox so each is
-imported once per worker process instead of once per campaign; the
-interpreter module itself is still re-imported per run, which is what keeps
-workflow state isolated between campaigns.
+imported once per worker process instead of once per campaign. A worker that
+runs campaigns for real (``mops worker``, ``mops run``) passes the interpreter's
+own modules through too: re-importing them for every campaign cost 134 KiB of
+memory per cached campaign and most of the replay time (``python -m bench
+memory``/``replay``, docs/benchmarks.md). They keep no state at module level,
+so nothing is shared between campaigns. What passing through gives up is the
+sandbox's run-time check of calls such as ``datetime.now()`` inside those
+modules, so the test suite runs the interpreter re-imported per campaign
+(``isolate_interpreter=True``) and any such call fails a test.
 """
 
 from __future__ import annotations
@@ -33,10 +39,26 @@ PASSED_THROUGH = (
     "engine.carry",
 )
 
+INTERPRETER = (
+    "engine.interpreter",
+    "engine._interpret_people",
+    "engine._interpret_renew",
+    "engine._interpret_saga",
+    "engine._interpret_signals",
+    "engine.search_attributes",
+)
+"""The interpreter's own modules: stateless, passed through outside the tests."""
+
 WORKFLOWS: tuple[type, ...] = (CampaignWorkflow,)
 
 
-def workflow_runner() -> WorkflowRunner:
-    """The sandboxed runner every MOps Flow worker uses."""
-    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+def workflow_runner(*, isolate_interpreter: bool = False) -> WorkflowRunner:
+    """The sandboxed runner of a MOps Flow worker.
+
+    Args:
+        isolate_interpreter: re-import the interpreter for every campaign, so the
+            sandbox checks every call it makes (the test suite's setting).
+    """
+    modules = PASSED_THROUGH if isolate_interpreter else (*PASSED_THROUGH, *INTERPRETER)
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*modules)
     return SandboxedWorkflowRunner(restrictions=restrictions)

@@ -91,7 +91,7 @@ def worker_for(client: Client, registry: Registry, task_queue: str, *, cached: i
         task_queue=task_queue,
         registry=registry,
         workflows=WORKFLOWS,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(isolate_interpreter=True),
         max_cached_workflows=cached,
     )
 

@@ -59,7 +59,7 @@ async def run(env: WorkflowEnvironment, hook: str) -> tuple[object, str]:
         task_queue=queue,
         registry=registry,
         workflows=WORKFLOWS,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(isolate_interpreter=True),
         max_cached_workflows=0,
         config=WorkerConfig(),
         secrets=SecretStore(env={"MOPS_SECRET_CMS_TOKEN": TOKEN}),

@@ -305,7 +305,7 @@ async def test_temporal_retries_deliver_identical_bytes(time_env: WorkflowEnviro
         task_queue=queue,
         registry=registry,
         workflows=WORKFLOWS,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(isolate_interpreter=True),
         max_cached_workflows=0,
         config=WorkerConfig(),
         secrets=SecretStore(env={"MOPS_SECRET_HOOK_SECRET": SECRET}),
