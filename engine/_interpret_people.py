@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributePair, SearchAttributeUpdate, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
@@ -53,6 +53,9 @@ class PeopleSteps:
             raise NotImplementedError
 
         def _publish_items(self) -> None:
+            raise NotImplementedError
+
+        def _update(self, **changes: Any) -> None:
             raise NotImplementedError
 
         def _take_carried_item(
@@ -259,16 +262,35 @@ class PeopleSteps:
     def accept(self, act: human.Act) -> str:
         """Apply an act the validator accepted; returns what happened, for the caller."""
         team = self._team or TeamSnapshot(version="none", people={})
+        before = human.waiting_on(self._items.values())
         item = human.record(self._items[act.step], act, team, workflow.now())
         self._items[act.step] = item
-        self._publish_items()
-        if act.action == "approve" and workflow.patched("mops-approvers-attribute"):
-            sa.add_approver(act.actor)
+        if workflow.patched("mops-one-upsert-per-decision"):
+            self._update(open_items=tuple(self._items.values()))
+            self._publish_decision(act, changed=human.waiting_on(self._items.values()) != before)
+        else:
+            self._publish_items()
+            if act.action == "approve" and workflow.patched("mops-approvers-attribute"):
+                sa.add_approver(act.actor)
         decided = human.outcome(item)
         if decided is None:
             waiting = item.needed - sum(1 for d in item.decisions if d.action == "approve")
             return f"recorded; '{item.title}' waits for {max(waiting, 0)} more"
         return f"'{item.title}' is {decided.replace('_', ' ')}"
+
+    def _publish_decision(self, act: human.Act, *, changed: bool) -> None:
+        """At most one search-attribute event per decision: whom the campaign waits
+        for (when a delegation changed it) and who approved. Without our search
+        attributes the memo lists only the open steps, which a decision leaves open."""
+        if workflow.info().typed_search_attributes.get(sa.VERSION) is None:
+            return
+        changes: list[SearchAttributeUpdate[Any]] = []
+        if changed:
+            changes.append(sa.WAITING_ON.value_set(human.waiting_on(self._items.values())))
+        if act.action == "approve" and (approver := sa.approver_update(act.actor)):
+            changes.append(approver)
+        if changes:
+            workflow.upsert_search_attributes(changes)
 
     def judge(self, act: human.Act) -> str | None:
         team = self._team or TeamSnapshot(version="none", people={})

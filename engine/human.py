@@ -9,6 +9,7 @@ the step is decided.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -225,3 +226,10 @@ def result(item: WorkItem, decided: Outcome, now: dt.datetime) -> dict[str, Any]
         "rounds": item.round,
         "decided_at": now.isoformat(),
     }
+
+
+def waiting_on(items: Iterable[WorkItem]) -> list[str]:
+    """Whom open work items wait for (``role:x`` / ``person:y``), for MopsWaitingOn."""
+    parties = {party for item in items for party in item.parties}
+    added = {f"person:{person}" for item in items for person in item.added}
+    return sorted(parties | added)

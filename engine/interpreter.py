@@ -186,10 +186,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
         if workflow.info().typed_search_attributes.get(sa.VERSION) is None:
             workflow.upsert_memo({"open_steps": sorted(self._items)})
             return
-        waiting = sorted(
-            {p for item in self._items.values() for p in item.parties}
-            | {f"person:{p}" for item in self._items.values() for p in item.added}
-        )
+        waiting = human.waiting_on(self._items.values())
         workflow.upsert_search_attributes([sa.WAITING_ON.value_set(waiting)])
 
     # ---- steps -----------------------------------------------------------------

@@ -8,6 +8,7 @@ cannot know on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from temporalio import workflow
 from temporalio.api.enums.v1 import IndexedValueType
@@ -16,7 +17,7 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.errors import ServerUnreachable, UserError
@@ -54,12 +55,20 @@ def add_approver(person: str) -> None:
     Only where the campaign was started with our search attributes: a namespace
     without them would refuse the upsert and stall the campaign.
     """
+    update = approver_update(person)
+    if update is not None:
+        workflow.upsert_search_attributes([update])
+
+
+def approver_update(person: str) -> SearchAttributeUpdate[Sequence[str]] | None:
+    """The change that adds ``person`` to the campaign's approvers, if it is one."""
     current = workflow.info().typed_search_attributes
     if current.get(VERSION) is None:
-        return
+        return None
     approvers = list(current.get(APPROVERS) or [])
-    if person not in approvers:
-        workflow.upsert_search_attributes([APPROVERS.value_set(sorted([*approvers, person]))])
+    if person in approvers:
+        return None
+    return APPROVERS.value_set(sorted([*approvers, person]))
 
 
 def _value_type(kind: str) -> IndexedValueType.ValueType:
