@@ -324,9 +324,10 @@ its team entries, point its URL inputs at your own CRM, CMS, ad platform and mar
 automation platform, and give the workers the secrets it names (see
 [actions.md](actions.md#secrets)).
 
-Each process has a scenario file beside it (`processes/NAME.scenarios`): its main path and its
-failure paths written as a test plan (rejections and rework, missed deadlines and escalations,
-failing actions, rounds running out, events that never arrive).
+Each process of the library (all but the quickstart demo `blog_post`) has a scenario file
+beside it, `processes/NAME.scenarios`: its main path and its failure paths written as a test
+plan (rejections and rework, missed deadlines and escalations, failing actions, rounds running
+out, events that never arrive), with the answers people give and what the campaign must do.
 
 This page is generated from the process files by `tests/test_processes.py`, which also pins
 each compiled process in `tests/golden/`; after changing a process, regenerate both as that
