@@ -80,6 +80,17 @@ def test_process_has_a_header_saying_what_it_is_for_and_how_to_start_it(path: Pa
     )
 
 
+@pytest.mark.parametrize("path", _params())
+def test_process_has_scenarios_for_its_main_and_failure_paths(path: Path) -> None:
+    if path.stem in KEPT_AS_WRITTEN:
+        pytest.skip("the quickstart demo has no human steps to script")
+    scenarios = path.with_suffix(".scenarios")
+    assert scenarios.is_file(), f"{path.name} has no {scenarios.name} beside it"
+    text = scenarios.read_text(encoding="utf-8")
+    assert text.count('\nscenario "') >= 5, f"{scenarios.name}: fewer than 5 scenarios"
+    assert "expect outcome failed" in text, f"{scenarios.name} has no failure path"
+
+
 def _ir_json(path: Path) -> str:
     process = compile_process(_checked(path), CATALOGUE, today=COMPILED_ON)
     text = json.dumps(process.model_dump(mode="json"), indent=1, sort_keys=True) + "\n"
