@@ -17,16 +17,24 @@ import asyncio
 import contextlib
 import datetime as dt
 import enum
+import os
+import re
 import types
 import typing
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import AnyUrl, BaseModel
 from support import recorded_notify, worker_for
-from temporalio.client import WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import (
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowHistory,
+    WorkflowUpdateFailedError,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -255,13 +263,26 @@ async def _drive(
 async def run_to_the_end(
     env: WorkflowEnvironment, path: Path, *, inputs: dict[str, Any] | None = None, root: Path = ROOT
 ) -> tuple[dict[str, Any], WorkflowHistory]:
-    """Run the process of ``path`` with stand-ins and the auto-responder; its result and
-    its history (of the last run, when it continued as new)."""
+    """Run the process of ``path`` with stand-ins and the auto-responder; its result (or
+    ``{"failed": reason}``) and its history (of the last run, when it continued as new)."""
     registry = stand_in_registry()
     process = compile_process(path, registry, root)
     team = team_for(process, path.parent / "team.toml")
     queue = f"replay-{uuid.uuid4()}"
     campaign = f"{process.name}-{uuid.uuid4().hex[:8]}"
+    with sample_secrets(path.parent):
+        return await _run(env, registry, process, team, inputs, queue, campaign)
+
+
+async def _run(
+    env: WorkflowEnvironment,
+    registry: Registry,
+    process: ir.ProcessIR,
+    team: TeamSnapshot,
+    inputs: dict[str, Any] | None,
+    queue: str,
+    campaign: str,
+) -> tuple[dict[str, Any], WorkflowHistory]:
     client = env.client
     async with worker_for(client, registry, queue, cached=0):
         handle = await client.start_workflow(
@@ -275,9 +296,30 @@ async def run_to_the_end(
             id=campaign,
             task_queue=queue,
         )
-        result = await _drive(env, handle, team)
+        try:
+            result = await _drive(env, handle, team)
+        except WorkflowFailureError as failure:
+            result = {"failed": str(getattr(failure.cause, "message", failure.cause))}
         history = await handle.fetch_history()
     return result, history
+
+
+@contextlib.contextmanager
+def sample_secrets(folder: Path) -> Iterator[None]:
+    """Every secret the processes in ``folder`` name (a process's sub-processes
+    among them), set to a sample value for the worker."""
+    sources = "".join(p.read_text() for p in folder.glob("*.mops"))
+    names = {f"MOPS_SECRET_{n.upper()}" for n in re.findall(r'secret\("([^"]+)"\)', sources)}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({name: "sample-secret-value" for name in names})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def replayer() -> Replayer:

@@ -18,7 +18,8 @@ import pytest
 
 from dsl import Catalogue, CheckedProcess, ast, check_file, load_directory, render_all
 from dsl._calendar_defs import resolve_calendar
-from dsl._format import _split, format_source
+from dsl._format import format_source
+from dsl._format_expr import _split
 from dsl._graph import build_graph
 from dsl._plan import plan
 from dsl._render import to_mermaid
