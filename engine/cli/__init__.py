@@ -25,13 +25,26 @@ from engine.cli import (
     _read,
     _run,
     _server,
+    _test,
     _worker,
 )
 from engine.errors import UserError
 
 __all__ = ["main"]
 
-_COMMANDS = (_check, _fmt, _graph, _run, _worker, _read, _people, _operate, _server, _actions)
+_COMMANDS = (
+    _check,
+    _fmt,
+    _graph,
+    _run,
+    _worker,
+    _read,
+    _people,
+    _operate,
+    _server,
+    _actions,
+    _test,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
