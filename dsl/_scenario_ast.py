@@ -14,7 +14,7 @@ from dsl._ast import Duration, Expr
 from dsl._source import Span
 
 Verdict = Literal["approved", "rejected", "changes_requested", "completed"]
-Outcome = Literal["completed", "failed", "exited", "cancelled"]
+Outcome = Literal["completed", "failed", "exited", "cancelled", "waiting"]
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio.api.common.v1 import RetryPolicy
 from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -119,6 +124,11 @@ class _Live:
             for after, event in plan.events
         ]
         self.open: dict[tuple[str, int], HumanRound] = {}
+        self.ladders = {
+            s.id: len(s.escalations)
+            for s in ir.iter_steps(plan.process.body)
+            if isinstance(s, ir.HumanStep)
+        }
         self.done = False
 
 
@@ -173,6 +183,8 @@ class Driver:
                 moments.extend(own)
             if moments:
                 # A moment already passed is a timer the server is about to fire.
+                if os.environ.get("MOPS_DEBUG_DRIVE"):
+                    print("sleep", now, sorted(moments)[:3])
                 await self.env.sleep(max(min(moments) - now, _NUDGE))
 
 
@@ -298,26 +310,71 @@ async def _next_moments(live: _Live) -> list[dt.datetime]:
     if live.handle is None:
         return [live.plan.start_at]
     moments = [at for at, _, _ in live.due] + [at for at, _ in live.events]
+    # Once every open step has climbed its whole escalation ladder and nobody is
+    # scripted to answer, its timers only remind: they change nothing.
+    only_reminders = not live.due and all(
+        known.escalated >= live.ladders.get(known.step, 0) for known in live.open.values()
+    )
     handle = live.client.get_workflow_handle(live.plan.campaign_id)
     started: dict[int, dt.datetime] = {}
+    retries: dict[str, RetryPolicy] = {}
     async for event in handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
             attrs = event.timer_started_event_attributes
-            fire = (
-                event.event_time.ToDatetime(tzinfo=dt.UTC)
-                + attrs.start_to_fire_timeout.ToTimedelta()
-            )
-            started[event.event_id] = fire
+            fire = event.event_time.ToDatetime(tzinfo=dt.UTC)
+            fire += attrs.start_to_fire_timeout.ToTimedelta()
+            if not (only_reminders and _summary(event).startswith("deadline of ")):
+                started[event.event_id] = fire
         elif event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
             started.pop(event.timer_fired_event_attributes.started_event_id, None)
         elif event.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
             started.pop(event.timer_canceled_event_attributes.started_event_id, None)
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            retries[attrs.activity_id] = attrs.retry_policy
     moments.extend(started.values())
     described = await handle.describe()
     for pending in described.raw_description.pending_activities:
         if pending.HasField("next_attempt_schedule_time"):
             moments.append(pending.next_attempt_schedule_time.ToDatetime(tzinfo=dt.UTC))
+        elif _between_attempts(pending) and pending.activity_id in retries:
+            moments.append(_next_attempt(pending, retries[pending.activity_id]))
     return moments
+
+
+def _summary(event: HistoryEvent) -> str:
+    if not event.user_metadata.HasField("summary"):
+        return ""
+    text: str = pydantic_data_converter.payload_converter.from_payload(
+        event.user_metadata.summary, str
+    )
+    return text
+
+
+def _between_attempts(pending: PendingActivityInfo) -> bool:
+    """An attempt failed and the next has not started: the task waits out its backoff.
+
+    The test server reports such a task as started, with the failed attempt's end
+    after its start (and no next attempt time, which a full server gives).
+    """
+    if pending.HasField("next_attempt_schedule_time"):
+        return True
+    if not pending.HasField("last_attempt_complete_time"):
+        return False
+    ended = pending.last_attempt_complete_time.ToDatetime()
+    return not pending.HasField("last_started_time") or ended >= (
+        pending.last_started_time.ToDatetime()
+    )
+
+
+def _next_attempt(pending: PendingActivityInfo, policy: RetryPolicy) -> dt.datetime:
+    """When the next attempt starts: the failed one's end plus the policy's backoff."""
+    initial = policy.initial_interval.ToTimedelta() or dt.timedelta(seconds=1)
+    coefficient = policy.backoff_coefficient or 2.0
+    delay = initial * coefficient ** max(pending.attempt - 2, 0)
+    if policy.HasField("maximum_interval") and policy.maximum_interval.ToTimedelta():
+        delay = min(delay, policy.maximum_interval.ToTimedelta())
+    return pending.last_attempt_complete_time.ToDatetime(tzinfo=dt.UTC) + delay
 
 
 async def _give_up(live: _Live, now: dt.datetime) -> None:
@@ -328,7 +385,7 @@ async def _give_up(live: _Live, now: dt.datetime) -> None:
         if waiting
         else "waits for something the scenario never provides (an event?)"
     )
-    live.run.state = "stuck"
+    live.run.state = "waiting"
     live.run.ended_at = now
     live.done = True
     handle = live.client.get_workflow_handle(live.plan.campaign_id)
@@ -358,15 +415,10 @@ async def _busy(live: _Live) -> bool:
     if raw.HasField("pending_workflow_task"):
         return True
     for pending in raw.pending_activities:
-        waiting = pending.HasField("next_attempt_schedule_time")
-        if (
-            pending.state
-            in (
-                PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
-                PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
-            )
-            and not waiting
-        ):
+        if pending.state in (
+            PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+            PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+        ) and not _between_attempts(pending):
             return True
     last = None
     async for event in handle.fetch_history_events():

@@ -86,7 +86,10 @@ def judge(
             if late or r.step not in deadlines:
                 deadlines[r.step] = "missed" if late else "met"
     failures: list[str] = [f"refused: {reason}" for reason in run.refusals]
-    if run.stuck:
+    waiting_expected = any(
+        isinstance(e, sc.ExpectOutcome) and e.outcome == "waiting" for e in scenario.expectations
+    )
+    if run.stuck and not waiting_expected:
         failures.append(f"the campaign {run.stuck}")
     expected_path: tuple[str, ...] | None = None
     said_outcome = False
@@ -100,7 +103,8 @@ def judge(
                 problem = _path_problem(names, path, includes=includes)
             case sc.ExpectOutcome(outcome=wanted, reason=reason):
                 said_outcome = True
-                problem = _outcome_problem(wanted, reason, outcome, run.error)
+                if wanted != "waiting" or not run.stuck:
+                    problem = _outcome_problem(wanted, reason, outcome, run.error)
             case sc.ExpectOutput(field=wanted):
                 problem = _output_problem(wanted, process, run)
             case sc.ExpectEscalated(step=step, escalated=want, to=to):
