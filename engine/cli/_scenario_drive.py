@@ -330,8 +330,8 @@ async def _next_moments(live: _Live) -> list[dt.datetime]:
         elif event.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
             started.pop(event.timer_canceled_event_attributes.started_event_id, None)
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            attrs = event.activity_task_scheduled_event_attributes
-            retries[attrs.activity_id] = attrs.retry_policy
+            scheduled = event.activity_task_scheduled_event_attributes
+            retries[scheduled.activity_id] = scheduled.retry_policy
     moments.extend(started.values())
     described = await handle.describe()
     for pending in described.raw_description.pending_activities:
