@@ -267,7 +267,13 @@ class _Checker:
         match expectation:
             case sc.ExpectPath(steps=steps):
                 for name, span in steps:
-                    self.step(name, span)
+                    if isinstance(self.step(name, span), ast.Decide):
+                        self.error(
+                            "X003",
+                            f"'{name}' is a decision: decisions are not on the path",
+                            span,
+                            hint="check what it decided with: expect output ...",
+                        )
             case sc.ExpectOutput(field=field):
                 output = self.outputs.get(field.name)
                 if output is None:
@@ -283,11 +289,11 @@ class _Checker:
                 elif output.type is not None:
                     self.value(field, output.type.type, f"output '{field.name}'")
             case sc.ExpectEscalated(step=name, step_span=span, to=to):
-                self.human_step(name, span, "is escalated")
+                self.human_step(name, span, "are escalated")
                 if to is not None:
                     self.party(to)
             case sc.ExpectDeadline(step=name, step_span=span):
-                self.human_step(name, span, "has a deadline")
+                self.human_step(name, span, "have a deadline")
             case sc.ExpectNotified(party=party):
                 self.party(party)
             case sc.ExpectOutcome() | sc.ExpectDuration():

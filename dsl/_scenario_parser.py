@@ -173,9 +173,10 @@ def _diagnose(error: UnexpectedInput | LayoutError, text: str) -> Diagnostic:
             Span.point(token.end_line or 1, token.end_column or 1),
             hint="every line of a scenario is indented the same",
         )
+    shown = f"the text {token}" if token.type == "STRING" else f"'{token}'"
     return Diagnostic(
         "X001",
-        f"'{token}' is not expected here",
+        f"{shown} is not expected here",
         token_span(token),
         hint=_expected(error.expected),
     )
@@ -256,7 +257,7 @@ class _Builder(Transformer[Token, Any]):
                     "X007",
                     f"{date} {time} is not a moment in the calendar",
                     token_span(date).join(token_span(time)),
-                    hint="write it as YYYY-MM-DD HH:MM, e.g. 2026-03-02 09:00",
+                    hint="write it as YYYY-MM-DD HH:MM, e.g. 2027-03-01 09:00",
                 )
             )
             moment = dt.datetime(2026, 1, 5, 9)

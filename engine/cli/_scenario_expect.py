@@ -150,7 +150,9 @@ def business_days(run: CampaignRun, process: ir.ProcessIR) -> float:
     """The campaign's duration in business days of its calendar."""
     if run.started_at is None or run.ended_at is None:
         return 0.0
-    worked = business_time.working_time_between(run.started_at, run.ended_at, process.calendar)
+    worked = business_time.working_time_between(
+        _minute(run.started_at), _minute(run.ended_at), process.calendar
+    )
     office = (process.calendar or business_time.PLAIN).office_hours
     day = (
         dt.datetime.combine(dt.date.min, office[1]) - dt.datetime.combine(dt.date.min, office[0])
@@ -158,6 +160,16 @@ def business_days(run: CampaignRun, process: ir.ProcessIR) -> float:
         else dt.timedelta(days=1)
     )
     return worked / day
+
+
+def _minute(moment: dt.datetime) -> dt.datetime:
+    """A moment to the nearest minute.
+
+    The test server's clock also runs in real time while the driver looks and
+    acts, so what happens at 09:00 is recorded a few milliseconds later; whole
+    minutes are what a designer writes and what durations are judged in.
+    """
+    return (moment + dt.timedelta(seconds=30)).replace(second=0, microsecond=0)
 
 
 def _path_problem(
@@ -251,8 +263,8 @@ def _escalation_problem(
 def _duration_problem(op: str, limit: Any, process: ir.ProcessIR, run: CampaignRun) -> str | None:
     if run.started_at is None or run.ended_at is None:
         return "the campaign never ended"
-    bound = business_time.add(run.started_at, duration(limit), process.calendar)
-    end = run.ended_at
+    bound = business_time.add(_minute(run.started_at), duration(limit), process.calendar)
+    end = _minute(run.ended_at)
     holds = {
         "<=": end <= bound,
         "<": end < bound,
