@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import sysconfig
 import uuid
@@ -35,7 +36,7 @@ from dsl import (
     scenario_ast,
 )
 from engine.cli._common import team_directory
-from engine.cli._scenario_drive import CampaignPlan, Driver
+from engine.cli._scenario_drive import CampaignPlan, CampaignRun, Driver
 from engine.cli._scenario_expect import ScenarioResult, judge
 from engine.cli._scenario_plan import campaign_id_for, plan_scenario, start_moment
 from engine.cli._scenario_stand_ins import AnySecret, ScriptBook, stand_in_registry
@@ -54,6 +55,8 @@ __all__ = [
 ]
 
 SUFFIX = ".scenarios"
+PARALLEL_SERVERS = 4
+"""Test servers running scenarios side by side."""
 
 
 class BadScenarioFile(UserError):
@@ -188,23 +191,34 @@ async def run_loaded(
             plans.append((file, scenario, process, plan))
     if not plans:
         return []
-    env = await start_test_server()
-    try:
-        now = await env.get_current_time()
-        for file, scenario, _, plan in plans:
-            if plan.start_at < now:
-                line = (scenario.start or scenario).span.line
-                raise BadScenarioFile(
-                    file.path,
-                    f"{file.path}:{line}: "
-                    f"'{scenario.name}' starts in the past ({plan.start_at:%Y-%m-%d %H:%M} UTC); "
-                    "the test server's clock cannot go back: start it later, or leave 'start' out",
-                )
-        driver = Driver(env, stand_in_registry(registry, book), secrets=AnySecret(env={}))
-        with quiet_sdk():
-            runs = await driver.run([p for *_, p in plans], task_queue=f"scenarios-{uuid.uuid4()}")
-    finally:
-        await env.shutdown()
+    today = dt.datetime.now(dt.UTC)
+    for file, scenario, _, plan in plans:
+        if plan.start_at < today:
+            line = (scenario.start or scenario).span.line
+            raise BadScenarioFile(
+                file.path,
+                f"{file.path}:{line}: "
+                f"'{scenario.name}' starts in the past ({plan.start_at:%Y-%m-%d %H:%M} UTC); "
+                "the test server's clock cannot go back: start it later, or leave 'start' out",
+            )
+    stand_ins = stand_in_registry(registry, book)
+    # One test server per scenario: campaigns of different scenarios often share
+    # their moments to the millisecond, and the test server can lose a decision
+    # that meets another campaign's timer. Several servers run side by side.
+    limit = asyncio.Semaphore(PARALLEL_SERVERS)
+
+    async def run_one(plan: CampaignPlan) -> CampaignRun:
+        async with limit:
+            env = await start_test_server()
+            try:
+                driver = Driver(env, stand_ins, secrets=AnySecret(env={}))
+                runs = await driver.run([plan], task_queue=f"scenarios-{uuid.uuid4()}")
+            finally:
+                await env.shutdown()
+            return runs[0]
+
+    with quiet_sdk():
+        runs = await asyncio.gather(*(run_one(plan) for *_, plan in plans))
     return [
         judge(scenario, str(file.path), process, run, book.notices)
         for (file, scenario, process, _), run in zip(plans, runs, strict=True)
