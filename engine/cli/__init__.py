@@ -25,6 +25,7 @@ from engine.cli import (
     _read,
     _run,
     _server,
+    _simulate,
     _test,
     _worker,
 )
@@ -44,6 +45,7 @@ _COMMANDS = (
     _server,
     _actions,
     _test,
+    _simulate,
 )
 
 

@@ -201,10 +201,21 @@ async def run_loaded(
                 f"'{scenario.name}' starts in the past ({plan.start_at:%Y-%m-%d %H:%M} UTC); "
                 "the test server's clock cannot go back: start it later, or leave 'start' out",
             )
-    stand_ins = stand_in_registry(registry, book)
-    # One test server per scenario: campaigns of different scenarios often share
-    # their moments to the millisecond, and the test server can lose a decision
-    # that meets another campaign's timer. Several servers run side by side.
+    with quiet_sdk():
+        runs = await run_plans([plan for *_, plan in plans], stand_in_registry(registry, book))
+    return [
+        judge(scenario, str(file.path), process, run, book.notices)
+        for (file, scenario, process, _), run in zip(plans, runs, strict=True)
+    ]
+
+
+async def run_plans(plans: Sequence[CampaignPlan], stand_ins: Registry) -> list[CampaignRun]:
+    """Run campaigns, each on its own test server, several servers side by side.
+
+    One server per campaign: campaigns often share their moments to the
+    millisecond, and the test server can lose a decision that meets another
+    campaign's timer firing at that instant.
+    """
     limit = asyncio.Semaphore(PARALLEL_SERVERS)
 
     async def run_one(plan: CampaignPlan) -> CampaignRun:
@@ -217,12 +228,7 @@ async def run_loaded(
                 await env.shutdown()
             return runs[0]
 
-    with quiet_sdk():
-        runs = await asyncio.gather(*(run_one(plan) for *_, plan in plans))
-    return [
-        judge(scenario, str(file.path), process, run, book.notices)
-        for (file, scenario, process, _), run in zip(plans, runs, strict=True)
-    ]
+    return list(await asyncio.gather(*(run_one(plan) for plan in plans)))
 
 
 @contextlib.contextmanager
