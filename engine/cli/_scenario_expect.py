@@ -151,7 +151,7 @@ def business_days(run: CampaignRun, process: ir.ProcessIR) -> float:
     if run.started_at is None or run.ended_at is None:
         return 0.0
     worked = business_time.working_time_between(
-        _minute(run.started_at), _minute(run.ended_at), process.calendar
+        to_minute(run.started_at), to_minute(run.ended_at), process.calendar
     )
     office = (process.calendar or business_time.PLAIN).office_hours
     day = (
@@ -162,7 +162,7 @@ def business_days(run: CampaignRun, process: ir.ProcessIR) -> float:
     return worked / day
 
 
-def _minute(moment: dt.datetime) -> dt.datetime:
+def to_minute(moment: dt.datetime) -> dt.datetime:
     """A moment to the nearest minute.
 
     The test server's clock also runs in real time while the driver looks and
@@ -263,8 +263,8 @@ def _escalation_problem(
 def _duration_problem(op: str, limit: Any, process: ir.ProcessIR, run: CampaignRun) -> str | None:
     if run.started_at is None or run.ended_at is None:
         return "the campaign never ended"
-    bound = business_time.add(_minute(run.started_at), duration(limit), process.calendar)
-    end = _minute(run.ended_at)
+    bound = business_time.add(to_minute(run.started_at), duration(limit), process.calendar)
+    end = to_minute(run.ended_at)
     holds = {
         "<=": end <= bound,
         "<": end < bound,

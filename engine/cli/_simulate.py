@@ -21,7 +21,7 @@ from typing import Any
 from engine import business_time, ir
 from engine.cli._common import print_json
 from engine.cli._scenario_drive import Answer, CampaignPlan, CampaignRun
-from engine.cli._scenario_expect import business_days
+from engine.cli._scenario_expect import business_days, to_minute
 from engine.cli._scenario_plan import DEFAULT_START, plan_scenario
 from engine.cli._scenario_stand_ins import Outcome, ScriptBook, stand_in_registry, typed_default
 from engine.cli._simulate_model import Model, business_hours, load_model, rng_for
@@ -254,7 +254,9 @@ def _summarise(
             role = next((p.partition(":")[2] for p in r.parties if p.startswith("role:")), "people")
             items[role] += 1
             end = r.closed_at or run.ended_at or r.opened_at
-            worked = business_time.working_time_between(r.opened_at, end, process.calendar)
+            worked = business_time.working_time_between(
+                to_minute(r.opened_at), to_minute(end), process.calendar
+            )
             hours[role] += worked.total_seconds() / 3600
     return Summary(
         runs=len(done),
