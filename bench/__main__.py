@@ -6,8 +6,9 @@ import sys
 
 from bench import compile as compile_bench
 from bench import fuzz
+from bench import simulate as simulate_bench
 
-BENCHMARKS = {"compile": compile_bench.main, "fuzz": fuzz.main}
+BENCHMARKS = {"compile": compile_bench.main, "fuzz": fuzz.main, "simulate": simulate_bench.main}
 
 
 def main() -> None:
