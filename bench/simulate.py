@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from bench._report import machine, spread, write_section
@@ -74,7 +73,7 @@ scenario "A quarter with one late report"
 """
 
 
-def main(argv: Sequence[str]) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench simulate")
     parser.add_argument("--repeat", type=int, default=5, help="scenario runs to time")
     parser.add_argument("--runs", type=int, default=20, help="campaigns in the cohort")
@@ -112,7 +111,8 @@ scenario by `mops test`, which starts its own time-skipping test server each tim
 | what | seconds, median (min-max) | target |
 |---|---|---|
 | one 90-day scenario, server start included | {spread(seconds)} | under 3 |
-| a cohort of {runs} such campaigns (`mops simulate`, 4 servers side by side) | {cohort_seconds:.3f} | — |
+| a cohort of {runs} such campaigns (`mops simulate`, 4 servers at once) \
+| {cohort_seconds:.3f} | — |
 
 Cohort result: p50 {cohort.percentile(0.5):.1f}, p90 {cohort.percentile(0.9):.1f} business days.
 """
