@@ -53,6 +53,12 @@ _CLOSED_EVENTS = {
 _BUSY_EVENTS = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
     EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    # Each of these asks for a workflow task, which may not be scheduled yet.
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+    EventType.EVENT_TYPE_TIMER_FIRED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
 }
 _SETTLE_POLL = 0.005  # real seconds between looks while a campaign is busy
 _NUDGE = dt.timedelta(milliseconds=1)
