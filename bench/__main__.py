@@ -6,6 +6,7 @@ import sys
 
 from bench import approvals, audit, fuzz, memory, overhead, profile, replay, scale
 from bench import compile as compile_bench
+from bench import simulate as simulate_bench
 
 BENCHMARKS = {
     "compile": compile_bench.main,
@@ -17,6 +18,7 @@ BENCHMARKS = {
     "replay": replay.main,
     "profile": profile.main,
     "audit": audit.main,
+    "simulate": simulate_bench.main,
 }
 NOT_IN_ALL = {"profile"}
 """Profiling needs py-spy (the ``bench`` extra) and measures nothing new."""

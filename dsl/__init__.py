@@ -5,6 +5,7 @@ returns; the worker registry supplies the :class:`Catalogue` of actions.
 """
 
 from dsl import _ast as ast
+from dsl import _scenario_ast as scenario_ast
 from dsl._api import CheckedProcess, check_file, check_source
 from dsl._check import iter_tasks
 from dsl._diagnostics import CODES, Diagnostic, Severity, has_errors, render_all
@@ -17,6 +18,7 @@ from dsl._directory import (
     parse_directory,
 )
 from dsl._functions import FUNCTIONS
+from dsl._scenario_api import CheckedScenarios, check_scenario_file, check_scenario_source
 from dsl._signatures import ActionSignature, Catalogue, FieldSpec
 from dsl._source import SourceFile, Span
 from dsl._suggest import did_you_mean
@@ -29,6 +31,7 @@ __all__ = [
     "ActionSignature",
     "Catalogue",
     "CheckedProcess",
+    "CheckedScenarios",
     "Diagnostic",
     "Directory",
     "DirectoryError",
@@ -44,6 +47,8 @@ __all__ = [
     "TypeSyntaxError",
     "ast",
     "check_file",
+    "check_scenario_file",
+    "check_scenario_source",
     "check_source",
     "did_you_mean",
     "has_errors",
@@ -52,4 +57,5 @@ __all__ = [
     "parse_directory",
     "parse_type",
     "render_all",
+    "scenario_ast",
 ]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from lark import Token
+from lark.tree import Meta
 
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic
@@ -34,6 +35,14 @@ def token_span(token: Token) -> Span:
     line = token.line or 1
     col = token.column or 1
     return Span(line, col, token.end_line or line, token.end_column or col + len(token))
+
+
+def meta_span(meta: Meta) -> Span:
+    """The span of a tree node, for parsers that build a tree with positions
+    (the scenario files' parser)."""
+    if getattr(meta, "empty", True):
+        return Span(1, 1, 1, 2)
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
 def shift(span: Span, line: int, col: int) -> Span:

@@ -1,7 +1,8 @@
 """Diagnostics: every problem found in a process file, with a stable code.
 
 Codes are grouped by their first letter: S syntax, N names, T types, G graph,
-R rules, C calendar and time. Every code is listed in :data:`CODES` with a
+R rules, C calendar and time,
+X scenario files. Every code is listed in :data:`CODES` with a
 one-line summary; ``docs/diagnostics.md`` has an entry for each, and a test
 keeps the two in step.
 """
@@ -75,6 +76,16 @@ CODES: dict[str, str] = {
     "C002": "a date or time that does not exist",
     "C003": "a calendar that cannot be used as written",
     "C004": "business time where elapsed time is needed",
+    # scenarios (the test plans beside a process)
+    "X001": "a scenario file that cannot be read as scenarios",
+    "X002": "a step the process does not have",
+    "X003": "a scripted answer that does not fit the step",
+    "X004": "a value of the wrong type for its input, field or output",
+    "X005": "an input, field or output the process or action does not have",
+    "X006": "a person or role the team directory does not have",
+    "X007": "a date, time or time zone that cannot be used",
+    "X008": "a scenario that is incomplete or given twice",
+    "X009": "an event the process never waits for",
 }
 
 

@@ -485,3 +485,64 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         "example.mops:3:13: error[C004]: a timeout is elapsed time; '2 business days' counts business time\n    3 |     timeout 2 business days\n      |             ^^^^^^^^^^^^^^^\n  hint: write it in seconds, minutes, hours or days",
     ),
 }
+
+SCENARIO_PROCESS = (
+    'process launch "Launch"\n'
+    "  input title: text\n"
+    "  input budget: money = 0 EUR\n"
+    '  work draft "Write the draft"\n'
+    "    assign role writer\n"
+    "    deadline 2 business days\n"
+    "    escalate to role lead\n"
+    "    returns doc_url: url\n"
+    '  approval review "Review"\n'
+    "    by role editor\n"
+    "    deadline 2 business days\n"
+    "    escalate to role lead\n"
+    "  task publish = http.post(url: draft.doc_url, json: {title: title})\n"
+    "  output status = publish.status\n"
+)
+"""The process every scenario example (codes X...) is checked against (example.mops)."""
+
+SCENARIO_TEAM = '[roles]\nwriter = "Writes"\neditor = "Edits"\nlead = "Leads"\n\n[people.ana]\nname = "Ana"\nemail = "ana@example.com"\nroles = ["writer"]\n\n[people.ben]\nname = "Ben"\nemail = "ben@example.com"\nroles = ["editor"]\n'
+"""Its team directory (team.toml)."""
+
+SCENARIO_EXAMPLES: dict[str, tuple[str, str]] = {
+    "X001": (
+        'scenario "Happy path"\n  input title "Spring"\n',
+        'example.scenarios:2:15: error[X001]: the text "Spring" is not expected here\n    2 |   input title "Spring"\n      |               ^^^^^^^^\n  hint: expected \'=\' or the end of the line',
+    ),
+    "X002": (
+        'scenario "Happy path"\n  input title = "Spring"\n  reveiw: approved by ben\n',
+        "example.scenarios:3:3: error[X002]: 'launch' has no step 'reveiw'\n    3 |   reveiw: approved by ben\n      |   ^^^^^^\n  hint: did you mean 'review'?",
+    ),
+    "X003": (
+        'scenario "Happy path"\n  input title = "Spring"\n  publish: approved by ben\n',
+        "example.scenarios:3:12: error[X003]: 'publish' is an automated task: nobody answers it\n    3 |   publish: approved by ben\n      |            ^^^^^^^^^^^^^^^\n  hint: say what it does: publish: returns ... (or: fails \"why\")",
+    ),
+    "X004": (
+        'scenario "Happy path"\n  input title = "Spring"\n  input budget = 2500\n',
+        "example.scenarios:3:18: error[X004]: input 'budget' is money; the value given is a number\n    3 |   input budget = 2500\n      |                  ^^^^\n  hint: write money with its currency: 2500 EUR",
+    ),
+    "X005": (
+        'scenario "Happy path"\n  input title = "Spring"\n  publish: returns page_id = "p-1"\n',
+        "example.scenarios:3:20: error[X005]: 'http.post' returns no field 'page_id'\n    3 |   publish: returns page_id = \"p-1\"\n      |                    ^^^^^^^\n  hint: its fields: status, body, truncated, json",
+    ),
+    "X006": (
+        'scenario "Happy path"\n  input title = "Spring"\n  review: approved by bne after 1 business day\n',
+        "example.scenarios:3:23: error[X006]: the team directory has no person 'bne'\n    3 |   review: approved by bne after 1 business day\n      |                       ^^^\n  hint: did you mean 'ben'?",
+    ),
+    "X007": (
+        'scenario "Happy path"\n  start 2027-02-30 09:00\n  input title = "Spring"\n',
+        "example.scenarios:2:9: error[X007]: 2027-02-30 09:00 is not a moment in the calendar\n    2 |   start 2027-02-30 09:00\n      |         ^^^^^^^^^^^^^^^^\n  hint: write it as YYYY-MM-DD HH:MM, e.g. 2027-03-01 09:00",
+    ),
+    "X008": (
+        'scenario "Happy path"\n  draft: completed by ana\n',
+        "example.scenarios:1:10: error[X008]: the scenario gives no value for the required input 'title'\n    1 | scenario \"Happy path\"\n      |          ^^^^^^^^^^^^\n  hint: add a line: input title = ...",
+    ),
+    "X009": (
+        'scenario "Happy path"\n  input title = "Spring"\n  event paid key "c-1" after 1 day\n',
+        "example.scenarios:3:9: error[X009]: 'launch' never waits for the event 'paid'\n    3 |   event paid key \"c-1\" after 1 day\n      |         ^^^^\n  hint: it waits for no event",
+    ),
+}
+"""One bad scenario file per X code and what ``mops test`` prints for it (example.scenarios)."""

@@ -12,7 +12,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from diagnostic_examples import DIRECTORIES, ENCODINGS, EXAMPLES, FILE_NAME
+from diagnostic_examples import (
+    DIRECTORIES,
+    ENCODINGS,
+    EXAMPLES,
+    FILE_NAME,
+    SCENARIO_EXAMPLES,
+    SCENARIO_PROCESS,
+    SCENARIO_TEAM,
+)
 
 from dsl import CODES
 
@@ -28,6 +36,13 @@ GROUPS = {
     "G": ("Graph", "Problems with the shape of the process as a whole."),
     "R": ("Rules", "Problems in decision tables."),
     "C": ("Calendar and time", "Problems with deadlines, calendars and time zones."),
+    "X": (
+        "Scenario files",
+        "Problems in a `.scenarios` file (see [scenarios.md](scenarios.md)), reported by "
+        "`mops test`. Every example below is checked against this process, `example.mops`, "
+        f"and its team directory:\n\n```mops\n{SCENARIO_PROCESS.rstrip()}\n```\n\n"
+        f"```toml\n{SCENARIO_TEAM.rstrip()}\n```",
+    ),
 }
 
 INTRO = f"""\
@@ -55,6 +70,13 @@ def render() -> str:
             continue
         parts.append(f"## {group} ({letter})\n\n{about}\n")
         for code in codes:
+            if code in SCENARIO_EXAMPLES:
+                scenario, message = SCENARIO_EXAMPLES[code]
+                parts.append(
+                    f"### {code}: {CODES[code]}\n\n```text\n{scenario.rstrip()}\n```\n\n"
+                    f"```text\n{message}\n```\n"
+                )
+                continue
             source, message = EXAMPLES[code]
             # Shown as UTF-8 here, such an example is no longer bad: fence it as text.
             fence, note = "mops-bad", ""
@@ -77,7 +99,7 @@ def render() -> str:
 
 
 def test_every_code_has_an_example() -> None:
-    assert set(EXAMPLES) == set(CODES)
+    assert set(EXAMPLES) | set(SCENARIO_EXAMPLES) == set(CODES)
 
 
 def test_the_page_is_current() -> None:

@@ -28,7 +28,9 @@ from engine.cli import (
     _report,
     _run,
     _server,
+    _simulate,
     _team,
+    _test,
     _worker,
 )
 from engine.errors import UserError
@@ -39,6 +41,8 @@ _COMMANDS = (
     _check,
     _fmt,
     _graph,
+    _test,
+    _simulate,
     _run,
     _worker,
     _read,
