@@ -27,7 +27,7 @@ from workers import builtin_registry
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 CATALOGUE = Catalogue(builtin_registry().signatures())
-_FENCE = re.compile(r"^\s*```\s*([\w-]*)\s*$")
+_FENCE = re.compile(r'^\s*```\s*([\w-]*)(?:\s+title="[^"]*")?\s*$')
 
 
 @dataclass(frozen=True)
