@@ -11,6 +11,7 @@ from support import new_task_queue, recorded_notify, registry_replacing, worker_
 from temporalio.testing import WorkflowEnvironment
 
 from dsl import Catalogue
+from engine import ir
 from engine import search_attributes as sa
 from engine.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
 from engine.compiler import compile_file
@@ -102,3 +103,15 @@ def test_a_campaign_listens_for_the_events_it_waits_for_and_exits_on(tmp_path: P
     assert sa.events_of(drip) == ["lead.engaged", "lead.unsubscribed"]
     # Not those of its sub-processes: they are campaigns of their own and listen themselves.
     assert sa.events_of(launch) == []
+
+
+def test_lead_nurture_called_from_lead_routing_listens_for_unsubscribes() -> None:
+    root = Path(__file__).resolve().parent.parent / "processes"
+    routing, _ = compile_file(root / "lead_routing.mops", Catalogue(REGISTRY.signatures()))
+    [nurture] = [
+        step
+        for step in ir.iter_steps(routing.body)
+        if isinstance(step, ir.CallStep) and step.process.name == "lead_nurture"
+    ]
+    # The child campaign is started with these in MopsEvents: 'mops send-event' finds it.
+    assert "lead.unsubscribed" in sa.events_of(nurture.process)
