@@ -22,7 +22,7 @@ from temporalio.exceptions import ApplicationError, ChildWorkflowError
 with workflow.unsafe.imports_passed_through():
     from engine import business_time, human, ir
     from engine import search_attributes as sa
-    from engine.campaign import CampaignResult, CampaignStart, ExternalEvent
+    from engine.campaign import CampaignResult, CampaignStart, CampaignStatus, ExternalEvent
     from engine.jumps import JumpTo
     from engine.people import TeamSnapshot
     from engine.values import display, from_plain_json, to_json
@@ -56,6 +56,9 @@ class PeopleSteps:
             raise NotImplementedError
 
         def _update(self, **changes: Any) -> None:
+            raise NotImplementedError
+
+        def _require_status(self) -> CampaignStatus:
             raise NotImplementedError
 
         def _take_carried_item(
@@ -344,13 +347,15 @@ class PeopleSteps:
         }
         self._mark(step.id, f"Sub-process: {step.title}", source)
         runs = self._rounds[f"call:{step.id}"] = self._rounds.get(f"call:{step.id}", 0) + 1
+        child = f"{workflow.info().workflow_id}.{step.id}.{runs}"
+        self._name_child(step.id, child)
         try:
             result = await workflow.execute_child_workflow(
                 step.process.name,
                 CampaignStart(
                     process=step.process, inputs=inputs, started_by=started_by, team=self._team
                 ),
-                id=f"{workflow.info().workflow_id}.{step.id}.{runs}",
+                id=child,
                 search_attributes=_child_attributes(step.process),
                 result_type=CampaignResult,
             )
@@ -365,6 +370,16 @@ class PeopleSteps:
         env[step.id] = from_plain_json(CampaignResult.model_validate(result).outputs)
         self._end(step.id, "done")
 
+    def _name_child(self, step_id: str, child: str) -> None:
+        """Show the child campaign's id on the running ``call`` step (``mops status``)."""
+        status = self._require_status()
+        steps = list(status.steps)
+        for i in range(len(steps) - 1, -1, -1):
+            if steps[i].id == step_id and steps[i].state == "running":
+                steps[i] = steps[i].model_copy(update={"campaign": child})
+                break
+        self._update(steps=tuple(steps))
+
     @staticmethod
     def _today() -> dt.date:
         return workflow.now().date()
@@ -376,7 +391,12 @@ def _child_attributes(process: ir.ProcessIR) -> TypedSearchAttributes | None:
     parent = workflow.info().typed_search_attributes
     if parent.get(sa.VERSION) is None:
         return None
-    events = sorted({s.event for s in ir.iter_steps(process.body) if isinstance(s, ir.EventStep)})
+    if workflow.patched("mops-child-exit-events"):
+        events = sa.events_of(process)  # 'exit when event' too: an unsubscribe must reach it
+    else:
+        events = sorted(
+            {s.event for s in ir.iter_steps(process.body) if isinstance(s, ir.EventStep)}
+        )
     pairs: list[SearchAttributePair[Any]] = [
         SearchAttributePair(sa.VERSION, process.version),
         SearchAttributePair(sa.EVENTS, events),

@@ -101,6 +101,8 @@ class StepRecord(_Model):
     started_at: dt.datetime
     ended_at: dt.datetime | None = None
     error: str | None = None
+    campaign: str | None = None
+    """For a sub-process (``call``): the id of the child campaign that runs it."""
 
 
 class CampaignStatus(_Model):

@@ -21,7 +21,6 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
-from engine import ir
 from engine import search_attributes as sa
 from engine.audit import campaign_histories
 from engine.campaign import (
@@ -124,16 +123,7 @@ async def _start(
             [
                 SearchAttributePair(sa.VERSION, process.version),
                 SearchAttributePair(sa.OWNER, started_by),
-                SearchAttributePair(
-                    sa.EVENTS,
-                    sorted(
-                        {
-                            s.event
-                            for s in ir.iter_steps(process.body)
-                            if isinstance(s, ir.EventStep)
-                        }
-                    ),
-                ),
+                SearchAttributePair(sa.EVENTS, sa.events_of(process)),
             ]
         ),
     )

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from temporalio.client import (
     Client,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -52,6 +53,9 @@ class Task(BaseModel):
     form: str
     deadline: dt.datetime | None
     via: str
+    part_of: str | None = None
+    """For a step of a sub-process: the id of the campaign that called it. Act on
+    the step with ``campaign`` (the sub-process campaign's own id)."""
 
 
 async def act(client: Client, campaign: str, act: Act) -> str:
@@ -74,7 +78,9 @@ async def act(client: Client, campaign: str, act: Act) -> str:
         reason = getattr(refused.cause, "message", None) or str(refused.cause)
         attempt = RefusedAttempt(step=act.step, actor=act.actor, action=act.action, reason=reason)
         await handle.signal(REFUSED_SIGNAL, attempt)
-        raise UserError(f"refused: {reason}") from None
+        raise UserError(
+            f"refused: {reason}", hint=await _where_open(client, campaign, act)
+        ) from None
     except RPCError as error:
         raise UserError(f"campaign '{campaign}': {error.message}") from None
 
@@ -109,7 +115,7 @@ async def push_team(
     return reached
 
 
-async def open_item(client: Client, campaign: str, step: str) -> WorkItem:
+async def open_item(client: Client, campaign: str, step: str, *, actor: str = "PERSON") -> WorkItem:
     """The open step of a campaign (to read e.g. the types of its outputs).
 
     Raises:
@@ -124,8 +130,63 @@ async def open_item(client: Client, campaign: str, step: str) -> WorkItem:
     item = next((i for i in status.open_items if i.step == step), None)
     if item is None:
         open_steps = ", ".join(i.step for i in status.open_items) or "none"
-        raise UserError(f"step '{step}' of {campaign} is not open (open: {open_steps})")
+        attempt = Act(step=step, actor=actor, action="complete")
+        raise UserError(
+            f"step '{step}' of {campaign} is not open (open: {open_steps})",
+            hint=await _where_open(client, campaign, attempt),
+        )
     return item
+
+
+class SubProcessItem(BaseModel):
+    """An open work item or approval of a sub-process campaign, at any depth."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign: str
+    """The sub-process campaign's id: the RUN to act on the step with."""
+    item: WorkItem
+
+
+async def sub_process_items(client: Client, status: CampaignStatus) -> list[SubProcessItem]:
+    """The open steps of the sub-processes a campaign is running, and of theirs.
+
+    A ``call`` step's child campaign is a campaign of its own: people act on its
+    steps with its id, which the running step names.
+    """
+    found: list[SubProcessItem] = []
+    for step in status.steps:
+        if step.campaign is None or step.state != "running":
+            continue
+        try:
+            child: CampaignStatus = await client.get_workflow_handle(step.campaign).query(
+                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=10)
+            )
+        except (RPCError, WorkflowQueryFailedError):
+            continue  # not started yet, just ended, or no worker to answer
+        found += [SubProcessItem(campaign=step.campaign, item=i) for i in child.open_items]
+        found += await sub_process_items(client, child)
+    return found
+
+
+async def _where_open(client: Client, campaign: str, act: Act) -> str | None:
+    """Where the step a decision named is open, when it is a sub-process's step."""
+    try:
+        status: CampaignStatus = await client.get_workflow_handle(campaign).query(
+            STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=10)
+        )
+    except (RPCError, WorkflowQueryFailedError):
+        return None
+    if any(i.step == act.step for i in status.open_items):
+        return None  # open here: refused for another reason
+    for found in await sub_process_items(client, status):
+        if found.item.step == act.step:
+            command = act.action.replace("_", "-")
+            return (
+                f"'{found.item.title}' is open in the sub-process campaign {found.campaign}: "
+                f"mops {command} {found.campaign} {act.step} --as {act.actor}"
+            )
+    return None
 
 
 def typed_outputs(item: WorkItem, texts: Mapping[str, str]) -> dict[str, Any]:
@@ -183,6 +244,7 @@ async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: 
                     form=item.form,
                     deadline=item.deadline,
                     via=via,
+                    part_of=execution.parent_id,
                 )
             )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)

@@ -20,6 +20,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine import ir
 from engine.errors import ServerUnreachable, UserError
 
 STATE = SearchAttributeKey.for_keyword("MopsState")
@@ -33,7 +34,7 @@ OWNER = SearchAttributeKey.for_keyword("MopsOwner")
 WAITING_ON = SearchAttributeKey.for_keyword_list("MopsWaitingOn")
 """Who the campaign waits for: ``role:editor``, ``person:ana`` (work items and approvals)."""
 EVENTS = SearchAttributeKey.for_keyword_list("MopsEvents")
-"""The external events the campaign's process can wait for (set at start)."""
+"""The external events the campaign's process can wait for or exit on (set at start)."""
 APPROVERS = SearchAttributeKey.for_keyword_list("MopsApprovers")
 """Everyone whose approval the campaign accepted (``mops list --approved-by``)."""
 
@@ -47,6 +48,19 @@ ALL: dict[str, str] = {
     APPROVERS.name: "KeywordList",
 }
 """Name -> Temporal search attribute type, as the server must register them."""
+
+
+def events_of(process: ir.ProcessIR) -> list[str]:
+    """The events a campaign of ``process`` listens for: those its ``wait for event``
+    steps wait for and those its ``exit when event`` lines end a block on (not those
+    of its sub-processes, which are campaigns of their own)."""
+    return sorted(
+        {
+            step.event
+            for step in ir.iter_steps(process.body)
+            if isinstance(step, ir.EventStep | ir.ExitStep)
+        }
+    )
 
 
 def add_approver(person: str) -> None:

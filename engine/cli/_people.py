@@ -95,9 +95,9 @@ async def show_tasks(args: argparse.Namespace) -> int:
             if task.deadline is None
             else f"due {task.deadline.astimezone():%a %d %b %H:%M}"
         )
-        print(
-            f"{task.campaign}  {task.step:<16} {task.title:<32} {task.form:<9} {due}  ({task.via})"
-        )
+        # The first column is the RUN to act with: a sub-process's own campaign id.
+        via = task.via if task.part_of is None else f"{task.via}; sub-process of {task.part_of}"
+        print(f"{task.campaign}  {task.step:<16} {task.title:<32} {task.form:<9} {due}  ({via})")
     return 0
 
 
@@ -105,7 +105,7 @@ async def decide(args: argparse.Namespace) -> int:
     client, _info, _settings = await connected()
     outputs: dict[str, Any] = {}
     if args.action == "complete":
-        item = await open_item(client, args.campaign, args.step)
+        item = await open_item(client, args.campaign, args.step, actor=args.person)
         try:
             outputs = typed_outputs(item, parse_assignments(args.output))
         except UserError as mistake:

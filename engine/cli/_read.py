@@ -10,6 +10,8 @@ from engine.campaign import CampaignStatus
 from engine.cli._audit import day_or_time
 from engine.cli._common import connected, print_json, show_value
 from engine.client import campaign_status, list_campaigns
+from engine.human import WorkItem
+from engine.people_client import SubProcessItem, sub_process_items
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,14 +67,25 @@ def _when(moment: dt.datetime | None) -> str:
 async def show_status(args: argparse.Namespace) -> int:
     client, _info, _settings = await connected()
     status = await campaign_status(client, args.campaign)
+    inner = await sub_process_items(client, status) if status.state == "running" else []
     if args.json:
-        print_json({"id": args.campaign, **status.model_dump(mode="json")})
+        print_json(
+            {
+                "id": args.campaign,
+                **status.model_dump(mode="json"),
+                "sub_process_items": [
+                    {"campaign": i.campaign, **i.item.model_dump(mode="json")} for i in inner
+                ],
+            }
+        )
         return 0
-    _print_status(args.campaign, status)
+    _print_status(args.campaign, status, inner)
     return 0
 
 
-def _print_status(campaign_id: str, status: CampaignStatus) -> None:
+def _print_status(
+    campaign_id: str, status: CampaignStatus, inner: list[SubProcessItem] | None = None
+) -> None:
     print(f"campaign  {campaign_id}")
     print(f"process   {status.process}: {status.title} (version {status.version})")
     print(f"state     {status.state}")
@@ -95,16 +108,21 @@ def _print_status(campaign_id: str, status: CampaignStatus) -> None:
         print(
             f"  {step.state:<8} {step.title:<36} {step.action or '':<14} {took:>7}  {step.source}"
         )
+        if step.campaign is not None:
+            print(f"           sub-process campaign {step.campaign}")
         if step.error:
             print(f"           {step.error}")
     if status.outputs:
         print("outputs")
         for name, value in status.outputs.items():
             print(f"  {name} = {show_value(value)}")
-    for item in status.open_items:
+    waiting: list[tuple[str | None, WorkItem]] = [(None, item) for item in status.open_items]
+    waiting += [(found.campaign, found.item) for found in inner or []]
+    for campaign, item in waiting:
         due = "" if item.deadline is None else f", due {_when(item.deadline)}"
+        where = "" if campaign is None else f", in sub-process campaign {campaign}"
         print(
-            f"waiting   {item.title} ({item.form}, round {item.round}{due}) for "
+            f"waiting   {item.title} ({item.form}, round {item.round}{due}{where}) for "
             + ", ".join(item.parties + tuple(f"person:{p}" for p in item.added))
         )
     for attempt in status.refused:
