@@ -147,8 +147,10 @@ def _exported(graph: nx.MultiDiGraph, dominance: _Dominance, place: str) -> Iter
     yield place
     scope = graph.nodes[place.removesuffix("#done")]["scope"]
     for block, branch in reversed(scope):
-        join = f"{block}.join"
         fork = graph.nodes[block]
+        if fork["kind"] == "if":
+            continue  # the dominance of the join's arm says whether every branch defines it
+        join = f"{block}.join"
         if fork["kind"] != "parallel" or fork["join"] != "all":
             return
         if not dominance.dominates(place, f"{join}#{branch}"):
