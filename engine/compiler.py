@@ -8,16 +8,19 @@ deadlines on replay whatever the library says later.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, assert_never
 
-from dsl import Catalogue, CheckedProcess, Directory, ast, check_file
+from dsl import Catalogue, CheckedProcess, Directory, Type, ast, check_file
 from dsl import Span as SourceSpan
 from dsl._calendar_defs import resolve_calendar
 from dsl._calendars import pin, years_to_pin
+from dsl._check import APPROVAL_FIELDS, WORK_FIELDS
+from dsl._check_expr import declared_type
 from dsl._source import gc_paused
 from engine import ir
-from engine._compile_expr import ExprCompiler, duration, span_of, to_ir_type
+from engine._compile_expr import ExprCompiler, duration, needs_typing, span_of, to_ir_type
 from engine.business_time import calendar_ir
 from engine.errors import UserError
 
@@ -94,6 +97,10 @@ class _Compiler(ExprCompiler):
 
     def process(self, process: ast.Process) -> ir.ProcessIR:
         source = self.checked.source
+        self.typed_fields = {
+            name: {field: to_ir_type(t) for field, t in fields.items() if needs_typing(t)}
+            for name, fields in self.result_fields(process.body)
+        }
         return ir.trusted(
             ir.ProcessIR,
             name=process.name,
@@ -125,6 +132,43 @@ class _Compiler(ExprCompiler):
             calendar=self.calendar,
             span=span_of(process.span),
         )
+
+    def result_fields(
+        self, statements: tuple[ast.Statement, ...]
+    ) -> Iterator[tuple[str, dict[str, Type]]]:
+        """Each step with a result in ``statements`` (nested too), with its fields' types."""
+        for statement in statements:
+            match statement:
+                case ast.Task():
+                    signature = self.catalogue.get(statement.action)
+                    if signature is not None:
+                        yield (
+                            statement.name,
+                            {f.name: declared_type(f.type) for f in signature.result},
+                        )
+                case ast.Human(kind="work"):
+                    yield (
+                        statement.name,
+                        {**WORK_FIELDS, **{f.name: f.type.type for f in statement.returns}},
+                    )
+                case ast.Human():
+                    yield statement.name, APPROVAL_FIELDS
+                case ast.CallProcess():
+                    callee = self.checked.used[statement.process].process
+                    assert callee is not None
+                    outputs = {o.name: o.type.type for o in callee.outputs if o.type is not None}
+                    yield statement.name, outputs
+                case ast.If(branches=branches, orelse=orelse):
+                    for branch in branches:
+                        yield from self.result_fields(branch.body)
+                    yield from self.result_fields(orelse or ())
+                case ast.Parallel(branches=branches):
+                    for parallel_branch in branches:
+                        yield from self.result_fields(parallel_branch.body)
+                case ast.ForEach(body=body):
+                    yield from self.result_fields(body)
+                case _:
+                    pass
 
     def body(self, statements: tuple[ast.Statement, ...]) -> tuple[ir.Step, ...]:
         return tuple(self.statement(s) for s in statements)
