@@ -23,6 +23,7 @@ message is unchanged.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,8 +34,8 @@ from lark.lexer import ContextualLexer, PatternStr, UnlessCallback
 from dsl._layout import LayoutError, MopsIndenter
 
 _Match = Callable[[str, int, int], Any]
-_Table = tuple[tuple[_Match, ...], frozenset[str], frozenset[str], dict[str, dict[str, str]]]
-"""A state's lexer: its compiled patterns, ignored and multi-line types, keywords."""
+_Table = tuple[_Match, frozenset[str], frozenset[str], dict[str, dict[str, str]]]
+"""A state's lexer: its compiled pattern, ignored and multi-line types, keywords."""
 
 _new = str.__new__
 _OPENING = frozenset(MopsIndenter.OPEN_PAREN_types)
@@ -66,17 +67,17 @@ class FastLexer:
         levels = [0]
         parens = 0
         token: Token | None = None
+        stack = parser_state.state_stack  # the parser's, changed in place as it goes
         while pos < end:
-            matches, ignore, multiline, keywords = tables[parser_state.position]
-            for match in matches:
-                found = match(text, pos, end)
-                if found is not None:
-                    break
-            else:
+            match, ignore, multiline, keywords = tables[stack[-1]]
+            found = match(text, pos, end)
+            if found is None:
+                if not text[pos:end].strip(" \t"):
+                    break  # spaces at the end
                 raise UnexpectedCharacters(text, pos, line, pos - line_start + 1)  # type: ignore[no-untyped-call]
             kind: str = found.lastgroup
-            value: str = found.group()
-            start, pos = pos, found.end()
+            start, pos = found.span(kind)
+            value = text[start:pos]
             start_line, column = line, start - line_start + 1
             if kind in multiline:
                 newlines = value.count("\n")
@@ -133,8 +134,11 @@ def _table(basic: Any) -> _Table:
         spelled = callback.scanner.terminals
         assert all(isinstance(t.pattern, PatternStr) and not t.pattern.flags for t in spelled)
         keywords[kind] = {t.pattern.value: t.name for t in spelled}
+    # Spaces between tokens (the ignored [ \t]+, which no token starts with) are
+    # skipped by the same match as the token after them.
+    (mre,) = scanner._mres  # one pattern per state (Python has no group limit now)
     return (
-        tuple(mre.match for mre in scanner._mres),
+        re.compile(f"[ \t]*(?:{mre.pattern})", mre.flags).match,
         frozenset(basic.ignore_types),
         frozenset(basic.newline_types),
         keywords,

@@ -94,13 +94,11 @@ class _Compiler(ExprCompiler):
         self.calendar = calendar
         super().__init__(calendar.time_zone if calendar else "UTC")
         self.counter: dict[str, int] = {}
+        self.action_fields: dict[str, dict[str, ir.TypeRef]] = {}
 
     def process(self, process: ast.Process) -> ir.ProcessIR:
         source = self.checked.source
-        self.typed_fields = {
-            name: {field: to_ir_type(t) for field, t in fields.items() if needs_typing(t)}
-            for name, fields in self.result_fields(process.body)
-        }
+        self.typed_fields = dict(self.result_fields(process.body))
         return ir.trusted(
             ir.ProcessIR,
             name=process.name,
@@ -135,29 +133,29 @@ class _Compiler(ExprCompiler):
 
     def result_fields(
         self, statements: tuple[ast.Statement, ...]
-    ) -> Iterator[tuple[str, dict[str, Type]]]:
-        """Each step with a result in ``statements`` (nested too), with its fields' types."""
+    ) -> Iterator[tuple[str, dict[str, ir.TypeRef]]]:
+        """Each step with a result in ``statements`` (nested too), with the fields
+        of it that JSON does not type (see :class:`ir.Attr`)."""
         for statement in statements:
             match statement:
-                case ast.Task():
-                    signature = self.catalogue.get(statement.action)
-                    if signature is not None:
-                        yield (
-                            statement.name,
-                            {f.name: declared_type(f.type) for f in signature.result},
-                        )
+                case ast.Task(action=action):
+                    typed = self.action_fields.get(action)
+                    if typed is None:
+                        signature = self.catalogue.get(action)
+                        result = () if signature is None else signature.result
+                        typed = _typed({f.name: declared_type(f.type) for f in result})
+                        self.action_fields[action] = typed
+                    yield statement.name, typed
                 case ast.Human(kind="work"):
-                    yield (
-                        statement.name,
-                        {**WORK_FIELDS, **{f.name: f.type.type for f in statement.returns}},
-                    )
+                    returns = {f.name: f.type.type for f in statement.returns}
+                    yield statement.name, _typed({**WORK_FIELDS, **returns})
                 case ast.Human():
-                    yield statement.name, APPROVAL_FIELDS
+                    yield statement.name, _APPROVAL_TYPED
                 case ast.CallProcess():
                     callee = self.checked.used[statement.process].process
                     assert callee is not None
                     outputs = {o.name: o.type.type for o in callee.outputs if o.type is not None}
-                    yield statement.name, outputs
+                    yield statement.name, _typed(outputs)
                 case ast.If(branches=branches, orelse=orelse):
                     for branch in branches:
                         yield from self.result_fields(branch.body)
@@ -411,6 +409,13 @@ class _Compiler(ExprCompiler):
             arguments={a.name: self.expr(a.value) for a in step.arguments},
             span=span_of(step.span),
         )
+
+
+def _typed(fields: dict[str, Type]) -> dict[str, ir.TypeRef]:
+    return {name: to_ir_type(t) for name, t in fields.items() if needs_typing(t)}
+
+
+_APPROVAL_TYPED = _typed(APPROVAL_FIELDS)
 
 
 def _party(party: ast.Party) -> ir.Party:
