@@ -293,9 +293,7 @@ def _jumps(graph: nx.MultiDiGraph) -> list[Jump]:
     """Every edge to a named step, with its key, in the order of the graph."""
     return [
         (source, target, {**data, "key": key})
-        for source, targets in graph.succ.items()
-        for target, ways in targets.items()
-        for key, data in ways.items()
+        for source, target, key, data in graph.edges(keys=True, data=True)
         if data["kind"] in JUMP_KINDS
     ]
 
