@@ -9,14 +9,14 @@ from typing import assert_never
 from dsl import ListOf, OneOf, Scalar, Type, ast
 from dsl import Span as SourceSpan
 from engine import ir
+from engine.ir._trusted import trusted_span
 from engine.values import Money, to_json
 
 
 def span_of(span: SourceSpan) -> ir.Span:
     """A source span as an IR span."""
-    return ir.trusted(
-        ir.Span, line=span.line, col=span.col, end_line=span.end_line, end_col=span.end_col
-    )
+    line, col, end_line, end_col = span
+    return trusted_span(line, col, end_line, end_col)
 
 
 def to_ir_type(type_: Type) -> ir.TypeRef:
