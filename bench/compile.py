@@ -17,7 +17,10 @@ The ratio is A/B throughput (1.0 = everything after the parse is free). Times
 are CPU seconds of this process, which other work on a shared machine
 disturbs less than wall-clock time; the garbage collector is paused for all
 three, as ``mops`` pauses it while it checks and compiles a file. For the
-largest file, one more run of B stage by stage says where its time goes.
+largest file, one more run of B stage by stage says where its time goes, and
+Lark's LALR loop with callbacks that do nothing is timed with Lark's lexer,
+with ours, and with tokens read beforehand: the ceiling of any front end that
+keeps Lark as its parser.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from dsl._check import check
 from dsl._graph import build_graph
 from dsl._graph_checks import graph_problems
 from dsl._layout import MopsIndenter
+from dsl._lexer import fast_lexer
 from dsl._parser import parse_source
 from dsl._rules import rule_problems
 from dsl._source import gc_paused
@@ -143,6 +147,59 @@ def stages(text: str, catalogue: Catalogue) -> dict[str, float]:
     return spent
 
 
+class _Given:
+    """A lexer that hands the parser tokens read before: the LALR loop alone."""
+
+    def __init__(self, tokens: list[Any]) -> None:
+        self.tokens = tokens
+
+    def lex(self, lexer_state: Any, parser_state: Any) -> Any:
+        return iter(self.tokens)
+
+
+class _Keeping:
+    """Our lexer, keeping what it reads."""
+
+    def __init__(self, lark: Lark) -> None:
+        self.inner = fast_lexer(lark)
+        self.tokens: list[Any] = []
+
+    def lex(self, lexer_state: Any, parser_state: Any) -> Any:
+        for token in self.inner.lex(lexer_state, parser_state):
+            self.tokens.append(token)
+            yield token
+
+
+def ceiling(text: str, runs: int) -> dict[str, float]:
+    """CPU seconds of Lark's LALR loop with callbacks that do nothing, fed three ways.
+
+    The floor under any front end that keeps Lark as its parser: no tree, no
+    AST, no positions; only the tokens differ in where they come from.
+    """
+    lark = parser_module._lark()
+    nothing: dict[Any, Any] = {rule: _nothing for rule in lark.rules}
+
+    def loop(lexer: Any | None) -> float:
+        interactive = lark.parse_interactive(text, start="start")
+        interactive.parser_state.parse_conf.callbacks = nothing
+        if lexer is not None:
+            interactive.lexer_thread.lexer = lexer
+        return cpu_seconds(interactive.resume_parse)
+
+    keeping = _Keeping(lark)
+    with gc_paused():
+        loop(keeping)
+        return {
+            "Lark's lexer and indenter": min(loop(None) for _ in range(runs)),
+            "our lexer": min(loop(fast_lexer(lark)) for _ in range(runs)),
+            "tokens given (the loop alone)": min(loop(_Given(keeping.tokens)) for _ in range(runs)),
+        }
+
+
+def _nothing(children: list[Any]) -> None:
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench compile")
     parser.add_argument("--runs", type=int, default=5)
@@ -173,6 +230,9 @@ def main(argv: list[str] | None = None) -> None:
     spent = stages(text, catalogue)
     breakdown = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
     print(breakdown, flush=True)
+    floor = ceiling(text, args.runs)
+    floors = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor.items())
+    print(floors, flush=True)
     body = f"""\
 Command: `python -m bench compile --runs {args.runs}`. Machine: {machine()};
 load average {load:.1f} when it started (other work shares the machine).
@@ -190,6 +250,9 @@ ratios are bare/front end throughput (target: at least 0.8 of the bare parse).
 
 Where the front end's time goes for {SIZES[-1]:,} steps (one run, CPU seconds):
 {breakdown}.
+
+Lark's LALR loop for the same file with callbacks that do nothing (no tree,
+no AST; best of {args.runs}), by where its tokens come from: {floors}.
 """
     write_section("Compile", body)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from lark import Lark, Token
 
+from dsl._lexer import fast_lexer
 from dsl._source import Span
 
 Callback = Callable[[list[Any]], Any]
@@ -74,6 +75,7 @@ class Parse:
         """
         interactive = lark.parse_interactive(text, start=start)
         interactive.parser_state.parse_conf.callbacks = self.callbacks
+        interactive.lexer_thread.lexer = fast_lexer(lark)  # type: ignore[assignment]
         result = interactive.resume_parse()  # type: ignore[no-untyped-call]
         entry = self.extents.get(id(result))  # the root: no node is higher
         self.height = 0 if entry is None else entry[5]

@@ -18,8 +18,9 @@ Node attributes:
     title: What a designer calls the step.
     span: The statement's span; ``head`` is its name, or its first word.
     node: The AST statement (None for start, end, merge and join nodes).
-    scope: The parallel branches and ``for each`` bodies the node is inside,
-        outermost first, as ``(block id, branch index)``.
+    scope: The ``if`` branches (the ``else`` last), parallel branches and
+        ``for each`` bodies the node is inside, outermost first, as
+        ``(block id, branch index)``.
     order: File order (a merge or join node comes after its branches).
     after: On steps: the step before it in the same block, if any.
     join, count: On ``parallel`` and join nodes: ``all``, ``first`` or ``count``.
@@ -248,19 +249,21 @@ class _Builder:
 
     def _if(self, statement: ast.If, node: str, block: _Block) -> Exits:
         merge = f"{node}.merge"
-        inner = _Block(merge, block.scope)
+        # Each branch (the 'else' last) is a block of its own: a jump from outside
+        # cannot land in it, as the interpreter runs a branch only from its 'if'.
         exits: Exits = []
         bodies = [b.body for b in statement.branches]
         for index, body in enumerate(bodies):
             entry: Exits = [(node, "branch", {"kind": BRANCH, "branch": index})]
-            exits += self._body(body, entry, inner)
+            exits += self._body(body, entry, _Block(merge, (*block.scope, (node, index))))
         else_entry: Exits = [(node, "else", {"kind": BRANCH, "branch": len(bodies)})]
         if statement.orelse is not None:
-            exits += self._body(statement.orelse, else_entry, inner)
+            orelse = _Block(merge, (*block.scope, (node, len(bodies))))
+            exits += self._body(statement.orelse, else_entry, orelse)
         else:
             exits += else_entry
         self._add(merge, kind="merge", title="end of if", span=statement.span, scope=block.scope)
-        self._close(exits, inner)
+        self._close(exits, _Block(merge, block.scope))
         return [(merge, "next", {"kind": SEQ})]
 
     def _parallel(self, statement: ast.Parallel, node: str, block: _Block) -> Exits:

@@ -7,6 +7,10 @@ Decisions the checks enforce:
   an error boundary event does in BPMN. ``on error -> fix_page`` out of a
   ``parallel`` is the common case. A jump may never *enter* a branch or body
   from outside it: there would be no branch to join, or no item to run for.
+  Nor may it enter a branch of an ``if`` (or its ``else``) from outside that
+  branch: only the ``if`` chooses a branch. In short, the target is a step of
+  the jump's own block or of a block around it, which is where the interpreter
+  looks for it (:mod:`engine.jumps`).
 * Rework (``on reject``, ``on changes``, ``go back``) goes to an earlier step.
 * Every loop in the graph has a bound: ``at most N rounds`` on the approval that
   sends work back, ``go back ..., at most N times``, the items of a ``for each``,
@@ -29,6 +33,7 @@ from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._graph import END, JUMP_KINDS, START, describe, is_bounded
 from dsl._graph_names import undefined_names
+from dsl._source import Span
 
 Jump = tuple[str, str, dict[str, Any]]
 """An edge to a named step: from, to, its attributes and its ``key``."""
@@ -99,6 +104,9 @@ def _jumps_into_blocks(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagno
             continue  # the target is in the same block, or in one around it
         block, index = inside[len(_common(inside, outside))]
         name = graph.nodes[target]["node"].name
+        if graph.nodes[block]["kind"] == "if":
+            problems.append(_into_if(graph, block, index, name, data["span"]))
+            continue
         if graph.nodes[block]["kind"] == "for_each":
             message = f"the jump to '{name}' enters a 'for each' from outside it"
             hint = "there is no item to run it for: jump to a step outside the loop"
@@ -109,6 +117,21 @@ def _jumps_into_blocks(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagno
             hint = "a branch starts only with its 'parallel': jump to a step outside the block"
         problems.append(Diagnostic("G003", message, data["span"], hint=hint))
     return problems
+
+
+def _into_if(graph: nx.MultiDiGraph, block: str, index: int, name: str, span: Span) -> Diagnostic:
+    statement = graph.nodes[block]["node"]
+    line = statement.span.line
+    which = "the 'else'" if index == len(statement.branches) else "a branch"
+    return Diagnostic(
+        "G006",
+        f"the jump to '{name}' enters {which} of the 'if' on line {line} from outside it",
+        span,
+        hint=(
+            "only the 'if' chooses a branch: jump to a step of the jump's own block or of a"
+            " block around it, such as a step before the 'if'"
+        ),
+    )
 
 
 def _common(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -270,9 +293,7 @@ def _jumps(graph: nx.MultiDiGraph) -> list[Jump]:
     """Every edge to a named step, with its key, in the order of the graph."""
     return [
         (source, target, {**data, "key": key})
-        for source, targets in graph.succ.items()
-        for target, ways in targets.items()
-        for key, data in ways.items()
+        for source, target, key, data in graph.edges(keys=True, data=True)
         if data["kind"] in JUMP_KINDS
     ]
 

@@ -119,26 +119,22 @@ def _definition_view(
     for node in defining:
         done[node] = view.node(f"{node}#done")
         view.succ[view.number[node]].append(done[node])
-    nodes = graph.nodes
+    kinds = dict(graph.nodes(data="kind"))
+    number = view.number
     succ = view.succ
-    for source, targets in graph.succ.items():
-        if source not in reachable:
+    # The edge view walks networkx's own dicts: much cheaper than nested views.
+    for source, target, data in graph.edges(data=True):
+        if source not in reachable or data.get("outcome") is not None:
             continue
-        plain = view.number[source]
-        after = done.get(source, plain)
-        for target, ways in targets.items():
-            joins = nodes[target]["kind"] == "join"
-            into = view.number[target]
-            for data in ways.values():
-                if data.get("outcome") is not None:
-                    continue
-                start = plain if data["kind"] in _SKIPS else after
-                if joins:
-                    arm = view.node(f"{target}#{data['branch']}")
-                    succ[start].append(arm)
-                    succ[arm].append(into)
-                else:
-                    succ[start].append(into)
+        plain = number[source]
+        start = plain if data["kind"] in _SKIPS else done.get(source, plain)
+        into = number[target]
+        if kinds[target] == "join":
+            arm = view.node(f"{target}#{data['branch']}")
+            succ[start].append(arm)
+            succ[arm].append(into)
+        else:
+            succ[start].append(into)
     return view
 
 
@@ -147,8 +143,10 @@ def _exported(graph: nx.MultiDiGraph, dominance: _Dominance, place: str) -> Iter
     yield place
     scope = graph.nodes[place.removesuffix("#done")]["scope"]
     for block, branch in reversed(scope):
-        join = f"{block}.join"
         fork = graph.nodes[block]
+        if fork["kind"] == "if":
+            continue  # the dominance of the join's arm says whether every branch defines it
+        join = f"{block}.join"
         if fork["kind"] != "parallel" or fork["join"] != "all":
             return
         if not dominance.dominates(place, f"{join}#{branch}"):

@@ -3,8 +3,10 @@
 The grammar lives in ``grammar.lark`` and is compiled once per process with
 Lark's cache. A file is parsed once, straight into our AST: the builder runs
 as Lark's parser reduces each rule (:mod:`dsl._callbacks`), with no parse tree
-in between. Only a file that does not parse, or nests too deeply, is parsed
-again into Lark's tree, to explain what is wrong with it. Syntax errors are
+in between, and its tokens come from a faster lexer built from Lark's own
+tables (:mod:`dsl._lexer`). Only a file that does not parse, or nests too
+deeply, is parsed again (with Lark's lexer) into Lark's tree, to explain what
+is wrong with it. Syntax errors are
 explained through a table of labelled bad examples
 (:mod:`dsl._syntax_examples`); after an error the parser blanks the offending
 line (and the block it opened) and tries again, so one run reports several

@@ -9,14 +9,14 @@ from typing import assert_never
 from dsl import ListOf, OneOf, Scalar, Type, ast
 from dsl import Span as SourceSpan
 from engine import ir
+from engine.ir._trusted import trusted_span
 from engine.values import Money, to_json
 
 
 def span_of(span: SourceSpan) -> ir.Span:
     """A source span as an IR span."""
-    return ir.trusted(
-        ir.Span, line=span.line, col=span.col, end_line=span.end_line, end_col=span.end_col
-    )
+    line, col, end_line, end_col = span
+    return trusted_span(line, col, end_line, end_col)
 
 
 def to_ir_type(type_: Type) -> ir.TypeRef:
@@ -32,6 +32,22 @@ def to_ir_type(type_: Type) -> ir.TypeRef:
             assert_never(type_)
 
 
+_UNTYPED_IN_JSON = frozenset({"number", "money", "percent", "date", "datetime", "duration"})
+
+
+def needs_typing(type_: Type) -> bool:
+    """Whether a value of ``type_`` sent as JSON reads back as something else (text)."""
+    match type_:
+        case Scalar(name=name):
+            return name in _UNTYPED_IN_JSON
+        case ListOf(item=item):
+            return needs_typing(item)
+        case OneOf():
+            return False
+        case _:
+            assert_never(type_)
+
+
 def duration(value: ast.Duration) -> ir.Duration:
     """A written duration as an IR duration."""
     return ir.trusted(ir.Duration, amount=value.amount, unit=value.unit)
@@ -42,6 +58,8 @@ class ExprCompiler:
 
     def __init__(self, time_zone: str) -> None:
         self.time_zone = time_zone
+        self.typed_fields: dict[str, dict[str, ir.TypeRef]] = {}
+        """Step -> the fields of its result that JSON does not type (see :class:`ir.Attr`)."""
 
     def expr(self, expr: ast.Expr) -> ir.Expr:
         span = span_of(expr.span)
@@ -84,6 +102,11 @@ class ExprCompiler:
                 return ir.trusted(ir.Record, fields={n: self.expr(v) for n, v in fields}, span=span)
             case ast.Name(id=name):
                 return ir.trusted(ir.Ref, name=name, span=span)
+            case ast.Attribute(obj=ast.Name(id=step), name=name) if step in self.typed_fields:
+                declared = self.typed_fields[step].get(name)
+                return ir.trusted(
+                    ir.Attr, obj=self.expr(expr.obj), name=name, span=span, type=declared
+                )
             case ast.Attribute(obj=obj, name=name):
                 return ir.trusted(ir.Attr, obj=self.expr(obj), name=name, span=span)
             case ast.Index(obj=obj, index=index):

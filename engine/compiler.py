@@ -8,16 +8,19 @@ deadlines on replay whatever the library says later.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, assert_never
 
-from dsl import Catalogue, CheckedProcess, Directory, ast, check_file
+from dsl import Catalogue, CheckedProcess, Directory, Type, ast, check_file
 from dsl import Span as SourceSpan
 from dsl._calendar_defs import resolve_calendar
 from dsl._calendars import pin, years_to_pin
+from dsl._check import APPROVAL_FIELDS, WORK_FIELDS
+from dsl._check_expr import declared_type
 from dsl._source import gc_paused
 from engine import ir
-from engine._compile_expr import ExprCompiler, duration, span_of, to_ir_type
+from engine._compile_expr import ExprCompiler, duration, needs_typing, span_of, to_ir_type
 from engine.business_time import calendar_ir
 from engine.errors import UserError
 
@@ -91,9 +94,11 @@ class _Compiler(ExprCompiler):
         self.calendar = calendar
         super().__init__(calendar.time_zone if calendar else "UTC")
         self.counter: dict[str, int] = {}
+        self.action_fields: dict[str, dict[str, ir.TypeRef]] = {}
 
     def process(self, process: ast.Process) -> ir.ProcessIR:
         source = self.checked.source
+        self.typed_fields = dict(self.result_fields(process.body))
         return ir.trusted(
             ir.ProcessIR,
             name=process.name,
@@ -125,6 +130,43 @@ class _Compiler(ExprCompiler):
             calendar=self.calendar,
             span=span_of(process.span),
         )
+
+    def result_fields(
+        self, statements: tuple[ast.Statement, ...]
+    ) -> Iterator[tuple[str, dict[str, ir.TypeRef]]]:
+        """Each step with a result in ``statements`` (nested too), with the fields
+        of it that JSON does not type (see :class:`ir.Attr`)."""
+        for statement in statements:
+            match statement:
+                case ast.Task(action=action):
+                    typed = self.action_fields.get(action)
+                    if typed is None:
+                        signature = self.catalogue.get(action)
+                        result = () if signature is None else signature.result
+                        typed = _typed({f.name: declared_type(f.type) for f in result})
+                        self.action_fields[action] = typed
+                    yield statement.name, typed
+                case ast.Human(kind="work"):
+                    returns = {f.name: f.type.type for f in statement.returns}
+                    yield statement.name, _typed({**WORK_FIELDS, **returns})
+                case ast.Human():
+                    yield statement.name, _APPROVAL_TYPED
+                case ast.CallProcess():
+                    callee = self.checked.used[statement.process].process
+                    assert callee is not None
+                    outputs = {o.name: o.type.type for o in callee.outputs if o.type is not None}
+                    yield statement.name, _typed(outputs)
+                case ast.If(branches=branches, orelse=orelse):
+                    for branch in branches:
+                        yield from self.result_fields(branch.body)
+                    yield from self.result_fields(orelse or ())
+                case ast.Parallel(branches=branches):
+                    for parallel_branch in branches:
+                        yield from self.result_fields(parallel_branch.body)
+                case ast.ForEach(body=body):
+                    yield from self.result_fields(body)
+                case _:
+                    pass
 
     def body(self, statements: tuple[ast.Statement, ...]) -> tuple[ir.Step, ...]:
         return tuple(self.statement(s) for s in statements)
@@ -367,6 +409,13 @@ class _Compiler(ExprCompiler):
             arguments={a.name: self.expr(a.value) for a in step.arguments},
             span=span_of(step.span),
         )
+
+
+def _typed(fields: dict[str, Type]) -> dict[str, ir.TypeRef]:
+    return {name: to_ir_type(t) for name, t in fields.items() if needs_typing(t)}
+
+
+_APPROVAL_TYPED = _typed(APPROVAL_FIELDS)
 
 
 def _party(party: ast.Party) -> ir.Party:

@@ -13,7 +13,15 @@ from typing import Any, assert_never
 from engine import ir
 from engine.campaign import SECRET_MARKER
 from engine.time_values import TimeProblem, is_time_value, time_arith
-from engine.values import Money, Percent, display, from_json, from_plain_json
+from engine.values import (
+    Money,
+    Percent,
+    ValueProblem,
+    display,
+    from_json,
+    from_plain_json,
+    from_result,
+)
 
 _is_time = is_time_value
 
@@ -44,11 +52,16 @@ def evaluate(expr: ir.Expr, env: Env, calendar: ir.Calendar | None = None) -> An
             if name not in env:
                 raise EvaluationError(f"'{name}' has no value yet", expr.span)
             return env[name]
-        case ir.Attr(obj=obj, name=name):
+        case ir.Attr(obj=obj, name=name, type=declared):
             container = evaluate(obj, env, calendar)
             if not isinstance(container, dict) or name not in container:
                 raise EvaluationError(f"the value has no field '{name}'", expr.span)
-            return container[name]
+            if declared is None:
+                return container[name]
+            try:
+                return from_result(container[name], declared)
+            except ValueProblem as problem:
+                raise EvaluationError(f"the field '{name}': {problem}", expr.span) from None
         case ir.Index(obj=obj, index=index):
             return _index(evaluate(obj, env, calendar), evaluate(index, env, calendar), expr.span)
         case ir.Call(func=func, args=args):

@@ -263,6 +263,50 @@ def from_plain_json(value: Any) -> Any:
     return value
 
 
+_ISO_DURATION = re.compile(
+    r"(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", re.ASCII
+)
+
+
+def from_result(value: Any, type_: TypeRef) -> Any:
+    """A field of a step's result, as the step sent it, as a value of its declared type.
+
+    Actions, people's forms and called processes send JSON, and
+    :func:`from_plain_json` cannot tell a datetime from a text: a date or a
+    datetime arrives as ISO text, a duration as ISO 8601 (``PT1H``, what
+    pydantic writes) or seconds, an exact number as text. An empty optional
+    field (None) stays None.
+
+    Raises:
+        ValueProblem: the value does not fit the type.
+    """
+    if value is None:
+        return None
+    match type_:
+        case ListType(item=item) if isinstance(value, list):
+            return [from_result(v, item) for v in value]
+        case ScalarType(name="duration"):
+            if isinstance(value, dt.timedelta | Duration):
+                return value
+            iso = _ISO_DURATION.fullmatch(value) if isinstance(value, str) else None
+            if iso is not None and value not in ("P", "-P") and not value.endswith("T"):
+                sign, days, hours, minutes, seconds = iso.groups()
+                span = dt.timedelta(
+                    days=int(days or 0),
+                    hours=int(hours or 0),
+                    minutes=int(minutes or 0),
+                    seconds=float(seconds or 0),
+                )
+                return -span if sign else span
+            if isinstance(value, Decimal):
+                return dt.timedelta(seconds=float(value))
+        case ScalarType(name="money" | "percent") if isinstance(value, Money | Percent):
+            return value
+        case ScalarType(name="date" | "datetime") if isinstance(value, dt.date):
+            return value
+    return from_json(value, type_)
+
+
 def to_json(value: Any) -> Any:
     """A run-time value as JSON (the inverse of :func:`from_json`)."""
     if isinstance(value, bool) or value is None or isinstance(value, str | int | float):

@@ -458,6 +458,25 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             "  hint: move 'rewrite' above this step: rework repeats the steps before it"
         ),
     ),
+    "G006": (
+        (
+            "process launch\n"
+            "  input urgent: bool\n"
+            "  if urgent\n"
+            '    task post_now = log.info(message: "Posting now")\n'
+            "  else\n"
+            '    task schedule = log.info(message: "Scheduling")\n'
+            "      on error -> post_now\n"
+        ),
+        (
+            "example.mops:7:19: error[G006]: the jump to 'post_now' enters a branch of the 'if'"
+            " on line 3 from outside it\n"
+            "    7 |       on error -> post_now\n"
+            "      |                   ^^^^^^^^\n"
+            "  hint: only the 'if' chooses a branch: jump to a step of the jump's own block or of"
+            " a block around it, such as a step before the 'if'"
+        ),
+    ),
     "G103": (
         'process launch\n  input lead: email\n  wait for event "lead.replied" key lead\n',
         (

@@ -306,8 +306,59 @@ def test_a_jump_out_of_a_branch_or_a_loop_ends_the_block_and_is_allowed() -> Non
     )
 
 
-def test_rework_may_go_back_into_an_if_branch() -> None:
-    assert problems("if true", f"  task draft = {LOG}", "go back to draft, at most 1 time") == []
+# ---- G006: jumps into an if branch ----------------------------------------------------------
+# The interpreter looks for a jump's target in the block of the step that
+# jumps, then in each block around it (engine/jumps.py): a step inside a
+# branch of an 'if' is found only from that same branch.
+
+
+def test_rework_cannot_go_back_into_an_if_branch() -> None:
+    assert problems("if true", f"  task draft = {LOG}", "go back to draft, at most 1 time") == [
+        ("G006", 5, 14, "the jump to 'draft' enters a branch of the 'if' on line 3 from outside it")
+    ]
+
+
+def test_a_jump_from_one_if_branch_into_another_is_an_error() -> None:
+    assert problems(
+        "if true",
+        f"  task publish = {LOG}",
+        "    on error -> fix",
+        "else",
+        f"  task fix = {LOG}",
+    ) == [
+        ("G006", 5, 19, "the jump to 'fix' enters the 'else' of the 'if' on line 3 from outside it")
+    ]
+
+
+def test_a_jump_out_of_a_parallel_branch_into_an_if_branch_is_an_error() -> None:
+    assert problems(
+        "parallel",
+        f"  task web = {LOG}",
+        "    on error -> fix",
+        "  branch social",
+        f"    task post = {LOG}",
+        "if true",
+        f"  task fix = {LOG}",
+    ) == [
+        ("G006", 5, 19, "the jump to 'fix' enters a branch of the 'if' on line 8 from outside it")
+    ]
+
+
+def test_a_jump_within_an_if_branch_or_out_of_it_is_allowed() -> None:
+    assert (
+        problems(
+            "if true",
+            f"  task draft = {LOG}",
+            "    on error -> fallback",
+            f"  task fallback = {LOG}",
+            "  if false",
+            f"    task post = {LOG}",
+            "      on error -> fix",
+            "  go back to draft, at most 1 time",
+            f"task fix = {LOG}",
+        )
+        == []
+    )
 
 
 # ---- G004: loops without a bound ----------------------------------------------------------

@@ -131,10 +131,18 @@ class Ref(_Node):
 
 
 class Attr(_Node):
+    """A field of a record: ``draft.doc_url``.
+
+    ``type`` is set on a field of a step's result whose declared type JSON
+    does not carry (a date, a datetime, a duration, a number, lists of them):
+    the step sends it as text, and reading the field gives the typed value.
+    """
+
     kind: Literal["attr"] = "attr"
     obj: Expr
     name: str
     span: Span
+    type: TypeRef | None = None
 
 
 class Index(_Node):

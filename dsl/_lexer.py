@@ -1,0 +1,151 @@
+"""A faster lexer for the parse that builds the AST, with Lark's own tables.
+
+Lark's contextual lexer tries, in each parser state, only the terminals that
+state accepts (which is what makes our keywords contextual), then the
+indenter turns line starts into block tokens. Per token that is a handful of
+Python calls, layers of generators and a line counter: about as much time as
+the LALR loop itself. This lexer reads the same thing in one loop:
+
+* for each parser state, the very regular expressions Lark compiled for it
+  (same terminals, same order, so the same first match) and its keyword
+  table (a ``NAME`` that spells a keyword the state accepts becomes that
+  keyword, as Lark's ``UnlessCallback`` does);
+* the same tokens: type, text, start, line, column, end (the test suite
+  compares both lexers' tokens on every process in the repository);
+* the indenter of :class:`dsl._layout.MopsIndenter` folded in.
+
+It is only for text that parses: at the first character it cannot read, or
+any layout problem, it raises, and the parser reads the file again the
+standard way to explain what is wrong (:mod:`dsl._parser`), so every syntax
+message is unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters
+from lark.lexer import ContextualLexer, PatternStr, UnlessCallback
+
+from dsl._layout import LayoutError, MopsIndenter
+
+_Match = Callable[[str, int, int], Any]
+_Table = tuple[_Match, frozenset[str], frozenset[str], dict[str, dict[str, str]]]
+"""A state's lexer: its compiled pattern, ignored and multi-line types, keywords."""
+
+_new = str.__new__
+_OPENING = frozenset(MopsIndenter.OPEN_PAREN_types)
+_CLOSING = frozenset(MopsIndenter.CLOSE_PAREN_types)
+
+
+class FastLexer:
+    """Lark's contextual lexer and our indenter for one grammar, in one loop."""
+
+    def __init__(self, lark: Lark) -> None:
+        contextual = lark.parser.lexer.lexer
+        assert isinstance(contextual, ContextualLexer)
+        tables: dict[int, _Table] = {}
+        built: dict[int, _Table] = {}
+        for state, basic in contextual.lexers.items():
+            table = built.get(id(basic))
+            if table is None:
+                table = built[id(basic)] = _table(basic)
+            tables[state] = table
+        self.tables = tables
+
+    def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
+        """The tokens of the text, read in the parser's current state as it goes."""
+        tables = self.tables
+        source = lexer_state.text
+        text, pos, end = source.text, source.start, source.end
+        assert pos == 0, "a slice of a text is read by Lark's own lexer"
+        line, line_start = 1, 0
+        levels = [0]
+        parens = 0
+        token: Token | None = None
+        stack = parser_state.state_stack  # the parser's, changed in place as it goes
+        while pos < end:
+            match, ignore, multiline, keywords = tables[stack[-1]]
+            found = match(text, pos, end)
+            if found is None:
+                if not text[pos:end].strip(" \t"):
+                    break  # spaces at the end
+                raise UnexpectedCharacters(text, pos, line, pos - line_start + 1)  # type: ignore[no-untyped-call]
+            kind: str = found.lastgroup
+            start, pos = found.span(kind)
+            value = text[start:pos]
+            start_line, column = line, start - line_start + 1
+            if kind in multiline:
+                newlines = value.count("\n")
+                if newlines:
+                    line += newlines
+                    line_start = start + value.rindex("\n") + 1
+            if kind in ignore or (parens and kind == "_NL"):
+                continue  # a line break inside brackets is a space
+            spelled = keywords.get(kind)
+            if spelled is not None:
+                kind = spelled.get(value, kind)
+            token = _new(Token, value)
+            token.type = kind
+            token.start_pos = start
+            token.value = value
+            token.line = start_line
+            token.column = column
+            token.end_line = line
+            token.end_column = pos - line_start + 1
+            token.end_pos = pos
+            lexer_state.last_token = token
+            yield token
+            if kind == "_NL":
+                indent_str = value[value.rfind("\n") + 1 :]
+                indent = len(indent_str)
+                if indent > levels[-1]:
+                    levels.append(indent)
+                    yield Token.new_borrow_pos("_INDENT", indent_str, token)
+                elif indent < levels[-1]:
+                    while indent < levels[-1]:
+                        levels.pop()
+                        yield Token.new_borrow_pos("_DEDENT", indent_str, token)
+                    if indent != levels[-1]:
+                        raise LayoutError("S005", "no open block", line, indent + 1, None)
+            elif kind in _OPENING:
+                parens += 1
+            elif kind in _CLOSING:
+                parens -= 1
+                if parens < 0:
+                    raise LayoutError("S002", "unopened bracket", start_line, column, None)
+        while len(levels) > 1:
+            levels.pop()
+            yield Token.new_borrow_pos("_DEDENT", "", token) if token else Token("_DEDENT", "")
+
+
+def _table(basic: Any) -> _Table:
+    scanner = basic.scanner  # compiles the state's patterns, as Lark would on first use
+    keywords: dict[str, dict[str, str]] = {}
+    for kind, callback in basic.callback.items():
+        # Only Lark's keyword callbacks exist here (the grammar sets no lexer
+        # callbacks); a keyword is plain text with no flags, so a fullmatch of
+        # the keyword patterns is a lookup of the value.
+        assert isinstance(callback, UnlessCallback), kind
+        spelled = callback.scanner.terminals
+        assert all(isinstance(t.pattern, PatternStr) and not t.pattern.flags for t in spelled)
+        keywords[kind] = {t.pattern.value: t.name for t in spelled}
+    # Spaces between tokens (the ignored [ \t]+, which no token starts with) are
+    # skipped by the same match as the token after them.
+    (mre,) = scanner._mres  # one pattern per state (Python has no group limit now)
+    return (
+        re.compile(f"[ \t]*(?:{mre.pattern})", mre.flags).match,
+        frozenset(basic.ignore_types),
+        frozenset(basic.newline_types),
+        keywords,
+    )
+
+
+@functools.cache
+def fast_lexer(lark: Lark) -> FastLexer:
+    """The fast lexer for ``lark``'s grammar (built once)."""
+    return FastLexer(lark)
