@@ -60,6 +60,7 @@ _BUSY_EVENTS = {
     EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
     EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
 }
+_GRACE = 0.5  # real seconds a campaign gets before it is called stuck
 _SETTLE_POLL = 0.005  # real seconds between looks while a campaign is busy
 _NUDGE = dt.timedelta(milliseconds=1)
 _AFTER_TIMERS = dt.timedelta(seconds=1)
@@ -201,6 +202,14 @@ class Driver:
                     moved = True
                 elif not live.done:
                     own = await _next_moments(live)
+                    if not own:
+                        # On a busy machine the campaign may still be taking in what
+                        # was just sent to it: look once more before calling it stuck.
+                        await asyncio.sleep(_GRACE)
+                        await _settle([live])
+                        if await _step(live, now) or live.done:
+                            continue
+                        own = await _next_moments(live)
                     if not own:  # nothing will ever happen to it again
                         await _give_up(live, now)
                     else:
