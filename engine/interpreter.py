@@ -338,7 +338,17 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
                 # Each item sees its own variable; what it defines stays with it.
                 await self._body(step.body, ChainMap({step.variable: item}, env))
 
-        await asyncio.gather(*(one(item) for item in items))
+        runs = [asyncio.ensure_future(one(item)) for item in items]
+        try:
+            await asyncio.gather(*runs)
+        except Exception:
+            # One item failed or jumped out of the loop: the others stop there too,
+            # instead of running on behind the step the campaign went on to.
+            if workflow.patched("mops-for-each-stops-the-rest"):
+                for run in runs:
+                    run.cancel()
+                await asyncio.gather(*runs, return_exceptions=True)
+            raise
 
     async def _wait(self, step: ir.WaitStep, env: Env) -> None:
         process = self._require_process()

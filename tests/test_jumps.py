@@ -77,6 +77,28 @@ async def test_a_jump_out_of_a_block_goes_on_at_its_target(
     assert ran[-1] == "Fix"
 
 
+async def test_a_jump_out_of_a_for_each_stops_the_other_items(
+    time_env: WorkflowEnvironment,
+) -> None:
+    text = (
+        "process jumps\n"
+        '  for each channel in ["web", "broken", "mail"], 3 at a time\n'
+        '    task post "Post" = social.post(channel: channel)\n'
+        "      on error -> fix\n"
+        "    wait 1 day\n"
+        '    task again "Post again" = social.post(channel: channel)\n'
+        '  task skipped "Skipped" = social.post(channel: "web")\n'
+        '  task fix "Fix" = social.post(channel: "fallback")\n'
+        "  wait 2 days\n"
+        '  task done "Done" = social.post(channel: "report")\n'
+    )
+    ran = await titles(time_env, text)
+    # The broken post jumps to 'fix' at once; the other items, waiting out their
+    # day while the campaign goes on, never post again.
+    assert "Post again" not in ran and "Skipped" not in ran
+    assert ran[-2:] == ["Fix", "Done"]
+
+
 def test_a_jump_into_an_if_branch_is_refused_before_it_runs() -> None:
     text = (
         "process jumps\n"
