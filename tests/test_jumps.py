@@ -8,6 +8,7 @@ jump on Temporal's time-skipping server.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -46,7 +47,8 @@ async def titles(env: WorkflowEnvironment, text: str) -> list[str]:
     queue = new_task_queue()
     async with worker_for(env.client, REGISTRY, queue):
         handle = await start(env.client, process, {}, queue)
-        result: Any = await handle.result()  # a failed campaign raises here
+        # A failed campaign raises here; one that hangs fails the test in a minute.
+        result: Any = await asyncio.wait_for(handle.result(), 60)
         history = await handle.fetch_history()
     CampaignResult.model_validate(result)
     return [title for _, title in activity_events(history.events)]
@@ -83,8 +85,9 @@ async def test_a_jump_out_of_a_for_each_stops_the_other_items(
     text = (
         "process jumps\n"
         '  for each channel in ["web", "broken", "mail"], 3 at a time\n'
-        '    task post "Post" = social.post(channel: channel)\n'
-        "      on error -> fix\n"
+        '    if channel == "broken"\n'
+        '      task post "Post" = social.post(channel: channel)\n'
+        "        on error -> fix\n"
         "    wait 1 day\n"
         '    task again "Post again" = social.post(channel: channel)\n'
         '  task skipped "Skipped" = social.post(channel: "web")\n'
@@ -94,7 +97,8 @@ async def test_a_jump_out_of_a_for_each_stops_the_other_items(
     )
     ran = await titles(time_env, text)
     # The broken post jumps to 'fix' at once; the other items, waiting out their
-    # day while the campaign goes on, never post again.
+    # day while the campaign goes on, never post again. (They wait rather than post
+    # first: the test server cannot cancel a task that is scheduled but not started.)
     assert "Post again" not in ran and "Skipped" not in ran
     assert ran[-2:] == ["Fix", "Done"]
 
