@@ -137,8 +137,11 @@ class _Live:
         self.client = client
         self.handle: WorkflowHandle[Any, Any] | None = None
         self.due: list[tuple[dt.datetime, str, Answer]] = []
+        # Like answers, events arrive just after the campaign's own timers of the
+        # same moment: a reminder sent at that instant would otherwise be cancelled
+        # while scheduled, which the test server cannot do (docs/scenarios.md).
         self.events = [
-            (business_time.add(plan.start_at, after, plan.process.calendar), event)
+            (business_time.add(plan.start_at, after, plan.process.calendar) + _AFTER_TIMERS, event)
             for after, event in plan.events
         ]
         self.open: dict[tuple[str, int], HumanRound] = {}
