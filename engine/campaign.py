@@ -43,11 +43,32 @@ class CampaignStart(_Model):
     """Set when the campaign continued as new: where it was and what it knew."""
 
 
+class Place(_Model):
+    """Where inside a block a campaign goes on after continue-as-new: one level."""
+
+    kind: Literal["branch", "item", "rest"]
+    """In a branch of an ``if``, an item of a ``for each``, the rest of an ``exit when``."""
+    step: str
+    """The ``if``, ``for each`` or ``exit when`` step."""
+    index: int
+    """The step of the block's body to go on with."""
+    branch: int = 0
+    """``if``: the branch taken (one past the last ``else if`` is the ``else``)."""
+    item: int = 0
+    """``for each``: the item's number, from 0."""
+    own: dict[str, JsonValue] = {}
+    """``for each``: the item's variable and what it defined so far (tagged, engine.carry)."""
+    later: list[JsonValue] = []
+    """``for each``: the items after this one (tagged)."""
+
+
 class Carried(_Model):
     """Everything a campaign carries into its next run (continue-as-new)."""
 
     index: int
     """The top-level step to go on with."""
+    path: tuple[Place, ...] = ()
+    """Inside that step (a block), where to go on, outermost first; empty at the top."""
     env: dict[str, JsonValue]
     """Inputs and results, tagged with their types (engine.carry)."""
     runs: dict[str, int]
@@ -61,7 +82,7 @@ class Carried(_Model):
     undo: tuple[CarriedUndo, ...] = ()
     """What undoes the tasks done so far (newest last)."""
     open_item: WorkItem | None = None
-    """A work item or approval open at the top-level step ``index``, decisions so far."""
+    """A work item or approval open at the step ``index``/``path``, decisions so far."""
     next_reminder: dt.datetime | None = None
     """When that step's next reminder is due."""
     paused: bool = False

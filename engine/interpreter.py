@@ -9,9 +9,7 @@ sandbox so they are imported once per worker, not once per campaign.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-from collections import ChainMap
 from collections.abc import MutableMapping, Sequence
 from datetime import timedelta
 from typing import Any, assert_never
@@ -23,9 +21,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
+from engine._interpret_blocks import Blocks
 from engine._interpret_people import PeopleSteps
-from engine._interpret_renew import Renewal
-from engine._interpret_saga import Saga, Undoable
+from engine._interpret_renew import At
+from engine._interpret_saga import Undoable
 from engine._interpret_signals import Signals
 
 with workflow.unsafe.imports_passed_through():
@@ -39,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         CampaignStatus,
         ExternalEvent,
         IgnoredSignal,
+        Place,
         RefusedAttempt,
         StepRecord,
         TaskRequest,
@@ -54,7 +54,7 @@ Env = MutableMapping[str, Any]
 
 
 @workflow.defn(dynamic=True)
-class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
+class CampaignWorkflow(Signals, PeopleSteps, Blocks):
     """Interprets a :class:`~engine.ir.ProcessIR` step by step."""
 
     def __init__(self) -> None:
@@ -72,8 +72,10 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
         self._exited = False
         self._undo: list[Undoable] = []
         self._branches_opened = 0
-        self._at_top: tuple[int, ir.Step, Env] | None = None
+        self._here: tuple[At, ir.Step] | None = None
+        self._resume: list[Place] = []
         self._renew_declined = False
+        self._blocks_declined = False
         self._carried_item: human.WorkItem | None = None
         self._carried_reminder: dt.datetime | None = None
         self._start: CampaignStart
@@ -109,6 +111,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
         else:
             env = {name: carry.decode(value) for name, value in resume.env.items()}
             self._runs, self._rounds = dict(resume.runs), dict(resume.rounds)
+            self._resume = list(resume.path)
             self._events, self._refused = list(resume.events), list(resume.refused)
             self._ignored = [*resume.ignored, *self._ignored]
             self._restore_undo(resume.undo, env)
@@ -126,11 +129,10 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
                 ignored_signals=tuple(self._ignored),
                 generation=resume.generation,
             )
+        self._top_env = env
         try:
             try:
-                await self._body(
-                    process.body, env, top=True, start_at=resume.index if resume else 0
-                )
+                await self._body(process.body, env, (), start_at=resume.index if resume else 0)
             except JumpTo as jump:
                 raise ApplicationError(
                     f"nowhere to go: no step '{jump.step}' around ({jump.why})",
@@ -191,63 +193,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
 
     # ---- steps -----------------------------------------------------------------
 
-    async def _body(
-        self, body: tuple[ir.Step, ...], env: Env, *, top: bool = False, start_at: int = 0
-    ) -> None:
-        index = start_at
-        while index < len(body):
-            if self._paused:
-                await workflow.wait_condition(lambda: not self._paused)
-            if top:
-                await self._maybe_continue_as_new(index, env)
-            step = body[index]
-            try:
-                if isinstance(step, ir.ExitStep):
-                    # The rest of this block runs until the event arrives.
-                    await self._until_exit(step, body[index + 1 :], env)
-                    return
-                if top:
-                    self._at_top = (index, step, env)
-                await self._step(step, env)
-            except JumpTo as jump:
-                # A jump lands in the block that holds its target (or an outer one).
-                target = next((i for i, s in enumerate(body) if s.id == jump.step), None)
-                if target is None:
-                    raise
-                index = target
-                continue
-            index += 1
-
-    async def _until_exit(self, step: ir.ExitStep, rest: tuple[ir.Step, ...], env: Env) -> None:
-        """Run ``rest``; if the exit event comes first, stop it there and leave the block."""
-        key = None if step.key is None else display(self._eval(step.key, env, step.id))
-
-        def arrived() -> ExternalEvent | None:
-            return next(
-                (e for e in self._events if e.name == step.event and key in (None, e.key)), None
-            )
-
-        work = asyncio.ensure_future(self._body(rest, env))
-        trigger = asyncio.ensure_future(workflow.wait_condition(lambda: arrived() is not None))
-        await workflow.wait([work, trigger], return_when=asyncio.FIRST_COMPLETED)
-        if not work.done():
-            event = arrived()
-            assert event is not None
-            self._events.remove(event)
-            self._exited = True
-            where = self._require_process().location(step.span)
-            self._mark(step.id, f"Exit: {step.event} arrived", where)
-            self._end(step.id, "done")
-            work.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await work
-            return
-        trigger.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await trigger
-        work.result()  # a jump out of the rest, or a failure, goes on from here
-
-    async def _step(self, step: ir.Step, env: Env) -> None:
+    async def _step(self, step: ir.Step, env: Env, at: At | None) -> None:
         match step:
             case ir.TaskStep() if step.on_error:
                 try:
@@ -269,7 +215,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
                 if count <= step.times:
                     raise JumpTo(step.target, f"go back ({count} of {step.times})")
             case ir.IfStep():
-                await self._if(step, env)
+                await self._if(step, env, at)
             case ir.SetStep():
                 env[step.name] = self._eval(step.value, env, step.id)
             case ir.NotifyStep():
@@ -285,70 +231,11 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
             case ir.ParallelStep():
                 await self._parallel(step, env)
             case ir.ForEachStep():
-                await self._for_each(step, env)
+                await self._for_each(step, env, at)
             case ir.ExitStep():
                 raise AssertionError("exit steps are run by _body")
             case _:
                 assert_never(step)
-
-    async def _if(self, step: ir.IfStep, env: Env) -> None:
-        for branch in step.branches:
-            if self._condition(branch.condition, env):
-                await self._body(branch.body, env)
-                return
-        await self._body(step.orelse, env)
-
-    async def _parallel(self, step: ir.ParallelStep, env: Env) -> None:
-        # Branches share the campaign's names: after 'all', each branch's results
-        # are there for the steps that follow.
-        paths: dict[asyncio.Future[None], tuple[str, ...]] = {}
-        for branch in step.branches:
-            path = self._branch(step.id)
-            paths[asyncio.ensure_future(self._in_branch(path, self._body(branch.body, env)))] = path
-        wanted = {"all": len(paths), "first": 1}.get(step.join, step.count or len(paths))
-        done = 0
-        pending: list[asyncio.Future[None]] = list(paths)
-        try:
-            while done < wanted and pending:
-                finished, pending = await workflow.wait(
-                    pending, return_when=asyncio.FIRST_COMPLETED
-                )
-                for future in finished:
-                    future.result()  # a failed branch fails the block
-                done += len(finished)
-        finally:
-            for future in pending:
-                future.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
-        # The winners are done: what the cancelled branches had done is undone.
-        await self._undo_cancelled([paths[future] for future in pending])
-
-    async def _for_each(self, step: ir.ForEachStep, env: Env) -> None:
-        items = self._eval(step.items, env, step.id)
-        if not isinstance(items, list):
-            where = self._require_process().location(step.items.span)
-            raise ApplicationError(
-                f"{where}: 'for each' needs a list", type="ExpressionFailed", non_retryable=True
-            )
-        limit = asyncio.Semaphore(step.concurrency or 1)
-
-        async def one(item: Any) -> None:
-            async with limit:
-                # Each item sees its own variable; what it defines stays with it.
-                await self._body(step.body, ChainMap({step.variable: item}, env))
-
-        runs = [asyncio.ensure_future(one(item)) for item in items]
-        try:
-            await asyncio.gather(*runs)
-        except Exception:
-            # One item failed or jumped out of the loop: the others stop there too,
-            # instead of running on behind the step the campaign went on to.
-            if workflow.patched("mops-for-each-stops-the-rest"):
-                for run in runs:
-                    run.cancel()
-                await asyncio.gather(*runs, return_exceptions=True)
-            raise
 
     async def _wait(self, step: ir.WaitStep, env: Env) -> None:
         process = self._require_process()

@@ -41,6 +41,7 @@ PASSED_THROUGH = (
 
 INTERPRETER = (
     "engine.interpreter",
+    "engine._interpret_blocks",
     "engine._interpret_people",
     "engine._interpret_renew",
     "engine._interpret_saga",
