@@ -37,6 +37,7 @@ class PeopleSteps:
     _team: TeamSnapshot | None
     _events: list[ExternalEvent]
     _rounds: dict[str, int]
+    _start: CampaignStart
 
     if TYPE_CHECKING:  # provided by the interpreter and the other mixins
 
@@ -353,7 +354,11 @@ class PeopleSteps:
             result = await workflow.execute_child_workflow(
                 step.process.name,
                 CampaignStart(
-                    process=step.process, inputs=inputs, started_by=started_by, team=self._team
+                    process=step.process,
+                    inputs=inputs,
+                    started_by=started_by,
+                    team=self._team,
+                    history_limit=self._start.history_limit,
                 ),
                 id=child,
                 search_attributes=_child_attributes(step.process),

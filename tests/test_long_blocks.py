@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,9 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from dsl import Catalogue
 from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStart, CampaignStatus, ExternalEvent
+from engine.compiler import compile_file
 from engine.errors import UserError
 from engine.human import Act
 from engine.ir import ProcessIR
@@ -261,3 +264,33 @@ async def test_an_approval_open_inside_a_loop_goes_along_into_the_new_run(
     )
     assert messages() == ["shipped banner", "shipped video"]
     assert result["outputs"] == {"done": 2}
+
+
+async def test_a_long_sub_process_continues_as_new_on_its_own(
+    time_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    (tmp_path / "touches.mops").write_text(NURTURE)
+    (tmp_path / "show.mops").write_text(
+        'use "touches.mops"\n'
+        'process trade_show "Trade show follow-up"\n'
+        "  input leads: list of email\n"
+        '  call follow_up "Follow up the leads" = nurture(leads: leads)\n'
+        '  task report "Report" = log.info(message: "followed up {follow_up.count}")\n'
+    )
+    registry = registry_replacing(recorded_log)
+    process, _ = compile_file(tmp_path / "show.mops", Catalogue(registry.signatures()))
+    leads = [f"lead{n}@acme.example" for n in range(10)]
+    queue = new_task_queue()
+    LOGGED.clear()
+    async with worker_for(time_env.client, registry, queue):
+        handle = await start(time_env, process, {"leads": leads}, queue, limit=60)
+        await handle.result()
+        parent = await status_of(handle)
+        child = await status_of(time_env.client.get_workflow_handle(f"{handle.id}.follow_up.1"))
+    # The child ran every lead once, renewing on its own bound; the caller waited it out.
+    assert messages()[-2:] == ["all 10 leads", "followed up 10"]
+    assert sorted(messages()[:-2]) == sorted(
+        m for lead in leads for m in (f"hi {lead}", f"hi {lead} again")
+    )
+    assert child.generation >= 2
+    assert parent.generation == 0
