@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import approvals, audit, fuzz, memory, overhead, profile, replay, scale
+from bench import approvals, audit, fuzz, long, memory, overhead, profile, replay, scale
 from bench import compile as compile_bench
 from bench import simulate as simulate_bench
 
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "overhead": overhead.main,
     "approvals": approvals.main,
     "scale": scale.main,
+    "long": long.main,
     "memory": memory.main,
     "replay": replay.main,
     "profile": profile.main,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bench import approvals, memory, overhead, replay, scale
+from bench import approvals, long, memory, overhead, replay, scale
 from bench._harness import Server, embedded_server
 
 pytestmark = pytest.mark.e2e
@@ -82,3 +82,14 @@ async def test_replay_replays_recorded_histories_without_failure(server: Server)
     assert figures.runs["interpreter"][0].histories == 2
     report = replay.render(figures, "python -m bench replay --campaigns 2 --runs 1")
     assert "ms per history (wall)" in report
+
+
+async def test_long_follows_every_run_of_a_campaign_that_continued_as_new(server: Server) -> None:
+    batch, one = await long.measure(server, leads=40, one_at_a_time=12, limit=60)
+    assert (batch.touched, one.touched) == (40, 12)
+    # A small bound, so both continued as new; every run is followed and counted.
+    assert batch.runs >= 2 and one.runs >= 2
+    assert batch.events > batch.longest and one.events > one.longest
+    report = long.render([batch, one], "python -m bench long --leads 40 --one-at-a-time 12")
+    assert "| `bench_long_batch` | 40 | 40 |" in report
+    assert "largest input" in report
