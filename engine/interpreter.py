@@ -376,7 +376,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
     def _decide(self, step: ir.DecideStep, env: Env) -> None:
         process = self._require_process()
         try:
-            decision = decide(step, env, process.calendar)
+            decision = decide(step, env, process.calendar, now=workflow.now())
         except EvaluationError as error:
             raise ApplicationError(
                 f"{process.location(error.span)}: step '{step.id}': {error.message}",
@@ -487,7 +487,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
 
     def _eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
         try:
-            return evaluate(expr, env, self._require_process().calendar)
+            return evaluate(expr, env, self._require_process().calendar, now=workflow.now())
         except EvaluationError as error:
             where = self._require_process().location(error.span)
             raise ApplicationError(
@@ -509,7 +509,8 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
         if self._exited:
             # Ended early by 'exit when': outputs of steps that never ran are left empty.
             try:
-                return to_json(evaluate(output.value, env, self._require_process().calendar))
+                calendar = self._require_process().calendar
+                return to_json(evaluate(output.value, env, calendar, now=workflow.now()))
             except EvaluationError:
                 return None
         value = to_json(self._eval(output.value, env, f"output '{output.name}'"))
@@ -586,7 +587,7 @@ def _bind_inputs(process: ir.ProcessIR, given: dict[str, Any]) -> dict[str, Any]
             if decl.name in given:
                 env[decl.name] = from_json(given[decl.name], decl.type)
             elif decl.default is not None:
-                env[decl.name] = evaluate(decl.default, {})
+                env[decl.name] = evaluate(decl.default, {}, process.calendar, now=workflow.now())
             else:
                 raise ValueProblem("is required and has no default")
         except (ValueProblem, EvaluationError) as problem:

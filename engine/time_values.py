@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from calendar import monthrange
 from decimal import Decimal
 from typing import Any
 
@@ -93,6 +94,61 @@ def _add_working_days(day: dt.date, amount: Decimal, calendar: ir.Calendar | Non
 def _midnight(day: dt.date, calendar: ir.Calendar | None) -> dt.datetime:
     zone = zoneinfo.ZoneInfo(calendar.time_zone) if calendar else dt.UTC
     return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+
+def add_months(start: dt.date, count: int, calendar: ir.Calendar | None) -> dt.date:
+    """``start`` moved by ``count`` calendar months (back if negative), on the same day of
+    the month or the month's last day when it is shorter: 31 January + 1 month is 28 (or
+    29) February. A moment keeps its wall-clock time in the calendar's time zone.
+
+    Raises:
+        TimeProblem: ``start`` is not a date or a moment.
+    """
+    if isinstance(start, dt.datetime):
+        local = start.astimezone(zone_of(calendar))
+        day = _months_later(local.date(), count)
+        moved = dt.datetime.combine(day, local.time(), local.tzinfo)
+        return moved.astimezone(start.tzinfo)
+    if isinstance(start, dt.date):
+        return _months_later(start, count)
+    raise TimeProblem(f"months are added to a date or a moment, not {_kind(start)}")
+
+
+def months_between(start: dt.date, end: dt.date, calendar: ir.Calendar | None) -> int:
+    """The whole months from ``start`` to ``end`` (negative if ``end`` is earlier), counted
+    as :func:`add_months` counts them: from 31 January to 28 February is one month.
+
+    Raises:
+        TimeProblem: not two dates or two moments.
+    """
+    if isinstance(start, dt.datetime) != isinstance(end, dt.datetime) or not (
+        isinstance(start, dt.date) and isinstance(end, dt.date)
+    ):
+        raise TimeProblem(
+            "months are counted between two dates or two moments, "
+            f"not {_kind(start)} and {_kind(end)}"
+        )
+    first, last = start, end
+    if isinstance(first, dt.datetime) and isinstance(last, dt.datetime):
+        first, last = first.astimezone(zone_of(calendar)), last.astimezone(zone_of(calendar))
+    months = (last.year - first.year) * 12 + last.month - first.month
+    if months > 0 and add_months(first, months, calendar) > last:
+        months -= 1
+    elif months < 0 and add_months(first, months, calendar) < last:
+        months += 1
+    return months
+
+
+def _months_later(day: dt.date, count: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 + count, 12)
+    if not 1 <= year <= dt.MAXYEAR:
+        raise TimeProblem(f"{count} months from {day.isoformat()} is outside the calendar")
+    return day.replace(year=year, month=month + 1, day=min(day.day, monthrange(year, month + 1)[1]))
+
+
+def zone_of(calendar: ir.Calendar | None) -> zoneinfo.ZoneInfo:
+    """The calendar's time zone; UTC without a calendar."""
+    return zoneinfo.ZoneInfo(calendar.time_zone if calendar else "UTC")
 
 
 def _kind(value: Any) -> str:
