@@ -18,7 +18,8 @@ stay business days):
   again can change which branch is taken.
 
 What cannot be counted (``wait until`` a date, an event or a human step with
-no deadline, a loop with no bound, a sub-process) is listed, and the total is
+no deadline, a deadline or wait worked out when the campaign runs, such as
+``deadline review_time``, a loop with no bound, a sub-process) is listed, and the total is
 then a lower bound. A jump forward only skips steps, so it never makes the
 worst case longer. Pure computation on the AST and its graph: no I/O.
 """
@@ -148,6 +149,7 @@ class _Planner:
         self.catalogue = catalogue
         self.ids = {statement.span: node for node, statement in step_nodes(graph)}
         self.runs, self.unbounded = _reruns(process, graph)
+        self.inputs = {item.name for item in process.inputs}
 
     def _key(self, path: _Path) -> Decimal:
         return (path.total + path.per_item).estimate(self.week)
@@ -167,11 +169,16 @@ class _Planner:
                 timeout = None if signature is None else signature.timeout_seconds
                 return self._takes(statement, *task_time(statement, timeout))
             case ast.Human():
+                if (computed := _computed_time(statement)) is not None:
+                    what, expr = computed
+                    return self._open(statement, f"{what} depends on {self._reads(expr)}")
                 counted = human_time(statement)
                 if counted is None:
                     return self._open(statement, "no deadline: it may wait forever")
                 return self._takes(statement, *counted)
-            case ast.WaitFor(duration=duration):
+            case ast.WaitFor(duration=None, expr=expr) if expr is not None:
+                return self._open(statement, f"the wait depends on {self._reads(expr)}")
+            case ast.WaitFor(duration=duration) if duration is not None:
                 return self._takes(statement, Amount.of(duration), f"wait {duration.text}")
             case ast.WaitUntil():
                 return self._open(statement, "waits until a date: depends on the campaign")
@@ -211,6 +218,13 @@ class _Planner:
         longest = max(options, key=self._key)
         return replace(longest, open=tuple(n for p in options for n in p.open))
 
+    def _reads(self, expr: ast.Expr) -> str:
+        """What a duration worked out by the campaign depends on: ``input review_time``."""
+        names = list(dict.fromkeys(name.id for name in names_read(expr)))
+        if not names:
+            return "an expression worked out when the campaign runs"
+        return " and ".join(f"input {n}" if n in self.inputs else f"'{n}'" for n in names)
+
     def _takes(self, statement: ast.Statement, amount: Amount, why: str) -> _Path:
         node = self.ids[statement.span]
         title = self.graph.nodes[node]["title"]
@@ -224,6 +238,16 @@ class _Planner:
         node = self.ids[statement.span]
         title = self.graph.nodes[node]["title"]
         return _Path(open=(NotCounted(node, title, statement.span.line, reason),))
+
+
+def _computed_time(step: ast.Human) -> tuple[str, ast.Expr] | None:
+    """The duration worked out when the step opens that its worst case needs, if any."""
+    if step.deadline_expr is not None:
+        return "the deadline", step.deadline_expr
+    last = step.escalations[-1] if step.escalations else None
+    if step.deadline is not None and last is not None and last.after_expr is not None:
+        return "the last escalation", last.after_expr
+    return None
 
 
 _Place = tuple[tuple[int, int], ...]

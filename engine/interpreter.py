@@ -353,9 +353,10 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
     async def _wait(self, step: ir.WaitStep, env: Env) -> None:
         process = self._require_process()
         now = workflow.now()
-        if step.duration is not None:
-            until = business_time.add(now, step.duration, process.calendar)
-            what = f"wait {display(step.duration)}"
+        duration = self._duration(step.duration, step.duration_expr, env, step, "the wait")
+        if duration is not None:
+            until = business_time.add(now, duration, process.calendar)
+            what = f"wait {display(duration)}"
         else:
             assert step.until is not None
             moment = self._eval(step.until, env, step.id)

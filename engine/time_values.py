@@ -48,6 +48,10 @@ def time_arith(op: str, left: Any, right: Any, calendar: ir.Calendar | None) -> 
             return Decimal(str(left / right))
         case "*", ir.Duration(), Decimal():
             return ir.Duration(amount=left.amount * right, unit=left.unit)
+        case "*", Decimal(), ir.Duration():
+            return ir.Duration(amount=right.amount * left, unit=right.unit)
+        case "/", ir.Duration(), Decimal():
+            return ir.Duration(amount=left.amount / right, unit=left.unit)
         case "+", ir.Duration(), ir.Duration() if left.unit == right.unit:
             return ir.Duration(amount=left.amount + right.amount, unit=left.unit)
         case "+", (dt.timedelta() | ir.Duration()), dt.date():
@@ -149,6 +153,26 @@ def _months_later(day: dt.date, count: int) -> dt.date:
 def zone_of(calendar: ir.Calendar | None) -> zoneinfo.ZoneInfo:
     """The calendar's time zone; UTC without a calendar."""
     return zoneinfo.ZoneInfo(calendar.time_zone if calendar else "UTC")
+
+
+def as_duration(value: Any) -> ir.Duration:
+    """A duration worked out by an expression, as a step's deadline or wait takes it:
+    business time as it is, whole days as calendar days, other lengths in seconds.
+
+    Raises:
+        TimeProblem: not a duration, or a negative one.
+    """
+    if isinstance(value, dt.timedelta):
+        if value < dt.timedelta(0):
+            raise TimeProblem(f"a duration cannot be negative ({value})")
+        if value.seconds == 0 and value.microseconds == 0:
+            return ir.Duration(amount=Decimal(value.days), unit="days")
+        return ir.Duration(amount=Decimal(str(value.total_seconds())), unit="seconds")
+    if isinstance(value, ir.Duration):
+        if value.amount < 0:
+            raise TimeProblem(f"a duration cannot be negative ({value.amount} {value.unit})")
+        return value
+    raise TimeProblem(f"expected a duration, not {_kind(value)}")
 
 
 def _kind(value: Any) -> str:

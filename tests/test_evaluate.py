@@ -13,10 +13,12 @@ from support import compile_text
 
 import dsl
 from engine import evaluate as evaluator
+from engine import ir
 from engine.campaign import SECRET_MARKER
 from engine.evaluate import EvaluationError, evaluate
 from engine.inputs import resolve_inputs
 from engine.ir import ProcessIR
+from engine.time_values import TimeProblem, as_duration
 from engine.values import Money, from_json
 
 
@@ -265,3 +267,23 @@ def test_values_of_no_declared_type_fail_at_run_time_with_their_span() -> None:
         "expected true or false, got '5'",
         "calc.mops:3:19",
     )
+
+
+def test_business_time_scales_both_ways() -> None:
+    assert value_of("2 business days / 4") == ir.Duration(
+        amount=Decimal("0.5"), unit="business_days"
+    )
+    assert value_of("3 * 2 business hours") == ir.Duration(amount=Decimal(6), unit="business_hours")
+    assert failure("1 business day / 0")[0] == "division by zero"
+
+
+def test_a_worked_out_duration_is_taken_as_a_step_takes_it() -> None:
+    # Whole days stay calendar days (wall-clock days across a change of summer time).
+    assert as_duration(dt.timedelta(days=2)) == ir.Duration(amount=Decimal(2), unit="days")
+    assert as_duration(dt.timedelta(hours=36)) == ir.Duration(
+        amount=Decimal(129600), unit="seconds"
+    )
+    with pytest.raises(TimeProblem, match="cannot be negative"):
+        as_duration(dt.timedelta(hours=-1))
+    with pytest.raises(TimeProblem, match="expected a duration, not a date"):
+        as_duration(dt.date(2026, 1, 1))
