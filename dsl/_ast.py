@@ -257,6 +257,8 @@ class Escalation:
     to: tuple[Party, ...]
     after: Duration | None
     span: Span
+    after_expr: Expr | None = None
+    """``after review_time``: worked out when the step opens (``after`` is None then)."""
 
 
 @dataclass(frozen=True)
@@ -325,6 +327,14 @@ class Human:
     on_changes: StepRef | None = None
     rounds: RoundsLimit | None = None
     allowed: tuple[str, ...] = ()
+    deadline_expr: Expr | None = None
+    """``deadline review_time``: worked out when the step opens (``deadline`` is None then)."""
+    remind_every_expr: Expr | None = None
+
+    @property
+    def has_deadline(self) -> bool:
+        """A deadline written as a duration or worked out when the step opens."""
+        return self.deadline is not None or self.deadline_expr is not None
 
     @property
     def display_title(self) -> str:
@@ -404,8 +414,10 @@ class ForEach:
 
 @dataclass(frozen=True)
 class WaitFor:
-    duration: Duration
+    duration: Duration | None
+    """None when the duration is an expression (``expr``)."""
     span: Span
+    expr: Expr | None = None
 
 
 @dataclass(frozen=True)

@@ -355,14 +355,16 @@ class AstBuilder(ExprBuilder):
             quorum=quorum,
             not_by=tuple(e for _k, v, _s in options if _k == "not_by" for e in v),
             delegation=self._single(options, "delegation", True),
-            deadline=self._single(options, "deadline"),
-            remind_every=self._single(options, "remind"),
+            deadline=_literal(self._single(options, "deadline")),
+            remind_every=_literal(self._single(options, "remind")),
             escalations=tuple(v for k, v, _s in options if k == "escalate"),
             returns=self._single(options, "returns", ()),
             on_reject=self._single(options, "on_reject"),
             on_changes=self._single(options, "on_changes"),
             rounds=self._single(options, "rounds"),
             allowed=self._allowed(options),
+            deadline_expr=_computed(self._single(options, "deadline")),
+            remind_every_expr=_computed(self._single(options, "remind")),
         )
 
     def assign_option(self, span: Span, children: list[Any]) -> Option:
@@ -389,7 +391,8 @@ class AstBuilder(ExprBuilder):
 
     def escalate_option(self, span: Span, children: list[Any]) -> Option:
         after = children[1] if len(children) > 1 else None
-        return ("escalate", ast.Escalation(children[0], after, span), span)
+        escalation = ast.Escalation(children[0], _literal(after), span, _computed(after))
+        return ("escalate", escalation, span)
 
     def returns_option(self, span: Span, children: list[ast.FieldDecl]) -> Option:
         return ("returns", tuple(children), span)
@@ -546,8 +549,8 @@ class AstBuilder(ExprBuilder):
     def concurrency(self, span: Span, children: list[Token]) -> int:
         return self._count(children[0], "at a time")
 
-    def wait_duration(self, span: Span, children: list[ast.Duration]) -> ast.WaitFor:
-        return ast.WaitFor(children[0], span)
+    def wait_duration(self, span: Span, children: list[ast.Expr]) -> ast.WaitFor:
+        return ast.WaitFor(_literal(children[0]), span, _computed(children[0]))
 
     def wait_until(self, span: Span, children: list[Any]) -> ast.WaitUntil:
         moment, *options = children
@@ -688,6 +691,16 @@ class AstBuilder(ExprBuilder):
     @staticmethod
     def _allowed(options: Iterable[Option]) -> tuple[str, ...]:
         return tuple(code for k, codes, _span in options if k == "allow" for code in codes)
+
+
+def _literal(expr: ast.Expr | None) -> ast.Duration | None:
+    """A duration written as it is (``2 business days``), kept as before expressions."""
+    return expr.duration if isinstance(expr, ast.DurationLit) else None
+
+
+def _computed(expr: ast.Expr | None) -> ast.Expr | None:
+    """A duration worked out when the campaign runs (``review_days * 1 business day``)."""
+    return None if expr is None or isinstance(expr, ast.DurationLit) else expr
 
 
 def _is_statement(item: Any) -> bool:

@@ -27,6 +27,7 @@ from dsl._types import (
     BOOL,
     DATE,
     DATETIME,
+    DURATION,
     NUMBER,
     RECORD,
     SECRET,
@@ -301,8 +302,8 @@ class StepChecker(ExprChecker):
                     return self._parallel(statement, scope)
                 case ast.ForEach():
                     self._for_each(statement, scope)
-                case ast.WaitFor():
-                    pass
+                case ast.WaitFor(expr=expr) if expr is not None:
+                    self.expect(expr, DURATION, scope, "the wait")
                 case ast.WaitUntil():
                     self._wait_until(statement, scope)
                 case ast.WaitEvent():
@@ -546,6 +547,13 @@ class StepChecker(ExprChecker):
         for escalation in step.escalations:
             self._parties(escalation.to)
         self._quorum(step)
+        for what, computed in (
+            ("the deadline", step.deadline_expr),
+            ("the reminder interval", step.remind_every_expr),
+            *(("the escalation's 'after'", e.after_expr) for e in step.escalations),
+        ):
+            if computed is not None:
+                self.expect(computed, DURATION, scope, what)
         for expr in step.not_by:
             kind = self.type_of(expr, scope)
             if kind not in (None, ANY, TEXT, ListOf(TEXT)):
@@ -563,7 +571,7 @@ class StepChecker(ExprChecker):
                 self._ref(ref, what)
         if step.rounds is not None and step.rounds.target is not None:
             self._ref(step.rounds.target, "after the last round, go to")
-        if step.deadline is None:
+        if not step.has_deadline:
             self.warn(
                 "G101",
                 f"the {noun} '{step.name}' has no deadline: it may wait forever",
@@ -574,7 +582,7 @@ class StepChecker(ExprChecker):
             self.warn(
                 "G102",
                 f"nobody is told when the {noun} '{step.name}' misses its deadline",
-                step.deadline.span,
+                (step.deadline or step.deadline_expr or step).span,
                 hint="add 'escalate to role ...' (or silence it: allow G102)",
             )
 

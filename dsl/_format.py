@@ -258,8 +258,11 @@ class _Printer(ExprPrinter):
 
     def simple(self, step: ast.Statement) -> str:
         match step:
-            case ast.WaitFor(duration=duration):
-                return f"wait {duration.text}"
+            case ast.WaitFor(duration=duration, expr=expr):
+                if duration is not None:
+                    return f"wait {duration.text}"
+                assert expr is not None, "a wait without a duration has an expression"
+                return f"wait {self.expr(expr, 5)}"
             case ast.WaitUntil():
                 at = "" if step.at is None else f" at {_clock(step.at)}"
                 zone = "" if step.zone is None else f" in {_quote(step.zone)}"
@@ -353,12 +356,17 @@ class _Printer(ExprPrinter):
             put("no delegation", self.first(step.span, "no", "delegation"))
         elif (explicit := self.first(step.span, "delegation", "allowed")) is not None:
             put("delegation allowed", explicit)
-        if step.deadline is not None:
-            put(f"deadline {step.deadline.text}", step.deadline.span.line)
-        if step.remind_every is not None:
-            put(f"remind every {step.remind_every.text}", step.remind_every.span.line)
+        for word, literal, computed in (
+            ("deadline", step.deadline, step.deadline_expr),
+            ("remind every", step.remind_every, step.remind_every_expr),
+        ):
+            if literal is not None:
+                put(f"{word} {literal.text}", literal.span.line)
+            elif computed is not None:
+                put(f"{word} {self.expr(computed, 5)}", computed.span.line)
         for up in step.escalations:
             after = "" if up.after is None else f" after {up.after.text}"
+            after = after if up.after_expr is None else f" after {self.expr(up.after_expr, 5)}"
             put(f"escalate to {', '.join(map(str, up.to))}{after}", up.span.line)
         if step.returns:
             fields = ", ".join(f"{f.name}: {_type(f.type.type)}" for f in step.returns)

@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dsl._types import ANY, BOOL, NUMBER, SCALAR_NAMES, SECRET, TEXT, ListOf, Type
+from dsl._types import (
+    ANY,
+    BOOL,
+    DATE,
+    DATETIME,
+    NUMBER,
+    SCALAR_NAMES,
+    SECRET,
+    TEXT,
+    ListOf,
+    Type,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,28 @@ def _all(*allowed: str) -> Callable[[Sequence[Type | None]], str | None]:
         return None
 
     return accepts
+
+
+def _nothing(_args: Sequence[Type | None]) -> str | None:
+    return None
+
+
+def _months(args: Sequence[Type | None]) -> str | None:
+    start, count = args
+    if start not in (None, ANY, DATE, DATETIME):
+        return f"moves a date or datetime, not {start}"
+    if count not in (None, ANY, NUMBER):
+        return f"takes a number of months, not {count}"
+    return None
+
+
+def _two_moments(args: Sequence[Type | None]) -> str | None:
+    for arg in args:
+        if arg not in (None, ANY, DATE, DATETIME):
+            return f"takes two dates or two datetimes, not {arg}"
+    if None not in args and ANY not in args and args[0] != args[1]:
+        return f"takes two dates or two datetimes, not a {args[0]} and a {args[1]}"
+    return None
 
 
 def _same_as_first(args: Sequence[Type | None]) -> Type:
@@ -112,6 +145,28 @@ FUNCTIONS: dict[str, Function] = {
             (1, 1),
             _fixed(SECRET),
             _all("text"),
+        ),
+        Function(
+            "today",
+            "the campaign's current date in its calendar's time zone",
+            (0, 0),
+            _fixed(DATE),
+            _nothing,
+        ),
+        Function("now", "the campaign's current date and time", (0, 0), _fixed(DATETIME), _nothing),
+        Function(
+            "add_months",
+            "a date or datetime moved by N calendar months, kept within the month",
+            (2, 2),
+            _same_as_first,
+            _months,
+        ),
+        Function(
+            "months_between",
+            "the whole calendar months from one date or datetime to another",
+            (2, 2),
+            _fixed(NUMBER),
+            _two_moments,
         ),
     )
 }

@@ -300,7 +300,7 @@ def _title(statement: ast.Statement) -> str:
         case ast.ForEach(variable=variable):
             return f"for each {variable}"
         case ast.WaitFor(duration=duration):
-            return f"wait {duration.text}"
+            return "wait" if duration is None else f"wait {duration.text}"
         case ast.WaitUntil():
             return "wait until"
         case ast.WaitEvent(event=event):

@@ -305,4 +305,4 @@ def _order(graph: nx.MultiDiGraph, node: str) -> int:
 
 def _has_deadline(graph: nx.MultiDiGraph, node: str) -> bool:
     statement = graph.nodes[node]["node"]
-    return isinstance(statement, ast.Human) and statement.deadline is not None
+    return isinstance(statement, ast.Human) and statement.has_deadline

@@ -11,10 +11,15 @@ stay business days):
   waits for all, the shortest for ``first``, the N-th shortest for ``N of``;
 * a ``for each``: its body, *per item* (the number of items is not known);
 * a rework loop runs as many times as its bound allows: ``at most 3 rounds``
-  three times, ``go back ..., at most 1 time`` twice.
+  three times, ``go back ..., at most 1 time`` twice. The engine counts rounds
+  and go-backs per step for the whole campaign, so loops around the same step
+  add their extra passes rather than multiply them; loops back from different
+  branches of one ``if`` count the larger only, unless a step the loop runs
+  again can change which branch is taken.
 
 What cannot be counted (``wait until`` a date, an event or a human step with
-no deadline, a loop with no bound, a sub-process) is listed, and the total is
+no deadline, a deadline or wait worked out when the campaign runs, such as
+``deadline review_time``, a loop with no bound, a sub-process) is listed, and the total is
 then a lower bound. A jump forward only skips steps, so it never makes the
 worst case longer. Pure computation on the AST and its graph: no I/O.
 """
@@ -28,8 +33,11 @@ from decimal import Decimal
 import networkx as nx
 
 from dsl import _ast as ast
-from dsl._check import child_bodies
+from dsl._check import child_bodies, iter_steps
 from dsl._graph import BACK, step_nodes
+from dsl._graph_names import _defines as defines
+from dsl._graph_names import _names as names_read
+from dsl._graph_names import _uses as uses
 from dsl._plan_time import ZERO, Amount, WorkingWeek, human_time, task_time
 from dsl._signatures import Catalogue
 
@@ -127,22 +135,6 @@ class _Path:
             self.open + other.open,
         )
 
-    def times(self, count: int, label: str) -> _Path:
-        steps = tuple(
-            replace(s, takes=s.takes.times(count), why=f"{s.why}; {label}") for s in self.steps
-        )
-        return _Path(steps, self.total.times(count), self.per_item.times(count), self.open)
-
-
-@dataclass
-class _Loop:
-    """A stretch of a body that rework runs again: items ``first`` to ``last``."""
-
-    first: int
-    last: int
-    passes: int | None
-    label: str
-
 
 class _Planner:
     def __init__(
@@ -156,26 +148,18 @@ class _Planner:
         self.week = week
         self.catalogue = catalogue
         self.ids = {statement.span: node for node, statement in step_nodes(graph)}
-        self.loops = _rework_loops(process, graph)
+        self.runs, self.unbounded = _reruns(process, graph)
+        self.inputs = {item.name for item in process.inputs}
 
     def _key(self, path: _Path) -> Decimal:
         return (path.total + path.per_item).estimate(self.week)
 
     def body(self, body: tuple[ast.Statement, ...]) -> _Path:
-        paths = [self.statement(s) for s in body]
-        loops = _nested(self.loops.get(id(body), []))
-        for loop in sorted(loops, key=lambda loop: loop.last - loop.first):
-            stretch = _Path()
-            for index in range(loop.first, loop.last + 1):
-                stretch, paths[index] = stretch.then(paths[index]), _Path()
-            if loop.passes is None:
-                first = self._open(body[loop.first], f"not counted again: {loop.label}")
-                paths[loop.first] = stretch.then(first)
-            else:
-                paths[loop.first] = stretch.times(loop.passes, loop.label)
         result = _Path()
-        for path in paths:
-            result = result.then(path)
+        for index, statement in enumerate(body):
+            result = result.then(self.statement(statement))
+            for label in self.unbounded.get((id(body), index), ()):
+                result = result.then(self._open(statement, f"not counted again: {label}"))
         return result
 
     def statement(self, statement: ast.Statement) -> _Path:
@@ -185,11 +169,16 @@ class _Planner:
                 timeout = None if signature is None else signature.timeout_seconds
                 return self._takes(statement, *task_time(statement, timeout))
             case ast.Human():
+                if (computed := _computed_time(statement)) is not None:
+                    what, expr = computed
+                    return self._open(statement, f"{what} depends on {self._reads(expr)}")
                 counted = human_time(statement)
                 if counted is None:
                     return self._open(statement, "no deadline: it may wait forever")
                 return self._takes(statement, *counted)
-            case ast.WaitFor(duration=duration):
+            case ast.WaitFor(duration=None, expr=expr) if expr is not None:
+                return self._open(statement, f"the wait depends on {self._reads(expr)}")
+            case ast.WaitFor(duration=duration) if duration is not None:
                 return self._takes(statement, Amount.of(duration), f"wait {duration.text}")
             case ast.WaitUntil():
                 return self._open(statement, "waits until a date: depends on the campaign")
@@ -229,9 +218,20 @@ class _Planner:
         longest = max(options, key=self._key)
         return replace(longest, open=tuple(n for p in options for n in p.open))
 
+    def _reads(self, expr: ast.Expr) -> str:
+        """What a duration worked out by the campaign depends on: ``input review_time``."""
+        names = list(dict.fromkeys(name.id for name in names_read(expr)))
+        if not names:
+            return "an expression worked out when the campaign runs"
+        return " and ".join(f"input {n}" if n in self.inputs else f"'{n}'" for n in names)
+
     def _takes(self, statement: ast.Statement, amount: Amount, why: str) -> _Path:
         node = self.ids[statement.span]
         title = self.graph.nodes[node]["title"]
+        extra = self.runs.get(node)
+        if extra:
+            amount = amount.times(1 + sum(count for count, _ in extra))
+            why = f"{why}; {_runs_label(extra)}"
         return _Path((PlanStep(node, title, statement.span.line, amount, why),), amount)
 
     def _open(self, statement: ast.Statement, reason: str) -> _Path:
@@ -240,10 +240,129 @@ class _Planner:
         return _Path(open=(NotCounted(node, title, statement.span.line, reason),))
 
 
-def _rework_loops(process: ast.Process, graph: nx.MultiDiGraph) -> dict[int, list[_Loop]]:
-    """The loops rework makes, by the body (its ``id``) they repeat a stretch of."""
-    places = dict(_places(process, graph))
-    loops: dict[int, list[_Loop]] = {}
+def _computed_time(step: ast.Human) -> tuple[str, ast.Expr] | None:
+    """The duration worked out when the step opens that its worst case needs, if any."""
+    if step.deadline_expr is not None:
+        return "the deadline", step.deadline_expr
+    last = step.escalations[-1] if step.escalations else None
+    if step.deadline is not None and last is not None and last.after_expr is not None:
+        return "the last escalation", last.after_expr
+    return None
+
+
+_Place = tuple[tuple[int, int], ...]
+"""Where a statement is: (body id, index) of it and of each statement around it."""
+
+
+@dataclass(frozen=True)
+class _Loop:
+    """Rework that runs a stretch of a body again: items ``first`` to ``last``."""
+
+    stretch: tuple[ast.Statement, ...]
+    at: tuple[int, int]
+    """(body id, index) of the stretch's first statement."""
+    passes: int | None
+    """How many times the stretch runs at most; None: no bound."""
+    label: str
+    source: _Place
+
+
+_Extra = tuple[int, str]
+"""Extra runs rework adds to a step, and why."""
+
+
+def _reruns(
+    process: ast.Process, graph: nx.MultiDiGraph
+) -> tuple[dict[str, list[_Extra]], dict[tuple[int, int], list[str]]]:
+    """The extra runs rework can give each step, and where the unbounded loops start.
+
+    The engine counts rounds and go-backs per step for the whole campaign, so a
+    step inside several loops runs once plus the extra passes of each of them.
+    """
+    statements: dict[tuple[int, int], ast.Statement] = {}
+    groups: dict[tuple[tuple[int, int], int], list[_Loop]] = {}
+    unbounded: dict[tuple[int, int], list[str]] = {}
+    for loop in _rework_loops(process, graph, statements):
+        if loop.passes is None:
+            unbounded.setdefault(loop.at, []).append(loop.label)
+        else:
+            groups.setdefault((loop.at, len(loop.stretch)), []).append(loop)
+    ids = {statement.span: node for node, statement in step_nodes(graph)}
+    runs: dict[str, list[_Extra]] = {}
+    for group in groups.values():
+        stretch = group[0].stretch
+        for extra in _extra_runs(group, statements):
+            for statement in iter_steps(stretch):
+                runs.setdefault(ids[statement.span], []).append(extra)
+    return runs, unbounded
+
+
+def _extra_runs(
+    group: list[_Loop], statements: dict[tuple[int, int], ast.Statement]
+) -> list[_Extra]:
+    """What loops over one stretch add: each loop's extra passes, or only the largest
+    when they go back from different branches of an ``if`` that keeps its choice."""
+    passes = [(loop.passes or 1, loop.label) for loop in group]
+    changing = _changing(group[0].stretch)
+    if len(group) > 1 and all(
+        _exclusive(a.source, b.source, statements, changing)
+        for i, a in enumerate(group)
+        for b in group[i + 1 :]
+    ):
+        most = max(count for count, _ in passes)
+        return [(most - 1, " or ".join(label for _, label in passes))]
+    return [(count - 1, label) for count, label in passes]
+
+
+def _exclusive(
+    a: _Place, b: _Place, statements: dict[tuple[int, int], ast.Statement], changing: set[str]
+) -> bool:
+    """Whether two steps sit in different branches of an ``if`` whose conditions read
+    nothing in ``changing`` (so every pass takes the same branch)."""
+    depth = 0
+    while depth < min(len(a), len(b)) and a[depth] == b[depth]:
+        depth += 1
+    if depth == 0 or depth >= min(len(a), len(b)) or a[depth][0] == b[depth][0]:
+        return False
+    around = statements[a[depth - 1]]
+    if not isinstance(around, ast.If):
+        return False
+    read = {name.id for branch in around.branches for name in names_read(branch.condition)}
+    return not read & changing
+
+
+def _changing(stretch: tuple[ast.Statement, ...]) -> set[str]:
+    """The names a stretch may give another value when it runs again: what people,
+    actions and events give, and a ``set`` or ``decide`` that reads any of those or
+    a name the stretch defines only later (``set n = n + 1``)."""
+    assigned = {name for s in iter_steps(stretch) for name, _ in defines(s)}
+    stable: set[str] = set()
+    changing: set[str] = set()
+    for statement in iter_steps(stretch):
+        computed = isinstance(statement, ast.Set | ast.Decide) and all(
+            n.id not in assigned or n.id in stable - changing for n in uses(statement)
+        )
+        for name, _ in defines(statement):
+            (stable if computed else changing).add(name)
+    return changing | {s.variable for s in iter_steps(stretch) if isinstance(s, ast.ForEach)}
+
+
+def _runs_label(extra: list[_Extra]) -> str:
+    if len(extra) == 1:
+        return extra[0][1]
+    runs = 1 + sum(count for count, _ in extra)
+    return f"{runs} runs: " + " + ".join(f"{count} more ({label})" for count, label in extra)
+
+
+def _rework_loops(
+    process: ast.Process,
+    graph: nx.MultiDiGraph,
+    statements: dict[tuple[int, int], ast.Statement],
+) -> list[_Loop]:
+    """The loops rework makes; fills ``statements``: the statement at each place."""
+    bodies: dict[int, tuple[ast.Statement, ...]] = {}
+    places = dict(_places(process, graph, statements, bodies))
+    loops: list[_Loop] = []
     seen: set[tuple[str, str]] = set()
     for source, target, data in graph.edges(data=True):
         if target not in places or (source, target) in seen:
@@ -262,30 +381,32 @@ def _rework_loops(process: ast.Process, graph: nx.MultiDiGraph) -> dict[int, lis
             label = f"{passes} passes of 'go back to {target}'"
         else:
             label = f"the loop from '{source}' back to '{target}' has no bound"
-        loops.setdefault(body, []).append(_Loop(first, last, passes, label))
+        stretch = bodies[body][first : last + 1]
+        loops.append(_Loop(stretch, (body, first), passes, label, places[source]))
     return loops
 
 
 def _places(
-    process: ast.Process, graph: nx.MultiDiGraph
-) -> Iterator[tuple[str, tuple[tuple[int, int], ...]]]:
-    """Every step's place: (body id, index) of it and of each statement around it."""
+    process: ast.Process,
+    graph: nx.MultiDiGraph,
+    statements: dict[tuple[int, int], ast.Statement],
+    bodies: dict[int, tuple[ast.Statement, ...]],
+) -> Iterator[tuple[str, _Place]]:
+    """Every step's place; fills ``statements`` and ``bodies`` (by their ``id``)."""
     ids = {statement.span: node for node, statement in step_nodes(graph)}
-    stack: list[tuple[tuple[ast.Statement, ...], tuple[tuple[int, int], ...]]] = [
-        (process.body, ())
-    ]
+    stack: list[tuple[tuple[ast.Statement, ...], _Place]] = [(process.body, ())]
     while stack:
         body, outer = stack.pop()
+        bodies[id(body)] = body
         for index, statement in enumerate(body):
+            statements[id(body), index] = statement
             place = (*outer, (id(body), index))
             yield ids[statement.span], place
             for inner in child_bodies(statement):
                 stack.append((inner, place))
 
 
-def _common_body(
-    target: tuple[tuple[int, int], ...], source: tuple[tuple[int, int], ...]
-) -> tuple[int, int, int]:
+def _common_body(target: _Place, source: _Place) -> tuple[int, int, int]:
     depth = 0
     while depth + 1 < min(len(target), len(source)) and target[depth] == source[depth]:
         depth += 1
@@ -293,18 +414,3 @@ def _common_body(
         depth -= 1  # in two branches of one statement: that statement repeats
     body, first = target[depth]
     return body, first, source[depth][1]
-
-
-def _nested(loops: list[_Loop]) -> list[_Loop]:
-    """Loops that overlap made to nest: a loop back into the middle of an earlier one
-    can run that one again, so it counts from the earlier one's start."""
-    loops = [_Loop(x.first, x.last, x.passes, x.label) for x in loops]
-    changed = True
-    while changed:
-        changed = False
-        for a in loops:
-            for b in loops:
-                if a.first < b.first <= a.last < b.last:
-                    b.first = a.first
-                    changed = True
-    return loops

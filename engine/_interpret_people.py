@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.campaign import CampaignResult, CampaignStart, CampaignStatus, ExternalEvent
     from engine.jumps import JumpTo
     from engine.people import TeamSnapshot
+    from engine.time_values import TimeProblem, as_duration
     from engine.values import display, from_plain_json, to_json
 
 Env = MutableMapping[str, Any]
@@ -111,7 +112,7 @@ class PeopleSteps:
             item, next_reminder = carried
             round_number = item.round
         try:
-            decided = await self._wait_for_people(step, next_reminder)
+            decided = await self._wait_for_people(step, env, next_reminder)
         except asyncio.CancelledError:
             # Cancelled (an exit, a finished 'parallel first'): nobody waits any more.
             self._items.pop(step.id, None)
@@ -153,29 +154,49 @@ class PeopleSteps:
         people = human.eligible_people(item, team) - set(item.barred)
         needed = {"any": 1, "all": max(1, len(people)), "count": step.quorum_count or 1}
         deadline = None
-        if step.deadline is not None:
-            deadline = business_time.add(
-                workflow.now(), step.deadline, self._require_process().calendar
-            )
+        due = self._duration(step.deadline, step.deadline_expr, env, step, "the deadline")
+        if due is not None:
+            deadline = business_time.add(workflow.now(), due, self._require_process().calendar)
         return item.model_copy(update={"needed": needed[step.quorum], "deadline": deadline})
 
+    def _duration(
+        self,
+        literal: ir.Duration | None,
+        computed: ir.Expr | None,
+        env: Env,
+        step: ir.HumanStep | ir.WaitStep,
+        what: str,
+    ) -> ir.Duration | None:
+        """A step's duration as written, or worked out from its expression now."""
+        if computed is None:
+            return literal
+        value = self._eval(computed, env, f"step '{step.id}': {what}")
+        try:
+            return as_duration(value)
+        except TimeProblem as problem:
+            where = self._require_process().location(computed.span)
+            raise ApplicationError(
+                f"{where}: step '{step.id}': {what}: {problem}",
+                type="ExpressionFailed",
+                non_retryable=True,
+            ) from None
+
     async def _wait_for_people(
-        self, step: ir.HumanStep, next_reminder: dt.datetime | None
+        self, step: ir.HumanStep, env: Env, next_reminder: dt.datetime | None
     ) -> human.Outcome:
         calendar = self._require_process().calendar
         opened = self._items[step.id].opened_at
-        ladder = [
-            (
-                business_time.add(opened, rung.after, calendar)
-                if rung.after is not None
-                else self._items[step.id].deadline or opened,
-                rung,
+        ladder = []
+        for rung in step.escalations:
+            after = self._duration(rung.after, rung.after_expr, env, step, "the escalation")
+            at = self._items[step.id].deadline or opened
+            ladder.append(
+                (at if after is None else business_time.add(opened, after, calendar), rung)
             )
-            for rung in step.escalations
-        ]
         ladder.sort(key=lambda pair: pair[0])
-        if next_reminder is None and step.remind_every:
-            next_reminder = business_time.add(opened, step.remind_every, calendar)
+        every = self._duration(step.remind_every, step.remind_every_expr, env, step, "the reminder")
+        if next_reminder is None and every:
+            next_reminder = business_time.add(opened, every, calendar)
         while True:
             decided = human.outcome(self._items[step.id])
             if decided is not None:
@@ -203,8 +224,8 @@ class PeopleSteps:
                 item = self._items[step.id]
             if next_reminder is not None and next_reminder <= now and human.outcome(item) is None:
                 await self._remind(step, item)
-                assert step.remind_every is not None
-                next_reminder = business_time.add(now, step.remind_every, calendar)
+                assert every is not None
+                next_reminder = business_time.add(now, every, calendar)
 
     async def _escalate(
         self, step: ir.HumanStep, item: human.WorkItem, rung: ir.Escalation

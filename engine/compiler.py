@@ -248,7 +248,8 @@ class _Compiler(ExprCompiler):
                 return ir.trusted(
                     ir.WaitStep,
                     id=self.auto_id("wait", statement.span),
-                    duration=duration(statement.duration),
+                    duration=None if statement.duration is None else duration(statement.duration),
+                    duration_expr=None if statement.expr is None else self.expr(statement.expr),
                     span=span,
                 )
             case ast.WaitUntil():
@@ -378,6 +379,7 @@ class _Compiler(ExprCompiler):
                     ir.Escalation,
                     to=tuple(_party(p) for p in e.to),
                     after=None if e.after is None else duration(e.after),
+                    after_expr=None if e.after_expr is None else self.expr(e.after_expr),
                 )
                 for e in step.escalations
             ),
@@ -397,6 +399,10 @@ class _Compiler(ExprCompiler):
                 target=None if rounds.target is None else rounds.target.name,
             ),
             span=span_of(step.span),
+            deadline_expr=None if step.deadline_expr is None else self.expr(step.deadline_expr),
+            remind_every_expr=None
+            if step.remind_every_expr is None
+            else self.expr(step.remind_every_expr),
         )
 
     def call(self, step: ast.CallProcess) -> ir.CallStep:

@@ -7,6 +7,7 @@ one memo update in the campaign's history.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +38,14 @@ class Decision:
     """The names the conditions read, with their values (JSON)."""
 
 
-def decide(step: ir.DecideStep, env: Mapping[str, Any], calendar: ir.Calendar | None) -> Decision:
-    """Apply the table to the values in ``env``.
+def decide(
+    step: ir.DecideStep,
+    env: Mapping[str, Any],
+    calendar: ir.Calendar | None,
+    *,
+    now: dt.datetime | None = None,
+) -> Decision:
+    """Apply the table to the values in ``env`` (``now``: the campaign's current time).
 
     Raises:
         NoDecision: nothing (or, under ``unique``, more than one row) matches.
@@ -50,7 +57,7 @@ def decide(step: ir.DecideStep, env: Mapping[str, Any], calendar: ir.Calendar | 
             if not matched:
                 matched.append(rule)
             break
-        value = evaluate(rule.condition, env, calendar)
+        value = evaluate(rule.condition, env, calendar, now=now)
         if not isinstance(value, bool):
             raise EvaluationError("the row's condition is not true or false", rule.condition.span)
         if value:
@@ -66,13 +73,15 @@ def decide(step: ir.DecideStep, env: Mapping[str, Any], calendar: ir.Calendar | 
     if step.hit_policy == "priority":
         best = max(r.priority or 0 for r in matched)
         matched = [next(r for r in matched if (r.priority or 0) == best)]
-    results = [_result(rule, env, calendar) for rule in matched]
+    results = [_result(rule, env, calendar, now) for rule in matched]
     value = results if step.hit_policy == "collect" else results[0]
     return Decision(value, tuple(r.span.line for r in matched), inputs)
 
 
-def _result(rule: ir.Rule, env: Mapping[str, Any], calendar: ir.Calendar | None) -> Any:
-    values = {name: evaluate(expr, env, calendar) for name, expr in rule.outputs.items()}
+def _result(
+    rule: ir.Rule, env: Mapping[str, Any], calendar: ir.Calendar | None, now: dt.datetime | None
+) -> Any:
+    values = {name: evaluate(expr, env, calendar, now=now) for name, expr in rule.outputs.items()}
     return values[""] if set(values) == {""} else values
 
 

@@ -6,13 +6,22 @@ raises :class:`EvaluationError` carrying the span of the expression at fault.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, DivisionByZero, InvalidOperation
 from typing import Any, assert_never
 
 from engine import ir
 from engine.campaign import SECRET_MARKER
-from engine.time_values import TimeProblem, is_time_value, time_arith
+from engine.time_values import (
+    TimeProblem,
+    add_months,
+    is_time_value,
+    months_between,
+    time_arith,
+    zone_of,
+)
 from engine.values import (
     Money,
     Percent,
@@ -37,12 +46,30 @@ class EvaluationError(Exception):
         self.span = span
 
 
-def evaluate(expr: ir.Expr, env: Env, calendar: ir.Calendar | None = None) -> Any:
+@dataclass(frozen=True)
+class _Context:
+    calendar: ir.Calendar | None
+    now: dt.datetime | None
+
+
+def evaluate(
+    expr: ir.Expr,
+    env: Env,
+    calendar: ir.Calendar | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> Any:
     """The value of ``expr`` with names looked up in ``env``.
 
     ``calendar`` is the process's business calendar: date arithmetic with
-    business days and hours counts in it.
+    business days and hours counts in it, and ``today()`` is the date in its
+    time zone. ``now`` is the campaign's current time (``workflow.now()``
+    in the workflow): ``today()`` and ``now()`` read it, never a clock.
     """
+    return _value(expr, env, _Context(calendar, now))
+
+
+def _value(expr: ir.Expr, env: Env, ctx: _Context) -> Any:
     match expr:
         case ir.Literal_(value=value, type=None):
             return from_plain_json(value)
@@ -53,7 +80,7 @@ def evaluate(expr: ir.Expr, env: Env, calendar: ir.Calendar | None = None) -> An
                 raise EvaluationError(f"'{name}' has no value yet", expr.span)
             return env[name]
         case ir.Attr(obj=obj, name=name, type=declared):
-            container = evaluate(obj, env, calendar)
+            container = _value(obj, env, ctx)
             if not isinstance(container, dict) or name not in container:
                 raise EvaluationError(f"the value has no field '{name}'", expr.span)
             if declared is None:
@@ -63,24 +90,22 @@ def evaluate(expr: ir.Expr, env: Env, calendar: ir.Calendar | None = None) -> An
             except ValueProblem as problem:
                 raise EvaluationError(f"the field '{name}': {problem}", expr.span) from None
         case ir.Index(obj=obj, index=index):
-            return _index(evaluate(obj, env, calendar), evaluate(index, env, calendar), expr.span)
+            return _index(_value(obj, env, ctx), _value(index, env, ctx), expr.span)
         case ir.Call(func=func, args=args):
-            return _call(func, [evaluate(a, env, calendar) for a in args], expr.span)
+            return _call(func, [_value(a, env, ctx) for a in args], expr.span, ctx)
         case ir.Unary(op=op, operand=operand):
-            value = evaluate(operand, env, calendar)
+            value = _value(operand, env, ctx)
             if op == "not":
                 return not _truth(value, operand.span)
-            return _arith("*", value, Decimal(-1), expr.span, calendar)
+            return _arith("*", value, Decimal(-1), expr.span, ctx.calendar)
         case ir.Binary(op=op):
-            return _binary(expr, env, calendar)
+            return _binary(expr, env, ctx)
         case ir.ListExpr(items=items):
-            return [evaluate(item, env, calendar) for item in items]
+            return [_value(item, env, ctx) for item in items]
         case ir.Record(fields=fields):
-            return {name: evaluate(value, env, calendar) for name, value in fields.items()}
+            return {name: _value(value, env, ctx) for name, value in fields.items()}
         case ir.Text(parts=parts):
-            return "".join(
-                p if isinstance(p, str) else display(evaluate(p, env, calendar)) for p in parts
-            )
+            return "".join(p if isinstance(p, str) else display(_value(p, env, ctx)) for p in parts)
         case _:
             assert_never(expr)
 
@@ -91,18 +116,18 @@ def _truth(value: Any, span: ir.Span) -> bool:
     return value
 
 
-def _binary(expr: ir.Binary, env: Env, calendar: ir.Calendar | None) -> Any:
+def _binary(expr: ir.Binary, env: Env, ctx: _Context) -> Any:
     op = expr.op
     if op == "and":
-        return _truth(evaluate(expr.left, env, calendar), expr.left.span) and _truth(
-            evaluate(expr.right, env, calendar), expr.right.span
+        return _truth(_value(expr.left, env, ctx), expr.left.span) and _truth(
+            _value(expr.right, env, ctx), expr.right.span
         )
     if op == "or":
-        return _truth(evaluate(expr.left, env, calendar), expr.left.span) or _truth(
-            evaluate(expr.right, env, calendar), expr.right.span
+        return _truth(_value(expr.left, env, ctx), expr.left.span) or _truth(
+            _value(expr.right, env, ctx), expr.right.span
         )
-    left = evaluate(expr.left, env, calendar)
-    right = evaluate(expr.right, env, calendar)
+    left = _value(expr.left, env, ctx)
+    right = _value(expr.right, env, ctx)
     match op:
         case "==":
             return _equal(left, right)
@@ -118,7 +143,7 @@ def _binary(expr: ir.Binary, env: Env, calendar: ir.Calendar | None) -> Any:
             found = _member(left, right, expr.span)
             return found if op == "in" else not found
         case "+" | "-" | "*" | "/":
-            return _arith(op, left, right, expr.span, calendar)
+            return _arith(op, left, right, expr.span, ctx.calendar)
         case _:
             assert_never(op)
 
@@ -268,11 +293,70 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _call(func: str, args: Sequence[Any], span: ir.Span) -> Any:
+def _today(ctx: _Context) -> dt.date:
+    return _clock(ctx).astimezone(zone_of(ctx.calendar)).date()
+
+
+def _now(ctx: _Context) -> dt.datetime:
+    return _clock(ctx)
+
+
+def _clock(ctx: _Context) -> dt.datetime:
+    if ctx.now is None:
+        raise ValueError("there is no current date here (only a running campaign has one)")
+    return ctx.now
+
+
+def _add_months(ctx: _Context, start: Any, count: Any) -> Any:
+    return add_months(start, _whole(count), ctx.calendar)
+
+
+def _months_between(ctx: _Context, start: Any, end: Any) -> Decimal:
+    return Decimal(months_between(start, end, ctx.calendar))
+
+
+def _whole(count: Any) -> int:
+    if not isinstance(count, Decimal) or count != count.to_integral_value():
+        raise ValueError(f"the number of months must be a whole number, not {display(count)}")
+    return int(count)
+
+
+_IN_CONTEXT: dict[str, Callable[..., Any]] = {
+    "today": _today,
+    "now": _now,
+    "add_months": _add_months,
+    "months_between": _months_between,
+}
+"""Functions that also read the campaign's calendar or current time."""
+FUNCTIONS.update(_IN_CONTEXT)
+
+
+def _call(func: str, args: Sequence[Any], span: ir.Span, ctx: _Context) -> Any:
     implementation = FUNCTIONS.get(func)
     if implementation is None:
         raise EvaluationError(f"there is no function '{func}'", span)
+    if func in _IN_CONTEXT:
+        args = [ctx, *args]
     try:
         return implementation(*args)
     except (TypeError, ValueError, InvalidOperation, ArithmeticError) as error:
         raise EvaluationError(f"{func}(...) failed: {error}", span) from None
+
+
+def uses_clock(expr: ir.Expr) -> bool:
+    """Whether ``expr`` reads the current time (``today()``, ``now()``)."""
+    match expr:
+        case ir.Call(func="today" | "now"):
+            return True
+        case ir.Call(args=items) | ir.ListExpr(items=items):
+            return any(uses_clock(item) for item in items)
+        case ir.Attr(obj=inner) | ir.Unary(operand=inner):
+            return uses_clock(inner)
+        case ir.Index(obj=left, index=right) | ir.Binary(left=left, right=right):
+            return uses_clock(left) or uses_clock(right)
+        case ir.Record(fields=fields):
+            return any(uses_clock(value) for value in fields.values())
+        case ir.Text(parts=parts):
+            return any(uses_clock(p) for p in parts if not isinstance(p, str))
+        case _:
+            return False

@@ -7,7 +7,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from engine.errors import UserError
-from engine.evaluate import EvaluationError, evaluate
+from engine.evaluate import EvaluationError, evaluate, uses_clock
 from engine.ir import ProcessIR, type_text
 from engine.values import ValueProblem, check_json, parse_text, to_json
 
@@ -36,7 +36,9 @@ def resolve_inputs(
     texts: Mapping[str, str] | None = None,
     json_values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Every input of a campaign as JSON: given values checked, defaults filled in.
+    """Every input of a campaign as JSON: given values checked, defaults filled in
+    (but those that read ``today()`` or ``now()``: the campaign works them out when it
+    starts, from its own clock).
 
     ``texts`` come from a command line (``5000 EUR``), ``json_values`` from a
     script (``{"amount": "5000", "currency": "EUR"}``).
@@ -61,6 +63,8 @@ def resolve_inputs(
         kind_value = given.get(decl.name)
         try:
             if kind_value is None:
+                if decl.default is not None and uses_clock(decl.default):
+                    continue
                 if decl.default is None:
                     wanted = type_text(decl.type)
                     how = f"give it with --input {decl.name}=..."

@@ -240,9 +240,10 @@ class CampaignWorkflow(Signals, PeopleSteps, Blocks):
     async def _wait(self, step: ir.WaitStep, env: Env) -> None:
         process = self._require_process()
         now = workflow.now()
-        if step.duration is not None:
-            until = business_time.add(now, step.duration, process.calendar)
-            what = f"wait {display(step.duration)}"
+        duration = self._duration(step.duration, step.duration_expr, env, step, "the wait")
+        if duration is not None:
+            until = business_time.add(now, duration, process.calendar)
+            what = f"wait {display(duration)}"
         else:
             assert step.until is not None
             moment = self._eval(step.until, env, step.id)
@@ -263,7 +264,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Blocks):
     def _decide(self, step: ir.DecideStep, env: Env) -> None:
         process = self._require_process()
         try:
-            decision = decide(step, env, process.calendar)
+            decision = decide(step, env, process.calendar, now=workflow.now())
         except EvaluationError as error:
             raise ApplicationError(
                 f"{process.location(error.span)}: step '{step.id}': {error.message}",
@@ -374,7 +375,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Blocks):
 
     def _eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
         try:
-            return evaluate(expr, env, self._require_process().calendar)
+            return evaluate(expr, env, self._require_process().calendar, now=workflow.now())
         except EvaluationError as error:
             where = self._require_process().location(error.span)
             raise ApplicationError(
@@ -396,7 +397,8 @@ class CampaignWorkflow(Signals, PeopleSteps, Blocks):
         if self._exited:
             # Ended early by 'exit when': outputs of steps that never ran are left empty.
             try:
-                return to_json(evaluate(output.value, env, self._require_process().calendar))
+                calendar = self._require_process().calendar
+                return to_json(evaluate(output.value, env, calendar, now=workflow.now()))
             except EvaluationError:
                 return None
         value = to_json(self._eval(output.value, env, f"output '{output.name}'"))
@@ -473,7 +475,7 @@ def _bind_inputs(process: ir.ProcessIR, given: dict[str, Any]) -> dict[str, Any]
             if decl.name in given:
                 env[decl.name] = from_json(given[decl.name], decl.type)
             elif decl.default is not None:
-                env[decl.name] = evaluate(decl.default, {})
+                env[decl.name] = evaluate(decl.default, {}, process.calendar, now=workflow.now())
             else:
                 raise ValueProblem("is required and has no default")
         except (ValueProblem, EvaluationError) as problem:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dsl import Catalogue, SourceFile, ast, check_file, check_source
+from dsl import Catalogue, SourceFile, ast, check_file, check_source, load_directory
 from dsl._calendar_defs import resolve_calendar
 from dsl._calendars import CalendarSpec
 from dsl._graph import build_graph
@@ -22,6 +22,7 @@ from workers import builtin_registry
 
 CATALOGUE = Catalogue(builtin_registry().signatures())
 EXAMPLES = Path(__file__).parent / "examples"
+LIBRARY = Path(__file__).parent.parent / "processes"
 QUICK = 'log.info(message: "x")'
 """A task of one attempt of up to a minute (see ``quick``)."""
 
@@ -149,7 +150,10 @@ def test_go_back_runs_its_stretch_once_more_than_it_goes_back() -> None:
     assert found.steps[1].why == "wait 1 day; 3 passes of 'go back to draft'"
 
 
-def test_a_loop_back_into_an_earlier_loop_runs_that_one_again_too() -> None:
+def test_loops_around_the_same_step_add_their_passes_as_the_engine_counts_them() -> None:
+    # The engine counts rounds and go-backs per step for the whole campaign:
+    # 'review' rejects twice (rounds 1, 2), is approved (3), goes back once,
+    # and its fourth round's reject ends the rounds. 'brief' runs three times.
     found = plan_of(
         *quick("brief"),
         *APPROVAL,
@@ -162,12 +166,90 @@ def test_a_loop_back_into_an_earlier_loop_runs_that_one_again_too() -> None:
     )
 
     assert path(found) == [
-        ("brief", "6 minutes"),
-        ("review", "24 business days"),
+        ("brief", "3 minutes"),
+        ("review", "16 business days"),
         ("wait_line_12", "2 days"),
         ("wait_line_14", "1 hour"),
     ]
-    assert found.total_text == "24 business days + 2 days + 1 hour + 6 minutes"
+    assert found.steps[1].why.endswith(
+        "; 4 runs: 2 more (3 rounds of 'review') + 1 more (2 passes of 'go back to review')"
+    )
+    assert found.total_text == "16 business days + 2 days + 1 hour + 3 minutes"
+
+
+def rework_in_branches(condition: str, *before: str) -> Plan:
+    """'draft', then an 'if' with a legal approval in each branch, both sending it back."""
+    return plan_of(
+        *before,
+        "work draft",
+        "  assign role writer",
+        "  deadline 3 business days",
+        "  escalate to role lead",
+        f"if {condition}",
+        *(f"  {line}" for line in APPROVAL),
+        "    escalate to role lead",
+        "    on changes -> draft",
+        "    at most 3 rounds",
+        "else",
+        "  approval quick",
+        "    by role legal",
+        "    deadline 1 business day",
+        "    escalate to role lead",
+        "    on changes -> draft",
+        "    at most 2 rounds",
+    )
+
+
+def test_rework_from_two_branches_of_an_if_counts_the_larger_not_both() -> None:
+    # Every pass takes the same branch (the condition reads an input): 'review'
+    # sends 'draft' back twice at most, 'quick' once; never both.
+    found = rework_in_branches('lead == "vip@example.com"')
+
+    assert path(found) == [("draft", "18 business days"), ("review", "12 business days")]
+    assert found.steps[0].why.endswith("; 3 rounds of 'review' or 2 rounds of 'quick'")
+    assert found.total_text == "30 business days"
+
+
+def test_rework_from_two_branches_adds_up_when_a_rerun_can_switch_the_branch() -> None:
+    # The condition reads what the draft step returns: one pass may end in
+    # 'review' and the next in 'quick', so both loops' extra passes count.
+    found = rework_in_branches("draft.completed_by == lead")
+
+    assert path(found) == [("draft", "24 business days"), ("review", "16 business days")]
+    assert found.steps[0].why.endswith(
+        "; 4 runs: 2 more (3 rounds of 'review') + 1 more (2 rounds of 'quick')"
+    )
+
+
+def test_a_decision_from_inputs_keeps_the_branch_a_rerun_takes() -> None:
+    found = rework_in_branches(
+        "tier", "decide tier", '  when lead == "a@b.c" -> true', "  otherwise -> false"
+    )
+
+    assert found.total_text == "30 business days"
+
+
+def test_the_library_content_review_counts_one_legal_branch() -> None:
+    # processes/content_review.mops: legal_full and legal_quick sit in the two
+    # branches of one 'if' and both send the draft back.
+    checked = check_file(
+        LIBRARY / "content_review.mops", CATALOGUE, directory=load_directory(LIBRARY / "team.toml")
+    )
+    assert checked.file is not None and checked.process is not None
+    process = checked.process
+    assert process.calendar is not None
+    calendar = resolve_calendar(checked.file, process.calendar.name)
+
+    shown = print_plan(plan(process, build_graph(process), calendar, catalogue=CATALOGUE))
+
+    assert shown.splitlines()[0] == (
+        'Worst case for content_review "Content review with legal sign-off": '
+        "62 business days + 17 minutes + 30 seconds (business time in calendar berlin)"
+    )
+    assert (
+        "4 runs: 2 more (3 rounds of 'editorial')"
+        " + 1 more (2 rounds of 'legal_full' or 2 rounds of 'legal_quick')" in shown
+    )
 
 
 def test_a_loop_without_a_bound_is_counted_once_and_said_so() -> None:
@@ -261,7 +343,7 @@ def test_the_full_example() -> None:
     found = plan(process, build_graph(process), calendar, catalogue=CATALOGUE)
 
     assert found.total_text == (
-        "at least 114 business days + 4 days + 3 hours + 17 minutes + 45 seconds"
+        "at least 81 business days + 4 days + 3 hours + 17 minutes + 45 seconds"
     )
     assert [s.id for s in found.steps] == [
         "brief",

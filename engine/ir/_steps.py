@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from engine.ir._expr import Calendar, Duration, Expr, Span, TypeRef, _Node
 
@@ -47,15 +47,35 @@ class TaskStep(_Node):
     span: Span
 
 
+class _Later(_Node):
+    """A node with optional fields added after processes were compiled and started: left
+    unset, they stay out of its JSON, so an older process compiles to the same IR (and a
+    running campaign replays on the IR it carries)."""
+
+    LATER: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_unset_later(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        for name in self.LATER:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
 class Party(_Node):
     kind: Literal["role", "person"]
     name: str
 
 
-class Escalation(_Node):
+class Escalation(_Later):
+    LATER = ("after_expr",)
+
     to: tuple[Party, ...]
     after: Duration | None = None
-    """None: at the deadline."""
+    """None: at the deadline (or after ``after_expr``)."""
+    after_expr: Expr | None = None
+    """A duration worked out when the step opens, instead of ``after``."""
 
 
 class RoundsLimit(_Node):
@@ -70,8 +90,10 @@ class Field_(_Node):
     type: TypeRef
 
 
-class HumanStep(_Node):
+class HumanStep(_Later):
     """A work item (completed with typed outputs) or an approval (decided)."""
+
+    LATER = ("deadline_expr", "remind_every_expr")
 
     kind: Literal["human"] = "human"
     id: str
@@ -90,6 +112,10 @@ class HumanStep(_Node):
     on_changes: str | None = None
     rounds: RoundsLimit | None = None
     span: Span
+    deadline_expr: Expr | None = None
+    """A deadline worked out when the step opens (a duration), instead of ``deadline``."""
+    remind_every_expr: Expr | None = None
+    """Likewise for ``remind_every``."""
 
 
 class Rule(_Node):
@@ -156,8 +182,10 @@ class ForEachStep(_Node):
     span: Span
 
 
-class WaitStep(_Node):
+class WaitStep(_Later):
     """Wait a duration, or until a moment (optionally at a time, in a zone or send window)."""
+
+    LATER = ("duration_expr",)
 
     kind: Literal["wait"] = "wait"
     id: str
@@ -167,6 +195,8 @@ class WaitStep(_Node):
     zone: str | None = None
     send_window: bool = False
     span: Span
+    duration_expr: Expr | None = None
+    """A duration worked out when the wait starts, instead of ``duration``."""
 
 
 class EventStep(_Node):
