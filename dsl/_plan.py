@@ -12,10 +12,11 @@ stay business days):
 * a ``for each``: its body, *per item* (the number of items is not known);
 * a rework loop runs as many times as its bound allows: ``at most 3 rounds``
   three times, ``go back ..., at most 1 time`` twice. The engine counts rounds
-  and go-backs per step for the whole campaign, so loops around the same step
-  add their extra passes rather than multiply them; loops back from different
-  branches of one ``if`` count the larger only, unless a step the loop runs
-  again can change which branch is taken.
+  and go-backs per pass of the ``go back`` cycles around them, so a cycle
+  multiplies what runs inside it, while rework loops around one step add
+  their extra passes; loops back from different branches of one ``if`` count
+  the larger only, unless a step the loop runs again can change which branch
+  is taken.
 
 What cannot be counted (``wait until`` a date, an event or a human step with
 no deadline, a deadline or wait worked out when the campaign runs, such as
@@ -228,10 +229,10 @@ class _Planner:
     def _takes(self, statement: ast.Statement, amount: Amount, why: str) -> _Path:
         node = self.ids[statement.span]
         title = self.graph.nodes[node]["title"]
-        extra = self.runs.get(node)
-        if extra:
-            amount = amount.times(1 + sum(count for count, _ in extra))
-            why = f"{why}; {_runs_label(extra)}"
+        runs = self.runs.get(node)
+        if runs is not None:
+            amount = amount.times(runs[0])
+            why = f"{why}; {runs[1]}"
         return _Path((PlanStep(node, title, statement.span.line, amount, why),), amount)
 
     def _open(self, statement: ast.Statement, reason: str) -> _Path:
@@ -265,19 +266,34 @@ class _Loop:
     """How many times the stretch runs at most; None: no bound."""
     label: str
     source: _Place
+    cycle: bool
+    """A ``go back``: it starts the rounds of the loops inside it again."""
 
 
-_Extra = tuple[int, str]
-"""Extra runs rework adds to a step, and why."""
+@dataclass(frozen=True)
+class _Extra:
+    """Extra passes a loop (or exclusive loops) gives the steps of its stretch."""
+
+    count: int
+    label: str
+    cycle: bool
+    """A ``go back``: a pass of it starts the rounds of loops inside it again."""
+    covers: frozenset[str]
+    """The steps of the stretch."""
+    target: str
+    """The step it goes back to."""
 
 
 def _reruns(
     process: ast.Process, graph: nx.MultiDiGraph
-) -> tuple[dict[str, list[_Extra]], dict[tuple[int, int], list[str]]]:
-    """The extra runs rework can give each step, and where the unbounded loops start.
+) -> tuple[dict[str, tuple[int, str]], dict[tuple[int, int], list[str]]]:
+    """How many times rework can run each step (and why), and where the unbounded
+    loops start.
 
-    The engine counts rounds and go-backs per step for the whole campaign, so a
-    step inside several loops runs once plus the extra passes of each of them.
+    The engine counts rounds and go-backs per pass of the ``go back`` cycles
+    that take the campaign back to before the loop starts: a step runs once per
+    pass of the cycles around it, plus each rework loop's extra passes once per
+    pass of the cycles that start it again.
     """
     statements: dict[tuple[int, int], ast.Statement] = {}
     groups: dict[tuple[tuple[int, int], int], list[_Loop]] = {}
@@ -288,30 +304,69 @@ def _reruns(
         else:
             groups.setdefault((loop.at, len(loop.stretch)), []).append(loop)
     ids = {statement.span: node for node, statement in step_nodes(graph)}
-    runs: dict[str, list[_Extra]] = {}
+    extras: list[_Extra] = []
     for group in groups.values():
         stretch = group[0].stretch
-        for extra in _extra_runs(group, statements):
-            for statement in iter_steps(stretch):
-                runs.setdefault(ids[statement.span], []).append(extra)
+        covers = frozenset(ids[statement.span] for statement in iter_steps(stretch))
+        for count, label, cycle in _extra_runs(group, statements):
+            extras.append(_Extra(count, label, cycle, covers, ids[stretch[0].span]))
+    cycles = [extra for extra in extras if extra.cycle]
+    nodes = {node for extra in extras for node in extra.covers}
+    runs = {node: _runs(node, extras, cycles) for node in nodes}
     return runs, unbounded
+
+
+def _passes(cycles: list[_Extra]) -> int:
+    passes = 1
+    for cycle in cycles:
+        passes *= cycle.count + 1
+    return passes
+
+
+def _runs(node: str, extras: list[_Extra], cycles: list[_Extra]) -> tuple[int, str]:
+    """How many times ``node`` runs at most, and how that was counted."""
+    around = [extra for extra in extras if node in extra.covers]
+    own = [cycle for cycle in around if cycle.cycle]
+    rework = [(r, [c for c in cycles if r.target in c.covers]) for r in around if not r.cycle]
+    total = _passes(own) + sum(r.count * _passes(resets) for r, resets in rework)
+    if len(around) == 1:
+        return total, around[0].label
+    if all(resets == own for _r, resets in rework):
+        # Loops nested in the cycles: the rework's passes in each pass of them.
+        if len(rework) == 1:
+            inner = [rework[0][0].label]
+        elif rework:
+            more = " + ".join(f"{r.count} more: {r.label}" for r, _ in rework)
+            inner = [f"{1 + sum(r.count for r, _ in rework)} runs ({more})"]
+        else:
+            inner = []
+        if own:
+            return total, f"{total} runs: " + " in each of ".join(inner + [c.label for c in own])
+    terms = [f"{_passes(own)} ({' in each of '.join(c.label for c in own)})"] if own else []
+    terms += [
+        f"{r.count * _passes(resets)} more ({r.label}"
+        + "".join(f" in each of {c.label}" for c in resets)
+        + ")"
+        for r, resets in rework
+    ]
+    return total, f"{total} runs: " + " + ".join(terms)
 
 
 def _extra_runs(
     group: list[_Loop], statements: dict[tuple[int, int], ast.Statement]
-) -> list[_Extra]:
+) -> list[tuple[int, str, bool]]:
     """What loops over one stretch add: each loop's extra passes, or only the largest
     when they go back from different branches of an ``if`` that keeps its choice."""
-    passes = [(loop.passes or 1, loop.label) for loop in group]
     changing = _changing(group[0].stretch)
     if len(group) > 1 and all(
         _exclusive(a.source, b.source, statements, changing)
         for i, a in enumerate(group)
         for b in group[i + 1 :]
     ):
-        most = max(count for count, _ in passes)
-        return [(most - 1, " or ".join(label for _, label in passes))]
-    return [(count - 1, label) for count, label in passes]
+        most = max(loop.passes or 1 for loop in group)
+        label = " or ".join(loop.label for loop in group)
+        return [(most - 1, label, all(loop.cycle for loop in group))]
+    return [((loop.passes or 1) - 1, loop.label, loop.cycle) for loop in group]
 
 
 def _exclusive(
@@ -347,13 +402,6 @@ def _changing(stretch: tuple[ast.Statement, ...]) -> set[str]:
     return changing | {s.variable for s in iter_steps(stretch) if isinstance(s, ast.ForEach)}
 
 
-def _runs_label(extra: list[_Extra]) -> str:
-    if len(extra) == 1:
-        return extra[0][1]
-    runs = 1 + sum(count for count, _ in extra)
-    return f"{runs} runs: " + " + ".join(f"{count} more ({label})" for count, label in extra)
-
-
 def _rework_loops(
     process: ast.Process,
     graph: nx.MultiDiGraph,
@@ -382,7 +430,8 @@ def _rework_loops(
         else:
             label = f"the loop from '{source}' back to '{target}' has no bound"
         stretch = bodies[body][first : last + 1]
-        loops.append(_Loop(stretch, (body, first), passes, label, places[source]))
+        cycle = data.get("times") is not None
+        loops.append(_Loop(stretch, (body, first), passes, label, places[source], cycle))
     return loops
 
 

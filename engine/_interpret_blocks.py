@@ -30,11 +30,20 @@ with workflow.unsafe.imports_passed_through():
 Env = MutableMapping[str, Any]
 
 
+ROUNDS_PER_PASS = "mops-rounds-per-pass"
+"""Named patch: campaigns recorded before it counted rounds for the whole campaign."""
+
+
 class Blocks(Saga, Renewal):
     """Runs bodies of steps and the blocks that hold them; state on the workflow."""
 
     _paused: bool
     _exited: bool
+    _rounds: dict[str, int]
+    _per_pass: bool | None = None
+    _loop_targets: dict[str, list[str]] | None = None
+    _order: dict[str, int] | None = None
+    _cycle_ids: set[str] | None = None
 
     if TYPE_CHECKING:  # provided by the interpreter
 
@@ -57,11 +66,17 @@ class Blocks(Saga, Renewal):
         spot: tuple[Enter, ...] | None,
         *,
         start_at: int = 0,
+        resumed: bool = False,
     ) -> None:
         """Run ``body`` from ``start_at``; ``spot`` is how it was entered (None: not
-        a sequential place, so the campaign does not continue as new in it)."""
+        a sequential place, so the campaign does not continue as new in it).
+        ``resumed``: the previous run got to ``start_at`` already."""
         index = start_at
+        came_from: str | None = None  # the step that jumped here; None: in sequence
         while index < len(body):
+            if not resumed:
+                self._new_pass(body[index], came_from)
+            resumed, came_from = False, None
             if self._paused:
                 await workflow.wait_condition(lambda: not self._paused)
             at = None if spot is None else At(spot, index)
@@ -81,7 +96,7 @@ class Blocks(Saga, Renewal):
                 target = next((i for i, s in enumerate(body) if s.id == jump.step), None)
                 if target is None:
                     raise
-                index = target
+                index, came_from = target, jump.origin
                 continue
             index += 1
 
@@ -99,7 +114,13 @@ class Blocks(Saga, Renewal):
         place = self._resumed(step)
         spot = None if at is None else at.enter("rest", step.id)
         work = asyncio.ensure_future(
-            self._body(rest, env, spot, start_at=0 if place is None else place.index)
+            self._body(
+                rest,
+                env,
+                spot,
+                start_at=0 if place is None else place.index,
+                resumed=place is not None,
+            )
         )
         trigger = asyncio.ensure_future(workflow.wait_condition(lambda: arrived() is not None))
         await workflow.wait([work, trigger], return_when=asyncio.FIRST_COMPLETED)
@@ -132,7 +153,13 @@ class Blocks(Saga, Renewal):
             chosen = place.branch  # decided in an earlier run: not decided again
         body = step.branches[chosen].body if chosen < len(step.branches) else step.orelse
         spot = None if at is None else at.enter("branch", step.id, branch=chosen)
-        await self._body(body, env, spot, start_at=0 if place is None else place.index)
+        await self._body(
+            body,
+            env,
+            spot,
+            start_at=0 if place is None else place.index,
+            resumed=place is not None,
+        )
 
     async def _parallel(self, step: ir.ParallelStep, env: Env) -> None:
         # Branches share the campaign's names: after 'all', each branch's results
@@ -207,7 +234,13 @@ class Blocks(Saga, Renewal):
                     return
                 inner = spot(pos) if sequential and at is not None else None
                 # Each item sees its own variable; what it defines stays with it.
-                await self._body(step.body, ChainMap(own, env), inner, start_at=start)
+                await self._body(
+                    step.body,
+                    ChainMap(own, env),
+                    inner,
+                    start_at=start,
+                    resumed=place is not None and pos == 0,
+                )
 
         runs = [asyncio.ensure_future(one(pos)) for pos in range(len(todo))]
         try:
@@ -223,3 +256,65 @@ class Blocks(Saga, Renewal):
         if held_back:
             await workflow.wait_condition(workflow.all_handlers_finished)
             self._continue(At(spot(held_back[0]), 0))
+
+    # ---- rounds per pass -------------------------------------------------------
+
+    def _new_pass(self, step: ir.Step, came_from: str | None) -> None:
+        """The campaign comes to ``step``: the loops that go back to it start counting
+        again if this is a new pass of them.
+
+        An approval's rounds, and a ``go back``'s times, are counted per pass of
+        the cycles around them: the second month of a monthly report has its own
+        review rounds. A new pass is coming to the step in sequence, or by a
+        ``go back`` that ends after the loop (an outer cycle). Coming back by
+        rework (this approval's or another's), or by a ``go back`` inside the
+        loop, goes on counting.
+        """
+        loops = self._loops_to().get(step.id)
+        if not loops:
+            return
+        order, cycles = self._file_order(), self._cycles()
+        for closer in loops:
+            if not self._rounds.get(closer):
+                continue
+            if came_from is not None and (
+                came_from not in cycles or order[came_from] <= order[closer]
+            ):
+                continue
+            if not self._count_per_pass():
+                return
+            del self._rounds[closer]
+
+    def _count_per_pass(self) -> bool:
+        if self._per_pass is None:
+            self._per_pass = workflow.patched(ROUNDS_PER_PASS)
+        return self._per_pass
+
+    def _loops_to(self) -> dict[str, list[str]]:
+        """For each step, the steps whose rounds count a loop back to it."""
+        if self._loop_targets is None:
+            found: dict[str, list[str]] = {}
+            for step in ir.iter_steps(self._require_process().body):
+                if isinstance(step, ir.GoBackStep):
+                    targets = {step.target}
+                elif isinstance(step, ir.HumanStep):
+                    targets = {t for t in (step.on_reject, step.on_changes) if t}
+                else:
+                    continue
+                for target in targets:
+                    found.setdefault(target, []).append(step.id)
+            self._loop_targets = found
+        return self._loop_targets
+
+    def _cycles(self) -> set[str]:
+        """The ``go back`` steps."""
+        if self._cycle_ids is None:
+            steps = ir.iter_steps(self._require_process().body)
+            self._cycle_ids = {s.id for s in steps if isinstance(s, ir.GoBackStep)}
+        return self._cycle_ids
+
+    def _file_order(self) -> dict[str, int]:
+        if self._order is None:
+            steps = ir.iter_steps(self._require_process().body)
+            self._order = {step.id: n for n, step in enumerate(steps)}
+        return self._order

@@ -130,7 +130,7 @@ class PeopleSteps:
             # That was the last round: the designed outcome, not another loop.
             self._rounds_exhausted(step, source)
             return
-        raise JumpTo(target, f"'{step.title}': {decided.replace('_', ' ')}")
+        raise JumpTo(target, f"'{step.title}': {decided.replace('_', ' ')}", step.id)
 
     def _open(self, step: ir.HumanStep, env: Env, source: str, round_number: int) -> human.WorkItem:
         team = self._team or TeamSnapshot(version="none", people={})
@@ -278,7 +278,7 @@ class PeopleSteps:
         limit = step.rounds
         assert limit is not None
         if limit.outcome == "jump" and limit.target:
-            raise JumpTo(limit.target, f"'{step.title}' used its {limit.count} rounds")
+            raise JumpTo(limit.target, f"'{step.title}' used its {limit.count} rounds", step.id)
         if limit.outcome == "continue":
             return
         message = limit.message or f"'{step.title}' did not converge in {limit.count} rounds"
@@ -347,7 +347,7 @@ class PeopleSteps:
             self._end(step.id, "done")
             if step.on_timeout:
                 raise JumpTo(
-                    step.on_timeout, f"no {step.event} for {key} by the deadline"
+                    step.on_timeout, f"no {step.event} for {key} by the deadline", step.id
                 ) from None
             return  # the deadline passed with no event: the campaign goes on
         event = arrived()

@@ -132,7 +132,13 @@ class CampaignWorkflow(Signals, PeopleSteps, Blocks):
         self._top_env = env
         try:
             try:
-                await self._body(process.body, env, (), start_at=resume.index if resume else 0)
+                await self._body(
+                    process.body,
+                    env,
+                    (),
+                    start_at=resume.index if resume else 0,
+                    resumed=resume is not None,
+                )
             except JumpTo as jump:
                 raise ApplicationError(
                     f"nowhere to go: no step '{jump.step}' around ({jump.why})",
@@ -201,7 +207,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Blocks):
                 except ApplicationError as error:
                     if error.type != "TaskFailed":
                         raise
-                    raise JumpTo(step.on_error, error.message) from None
+                    raise JumpTo(step.on_error, error.message, step.id) from None
             case ir.TaskStep():
                 await self._task(step, env)
             case ir.HumanStep():
@@ -213,7 +219,7 @@ class CampaignWorkflow(Signals, PeopleSteps, Blocks):
             case ir.GoBackStep():
                 count = self._rounds[step.id] = self._rounds.get(step.id, 0) + 1
                 if count <= step.times:
-                    raise JumpTo(step.target, f"go back ({count} of {step.times})")
+                    raise JumpTo(step.target, f"go back ({count} of {step.times})", step.id)
             case ir.IfStep():
                 await self._if(step, env, at)
             case ir.SetStep():

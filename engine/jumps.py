@@ -11,7 +11,9 @@ from __future__ import annotations
 class JumpTo(Exception):
     """Continue the campaign at ``step`` (raised inside, caught by the right block)."""
 
-    def __init__(self, step: str, why: str) -> None:
+    def __init__(self, step: str, why: str, origin: str) -> None:
         super().__init__(f"go to {step}: {why}")
         self.step = step
         self.why = why
+        self.origin = origin
+        """The step that jumps (a ``go back``, a human step's rework path, ...)."""

@@ -150,10 +150,11 @@ def test_go_back_runs_its_stretch_once_more_than_it_goes_back() -> None:
     assert found.steps[1].why == "wait 1 day; 3 passes of 'go back to draft'"
 
 
-def test_loops_around_the_same_step_add_their_passes_as_the_engine_counts_them() -> None:
-    # The engine counts rounds and go-backs per step for the whole campaign:
-    # 'review' rejects twice (rounds 1, 2), is approved (3), goes back once,
-    # and its fourth round's reject ends the rounds. 'brief' runs three times.
+def test_a_go_back_into_a_rework_loop_adds_its_pass_as_the_engine_counts_them() -> None:
+    # The 'go back' lands on 'review', after where its rework starts ('brief'),
+    # so it does not start the rounds again: 'review' rejects twice (rounds 1,
+    # 2), is approved (3), goes back once, and its fourth round's reject ends
+    # the rounds. 'brief' runs three times.
     found = plan_of(
         *quick("brief"),
         *APPROVAL,
@@ -172,9 +173,32 @@ def test_loops_around_the_same_step_add_their_passes_as_the_engine_counts_them()
         ("wait_line_14", "1 hour"),
     ]
     assert found.steps[1].why.endswith(
-        "; 4 runs: 2 more (3 rounds of 'review') + 1 more (2 passes of 'go back to review')"
+        "; 4 runs: 2 (2 passes of 'go back to review') + 2 more (3 rounds of 'review')"
     )
     assert found.total_text == "16 business days + 2 days + 1 hour + 3 minutes"
+
+
+def test_a_go_back_cycle_around_a_rework_loop_multiplies_its_rounds() -> None:
+    # A monthly cycle: each pass comes to 'brief' again, so 'review' has its 3
+    # rounds in each of the 2 passes.
+    found = plan_of(
+        *quick("brief"),
+        *APPROVAL,
+        "  escalate to role lead",
+        "  on reject -> brief",
+        "  at most 3 rounds",
+        "wait 1 day",
+        "go back to brief, at most 1 time",
+    )
+
+    assert path(found)[:2] == [
+        ("brief", "6 minutes"),
+        ("review", "24 business days"),
+    ]
+    assert found.steps[1].why.endswith(
+        "; 6 runs: 3 rounds of 'review' in each of 2 passes of 'go back to brief'"
+    )
+    assert found.total_text == "24 business days + 2 days + 6 minutes"
 
 
 def rework_in_branches(condition: str, *before: str) -> Plan:
