@@ -383,9 +383,32 @@ class StepChecker(ExprChecker):
             self.error(
                 "T002", f"'for each' needs a list, but this is {items}", statement.items.span
             )
+        if (statement.concurrency or 1) > 1:
+            self._alone_per_item(statement)
         # What the body defines is per item: not visible after the loop.
         inner = ChainMap({statement.variable: Symbol("loop", item, statement.variable_span)}, scope)
         self._body(statement.body, inner)
+
+    def _alone_per_item(self, loop: ast.ForEach) -> None:
+        """Items running at once would share one open step, or one count of rounds."""
+        for inner in iter_steps(loop.body):
+            if isinstance(inner, ast.Human):
+                what = (
+                    f"the {'approval' if inner.kind == 'approval' else 'work item'} '{inner.name}'"
+                )
+            elif isinstance(inner, ast.GoBack):
+                what = "a 'go back'"
+            else:
+                continue
+            self.error(
+                "G008",
+                f"{what} is inside a 'for each' that runs {loop.concurrency} items at once: "
+                "the items would share it",
+                inner.span,
+                hint="call a sub-process for each item (each opens its own steps), "
+                f"or drop '{loop.concurrency} at a time' (line {loop.span.line}) "
+                "to run the items one after another",
+            )
 
     def _wait_until(self, statement: ast.WaitUntil, scope: Scope) -> None:
         if statement.zone is not None and not _is_zone(statement.zone):

@@ -477,6 +477,25 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             " a block around it, such as a step before the 'if'"
         ),
     ),
+    "G008": (
+        (
+            "process regional_signoff\n"
+            '  input regions: list of text = ["emea", "apac"]\n'
+            "  for each region in regions, 2 at a time\n"
+            "    approval sign\n"
+            "      by role editor\n"
+            "      deadline 2 business days\n"
+            "      escalate to role lead\n"
+        ),
+        (
+            "example.mops:4:5: error[G008]: the approval 'sign' is inside a 'for each' that runs"
+            " 2 items at once: the items would share it\n"
+            "    4 |     approval sign\n"
+            "      |     ^^^^^^^^^^^^^\n"
+            "  hint: call a sub-process for each item (each opens its own steps), or drop"
+            " '2 at a time' (line 3) to run the items one after another"
+        ),
+    ),
     "G103": (
         'process launch\n  input lead: email\n  wait for event "lead.replied" key lead\n',
         (
