@@ -6,6 +6,7 @@ The server is started from a fresh state directory under a temporary folder
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import functools
@@ -194,3 +195,49 @@ def experiment_row(label: str, runs: dict[str, list[Any]], value: Callable[[Any]
         return ""
     ratio = [value(x) / value(y) for x, y in zip(ours, theirs, strict=True)]
     return f"| {label} | {spread([value(r) for r in ours])} | | {spread(ratio)} |"
+
+
+def comparison_row(label: str, runs: dict[str, list[Any]], value: Callable[[Any], float]) -> str:
+    """A table row: the interpreter, the hand-written side, and their ratio run by run."""
+    ours, theirs = runs["interpreter"], runs["handwritten"]
+    ratio = [value(x) / value(y) for x, y in zip(ours, theirs, strict=True)]
+    return (
+        f"| {label} | {spread([value(r) for r in ours])} | "
+        f"{spread([value(r) for r in theirs])} | {spread(ratio)} |"
+    )
+
+
+async def alternating(
+    runs: int,
+    one_run: Callable[[str], Awaitable[T]],
+    into: dict[str, list[T]],
+    describe: Callable[[T], str],
+    *,
+    experiment: bool = False,
+) -> None:
+    """Measure each side ``runs`` times, the sides taking turns (see :func:`sides`);
+    each run goes into ``into[side]`` and is printed as it ends."""
+    for n in range(runs):
+        for side in sides(n, experiment=experiment):
+            run = await one_run(side)
+            into[side].append(run)
+            print(f"run {n + 1} {side}: {describe(run)}", flush=True)
+
+
+def options(
+    name: str, argv: Sequence[str] | None, *, experiment: bool = False, **sizes: int
+) -> tuple[argparse.Namespace, str]:
+    """A benchmark's options (whole numbers with defaults, and ``--experiment`` where it
+    has that side) and the command that runs it again with the same options."""
+    parser = argparse.ArgumentParser(prog=f"python -m bench {name}")
+    for option, default in sizes.items():
+        parser.add_argument(f"--{option}", type=int, default=default)
+    if experiment:
+        parser.add_argument(
+            "--experiment", action="store_true", help=f"also measure the {EXPERIMENT} side"
+        )
+    args = parser.parse_args(argv)
+    command = f"python -m bench {name}" + "".join(f" --{o} {getattr(args, o)}" for o in sizes)
+    if experiment and args.experiment:
+        command += " --experiment"
+    return args, command

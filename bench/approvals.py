@@ -14,7 +14,6 @@ fresh worker process.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import functools
 import time
@@ -27,16 +26,19 @@ from temporalio.client import WorkflowHandle
 from bench import handwritten
 from bench._harness import (
     Server,
+    alternating,
     bounded,
+    comparison_row,
     embedded_server,
     history_lengths,
     median,
+    options,
     order,
     percentile,
     until_started,
     worker_process,
 )
-from bench._report import machine, spread, write_section
+from bench._report import machine, write_section
 from bench._workload import APPROVAL_TEXT, APPROVER, TEAM, compile_text
 from engine.client import start_campaign
 from engine.human import Act
@@ -127,27 +129,23 @@ async def measure(server: Server, *, campaigns: int, runs: int, warm_up: int = 1
     for side in order(0):
         await one_run(server, side, process, warm_up)
     figures = Figures(campaigns=campaigns)
-    for n in range(runs):
-        for side in order(n):
-            run = await one_run(server, side, process, campaigns)
-            figures.runs[side].append(run)
-            print(
-                f"run {n + 1} {side}: all approved and completed in {run.seconds:.1f} s, "
-                f"round trip p50 {percentile(run.round_trips, 0.5):.3f} s, cpu {run.cpu:.1f} s",
-                flush=True,
-            )
+    await alternating(
+        runs,
+        lambda side: one_run(server, side, process, campaigns),
+        figures.runs,
+        lambda run: (
+            f"all approved and completed in {run.seconds:.1f} s, "
+            f"round trip p50 {percentile(run.round_trips, 0.5):.3f} s, cpu {run.cpu:.1f} s"
+        ),
+    )
     return figures
 
 
 def render(figures: Figures, command: str) -> str:
-    a, b = figures.runs["interpreter"], figures.runs["handwritten"]
+    a = figures.runs["interpreter"]
 
     def row(label: str, value: Any) -> str:
-        ratio = [value(x) / value(y) for x, y in zip(a, b, strict=True)]
-        return (
-            f"| {label} | {spread([value(r) for r in a])} | {spread([value(r) for r in b])} | "
-            f"{spread(ratio)} |"
-        )
+        return comparison_row(label, figures.runs, value)
 
     return f"""\
 Command: `{command}`. Machine: {machine()}.
@@ -179,10 +177,6 @@ async def _main(campaigns: int, runs: int) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench approvals")
-    parser.add_argument("--campaigns", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args(argv)
+    args, command = options("approvals", argv, campaigns=1000, runs=3)
     figures = asyncio.run(_main(args.campaigns, args.runs))
-    command = f"python -m bench approvals --campaigns {args.campaigns} --runs {args.runs}"
     write_section("Approval round trip", render(figures, command))

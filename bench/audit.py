@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import os
@@ -33,6 +32,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench._harness import options
 from bench._report import machine, spread, write_section
 from dsl import Catalogue, SourceFile, check_source
 from engine.audit import (
@@ -250,15 +250,12 @@ async def export_part(campaigns: int, runs: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench audit")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--campaigns", type=int, default=1_000)
-    args = parser.parse_args(argv)
+    args, command = options("audit", argv, runs=5, campaigns=1_000)
     os.environ.pop("TEMPORAL_ADDRESS", None)
     timeline_row, events = timeline_part(args.runs)
     export_row = asyncio.run(export_part(args.campaigns, max(2, args.runs // 2)))
     body = f"""\
-Command: `python -m bench audit --runs {args.runs} --campaigns {args.campaigns}`.
+Command: `{command}`.
 Machine: {machine()}.
 
 **Timeline of a long history.** A real history of {events:,} events (a campaign

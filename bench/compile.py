@@ -25,7 +25,6 @@ keeps Lark as its parser.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
@@ -34,6 +33,7 @@ from typing import Any
 
 from lark import Lark
 
+from bench._harness import options
 from bench._report import machine, spread, write_section
 from dsl import Catalogue, CheckedProcess, SourceFile, check_source
 from dsl import _parser as parser_module
@@ -201,9 +201,7 @@ def _nothing(children: list[Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench compile")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
+    args, command = options("compile", argv, runs=5)
     catalogue = Catalogue(builtin_registry().signatures())
     bare, positioned = bare_lark(positions=False), bare_lark(positions=True)
     load = os.getloadavg()[0]
@@ -234,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     floors = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor.items())
     print(floors, flush=True)
     body = f"""\
-Command: `python -m bench compile --runs {args.runs}`. Machine: {machine()};
+Command: `{command}`. Machine: {machine()};
 load average {load:.1f} when it started (other work shares the machine).
 
 CPU seconds per file, median (min-max) of {args.runs} runs, the three taken in

@@ -14,7 +14,6 @@ sandbox settings (engine.runtime.workflow_runner).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,14 +21,16 @@ from typing import Any
 from bench._harness import (
     EXPERIMENT,
     Server,
+    alternating,
     bounded,
+    comparison_row,
     embedded_server,
     experiment_row,
-    sides,
+    options,
     until_started,
     worker_process,
 )
-from bench._report import machine, spread, write_section
+from bench._report import machine, write_section
 from bench._workload import APPROVAL_TEXT, compile_text
 from bench.approvals import start_waiting
 from engine.ir import ProcessIR
@@ -84,27 +85,24 @@ async def measure(
 ) -> Figures:
     process = compile_text(APPROVAL_TEXT, "bench_approval.mops")
     figures = Figures(campaigns=campaigns)
-    for n in range(runs):
-        for side in sides(n, experiment=experiment):
-            run = await one_run(server, side, process, campaigns)
-            figures.runs[side].append(run)
-            print(
-                f"run {n + 1} {side}: {run.before / 2**20:.0f} MiB -> {run.after / 2**20:.0f} MiB, "
-                f"{run.per_campaign:.1f} KiB per cached campaign",
-                flush=True,
-            )
+    await alternating(
+        runs,
+        lambda side: one_run(server, side, process, campaigns),
+        figures.runs,
+        lambda run: (
+            f"{run.before / 2**20:.0f} MiB -> {run.after / 2**20:.0f} MiB, "
+            f"{run.per_campaign:.1f} KiB per cached campaign"
+        ),
+        experiment=experiment,
+    )
     return figures
 
 
 def render(figures: Figures, command: str) -> str:
-    a, b = figures.runs["interpreter"], figures.runs["handwritten"]
+    a = figures.runs["interpreter"]
 
     def row(label: str, value: Any) -> str:
-        ratio = [value(x) / value(y) for x, y in zip(a, b, strict=True)]
-        return (
-            f"| {label} | {spread([value(r) for r in a])} | {spread([value(r) for r in b])} | "
-            f"{spread(ratio)} |"
-        )
+        return comparison_row(label, figures.runs, value)
 
     passed = ", ".join(f"`{m}`" for m in (*PASSED_THROUGH, *INTERPRETER))
     return f"""\
@@ -147,14 +145,6 @@ async def _main(campaigns: int, runs: int, experiment: bool) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench memory")
-    parser.add_argument("--campaigns", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument(
-        "--experiment", action="store_true", help="also run the interpreter_passthrough side"
-    )
-    args = parser.parse_args(argv)
+    args, command = options("memory", argv, experiment=True, campaigns=500, runs=3)
     figures = asyncio.run(_main(args.campaigns, args.runs, args.experiment))
-    command = f"python -m bench memory --campaigns {args.campaigns} --runs {args.runs}"
-    command += " --experiment" if args.experiment else ""
     write_section("Worker memory per cached campaign", render(figures, command))

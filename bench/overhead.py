@@ -14,7 +14,6 @@ process's user + system time over the run.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 import uuid
@@ -29,9 +28,11 @@ from bench import handwritten
 from bench._harness import (
     Server,
     WorkerProcess,
+    alternating,
     bounded,
     embedded_server,
     median,
+    options,
     order,
     percentile,
     worker_process,
@@ -143,16 +144,16 @@ async def measure(server: Server, *, campaigns: int, runs: int, warm_up: int = 1
     for side in order(0):
         await one_run(server, side, process, warm_up)
     figures = Figures(campaigns=campaigns)
-    for n in range(runs):
-        for side in order(n):
-            run = await one_run(server, side, process, campaigns)
-            figures.runs[side].append(run)
-            print(
-                f"run {n + 1} {side}: {run.throughput:.1f} campaigns/s, "
-                f"p50 {percentile(run.latencies, 0.5):.2f} s, cpu {run.cpu:.1f} s, "
-                f"{median(run.events):.0f} events",
-                flush=True,
-            )
+    await alternating(
+        runs,
+        lambda side: one_run(server, side, process, campaigns),
+        figures.runs,
+        lambda run: (
+            f"{run.throughput:.1f} campaigns/s, "
+            f"p50 {percentile(run.latencies, 0.5):.2f} s, cpu {run.cpu:.1f} s, "
+            f"{median(run.events):.0f} events"
+        ),
+    )
     return figures
 
 
@@ -240,10 +241,6 @@ async def _main(campaigns: int, runs: int) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench overhead")
-    parser.add_argument("--campaigns", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args(argv)
+    args, command = options("overhead", argv, campaigns=200, runs=3)
     figures = asyncio.run(_main(args.campaigns, args.runs))
-    command = f"python -m bench overhead --campaigns {args.campaigns} --runs {args.runs}"
     write_section("Interpreter overhead", render(figures, command))

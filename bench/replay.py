@@ -11,7 +11,6 @@ an error, not a figure.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -26,13 +25,16 @@ from bench import overhead
 from bench._harness import (
     EXPERIMENT,
     Server,
+    alternating,
+    comparison_row,
     embedded_server,
     experiment_row,
     median,
+    options,
     order,
     sides,
 )
-from bench._report import machine, spread, write_section
+from bench._report import machine, write_section
 from bench._worker import SIDES, runner
 from bench._workload import compile_text, sequential_text
 
@@ -103,23 +105,21 @@ async def measure(
         histories = {**histories, EXPERIMENT: histories["interpreter"]}
     for side in sides(0, experiment=experiment):
         await replay(side, histories[side][:5])  # warm up: imports, the sandbox's caches
-    for n in range(runs):
-        for side in sides(n, experiment=experiment):
-            run = await replay(side, histories[side])
-            figures.runs[side].append(run)
-            print(f"run {n + 1} {side}: {run.per_history_ms:.1f} ms per history", flush=True)
+    await alternating(
+        runs,
+        lambda side: replay(side, histories[side]),
+        figures.runs,
+        lambda run: f"{run.per_history_ms:.1f} ms per history",
+        experiment=experiment,
+    )
     return figures
 
 
 def render(figures: Figures, command: str) -> str:
-    a, b = figures.runs["interpreter"], figures.runs["handwritten"]
+    a = figures.runs["interpreter"]
 
     def row(label: str, value: Any) -> str:
-        ratio = [value(x) / value(y) for x, y in zip(a, b, strict=True)]
-        return (
-            f"| {label} | {spread([value(r) for r in a])} | {spread([value(r) for r in b])} | "
-            f"{spread(ratio)} |"
-        )
+        return comparison_row(label, figures.runs, value)
 
     return f"""\
 Command: `{command}`. Machine: {machine()}.
@@ -147,14 +147,6 @@ async def _main(campaigns: int, runs: int, experiment: bool) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench replay")
-    parser.add_argument("--campaigns", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument(
-        "--experiment", action="store_true", help="also replay on the interpreter_passthrough side"
-    )
-    args = parser.parse_args(argv)
+    args, command = options("replay", argv, experiment=True, campaigns=50, runs=3)
     figures = asyncio.run(_main(args.campaigns, args.runs, args.experiment))
-    command = f"python -m bench replay --campaigns {args.campaigns} --runs {args.runs}"
-    command += " --experiment" if args.experiment else ""
     write_section("Replay cost", render(figures, command))

@@ -14,7 +14,6 @@ process with ``mops worker``'s defaults (100 tasks, 1,000 cached campaigns).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import functools
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 
 from temporalio.client import Client
 
-from bench._harness import Server, WorkerProcess, bounded, embedded_server, worker_process
+from bench._harness import Server, WorkerProcess, bounded, embedded_server, options, worker_process
 from bench._report import machine, write_section
 from bench._workload import APPROVER, SCALE_TEXT, TEAM, compile_text
 from engine import search_attributes as sa
@@ -196,8 +195,6 @@ async def _main(campaigns: int) -> Figures:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench scale")
-    parser.add_argument("--campaigns", type=int, default=FULL)
-    args = parser.parse_args(argv)
+    args, command = options("scale", argv, campaigns=FULL)
     figures = asyncio.run(_main(args.campaigns))
-    write_section("Scale", render(figures, f"python -m bench scale --campaigns {args.campaigns}"))
+    write_section("Scale", render(figures, command))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._functions import FUNCTIONS
+from dsl._literals import scalar_literal_type
 from dsl._signatures import ActionSignature
 from dsl._source import Span
 from dsl._suggest import did_you_mean
@@ -89,20 +90,16 @@ class ExprChecker:
     def type_of(self, expr: ast.Expr, scope: Scope) -> Type | None:
         """The type of an expression, or None if a problem was already reported."""
         match expr:
-            case ast.NumberLit():
-                return NUMBER
-            case ast.MoneyLit():
-                return MONEY
-            case ast.PercentLit():
-                return PERCENT
-            case ast.DurationLit():
-                return DURATION
-            case ast.DateLit():
-                return DATE
-            case ast.DateTimeLit():
-                return DATETIME
-            case ast.BoolLit():
-                return BOOL
+            case (
+                ast.NumberLit()
+                | ast.MoneyLit()
+                | ast.PercentLit()
+                | ast.DurationLit()
+                | ast.DateLit()
+                | ast.DateTimeLit()
+                | ast.BoolLit()
+            ):
+                return scalar_literal_type(expr)
             case ast.TextLit(parts=parts):
                 for part in parts:
                     if not isinstance(part, str) and self.type_of(part, scope) == SECRET:

@@ -15,18 +15,16 @@ from dsl import _scenario_ast as sc
 from dsl._check import iter_steps
 from dsl._diagnostics import Diagnostic
 from dsl._directory import Directory
+from dsl._literals import scalar_literal_type
 from dsl._signatures import Catalogue
 from dsl._source import Span
 from dsl._suggest import did_you_mean
 from dsl._types import (
     ANY,
-    BOOL,
     DATE,
     DATETIME,
-    DURATION,
     MONEY,
     NUMBER,
-    PERCENT,
     RECORD,
     TEXT,
     ListOf,
@@ -43,21 +41,10 @@ _VERDICTS = {"approval": ("approved", "rejected", "changes_requested"), "work": 
 
 def literal_type(value: ast.Expr) -> Type:
     """The type of a literal value written in a scenario."""
+    scalar = scalar_literal_type(value)
+    if scalar is not None:
+        return scalar
     match value:
-        case ast.NumberLit():
-            return NUMBER
-        case ast.MoneyLit():
-            return MONEY
-        case ast.PercentLit():
-            return PERCENT
-        case ast.DurationLit():
-            return DURATION
-        case ast.DateLit():
-            return DATE
-        case ast.DateTimeLit():
-            return DATETIME
-        case ast.BoolLit():
-            return BOOL
         case ast.ListLit(items=items):
             return ListOf(literal_type(items[0]) if items else ANY)
         case ast.RecordLit():

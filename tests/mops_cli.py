@@ -61,6 +61,13 @@ class Mops:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
+    def use_team(self, folder: Path, toml: str) -> Path:
+        """Write ``team.toml`` into ``folder`` (beside the process files) and use it."""
+        path = folder / "team.toml"
+        path.write_text(toml)
+        self.env["MOPS_DIRECTORY"] = str(path)
+        return path
+
     def worker(self) -> subprocess.Popen[str]:
         """Start ``mops worker`` in its own process group (so it can be killed whole)."""
         return subprocess.Popen(

@@ -18,6 +18,7 @@ from dsl import Catalogue, SourceFile, check_source, render_all
 from engine.campaign import CampaignStart
 from engine.compiler import compile_process
 from engine.ir import ProcessIR
+from engine.people import Member, TeamSnapshot
 from engine.runtime import WORKFLOWS, workflow_runner
 from workers import Action, ActionContext, Registry, action, build_worker, builtin_registry
 
@@ -77,6 +78,13 @@ def compile_text(text: str, registry: Registry | None = None, name: str = "test.
     checked = check_source(SourceFile.from_text(text, name), catalogue)
     assert checked.ok, render_all(checked.diagnostics, checked.source)
     return compile_process(checked, catalogue)
+
+
+def team(version: str, **role_of: str) -> TeamSnapshot:
+    """A team directory as a campaign receives it: each person with one role."""
+    return TeamSnapshot(
+        version=version, people={name: Member(roles=(role,)) for name, role in role_of.items()}
+    )
 
 
 def new_task_queue() -> str:

@@ -49,9 +49,8 @@ def ids(rows: list[dict[str, str]]) -> set[str]:
 
 
 def test_an_auditor_finds_reads_exports_and_reports_campaigns(mops: Mops, tmp_path: Path) -> None:
-    (tmp_path / "team.toml").write_text(TEAM)
+    mops.use_team(tmp_path, TEAM)
     (tmp_path / "promo.mops").write_text(PROCESS)
-    mops.env["MOPS_DIRECTORY"] = str(tmp_path / "team.toml")
     first = mops("run", str(tmp_path / "promo.mops"), "--detach", "--input", "budget=2500 EUR")
     second = mops("run", str(tmp_path / "promo.mops"), "--detach")
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr

@@ -17,6 +17,7 @@ from support import (
     recorded_notify,
     registry_replacing,
     start,
+    team,
     time_skipping_server_path,
     worker_for,
 )
@@ -42,18 +43,9 @@ from engine.campaign import (
     CampaignStatus,
 )
 from engine.human import Act
-from engine.people import Member, TeamSnapshot
 from engine.people_client import act
 
-TEAM = TeamSnapshot(
-    version="v1-bad-payloads",
-    people={
-        "cleo": Member(roles=("writer",)),
-        "ana": Member(roles=("editor",)),
-        "ben": Member(roles=("editor",)),
-        "dan": Member(roles=("lead",)),
-    },
-)
+TEAM = team("v1-bad-payloads", cleo="writer", ana="editor", ben="editor", dan="lead")
 
 
 REGISTRY = registry_replacing(recorded_notify)
@@ -227,6 +219,65 @@ async def test_a_malformed_decision_is_refused_with_what_is_wrong(
     assert failed == []
 
 
+NOT_OPEN = "is not open: it is done, or the campaign has not reached it"
+# Each wrong decision beside the reason the person is told.
+WRONG_ON_DRAFT: list[tuple[dict[str, Any], str]] = [
+    (decision("publish", "cleo", "complete", outputs=GOOD_DRAFT), f"step 'publish' {NOT_OPEN}"),
+    (decision("review", "ana", "approve"), f"step 'review' {NOT_OPEN}"),
+    (
+        decision("draft", "zoe", "complete", outputs=GOOD_DRAFT),
+        "'zoe' is not in the team directory (version v1-bad-paylo)",
+    ),
+    (
+        decision("draft", "cleo", "approve"),
+        "'Write the draft' is a work item: complete it, there is nothing to approve",
+    ),
+    (
+        decision("draft", "ana", "complete", outputs=GOOD_DRAFT),
+        "ana is not among who may act on 'Write the draft' (role:writer)",
+    ),
+    (
+        decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "doc_url": 42}),
+        "output 'doc_url': 42 is not an url",
+    ),
+    (
+        decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "doc_url": "cms/x"}),
+        "output 'doc_url': 'cms/x' is not a web address (http:// or https://)",
+    ),
+    (
+        decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "words": "many"}),
+        "output 'words': 'many' is not a number",
+    ),
+    (
+        decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "words": True}),
+        "output 'words': true is not a number",
+    ),
+    (
+        decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "title": "x"}),
+        "'Write the draft' returns no 'title' (it returns: doc_url, words)",
+    ),
+    (
+        decision("draft", "cleo", "complete", outputs={"doc_url": GOOD_DRAFT["doc_url"]}),
+        "'Write the draft' needs the output 'words'",
+    ),
+    (
+        decision("draft", "cleo", "delegate", to="zoe"),
+        "delegate to whom? 'zoe' is not in the team directory",
+    ),
+]
+WRONG_ON_REVIEW: list[tuple[dict[str, Any], str]] = [
+    (decision("draft", "cleo", "complete", outputs=GOOD_DRAFT), f"step 'draft' {NOT_OPEN}"),
+    (
+        decision("review", "cleo", "approve"),
+        "cleo may not act on 'Review the draft': separation of duties",
+    ),
+    (
+        decision("review", "ana", "complete", outputs=GOOD_DRAFT),
+        "'Review the draft' is an approval: approve, reject or request changes",
+    ),
+]
+
+
 async def test_wrong_decisions_are_refused_with_a_clear_reason_and_the_campaign_completes(
     time_env: WorkflowEnvironment,
 ) -> None:
@@ -235,45 +286,13 @@ async def test_wrong_decisions_are_refused_with_a_clear_reason_and_the_campaign_
     async with worker_for(client, REGISTRY, queue):
         handle = await begin(client, LAUNCH, queue)
         await wait_open(handle, "draft")
-        on_draft = [
-            await top_reason(handle, decision("publish", "cleo", "complete", outputs=GOOD_DRAFT)),
-            await top_reason(handle, decision("review", "ana", "approve")),
-            await top_reason(handle, decision("draft", "zoe", "complete", outputs=GOOD_DRAFT)),
-            await top_reason(handle, decision("draft", "cleo", "approve")),
-            await top_reason(handle, decision("draft", "ana", "complete", outputs=GOOD_DRAFT)),
-            await top_reason(
-                handle, decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "doc_url": 42})
-            ),
-            await top_reason(
-                handle,
-                decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "doc_url": "cms/x"}),
-            ),
-            await top_reason(
-                handle,
-                decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "words": "many"}),
-            ),
-            await top_reason(
-                handle, decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "words": True})
-            ),
-            await top_reason(
-                handle, decision("draft", "cleo", "complete", outputs={**GOOD_DRAFT, "title": "x"})
-            ),
-            await top_reason(
-                handle,
-                decision("draft", "cleo", "complete", outputs={"doc_url": GOOD_DRAFT["doc_url"]}),
-            ),
-            await top_reason(handle, decision("draft", "cleo", "delegate", to="zoe")),
-        ]
+        on_draft = [await top_reason(handle, wrong) for wrong, _ in WRONG_ON_DRAFT]
         assert (await status(handle)).open_items[0].decisions == ()
         completed = await handle.execute_update(
             ACT_UPDATE, decision("draft", "cleo", "complete", outputs=GOOD_DRAFT), result_type=str
         )
         await wait_open(handle, "review")
-        on_review = [
-            await top_reason(handle, decision("draft", "cleo", "complete", outputs=GOOD_DRAFT)),
-            await top_reason(handle, decision("review", "cleo", "approve")),
-            await top_reason(handle, decision("review", "ana", "complete", outputs=GOOD_DRAFT)),
-        ]
+        on_review = [await top_reason(handle, wrong) for wrong, _ in WRONG_ON_REVIEW]
         first = await handle.execute_update(
             ACT_UPDATE, decision("review", "ana", "approve"), result_type=str
         )
@@ -288,27 +307,9 @@ async def test_wrong_decisions_are_refused_with_a_clear_reason_and_the_campaign_
         )
         result = await handle.result()
         failed = await failed_workflow_tasks(handle)
-    not_open = "is not open: it is done, or the campaign has not reached it"
-    assert on_draft == [
-        f"step 'publish' {not_open}",
-        f"step 'review' {not_open}",
-        "'zoe' is not in the team directory (version v1-bad-paylo)",
-        "'Write the draft' is a work item: complete it, there is nothing to approve",
-        "ana is not among who may act on 'Write the draft' (role:writer)",
-        "output 'doc_url': 42 is not an url",
-        "output 'doc_url': 'cms/x' is not a web address (http:// or https://)",
-        "output 'words': 'many' is not a number",
-        "output 'words': true is not a number",
-        "'Write the draft' returns no 'title' (it returns: doc_url, words)",
-        "'Write the draft' needs the output 'words'",
-        "delegate to whom? 'zoe' is not in the team directory",
-    ]
+    assert on_draft == [reason for _, reason in WRONG_ON_DRAFT]
     assert completed == "'Write the draft' is completed"
-    assert on_review == [
-        f"step 'draft' {not_open}",
-        "cleo may not act on 'Review the draft': separation of duties",
-        "'Review the draft' is an approval: approve, reject or request changes",
-    ]
+    assert on_review == [reason for _, reason in WRONG_ON_REVIEW]
     assert first == "recorded; 'Review the draft' waits for 1 more"
     assert twice == ["ana has already acted on 'Review the draft' in this round"] * 2
     assert second == "'Review the draft' is approved"

@@ -16,6 +16,7 @@ from support import (
     new_task_queue,
     recorded_notify,
     registry_replacing,
+    team,
     worker_for,
 )
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
@@ -25,7 +26,6 @@ from temporalio.testing import WorkflowEnvironment
 from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStart, CampaignStatus, ExternalEvent
 from engine.errors import UserError
 from engine.human import Act
-from engine.people import Member, TeamSnapshot
 from engine.people_client import act
 from workers import builtin_registry
 
@@ -93,14 +93,7 @@ process sign_off "Sign off the launch"
   output approvers = review.approvers
   output rounds = review.rounds
 """
-EDITORS = TeamSnapshot(
-    version="v1-editors",
-    people={
-        "ana": Member(roles=("editor",)),
-        "ben": Member(roles=("editor",)),
-        "dan": Member(roles=("lead",)),
-    },
-)
+EDITORS = team("v1-editors", ana="editor", ben="editor", dan="lead")
 
 
 STARTED: list[WorkflowHandle[Any, Any]] = []

@@ -63,9 +63,8 @@ def wait_until(check: object, timeout: float = 60) -> None:
 def test_an_article_is_written_and_approved_from_the_command_line(
     mops: Mops, tmp_path: Path
 ) -> None:
-    (tmp_path / "team.toml").write_text(TEAM)
+    mops.use_team(tmp_path, TEAM)
     (tmp_path / "article.mops").write_text(PROCESS)
-    mops.env["MOPS_DIRECTORY"] = str(tmp_path / "team.toml")
     started = mops("run", str(tmp_path / "article.mops"), "--detach")
     assert started.returncode == 0, started.stderr
     campaign = started.stdout.strip()

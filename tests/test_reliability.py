@@ -76,9 +76,8 @@ DONE = {"outputs": {"announced": 200, "approved_by": ["ana"]}, "steps_done": 5}
 
 def prepare(mops: Mops, tmp_path: Path) -> Path:
     """The team directory and the process file; the server started up front."""
-    (tmp_path / "team.toml").write_text(TEAM)
+    mops.use_team(tmp_path, TEAM)
     (tmp_path / "launch.mops").write_text(PROCESS)
-    mops.env["MOPS_DIRECTORY"] = str(tmp_path / "team.toml")
     started = mops("server", "start")
     assert started.returncode == 0, started.stderr
     return tmp_path / "launch.mops"

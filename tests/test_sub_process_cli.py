@@ -26,8 +26,7 @@ roles = ["editor"]
 
 def test_an_approval_in_a_sub_process_is_listed_and_decided(mops: Mops, tmp_path: Path) -> None:
     write_processes(tmp_path)  # launch -> content_review -> copy_check (an approval)
-    (tmp_path / "team.toml").write_text(TEAM)
-    mops.env["MOPS_DIRECTORY"] = str(tmp_path / "team.toml")
+    mops.use_team(tmp_path, TEAM)
     started = mops("run", str(tmp_path / "launch.mops"), "--detach")
     assert started.returncode == 0, started.stderr
     campaign = started.stdout.strip()

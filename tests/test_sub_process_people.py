@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import new_task_queue, recorded_notify, registry_replacing, worker_for
+from support import new_task_queue, recorded_notify, registry_replacing, team, worker_for
 from temporalio.testing import WorkflowEnvironment
 
 from dsl import Catalogue
@@ -17,10 +17,9 @@ from engine.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
 from engine.compiler import compile_file
 from engine.errors import UserError
 from engine.human import Act
-from engine.people import Member, TeamSnapshot
 from engine.people_client import act, sub_process_items
 
-TEAM = TeamSnapshot(version="v1-test", people={"ana": Member(roles=("editor",))})
+TEAM = team("v1-test", ana="editor")
 REGISTRY = registry_replacing(recorded_notify)
 
 

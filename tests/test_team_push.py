@@ -57,10 +57,8 @@ def eventually(check: Any, timeout: float = 60) -> Any:
 
 
 def test_a_team_push_reaches_running_campaigns_after_a_preview(mops: Mops, tmp_path: Path) -> None:
-    team_file = tmp_path / "team.toml"
-    team_file.write_text(TEAM)
+    team_file = mops.use_team(tmp_path, TEAM)
     (tmp_path / "article.mops").write_text(PROCESS)
-    mops.env["MOPS_DIRECTORY"] = str(team_file)
     started = [mops("run", str(tmp_path / "article.mops"), "--detach") for _ in range(2)]
     assert all(s.returncode == 0 for s in started), [s.stderr for s in started]
     campaigns = sorted(s.stdout.strip() for s in started)

@@ -9,7 +9,14 @@ import uuid
 from typing import Any
 
 import pytest
-from support import compile_text, new_task_queue, recorded_notify, registry_replacing, worker_for
+from support import (
+    compile_text,
+    new_task_queue,
+    recorded_notify,
+    registry_replacing,
+    team,
+    worker_for,
+)
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -35,9 +42,7 @@ process article "An article, approved"
     allow G101
   output approved_by = review.approvers
 """
-V1 = TeamSnapshot(
-    version="v1", people={"ana": Member(roles=("editor",)), "ben": Member(roles=("editor",))}
-)
+V1 = team("v1", ana="editor", ben="editor")
 V2 = TeamSnapshot(version="v2", people={**V1.people, "bea": Member(roles=("editor",))})
 V3 = TeamSnapshot(version="v3", people={"ana": Member(roles=("editor",)), **V2.people})
 

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dsl._render import Arrow, Scene, Shape
 from dsl._render_svg import draw
 from engine import ir
-from engine.audit._system import step_title
+from engine.audit._events import step_title
 
 _SHAPES = {
     "task": "box",

@@ -11,75 +11,25 @@ import datetime as dt
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from engine import ir
-from engine.audit._model import ActorKind, Bar, What
-from engine.audit._people import PeopleTracker
+from engine.audit._events import (
+    CONVERTER,
+    EventReader,
+    decode,
+    event_time,
+    failure_message,
+    step_title,
+)
+from engine.audit._model import Bar, What
 from engine.campaign import TaskRequest
 
-CONVERTER = pydantic_data_converter.payload_converter
 _E = EventType
 
 
-def event_time(event: HistoryEvent) -> dt.datetime:
-    moment: dt.datetime = event.event_time.ToDatetime(tzinfo=dt.UTC)
-    return moment
-
-
-def failure_message(failure: Failure) -> str:
-    """The innermost application failure's message (the one that names the step)."""
-    while failure.HasField("cause") and not failure.HasField("application_failure_info"):
-        failure = failure.cause
-    return failure.message
-
-
-def decode(payloads: Any, kind: type[Any]) -> Any:
-    return CONVERTER.from_payloads(payloads.payloads, [kind])[0]
-
-
-def step_title(step: ir.AnyStep) -> str:
-    """What a step is called on the timeline: its title, or what it does."""
-    title = getattr(step, "title", None)
-    if isinstance(title, str) and title:
-        return title
-    match step:
-        case ir.WaitStep():
-            return "wait"
-        case ir.EventStep():
-            return f"wait for {step.event}"
-        case ir.ExitStep():
-            return f"exit when {step.event}"
-        case ir.NotifyStep():
-            return "notify " + ", ".join(f"{p.kind} {p.name}" for p in step.parties)
-        case _:
-            return step.id
-
-
-class SystemEvents:
+class SystemEvents(EventReader):
     """Handlers of the events the engine itself causes; state lives on the reader."""
-
-    campaign: str
-    bars: list[Bar]
-    steps: dict[str, ir.AnyStep]
-    people: PeopleTracker | None
-
-    def _add(
-        self,
-        event: HistoryEvent,
-        what: What,
-        text: str,
-        *,
-        actor: str = "system",
-        kind: ActorKind | None = None,
-        step: str = "",
-        title: str = "",
-        source: str = "",
-        **extra: Any,
-    ) -> None:
-        raise NotImplementedError
 
     def _task_scheduled(
         self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]

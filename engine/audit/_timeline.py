@@ -19,42 +19,17 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 
 from engine import ir
-from engine.audit._model import ActorKind, Bar, Entry, Timeline, What
+from engine.audit._decisions import DecisionEvents
+from engine.audit._events import decode, event_time, failure_message, show
+from engine.audit._model import Bar, Entry, Timeline
 from engine.audit._people import PeopleTracker
-from engine.audit._system import (
-    CONVERTER,
-    SystemEvents,
-    decode,
-    event_time,
-    failure_message,
-    step_title,
-)
-from engine.campaign import (
-    CANCEL_SIGNAL,
-    EVENT_SIGNAL,
-    PAUSE_SIGNAL,
-    REFUSED_SIGNAL,
-    RESUME_SIGNAL,
-    TEAM_SIGNAL,
-    CampaignResult,
-    CampaignStart,
-    ExternalEvent,
-    OperatorAction,
-    RefusedAttempt,
-    TaskRequest,
-    TeamPush,
-)
+from engine.audit._signals import SignalEvents
+from engine.audit._system import SystemEvents
+from engine.campaign import CampaignResult, CampaignStart, TaskRequest
 from engine.human import Act
 from engine.people import TeamSnapshot
 
 _E = EventType
-_DECISION_WORDS: dict[str, What] = {
-    "approve": "approved",
-    "reject": "rejected",
-    "request_changes": "changes_requested",
-    "complete": "completed",
-    "delegate": "delegated",
-}
 _ENDS: dict[int, str] = {
     _E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: "completed",
     _E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "failed",
@@ -82,7 +57,7 @@ def read_timeline(histories: Sequence[WorkflowHistory]) -> Timeline:
     return reader.timeline()
 
 
-class _Reader(SystemEvents):
+class _Reader(SystemEvents, DecisionEvents, SignalEvents):
     """Walks the events of each run once, keeping what later events refer to."""
 
     def __init__(self, campaign: str) -> None:
@@ -187,48 +162,8 @@ class _Reader(SystemEvents):
             if handler is not None:
                 handler(event)
 
-    def _cancel_requested(self, event: HistoryEvent) -> None:
-        if not self.cancel_noted:
-            who = event.workflow_execution_cancel_requested_event_attributes.identity
-            self._add(event, "cancel_requested", "cancellation requested", actor=who)
-
     def _continued(self, event: HistoryEvent) -> None:
         self.state = "running"
-
-    def _add(
-        self,
-        event: HistoryEvent,
-        what: What,
-        text: str,
-        *,
-        actor: str = "system",
-        kind: ActorKind | None = None,
-        step: str = "",
-        title: str = "",
-        source: str = "",
-        **extra: Any,
-    ) -> None:
-        if kind is None:
-            kind = "system" if actor == "system" else "operator"
-        info = self.steps.get(step.split(".")[0]) if step else None
-        if info is not None and self.start is not None:
-            source = source or self.start.process.location(info.span)
-            title = title or step_title(info)
-        self.entries.append(
-            Entry(
-                at=event_time(event),
-                actor=actor or "unknown",
-                actor_kind=kind,
-                step=step,
-                title=title,
-                source=source,
-                what=what,
-                text=text,
-                run=self.run,
-                event_id=event.event_id,
-                **extra,
-            )
-        )
 
     def _started(self, event: HistoryEvent, number: int) -> None:
         attrs = event.workflow_execution_started_event_attributes
@@ -257,168 +192,12 @@ class _Reader(SystemEvents):
         self.steps = {step.id: step for step in ir.iter_steps(start.process.body)}
         self.people = PeopleTracker(start.team or TeamSnapshot(version="none", people={}))
 
-    def _signaled(self, event: HistoryEvent) -> None:
-        # A signal the campaign ignored as malformed (engine._interpret_signals)
-        # is shown as ignored, never read as if it had counted.
-        try:
-            self._read_signal(event)
-        except Exception as error:  # any payload at all may arrive in a signal
-            name = event.workflow_execution_signaled_event_attributes.signal_name[:100]
-            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-            self._add(
-                event,
-                "signal_ignored",
-                f"signal {name!r} ignored by the campaign: {reason}",
-                actor=event.workflow_execution_signaled_event_attributes.identity or "external",
-                kind="external",
-            )
-
-    def _read_signal(self, event: HistoryEvent) -> None:
-        attrs = event.workflow_execution_signaled_event_attributes
-        name = attrs.signal_name
-        if name == REFUSED_SIGNAL:
-            attempt: RefusedAttempt = decode(attrs.input, RefusedAttempt)
-            self._add(
-                event,
-                "refused",
-                f"tried to {attempt.action.replace('_', ' ')}: refused: {attempt.reason}",
-                actor=attempt.actor,
-                kind="person",
-                step=attempt.step,
-                details={"action": attempt.action, "reason": attempt.reason},
-            )
-        elif name in (PAUSE_SIGNAL, RESUME_SIGNAL, CANCEL_SIGNAL):
-            action: OperatorAction = decode(attrs.input, OperatorAction)
-            what: What = {PAUSE_SIGNAL: "paused", RESUME_SIGNAL: "resumed"}.get(
-                name, "cancel_requested"
-            )  # type: ignore[assignment]
-            self.cancel_noted = self.cancel_noted or name == CANCEL_SIGNAL
-            self.state = {"paused": "paused", "resumed": "running"}.get(what, self.state)
-            text = what.replace("_", " ") + (f": {action.reason}" if action.reason else "")
-            self._add(event, what, text, actor=action.by, comment=action.reason)
-        elif name == EVENT_SIGNAL:
-            received: ExternalEvent = decode(attrs.input, ExternalEvent)
-            self._add(
-                event,
-                "event",
-                f"event {received.name} received for {received.key}",
-                actor=attrs.identity or "external",
-                kind="external",
-                details={"name": received.name, "key": received.key, "data": received.data},
-            )
-        elif name == TEAM_SIGNAL:
-            raw = decode(attrs.input, dict)
-            push = TeamPush.model_validate(raw) if "team" in raw else None
-            team = push.team if push else TeamSnapshot.model_validate(raw)
-            if self.people is not None:
-                self.people.team = team
-            self._add(
-                event,
-                "team_updated",
-                f"team directory now version {team.version[:12]}",
-                actor=push.by if push else "system",
-            )
-        else:
-            raise ValueError("no such signal")
-
-    def _decision(self, event: HistoryEvent, updates: dict[str, Act]) -> None:
-        attrs = event.workflow_execution_update_accepted_event_attributes
-        request = attrs.accepted_request
-        if request.input.name != "act" or not request.input.args.payloads:
-            return
-        act = Act.model_validate(CONVERTER.from_payloads(request.input.args.payloads, [dict])[0])
-        updates[request.meta.update_id] = act
-        assert self.people is not None
-        step = self.steps.get(act.step)
-        via = (
-            self.people.via(act, step, event_time(event)) if isinstance(step, ir.HumanStep) else ""
-        )
-        what = _DECISION_WORDS[act.action]
-        text = what.replace("_", " ")
-        if act.action == "delegate":
-            text = f"delegated to {act.to}"
-        if act.comment:
-            text += f': "{act.comment}"'
-        details: dict[str, Any] = {"outputs": act.outputs} if act.outputs else {}
-        self._add(
-            event,
-            what,
-            text,
-            actor=act.actor,
-            kind="person",
-            via=via,
-            step=act.step,
-            comment=act.comment,
-            details=details,
-        )
-
-    def _decided(self, event: HistoryEvent, updates: dict[str, Act]) -> None:
-        attrs = event.workflow_execution_update_completed_event_attributes
-        act = updates.pop(attrs.meta.update_id, None)
-        if act is None or not attrs.outcome.HasField("success"):
-            return
-        answer = CONVERTER.from_payloads(attrs.outcome.success.payloads, [str])[0]
-        if isinstance(answer, str) and not answer.startswith("recorded"):
-            assert self.people is not None
-            bar = self.people.closed(act.step, event_time(event), answer.rsplit(" is ", 1)[-1])
-            if bar is not None:
-                self.bars.append(bar)
-
-    def _memo(self, event: HistoryEvent) -> None:
-        fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
-        for name, payload in fields.items():
-            value = CONVERTER.from_payload(payload)
-            if name == "open_steps" and isinstance(value, list):
-                self._opened(event, self.people_open_steps(value))
-            elif name.startswith("decision.") and isinstance(value, dict):
-                self._rule(event, name.removeprefix("decision."), value)
-
-    def people_open_steps(self, open_steps: list[Any]) -> list[str]:
-        assert self.people is not None
-        return self.people.now_open([str(s) for s in open_steps])
-
-    def _attributes(self, event: HistoryEvent) -> None:
-        fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
-        payload = fields.indexed_fields.get("MopsWaitingOn")
-        if payload is None or self.people is None:
-            return
-        waiting = [str(p) for p in CONVERTER.from_payload(payload) or []]
-        humans = [s for s in self.steps.values() if isinstance(s, ir.HumanStep)]
-        self._opened(event, self.people.now_waiting_on(waiting, humans))
-
-    def _opened(self, event: HistoryEvent, opened: list[str]) -> None:
-        assert self.people is not None
-        for step_id in opened:
-            step = self.steps.get(step_id)
-            if not isinstance(step, ir.HumanStep):
-                continue
-            self.people.open(step, event_time(event))
-            parties = ", ".join(f"{p.kind} {p.name}" for p in step.parties)
-            form = "approval" if step.form == "approval" else "work item"
-            self._add(event, "opened", f"{form} opened for {parties}", step=step_id)
-
-    def _rule(self, event: HistoryEvent, step_id: str, decision: dict[str, Any]) -> None:
-        rows = [int(r) for r in decision.get("rows", [])]
-        inputs = decision.get("inputs", {})
-        start = self.start
-        file = start.process.source_file if start is not None else ""
-        lines = ", ".join(f"{file}:{row}" for row in rows) or "no row"
-        shown = ", ".join(f"{k} = {_show(v)}" for k, v in inputs.items())
-        self._add(
-            event,
-            "decided",
-            f"decided {_show(decision.get('result'))} by the row at {lines}"
-            + (f" with {shown}" if shown else ""),
-            step=step_id,
-            details={"rows": rows, "inputs": inputs, "result": decision.get("result")},
-        )
-
     def _ended(self, event: HistoryEvent, *, state: str) -> None:
         self.state, self.ended_at = state, event_time(event)
         if state == "completed":
             payloads = event.workflow_execution_completed_event_attributes.result
             self.outputs = decode(payloads, CampaignResult).outputs
-            shown = ", ".join(f"{k} = {_show(v)}" for k, v in self.outputs.items())
+            shown = ", ".join(f"{k} = {show(v)}" for k, v in self.outputs.items())
             self._add(
                 event,
                 "finished",
@@ -441,20 +220,6 @@ class _Reader(SystemEvents):
             self._add(event, "cancelled", "cancelled")
         else:
             self._add(event, "timed_out", "the campaign ran out of time")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
-        return f"{value['amount']} {value['currency']}"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "nothing"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)
 
 
 def process_of(histories: Sequence[WorkflowHistory]) -> ir.ProcessIR:

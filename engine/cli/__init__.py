@@ -8,71 +8,58 @@ request to report it).
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from pydantic import ValidationError
-
-from engine.cli import (
-    _actions,
-    _audit,
-    _check,
-    _fmt,
-    _graph,
-    _history,
-    _operate,
-    _people,
-    _read,
-    _report,
-    _run,
-    _server,
-    _simulate,
-    _team,
-    _test,
-    _worker,
-)
+from engine.cli._commands import COMMANDS
 from engine.errors import UserError
 
 __all__ = ["main"]
 
-_COMMANDS = (
-    _check,
-    _fmt,
-    _graph,
-    _test,
-    _simulate,
-    _run,
-    _worker,
-    _read,
-    _people,
-    _team,
-    _operate,
-    _server,
-    _actions,
-    _history,
-    _audit,
-    _report,
-)
 
+def build_parser(*, commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of ``mops``.
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every sub-command."""
+    Args:
+        commands: the commands whose modules are imported to declare their
+            arguments; the others are listed by name and help only. ``None``:
+            every command, in full (for tools that walk all of them).
+    """
     parser = argparse.ArgumentParser(
         prog="mops",
         description="MOps Flow: run marketing-ops processes written in .mops files.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in _COMMANDS:
-        module.register(commands)
+    choices = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    wanted = {COMMANDS[c].module for c in COMMANDS if commands is None or c in commands}
+    declared: set[str] = set()
+    for name, command in COMMANDS.items():
+        if command.module not in wanted:
+            choices.add_parser(name, help=command.help)
+        elif command.module not in declared:
+            # One module declares all its commands at once (status and list, ...).
+            importlib.import_module(f"engine.cli.{command.module}").register(choices)
+            declared.add(command.module)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names: its first word that is not an option."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mops`` with ``argv``; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    command = _command_in(words)
+    parser = build_parser(commands=[command] if command in COMMANDS else [])
+    args = parser.parse_args(words)
+    # Imported only now: `mops --help` and a wrong argument exit before needing them.
+    import asyncio
+
+    from pydantic import ValidationError
+
     try:
         code: int = asyncio.run(args.handler(args))
         return code

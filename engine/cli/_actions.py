@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 
 from dsl import did_you_mean
+from engine.cli._commands import summary
 from engine.cli._common import print_json, registry
 from engine.errors import UserError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("actions", help="list the actions tasks can call")
+    parser = commands.add_parser("actions", help=summary("actions"))
     parser.add_argument("name", nargs="?", help="show only this action")
     parser.add_argument("--json", action="store_true", help="signatures as JSON (for tools)")
     parser.set_defaults(handler=run)

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from engine.audit import selected_campaigns, selection_query, timelines
 from engine.audit._export import Unreadable, head, records, to_csv, to_jsonl, verify
+from engine.cli._commands import summary
 from engine.cli._common import connected
 from engine.cli._graph import _write_atomically
 from engine.errors import UserError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    audit = commands.add_parser("audit", help="export campaigns' timelines, verify an export")
+    audit = commands.add_parser("audit", help=summary("audit"))
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 
     export = actions.add_parser("export", help="write timelines as hash-chained JSON Lines or CSV")

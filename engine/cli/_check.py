@@ -10,12 +10,13 @@ from dsl import Severity, check_file, render_all
 from dsl._calendar_defs import resolve_calendar
 from dsl._graph import build_graph
 from dsl._plan import plan
+from engine.cli._commands import summary
 from engine.cli._common import catalogue, print_json, team_directory
 from engine.cli._plan import print_plan
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("check", help="check process files and report every problem")
+    parser = commands.add_parser("check", help=summary("check"))
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parser.add_argument("--json", action="store_true", help="print diagnostics as JSON")
     parser.add_argument(

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from dsl import SourceFile, render_all
 from dsl._format import FormatError, format_source
+from engine.cli._commands import summary
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("fmt", help="rewrite process files in the canonical layout")
+    parser = commands.add_parser("fmt", help=summary("fmt"))
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parser.add_argument(
         "--check",

@@ -15,6 +15,7 @@ import networkx as nx
 from dsl import Severity, ast, check_file, render_all
 from dsl._graph import build_graph
 from dsl._render import to_dot, to_mermaid, to_svg
+from engine.cli._commands import summary
 from engine.cli._common import catalogue, team_directory
 
 DRAWINGS: dict[str, Callable[[nx.MultiDiGraph, ast.Process], str]] = {
@@ -26,9 +27,7 @@ SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "graph", help="draw a process as a flowchart (Mermaid, Graphviz DOT or SVG)"
-    )
+    parser = commands.add_parser("graph", help=summary("graph"))
     parser.add_argument("file", type=Path, metavar="FILE", help="the process file to draw")
     parser.add_argument(
         "--format",

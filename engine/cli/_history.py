@@ -6,13 +6,12 @@ import argparse
 import sys
 
 from engine.audit import campaign_timeline, render_timeline, time_zone
+from engine.cli._commands import summary
 from engine.cli._common import connected, print_json
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "history", help="the timeline of a campaign: every step, decision and rule, with who"
-    )
+    parser = commands.add_parser("history", help=summary("history"))
     parser.add_argument("campaign", metavar="RUN", help="the campaign id")
     parser.add_argument("--json", action="store_true", help="the timeline as JSON")
     parser.add_argument(

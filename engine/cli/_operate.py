@@ -13,20 +13,15 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from engine.campaign import CANCEL_SIGNAL, PAUSE_SIGNAL, RESUME_SIGNAL, OperatorAction
+from engine.cli._commands import summary
 from engine.cli._common import connected, print_json, who_am_i
 from engine.client import list_campaigns
 from engine.errors import UserError
 
-_ACTIONS = {
-    "pause": "hold campaigns before their next step",
-    "resume": "let paused campaigns go on",
-    "cancel": "stop campaigns for good, undoing their completed tasks (undo with)",
-}
-
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    for name, text in _ACTIONS.items():
-        parser = commands.add_parser(name, help=text)
+    for name in ("pause", "resume", "cancel"):
+        parser = commands.add_parser(name, help=summary(name))
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("campaign", nargs="?", metavar="RUN")
         target.add_argument("--process", help="every running campaign of this process")

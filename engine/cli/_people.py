@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from engine.cli._commands import summary
 from engine.cli._common import connected, print_json, team_directory
 from engine.errors import UserError
 from engine.human import Act
@@ -27,34 +28,30 @@ from engine.people_client import (
     typed_outputs,
 )
 
-_DECISIONS = {
-    "approve": ("approve", "approve an approval step"),
-    "reject": ("reject", "reject an approval step (its rework path runs)"),
-    "request-changes": ("request_changes", "send an approval step back for changes"),
-}
+_DECISIONS = {"approve": "approve", "reject": "reject", "request-changes": "request_changes"}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    tasks = commands.add_parser("tasks", help="the open work items and approvals of a person")
+    tasks = commands.add_parser("tasks", help=summary("tasks"))
     tasks.add_argument("--as", dest="person", required=True, metavar="PERSON")
     tasks.add_argument("--json", action="store_true")
     tasks.set_defaults(handler=show_tasks)
-    for command, (action, text) in _DECISIONS.items():
-        parser = commands.add_parser(command, help=text)
+    for command, action in _DECISIONS.items():
+        parser = commands.add_parser(command, help=summary(command))
         _target(parser)
         parser.add_argument("--comment", default="", help="why (kept in the campaign's history)")
         parser.set_defaults(handler=decide, action=action)
-    complete = commands.add_parser("complete", help="complete a work item with its outputs")
+    complete = commands.add_parser("complete", help=summary("complete"))
     _target(complete)
     complete.add_argument("--output", "-o", action="append", default=[], metavar="NAME=VALUE")
     complete.add_argument("--comment", default="")
     complete.set_defaults(handler=decide, action="complete")
-    delegate = commands.add_parser("delegate", help="hand an open step to someone else")
+    delegate = commands.add_parser("delegate", help=summary("delegate"))
     _target(delegate)
     delegate.add_argument("--to", required=True, metavar="PERSON")
     delegate.add_argument("--comment", default="")
     delegate.set_defaults(handler=decide, action="delegate")
-    event = commands.add_parser("send-event", help="deliver an external event to campaigns")
+    event = commands.add_parser("send-event", help=summary("send-event"))
     event.add_argument("name", metavar="NAME")
     event.add_argument("--key", required=True, help="the correlation key, e.g. the lead's e-mail")
     event.add_argument("--data", default="{}", help="a JSON object the waiting step receives")

@@ -8,6 +8,7 @@ import datetime as dt
 from engine.audit import selection_query
 from engine.campaign import CampaignStatus
 from engine.cli._audit import day_or_time
+from engine.cli._commands import summary
 from engine.cli._common import connected, print_json, show_value
 from engine.client import campaign_status, list_campaigns
 from engine.human import WorkItem
@@ -15,12 +16,12 @@ from engine.people_client import SubProcessItem, sub_process_items
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    status = commands.add_parser("status", help="show one campaign: steps, current step, outputs")
+    status = commands.add_parser("status", help=summary("status"))
     status.add_argument("campaign", metavar="RUN", help="the campaign id")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=show_status)
 
-    listing = commands.add_parser("list", help="list campaigns, newest first")
+    listing = commands.add_parser("list", help=summary("list"))
     listing.add_argument("--process", help="only campaigns of this process")
     listing.add_argument(
         "--state",

@@ -15,15 +15,14 @@ from engine.audit import (
     report_html,
     time_zone,
 )
+from engine.cli._commands import summary
 from engine.cli._common import connected
 from engine.cli._graph import _write_atomically
 from engine.errors import UserError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "report", help="an HTML audit report of a campaign: facts, path taken, timeline"
-    )
+    parser = commands.add_parser("report", help=summary("report"))
     parser.add_argument("campaign", metavar="RUN", help="the campaign id")
     parser.add_argument("--html", type=Path, required=True, metavar="FILE", help="write here")
     parser.add_argument("--tz", metavar="ZONE", help="times in this zone (default: this machine's)")

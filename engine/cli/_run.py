@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from engine.campaign import CampaignResult
+from engine.cli._commands import summary
 from engine.cli._common import (
     compile_or_explain,
     connected,
@@ -28,7 +29,7 @@ from workers import build_worker, run_worker
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("run", help="start a campaign of a process and follow it")
+    parser = commands.add_parser("run", help=summary("run"))
     parser.add_argument("file", type=Path, metavar="FILE")
     parser.add_argument(
         "--input", "-i", action="append", default=[], metavar="NAME=VALUE", help="an input value"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from engine.cli._commands import summary
 from engine.cli._common import print_json
 from engine.server import EmbeddedServer
 from engine.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
-        "server", help="start, stop or inspect the embedded Temporal server"
-    )
+    parser = commands.add_parser("server", help=summary("server"))
     actions = parser.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     for name, text in (
         ("start", "start it (or reuse the running one)"),

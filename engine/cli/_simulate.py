@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import business_time, ir
+from engine.cli._commands import summary
 from engine.cli._common import print_json
 from engine.cli._scenario_drive import Answer, CampaignPlan, CampaignRun
 from engine.cli._scenario_expect import business_days, to_minute
@@ -38,7 +39,7 @@ __all__ = ["Summary", "register", "simulate"]
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "simulate",
-        help="run a cohort of campaigns with random response times: durations, escalations, load",
+        help=summary("simulate"),
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="the process file (.mops)")
     parser.add_argument("--runs", type=int, default=100, help="how many campaigns (default 100)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from engine.cli._commands import summary
 from engine.cli._common import connected, print_json, who_am_i
 from engine.cli._people import team
 from engine.client import list_campaigns
@@ -18,7 +19,7 @@ from engine.people_client import push_team
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    group = commands.add_parser("team", help="the team directory and running campaigns")
+    group = commands.add_parser("team", help=summary("team"))
     actions = group.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     push = actions.add_parser(
         "push", help="send the current team.toml to running campaigns (preview, then --yes)"

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from engine.cli._commands import summary
 from engine.cli._common import print_json
 from engine.cli.scenarios import (
     BadScenarioFile,
@@ -22,7 +23,7 @@ from workers import load_registry
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "test",
-        help="run the scenarios of processes on a time-skipping test server",
+        help=summary("test"),
         description="Run every scenario of the *.scenarios files found (the process file "
         "sits beside each). Exit code: 0 all passed, 1 a scenario failed, 2 a file has errors.",
     )

@@ -9,6 +9,7 @@ import sys
 from pydantic import ValidationError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from engine.cli._commands import summary
 from engine.cli._common import registry
 from engine.cli._logging import configure
 from engine.connection import connect
@@ -19,7 +20,7 @@ from workers import WorkerConfig, build_worker, run_worker, settings_problem
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("worker", help="run a worker until SIGINT/SIGTERM")
+    parser = commands.add_parser("worker", help=summary("worker"))
     parser.add_argument(
         "--task-queue", help="the task queue to poll (default: MOPS_TASK_QUEUE or 'mops')"
     )

@@ -1,0 +1,123 @@
+"""What every part of the history reader shares: decoding events, naming steps,
+showing values, and adding a fact to the timeline.
+
+The reader (:mod:`engine.audit._timeline`) is put together from mixins, one per
+kind of fact: the campaign's own start and end (there), what the system did
+(:mod:`engine.audit._system`), what people decided (:mod:`engine.audit._decisions`)
+and what arrived from outside (:mod:`engine.audit._signals`). Their common
+state and :meth:`EventReader._add` live here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from temporalio.api.failure.v1 import Failure
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from engine import ir
+from engine.audit._model import ActorKind, Bar, Entry, What
+from engine.audit._people import PeopleTracker
+from engine.campaign import CampaignStart
+
+CONVERTER = pydantic_data_converter.payload_converter
+
+
+def event_time(event: HistoryEvent) -> dt.datetime:
+    moment: dt.datetime = event.event_time.ToDatetime(tzinfo=dt.UTC)
+    return moment
+
+
+def failure_message(failure: Failure) -> str:
+    """The innermost application failure's message (the one that names the step)."""
+    while failure.HasField("cause") and not failure.HasField("application_failure_info"):
+        failure = failure.cause
+    return failure.message
+
+
+def decode(payloads: Any, kind: type[Any]) -> Any:
+    return CONVERTER.from_payloads(payloads.payloads, [kind])[0]
+
+
+def step_title(step: ir.AnyStep) -> str:
+    """What a step is called on the timeline: its title, or what it does."""
+    title = getattr(step, "title", None)
+    if isinstance(title, str) and title:
+        return title
+    match step:
+        case ir.WaitStep():
+            return "wait"
+        case ir.EventStep():
+            return f"wait for {step.event}"
+        case ir.ExitStep():
+            return f"exit when {step.event}"
+        case ir.NotifyStep():
+            return "notify " + ", ".join(f"{p.kind} {p.name}" for p in step.parties)
+        case _:
+            return step.id
+
+
+def show(value: Any) -> str:
+    """A value as the timeline's text shows it: ``"paid"``, ``100 EUR``, ``true``."""
+    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
+        return f"{value['amount']} {value['currency']}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    return str(value)
+
+
+class EventReader:
+    """The state the handlers of every kind of fact share; the reader sets it up."""
+
+    campaign: str
+    start: CampaignStart | None
+    entries: list[Entry]
+    bars: list[Bar]
+    steps: dict[str, ir.AnyStep]
+    people: PeopleTracker | None
+    state: str
+    run: int
+    cancel_noted: bool
+
+    def _add(
+        self,
+        event: HistoryEvent,
+        what: What,
+        text: str,
+        *,
+        actor: str = "system",
+        kind: ActorKind | None = None,
+        step: str = "",
+        title: str = "",
+        source: str = "",
+        **extra: Any,
+    ) -> None:
+        if kind is None:
+            kind = "system" if actor == "system" else "operator"
+        info = self.steps.get(step.split(".")[0]) if step else None
+        if info is not None and self.start is not None:
+            source = source or self.start.process.location(info.span)
+            title = title or step_title(info)
+        self.entries.append(
+            Entry(
+                at=event_time(event),
+                actor=actor or "unknown",
+                actor_kind=kind,
+                step=step,
+                title=title,
+                source=source,
+                what=what,
+                text=text,
+                run=self.run,
+                event_id=event.event_id,
+                **extra,
+            )
+        )
