@@ -42,9 +42,9 @@ def can_skip_blocks(graph: nx.MultiDiGraph) -> bool:
     """Whether some path may leave the blocks of the file: a jump, ``fail`` or ``exit when``.
 
     Without any, every path runs the steps of each block in order, takes one
-    branch of an ``if``, every branch of a ``parallel`` and any number of
-    rounds of a ``for each``: what the block walk of :mod:`dsl._check`
-    assumes, so it has already reported (N001, N007) every use that
+    branch of an ``if``, runs the branches of a ``parallel`` until its join
+    fires and any number of rounds of a ``for each``: what the block walk of
+    :mod:`dsl._check` assumes, so it has already reported (N001, N007) every use that
     :func:`undefined_names` would, and the dominance analysis, the dearest
     check of a long process, is not needed. A test holds the two to that on
     every process in the repository, shuffled.
