@@ -20,12 +20,14 @@ three, as ``mops`` pauses it while it checks and compiles a file. For the
 largest file, one more run of B stage by stage says where its time goes, and
 Lark's LALR loop with callbacks that do nothing is timed with Lark's lexer,
 with ours, and with tokens read beforehand: the ceiling of any front end that
-keeps Lark as its parser.
+keeps Lark as its parser; and so is our own loop over Lark's table, with our
+lexer, the loop the AST parse runs (:mod:`dsl._callbacks`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -37,13 +39,15 @@ from bench._harness import options
 from bench._report import machine, spread, write_section
 from dsl import Catalogue, CheckedProcess, SourceFile, check_source
 from dsl import _parser as parser_module
+from dsl._build import AstBuilder
 from dsl._calendars import PRESETS
+from dsl._callbacks import Parse
 from dsl._check import check
 from dsl._graph import build_graph
 from dsl._graph_checks import graph_problems
 from dsl._layout import MopsIndenter
 from dsl._lexer import fast_lexer
-from dsl._parser import parse_source
+from dsl._parser import parse_interpolation, parse_source
 from dsl._rules import rule_problems
 from dsl._source import gc_paused
 from engine.compiler import compile_process
@@ -88,6 +92,13 @@ def generate(steps: int) -> str:
                     "    escalate to role lead",
                 ]
     return "\n".join(lines) + "\n"
+
+
+def with_a_jump(text: str) -> str:
+    """The generated process with ``on error ->`` from its first task to its last."""
+    first = 'task t0 "Log 0" = log.info(message: "step 0 of {title}")\n'
+    last = max(int(n) for n in re.findall(r"^  task t(\d+) ", text, re.M))
+    return text.replace(first, f"{first}    on error -> t{last}\n", 1)
 
 
 def bare_lark(*, positions: bool) -> Lark:
@@ -171,7 +182,7 @@ class _Keeping:
 
 
 def ceiling(text: str, runs: int) -> dict[str, float]:
-    """CPU seconds of Lark's LALR loop with callbacks that do nothing, fed three ways.
+    """CPU seconds of an LALR loop with callbacks that do nothing: Lark's fed three ways, and ours.
 
     The floor under any front end that keeps Lark as its parser: no tree, no
     AST, no positions; only the tokens differ in where they come from.
@@ -186,6 +197,12 @@ def ceiling(text: str, runs: int) -> dict[str, float]:
             interactive.lexer_thread.lexer = lexer
         return cpu_seconds(interactive.resume_parse)
 
+    def ours() -> float:
+        parse = Parse(lark, AstBuilder(parse_interpolation), (1, 1))
+        parse.reductions = [None if r is None else _nothing for r in parse.reductions]
+        parse.on_string = _same
+        return cpu_seconds(parse.parse, lark, text, "start")
+
     keeping = _Keeping(lark)
     with gc_paused():
         loop(keeping)
@@ -193,11 +210,16 @@ def ceiling(text: str, runs: int) -> dict[str, float]:
             "Lark's lexer and indenter": min(loop(None) for _ in range(runs)),
             "our lexer": min(loop(fast_lexer(lark)) for _ in range(runs)),
             "tokens given (the loop alone)": min(loop(_Given(keeping.tokens)) for _ in range(runs)),
+            "our lexer and our loop (what the AST parse runs)": min(ours() for _ in range(runs)),
         }
 
 
 def _nothing(children: list[Any]) -> None:
     return None
+
+
+def _same(token: Any) -> Any:
+    return token
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -228,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     spent = stages(text, catalogue)
     breakdown = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
     print(breakdown, flush=True)
+    jumping = stages(with_a_jump(text), catalogue)["graph checks"]
+    print(f"graph checks with one jump: {jumping:.2f} s", flush=True)
     floor = ceiling(text, args.runs)
     floors = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor.items())
     print(floors, flush=True)
@@ -247,7 +271,9 @@ ratios are bare/front end throughput (target: at least 0.8 of the bare parse).
 {chr(10).join(rows)}
 
 Where the front end's time goes for {SIZES[-1]:,} steps (one run, CPU seconds):
-{breakdown}.
+{breakdown}. With one jump in the file (`on error ->` from the first task to
+the last), the graph checks take {jumping:.2f} s: a path may then leave the
+blocks, and the dominance analysis of names runs.
 
 Lark's LALR loop for the same file with callbacks that do nothing (no tree,
 no AST; best of {args.runs}), by where its tokens come from: {floors}.

@@ -214,6 +214,8 @@ class ExprBuilder:
     def _text(self, token: Token) -> ast.TextLit:
         span = self._span(token)
         body = str(token)[1:-1]
+        if _SPECIAL.search(body) is None:
+            return ast.TextLit((body,), span)  # no escape, no brace: the commonest text
         parts: list[str | ast.Expr] = []
         buf: list[str] = []
         i = 0

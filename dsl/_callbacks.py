@@ -14,17 +14,24 @@ tree would have given the builder is reproduced exactly:
   (:data:`dsl._parser.MAX_NESTING`).
 
 Lark gives an embedded transformer neither positions nor the raw children, so
-the callbacks are given to Lark's LALR parser directly (an interactive parse
-whose callbacks are replaced before it runs).
+the callbacks run in an LALR loop of our own over Lark's parse table
+(:class:`_Table`): the same states, actions and reductions as Lark's parser,
+without its per-token method calls, its rule hashing and comparing (a rule is
+a Python object with a Python ``__hash__`` and ``__eq__``), or the list a
+pass-through rule like ``?expr: or_test`` would make. On the first token it
+cannot take it raises, and the file is read again by Lark's own parser to
+explain what is wrong (:mod:`dsl._parser`).
 """
 
 from __future__ import annotations
 
-import operator
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from lark import Lark, Token
+from lark.exceptions import UnexpectedToken
+from lark.parsers.lalr_analysis import Shift
 
 from dsl._lexer import fast_lexer
 from dsl._source import Span
@@ -52,9 +59,9 @@ class Parse:
         self.extents: Extents = {}
         self.height = 0
         extents = self.extents
-        callbacks: dict[Any, Callable[..., Any]] = {}
-        for rule in lark.rules:
-            callbacks[rule] = self._rule(rule, builder, origin)
+        table = _table(lark)
+        self.table = table
+        self.reductions = [self._rule(rule, builder, origin) for rule in table.rules]
         text = builder.text_token
 
         def on_string(token: Token) -> Any:
@@ -63,8 +70,7 @@ class Parse:
             extents[id(value)] = (value, *where, 0)
             return value
 
-        callbacks["STRING"] = on_string
-        self.callbacks = callbacks
+        self.on_string = on_string
 
     def parse(self, lark: Lark, text: str, start: str) -> Any:
         """Parse ``text`` from the rule ``start`` into the builder's result.
@@ -73,15 +79,63 @@ class Parse:
             UnexpectedInput: the text does not parse.
             LayoutError: its indentation or brackets cannot be read.
         """
-        interactive = lark.parse_interactive(text, start=start)
-        interactive.parser_state.parse_conf.callbacks = self.callbacks
-        interactive.lexer_thread.lexer = fast_lexer(lark)  # type: ignore[assignment]
-        result = interactive.resume_parse()  # type: ignore[no-untyped-call]
+        table = self.table
+        states = table.states
+        reductions = self.reductions
+        on_string = self.on_string
+        state_stack = [table.start_states[start]]
+        value_stack: list[Any] = []
+        lexed = fast_lexer(lark).lex(_LexerState(text), _ParserState(state_stack))
+        token: Token | None = None
+        for token in lexed:
+            kind = token.type
+            while True:
+                action = states[state_stack[-1]].get(kind)
+                if action is None:
+                    raise UnexpectedToken(token, set())  # type: ignore[no-untyped-call]
+                size, goto_or_state, rule = action
+                if size < 0:  # shift
+                    state_stack.append(goto_or_state)
+                    value_stack.append(on_string(token) if kind == "STRING" else token)
+                    break
+                reduce = reductions[rule]
+                if reduce is None:  # a pass-through: the child stays where it is
+                    state_stack[-1] = states[state_stack[-2]][goto_or_state][1]
+                    continue
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                state_stack.append(states[state_stack[-1]][goto_or_state][1])
+                value_stack.append(reduce(children))
+        end = table.end_states[start]
+        while True:
+            action = states[state_stack[-1]].get("$END")
+            if action is None or action[0] < 0:
+                raise UnexpectedToken(token or Token("$END", ""), set())  # type: ignore[no-untyped-call]
+            size, goto, rule = action
+            reduce = reductions[rule]
+            if reduce is None:
+                state_stack[-1] = states[state_stack[-2]][goto][1]
+            else:
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                state_stack.append(states[state_stack[-1]][goto][1])
+                value_stack.append(reduce(children))
+            if state_stack[-1] == end:
+                result = value_stack[-1]
+                break
         entry = self.extents.get(id(result))  # the root: no node is higher
         self.height = 0 if entry is None else entry[5]
         return result
 
-    def _rule(self, rule: Any, builder: Any, origin: tuple[int, int]) -> Callback:
+    def _rule(self, rule: Any, builder: Any, origin: tuple[int, int]) -> Callback | None:
         extents = self.extents
         get = extents.get
         name = rule.alias or rule.origin.name
@@ -89,7 +143,7 @@ class Parse:
         expand1 = bool(rule.options.expand1) and not rule.alias
         include, trailing = _included(rule)
         if expand1 and include == [(0, False, 0)] and len(rule.expansion) == 1 and not trailing:
-            return _first  # ?expr: or_test - the child is the node, extent and all
+            return None  # ?expr: or_test - the child is the node, extent and all
         method = None if splice else getattr(builder, name, None) or _missing(name)
         line0, col0 = origin
         shifted = origin != (1, 1)
@@ -157,7 +211,54 @@ class Parse:
         return callback
 
 
-_first = operator.itemgetter(0)
+class _Table:
+    """Lark's LALR table for one grammar, for a loop that calls no Python ``__hash__``.
+
+    ``states[state][symbol]`` is ``(-1, next state, 0)`` for a shift and
+    ``(size, rule name, rule number)`` for a reduction of ``size`` symbols to
+    ``rule name``, whose goto is then looked up in the state below.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        parse_table = lark.parser.parser.parser.parse_table
+        self.rules: list[Any] = list(lark.rules)
+        number = {id(rule): n for n, rule in enumerate(self.rules)}
+        self.states: dict[int, dict[str, tuple[int, Any, int]]] = {
+            state: {
+                symbol: (-1, arg, 0)
+                if action is Shift
+                else (len(arg.expansion), arg.origin.name, number[id(arg)])
+                for symbol, (action, arg) in actions.items()
+            }
+            for state, actions in parse_table.states.items()
+        }
+        self.start_states: dict[str, int] = parse_table.start_states
+        self.end_states: dict[str, int] = parse_table.end_states
+
+
+@functools.cache
+def _table(lark: Lark) -> _Table:
+    return _Table(lark)
+
+
+class _TextSlice:
+    def __init__(self, text: str) -> None:
+        self.text, self.start, self.end = text, 0, len(text)
+
+
+class _LexerState:
+    """What the lexer reads of Lark's lexer state: the text, and where it got to."""
+
+    def __init__(self, text: str) -> None:
+        self.text = _TextSlice(text)
+        self.last_token: Token | None = None
+
+
+class _ParserState:
+    """What the lexer reads of Lark's parser state: the stack, for the state's terminals."""
+
+    def __init__(self, state_stack: list[int]) -> None:
+        self.state_stack = state_stack
 
 
 def _missing(name: str) -> Callable[[Span, list[Any]], Any]:

@@ -32,7 +32,7 @@ import networkx as nx
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._graph import END, JUMP_KINDS, START, describe, is_bounded
-from dsl._graph_names import undefined_names
+from dsl._graph_names import can_skip_blocks, undefined_names
 from dsl._source import Span
 
 Jump = tuple[str, str, dict[str, Any]]
@@ -51,7 +51,10 @@ def graph_problems(
         process: The process the graph was built from.
         graph: Its graph, from :func:`dsl._graph.build_graph`.
         already: Diagnostics the name checker reported; an N007 where it
-            already reported a name problem is not reported twice.
+            already reported a name problem is not reported twice. (Where no
+            path can leave the blocks of the file, the name checker's walk
+            is exact and no N007 is looked for here: see
+            :func:`dsl._graph_names.can_skip_blocks`.)
     """
     reachable = nx.descendants(graph, START) | {START}
     jumps = _jumps(graph)
@@ -63,8 +66,9 @@ def graph_problems(
         *_joins_that_never_fire(graph, reachable),
         *_waits_without_deadline(process, graph, reachable),
     ]
-    named = {d.span for d in already if d.code in ("N001", "N007")}
-    problems += [d for d in undefined_names(process, graph, reachable) if d.span not in named]
+    if can_skip_blocks(graph):
+        named = {d.span for d in already if d.code in ("N001", "N007")}
+        problems += [d for d in undefined_names(process, graph, reachable) if d.span not in named]
     return problems
 
 

@@ -29,11 +29,27 @@ import networkx as nx
 
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic
-from dsl._graph import END, ERROR, START, TIMEOUT, step_nodes
+from dsl._graph import END, ERROR, EXIT, JUMP_KINDS, START, TIMEOUT, step_nodes
 from dsl._source import Span
 
 _SKIPS = (ERROR, TIMEOUT)
 """Ways out of a step that leave before its result exists."""
+
+_OFF_THE_BLOCKS = JUMP_KINDS | {EXIT}
+
+
+def can_skip_blocks(graph: nx.MultiDiGraph) -> bool:
+    """Whether some path may leave the blocks of the file: a jump, ``fail`` or ``exit when``.
+
+    Without any, every path runs the steps of each block in order, takes one
+    branch of an ``if``, runs the branches of a ``parallel`` until its join
+    fires and any number of rounds of a ``for each``: what the block walk of
+    :mod:`dsl._check` assumes, so it has already reported (N001, N007) every use that
+    :func:`undefined_names` would, and the dominance analysis, the dearest
+    check of a long process, is not needed. A test holds the two to that on
+    every process in the repository, shuffled.
+    """
+    return any(kind in _OFF_THE_BLOCKS for _, _, kind in graph.edges(data="kind"))
 
 
 def undefined_names(

@@ -79,7 +79,7 @@ def parse_source(source: SourceFile) -> ParseResult:
     problems = _layout_problems(source)
     if problems:
         return ParseResult(None, tuple(problems))
-    text = "\n".join(source.lines).rstrip() + "\n"
+    text = source.text.rstrip() + "\n"  # its lines, joined again
     builder = AstBuilder(parse_interpolation)
     parse = Parse(_lark(), builder, (1, 1))
     try:
@@ -198,7 +198,8 @@ def _too_deep(tree: Tree[Token], limit: int, origin: tuple[int, int]) -> Diagnos
 def _layout_problems(source: SourceFile) -> list[Diagnostic]:
     """Problems that make indentation meaningless; reported before parsing."""
     problems: list[Diagnostic] = []
-    for number, line in enumerate(source.lines, start=1):
+    lines = source.lines if "\t" in source.text else ()  # no tab, no line to look at
+    for number, line in enumerate(lines, start=1):
         stripped = line.lstrip(" \t")
         lead = line[: len(line) - len(stripped)]
         if "\t" in lead:
