@@ -477,6 +477,26 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             " a block around it, such as a step before the 'if'"
         ),
     ),
+    "G007": (
+        (
+            "process launch\n"
+            "  parallel\n"
+            "    branch web\n"
+            '      task publish = log.info(message: "Publishing")\n'
+            "        on error -> fix_page\n"
+            "    branch social\n"
+            '      task post = log.info(message: "Posting")\n'
+            '  task fix_page = log.info(message: "Fixing the page")\n'
+        ),
+        (
+            "example.mops:5:21: error[G007]: the jump to 'fix_page' leaves the parallel branch"
+            " 'web'\n"
+            "    5 |         on error -> fix_page\n"
+            "      |                     ^^^^^^^^\n"
+            "  hint: a branch ends only by finishing or failing: let the branch fail, or move"
+            " 'fix_page' inside the branch; the innermost 'parallel' is at line 2"
+        ),
+    ),
     "G103": (
         'process launch\n  input lead: email\n  wait for event "lead.replied" key lead\n',
         (
