@@ -3,6 +3,13 @@
 Expressions are written with canonical spacing and only the brackets their
 operators need; a text is written exactly as it stands in the source (its
 escapes and interpolations) when it can be found there, else quoted anew.
+
+An expression that would make its line longer than :data:`MAX_WIDTH` is broken
+where the language lets a line break, inside brackets: a list, a record or a
+function call gets one item per line, and a chain of ``and`` / ``or`` (or of
+``+``, ``*`` ...) goes in parentheses with one operand per line, each after
+its operator. Every piece is broken again if it is still too long. A text, a
+name or a date cannot be broken; its line stays long.
 """
 
 from __future__ import annotations
@@ -22,6 +29,17 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _LEVEL = {"or": 1, "and": 2, "+": 5, "-": 5, "*": 6, "/": 6}
 _COMPARE = 4  # == != < <= > >= in, not in: both sides are sums
 _NOT, _NEGATE, _POSTFIX, _ATOM = 3, 7, 8, 9
+
+MAX_WIDTH = 100
+"""The longest line ``mops fmt`` writes where the line can be broken."""
+
+Lines = list[tuple[int, str]]
+"""Lines to write: each with its depth (two spaces a level) and its text."""
+
+
+def fits(depth: int, text: str) -> bool:
+    """Whether ``text`` at ``depth`` stays within :data:`MAX_WIDTH`."""
+    return len("  " * depth + text) <= MAX_WIDTH
 
 
 def _quote(text: str) -> str:
@@ -45,6 +63,11 @@ def _split(line: str) -> tuple[str, str | None]:
         else:
             i += 1
     return line.rstrip(), None
+
+
+def _key(name: str) -> str:
+    """A record's key: bare where it can be, else quoted."""
+    return name if _NAME.fullmatch(name) and name not in _WORDS else _quote(name)
 
 
 def _clock(value: dt.time) -> str:
@@ -108,11 +131,7 @@ class ExprPrinter:
             case ast.ListLit(items=items):
                 return "[" + ", ".join(self.expr(i) for i in items) + "]", _ATOM
             case ast.RecordLit(fields=fields):
-                keys = [
-                    k if _NAME.fullmatch(k) and k not in _WORDS else _quote(k) for k, _ in fields
-                ]
-                pairs = (f"{k}: {self.expr(v)}" for k, (_, v) in zip(keys, fields, strict=True))
-                return "{" + ", ".join(pairs) + "}", _ATOM
+                return "{" + ", ".join(f"{_key(k)}: {self.expr(v)}" for k, v in fields) + "}", _ATOM
             case ast.Attribute(obj=obj, name=name):
                 return f"{self.expr(obj, _POSTFIX)}.{name}", _POSTFIX
             case ast.Index(obj=obj, index=index):
@@ -128,6 +147,73 @@ class ExprPrinter:
                 sides = (level + 1, level + 1) if level == _COMPARE else (level, level + 1)
                 return f"{self.expr(left, sides[0])} {op} {self.expr(right, sides[1])}", level
         raise AssertionError(f"no layout for {type(node).__name__}")
+
+    def broken(self, node: ast.Expr, head: str, tail: str, depth: int, need: int = 0) -> Lines:
+        """``head``, the expression and ``tail`` as lines, broken if they are too long.
+
+        ``need`` is how tightly the expression must bind where it stands (see
+        :meth:`expr`); a broken chain is in parentheses anyway.
+        """
+        one = head + self.expr(node, need) + tail
+        if fits(depth, one):
+            return [(depth, one)]
+        match node:
+            case ast.ListLit(items=values) if values:
+                return self._bracketed(f"{head}[", [("", v) for v in values], f"]{tail}", depth)
+            case ast.RecordLit(fields=fields) if fields:
+                pairs = [(f"{_key(k)}: ", v) for k, v in fields]
+                return self._bracketed(f"{head}{{", pairs, f"}}{tail}", depth)
+            case ast.Call(func=func, args=args) if args:
+                # A function call takes no comma after its last argument.
+                given = [("", a) for a in args]
+                return self._bracketed(f"{head}{func}(", given, f"){tail}", depth, last=False)
+            case ast.Binary():
+                return self._chain(node, head, tail, depth, need)
+            case ast.Unary(op="not", operand=operand) if need <= _NOT:
+                return self.broken(operand, f"{head}not ", tail, depth, _NOT)
+            case ast.Unary(op="-", operand=operand) if need <= _NEGATE:
+                return self.broken(operand, f"{head}-", tail, depth, _NEGATE)
+        return [(depth, one)]
+
+    def _bracketed(
+        self,
+        opening: str,
+        items: list[tuple[str, ast.Expr]],
+        closing: str,
+        depth: int,
+        *,
+        last: bool = True,
+    ) -> Lines:
+        lines = [(depth, opening)]
+        for n, (lead, item) in enumerate(items, start=1):
+            comma = "," if last or n < len(items) else ""
+            lines += self.broken(item, lead, comma, depth + 1)
+        return [*lines, (depth, closing)]
+
+    def _chain(self, node: ast.Binary, head: str, tail: str, depth: int, need: int) -> Lines:
+        level = _LEVEL.get(node.op, _COMPARE)
+        # The operands of a run of operators of one level: a and b and c.
+        parts: list[tuple[str, ast.Expr, int]] = []
+        left: ast.Expr = node
+        while isinstance(left, ast.Binary) and _LEVEL.get(left.op, _COMPARE) == level:
+            parts.insert(0, (f"{left.op} ", left.right, level + 1))
+            left = left.left
+            if level == _COMPARE:
+                break
+        first = level + 1 if level == _COMPARE else level
+        parts.insert(0, ("", left, first))
+        lead, last, _ = parts[-1]
+        if need <= level >= _COMPARE and isinstance(last, ast.ListLit | ast.RecordLit | ast.Call):
+            # x in [...]: break the brackets at the end, if what comes before them fits
+            # (and the chain needs no brackets of its own where it stands).
+            before = " ".join(f"{op}{self.expr(e, binds)}" for op, e, binds in parts[:-1])
+            lines = self.broken(last, f"{head}{before} {lead}", tail, depth)
+            if len(lines) > 1 and fits(*lines[0]):
+                return lines
+        lines = [(depth, f"{head}(")]
+        for lead, operand, binds in parts:
+            lines += self.broken(operand, lead, "", depth + 1, binds)
+        return [*lines, (depth, f"){tail}")]
 
     def text(self, node: ast.TextLit) -> str:
         """A text exactly as written (its escapes and interpolations), else re-escaped."""
