@@ -151,12 +151,22 @@ class ExprPrinter:
     def broken(self, node: ast.Expr, head: str, tail: str, depth: int, need: int = 0) -> Lines:
         """``head``, the expression and ``tail`` as lines, broken if they are too long.
 
+        A break is made only where the expression is longer than what follows
+        it on the line and breaking brings the first and the last line within
+        the width: ``when x > 0`` stays whole in a row whose results are long.
         ``need`` is how tightly the expression must bind where it stands (see
         :meth:`expr`); a broken chain is in parentheses anyway.
         """
-        one = head + self.expr(node, need) + tail
-        if fits(depth, one):
-            return [(depth, one)]
+        written = self.expr(node, need)
+        one = head + written + tail
+        if fits(depth, one) or len(written) < len(tail):
+            return [(depth, one)]  # short enough, or it is what follows that is long
+        lines = self._break(node, head, tail, depth, need)
+        if lines and fits(*lines[0]) and fits(*lines[-1]):
+            return lines
+        return [(depth, one)]
+
+    def _break(self, node: ast.Expr, head: str, tail: str, depth: int, need: int) -> Lines:
         match node:
             case ast.ListLit(items=values) if values:
                 return self._bracketed(f"{head}[", [("", v) for v in values], f"]{tail}", depth)
@@ -173,7 +183,7 @@ class ExprPrinter:
                 return self.broken(operand, f"{head}not ", tail, depth, _NOT)
             case ast.Unary(op="-", operand=operand) if need <= _NEGATE:
                 return self.broken(operand, f"{head}-", tail, depth, _NEGATE)
-        return [(depth, one)]
+        return []
 
     def _bracketed(
         self,
@@ -208,7 +218,7 @@ class ExprPrinter:
             # (and the chain needs no brackets of its own where it stands).
             before = " ".join(f"{op}{self.expr(e, binds)}" for op, e, binds in parts[:-1])
             lines = self.broken(last, f"{head}{before} {lead}", tail, depth)
-            if len(lines) > 1 and fits(*lines[0]):
+            if len(lines) > 1:
                 return lines
         lines = [(depth, f"{head}(")]
         for lead, operand, binds in parts:

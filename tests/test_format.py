@@ -127,6 +127,13 @@ def test_long_returns_keep_a_comment_at_the_end_of_their_line_on_one_line() -> N
     assert assert_formats_well(text) == text
 
 
+def test_a_short_condition_stays_whole_when_the_results_after_it_are_long() -> None:
+    results = ", ".join(f'{name} = "event-{name}-touch"' for name in ("first", "second", "third"))
+    text = f'process p\n  decide d\n    when track == "event" -> {results}\n'
+    assert len(text.split("\n")[2]) > 100
+    assert assert_formats_well(text) == text
+
+
 def test_a_long_argument_inside_a_broken_call_is_broken_too() -> None:
     items = ", ".join(f'"channel_{n}"' for n in range(6))
     text = f'process p\n  task t = log.info(message: join([{items}], ", "))\n'
