@@ -6,10 +6,11 @@ spacing in expressions (``a + b``, ``f(x, y)``, ``[a, b]``, ``{a: 1}``), and no
 line longer than 100 characters where the language lets it break: an argument
 list that does not fit goes one argument per line, a long expression is broken
 inside brackets (see :mod:`dsl._format_expr`), and ``returns`` fields that do
-not fit go on the next line after a ``\\``. A text cannot be broken: a line with a long one
-stays long. Texts keep their escapes and interpolations exactly as written;
-durations stay as written; dates are ISO. An option that restates a default
-(``hit policy first``, ``parallel all``, ``delegation allowed``) stays if written.
+not fit go on the next line after a ``\\``. A text cannot be broken: a line
+with a long one stays long. Texts keep their escapes and interpolations exactly
+as written; durations stay as written; dates are ISO. An option that restates a
+default (``hit policy first``, ``parallel all``, ``delegation allowed``) stays if
+written.
 
 Blank lines: one between top-level blocks and between the sections of a
 process (its options, inputs, steps, outputs); one before and after each step
@@ -40,7 +41,6 @@ from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic
 from dsl._format_expr import (
     _NAME,
-    MAX_WIDTH,
     ExprPrinter,
     _clock,
     _days,
@@ -53,8 +53,6 @@ from dsl._format_expr import (
 from dsl._format_layout import Line, layout
 from dsl._parser import parse_source
 from dsl._source import SourceFile, Span
-
-__all__ = ["MAX_WIDTH", "FormatError", "format_source", "without_spans"]
 
 
 class FormatError(ValueError):
@@ -120,10 +118,9 @@ class _Printer(ExprPrinter):
         tail: str,
         anchor: int | None,
         blank: str = "never",
-        need: int = 0,
     ) -> None:
         """A line with an expression in it, broken over several if it is too long."""
-        (first, text), *rest = self.broken(node, head, tail, depth, need)
+        (first, text), *rest = self.broken(node, head, tail, depth)
         self.emit(first, text, anchor, blank)
         for more, text in rest:
             self.emit(more, text, None)
