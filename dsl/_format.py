@@ -24,7 +24,8 @@ option, a row, an input, an argument of a broken call) and goes just above it,
 at its indentation. An end-of-line comment stays at the end of its line, or
 goes above the next line when its own is not written as such (the closing
 ``)`` of a call). Comments after the last line stay at the end. A comment
-inside an argument list keeps the list broken, one argument per line.
+inside an argument list keeps the list broken, one argument per line; so does
+one among the items of a list, a record or an ``and`` / ``or`` chain.
 
 A file that does not parse cleanly is not formatted: its tree would not hold
 all of it. The result is parsed again and must give the same tree, spans
@@ -120,10 +121,10 @@ class _Printer(ExprPrinter):
         blank: str = "never",
     ) -> None:
         """A line with an expression in it, broken over several if it is too long."""
-        (first, text), *rest = self.broken(node, head, tail, depth)
+        (first, text, _), *rest = self.broken(node, head, tail, depth, anchor=anchor)
         self.emit(first, text, anchor, blank)
-        for more, text in rest:
-            self.emit(more, text, None)
+        for more, text, source_line in rest:
+            self.emit(more, text, source_line)
 
     def code(self, number: int) -> str:
         return self.split[number - 1][0] if 0 < number <= len(self.split) else ""

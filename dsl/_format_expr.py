@@ -33,8 +33,9 @@ _NOT, _NEGATE, _POSTFIX, _ATOM = 3, 7, 8, 9
 MAX_WIDTH = 100
 """The longest line ``mops fmt`` writes where the line can be broken."""
 
-Lines = list[tuple[int, str]]
-"""Lines to write: each with its depth (two spaces a level) and its text."""
+Lines = list[tuple[int, str, int | None]]
+"""Lines to write: each with its depth (two spaces a level), its text and the
+source line it comes from (comments before that line go with it), if any."""
 
 
 def fits(depth: int, text: str) -> bool:
@@ -148,41 +149,84 @@ class ExprPrinter:
                 return f"{self.expr(left, sides[0])} {op} {self.expr(right, sides[1])}", level
         raise AssertionError(f"no layout for {type(node).__name__}")
 
-    def broken(self, node: ast.Expr, head: str, tail: str, depth: int, need: int = 0) -> Lines:
+    def broken(
+        self,
+        node: ast.Expr,
+        head: str,
+        tail: str,
+        depth: int,
+        need: int = 0,
+        anchor: int | None = None,
+    ) -> Lines:
         """``head``, the expression and ``tail`` as lines, broken if they are too long.
 
         A break is made only where the expression is longer than what follows
         it on the line and breaking brings the first and the last line within
         the width: ``when x > 0`` stays whole in a row whose results are long.
-        ``need`` is how tightly the expression must bind where it stands (see
-        :meth:`expr`); a broken chain is in parentheses anyway.
+        An expression with a comment among its items stays broken, one item per
+        line, so that the comment stays with its item. ``need`` is how tightly
+        the expression must bind where it stands (see :meth:`expr`); a broken
+        chain is in parentheses anyway. ``anchor`` is the source line of the
+        first line; each item's first line has the item's own.
         """
         written = self.expr(node, need)
         one = head + written + tail
-        if fits(depth, one) or len(written) < len(tail):
-            return [(depth, one)]  # short enough, or it is what follows that is long
-        lines = self._break(node, head, tail, depth, need)
-        if lines and fits(*lines[0]) and fits(*lines[-1]):
+        commented = self._forced(node)
+        if not commented and (fits(depth, one) or len(written) < len(tail)):
+            return [(depth, one, anchor)]  # short enough, or it is what follows that is long
+        lines = self._break(node, head, tail, depth, need, anchor)
+        if lines and (commented or (fits(*lines[0][:2]) and fits(*lines[-1][:2]))):
             return lines
-        return [(depth, one)]
+        return [(depth, one, anchor)]
 
-    def _break(self, node: ast.Expr, head: str, tail: str, depth: int, need: int) -> Lines:
+    def _forced(self, node: ast.Expr) -> bool:
+        """Whether a comment stands among the items of the expression, or of one inside it."""
+        items = self._items(node)
+        return bool(items) and (
+            self._commented(node.span.line, items[-1].span.line)
+            or any(self._forced(item) for item in items)
+        )
+
+    def _commented(self, first: int, last: int) -> bool:
+        """Whether a comment stands on a line after ``first``, up to ``last``."""
+        return any(_split(self.src.line(n))[1] is not None for n in range(first + 1, last + 1))
+
+    def _items(self, node: ast.Expr) -> list[ast.Expr]:
+        """The parts of an expression that a break puts on lines of their own."""
+        match node:
+            case ast.ListLit(items=values):
+                return list(values)
+            case ast.RecordLit(fields=fields):
+                return [value for _key_name, value in fields]
+            case ast.Call(args=args):
+                return list(args)
+            case ast.Binary():
+                return [operand for _op, operand, _need in _operands(node)]
+            case ast.Unary(operand=operand):
+                return self._items(operand)
+        return []
+
+    def _break(
+        self, node: ast.Expr, head: str, tail: str, depth: int, need: int, anchor: int | None
+    ) -> Lines:
         match node:
             case ast.ListLit(items=values) if values:
-                return self._bracketed(f"{head}[", [("", v) for v in values], f"]{tail}", depth)
+                items = [("", v) for v in values]
+                return self._bracketed(f"{head}[", items, f"]{tail}", depth, anchor)
             case ast.RecordLit(fields=fields) if fields:
                 pairs = [(f"{_key(k)}: ", v) for k, v in fields]
-                return self._bracketed(f"{head}{{", pairs, f"}}{tail}", depth)
+                return self._bracketed(f"{head}{{", pairs, f"}}{tail}", depth, anchor)
             case ast.Call(func=func, args=args) if args:
                 # A function call takes no comma after its last argument.
                 given = [("", a) for a in args]
-                return self._bracketed(f"{head}{func}(", given, f"){tail}", depth, last=False)
+                opening = f"{head}{func}("
+                return self._bracketed(opening, given, f"){tail}", depth, anchor, last=False)
             case ast.Binary():
-                return self._chain(node, head, tail, depth, need)
+                return self._chain(node, head, tail, depth, need, anchor)
             case ast.Unary(op="not", operand=operand) if need <= _NOT:
-                return self.broken(operand, f"{head}not ", tail, depth, _NOT)
+                return self.broken(operand, f"{head}not ", tail, depth, _NOT, anchor)
             case ast.Unary(op="-", operand=operand) if need <= _NEGATE:
-                return self.broken(operand, f"{head}-", tail, depth, _NEGATE)
+                return self.broken(operand, f"{head}-", tail, depth, _NEGATE, anchor)
         return []
 
     def _bracketed(
@@ -191,39 +235,39 @@ class ExprPrinter:
         items: list[tuple[str, ast.Expr]],
         closing: str,
         depth: int,
+        anchor: int | None,
         *,
         last: bool = True,
     ) -> Lines:
-        lines = [(depth, opening)]
+        lines: Lines = [(depth, opening, anchor)]
         for n, (lead, item) in enumerate(items, start=1):
             comma = "," if last or n < len(items) else ""
-            lines += self.broken(item, lead, comma, depth + 1)
-        return [*lines, (depth, closing)]
+            lines += self.broken(item, lead, comma, depth + 1, anchor=item.span.line)
+        return [*lines, (depth, closing, None)]
 
-    def _chain(self, node: ast.Binary, head: str, tail: str, depth: int, need: int) -> Lines:
+    def _chain(
+        self, node: ast.Binary, head: str, tail: str, depth: int, need: int, anchor: int | None
+    ) -> Lines:
         level = _LEVEL.get(node.op, _COMPARE)
-        # The operands of a run of operators of one level: a and b and c.
-        parts: list[tuple[str, ast.Expr, int]] = []
-        left: ast.Expr = node
-        while isinstance(left, ast.Binary) and _LEVEL.get(left.op, _COMPARE) == level:
-            parts.insert(0, (f"{left.op} ", left.right, level + 1))
-            left = left.left
-            if level == _COMPARE:
-                break
-        first = level + 1 if level == _COMPARE else level
-        parts.insert(0, ("", left, first))
+        parts = _operands(node)
+        lines: Lines = []
         lead, last, _ = parts[-1]
-        if need <= level >= _COMPARE and isinstance(last, ast.ListLit | ast.RecordLit | ast.Call):
+        if (
+            need <= level >= _COMPARE
+            and isinstance(last, ast.ListLit | ast.RecordLit | ast.Call)
+            and not self._commented(node.span.line, last.span.line)
+            and not any(self._forced(operand) for _op, operand, _need in parts[:-1])
+        ):
             # x in [...]: break the brackets at the end, if what comes before them fits
             # (and the chain needs no brackets of its own where it stands).
             before = " ".join(f"{op}{self.expr(e, binds)}" for op, e, binds in parts[:-1])
-            lines = self.broken(last, f"{head}{before} {lead}", tail, depth)
+            lines = self.broken(last, f"{head}{before} {lead}", tail, depth, anchor=anchor)
             if len(lines) > 1:
                 return lines
-        lines = [(depth, f"{head}(")]
+        lines = [(depth, f"{head}(", anchor)]
         for lead, operand, binds in parts:
-            lines += self.broken(operand, lead, "", depth + 1, binds)
-        return [*lines, (depth, f"){tail}")]
+            lines += self.broken(operand, lead, "", depth + 1, binds, operand.span.line)
+        return [*lines, (depth, f"){tail}", None)]
 
     def text(self, node: ast.TextLit) -> str:
         """A text exactly as written (its escapes and interpolations), else re-escaped."""
@@ -232,3 +276,18 @@ class ExprPrinter:
         if span.end_line == span.line and _STRING.fullmatch(written):
             return written
         return _quote(node.plain)
+
+
+def _operands(node: ast.Binary) -> list[tuple[str, ast.Expr, int]]:
+    """The operands of a run of operators of one level (``a and b and c``): each with
+    the operator before it and how tightly it must bind."""
+    level = _LEVEL.get(node.op, _COMPARE)
+    parts: list[tuple[str, ast.Expr, int]] = []
+    left: ast.Expr = node
+    while isinstance(left, ast.Binary) and _LEVEL.get(left.op, _COMPARE) == level:
+        parts.insert(0, (f"{left.op} ", left.right, level + 1))
+        left = left.left
+        if level == _COMPARE:
+            break  # a comparison does not chain: a == b == c is no expression
+    parts.insert(0, ("", left, level + 1 if level == _COMPARE else level))
+    return parts

@@ -134,6 +134,37 @@ def test_a_short_condition_stays_whole_when_the_results_after_it_are_long() -> N
     assert assert_formats_well(text) == text
 
 
+def test_a_comment_among_the_items_of_an_expression_keeps_it_broken_beside_its_item() -> None:
+    text = (
+        "process p\n"
+        "  set tiers = tier in [\n"
+        '    "gold",  # the big ones\n'
+        "    # new this year\n"
+        '    "platinum"]\n'
+        "  if (\n"
+        '    tier == "gold"\n'
+        "    # or a large budget\n"
+        "    or budget > 5 EUR\n"
+        "  )\n"
+        "    set x = 1\n"
+    )
+    assert assert_formats_well(text) == (
+        "process p\n"
+        "  set tiers = tier in [\n"
+        '    "gold",  # the big ones\n'
+        "    # new this year\n"
+        '    "platinum",\n'
+        "  ]\n"
+        "\n"
+        "  if (\n"
+        '    tier == "gold"\n'
+        "    # or a large budget\n"
+        "    or budget > 5 EUR\n"
+        "  )\n"
+        "    set x = 1\n"
+    )
+
+
 def test_a_long_argument_inside_a_broken_call_is_broken_too() -> None:
     items = ", ".join(f'"channel_{n}"' for n in range(6))
     text = f'process p\n  task t = log.info(message: join([{items}], ", "))\n'
