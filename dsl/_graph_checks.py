@@ -117,6 +117,11 @@ def _jumps_into_blocks(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagno
             which = f"'{branch.name}'" if branch.name else f"on line {branch.span.line}"
             message = f"the jump to '{name}' enters the parallel branch {which} from outside it"
             hint = "a branch starts only with its 'parallel': jump to a step outside the block"
+            if any(around == block for around, _ in outside):  # from a sibling branch
+                hint = (
+                    "a branch starts only with its 'parallel' and a jump cannot leave its own"
+                    f" branch: move '{name}' into the branch that jumps, or let that branch fail"
+                )
         problems.append(Diagnostic("G003", message, data["span"], hint=hint))
     return problems
 

@@ -409,18 +409,19 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "G003": (
         (
             "process launch\n"
+            '  task draft = log.info(message: "Drafting")\n'
+            "    on error -> post_anyway\n"
             "  parallel\n"
             "    branch web\n"
             '      task publish = log.info(message: "Publishing")\n'
-            "        on error -> post_anyway\n"
             "    branch social\n"
             '      task post_anyway = log.info(message: "Posting")\n'
         ),
         (
-            "example.mops:5:21: error[G003]: the jump to 'post_anyway' enters the parallel"
+            "example.mops:3:17: error[G003]: the jump to 'post_anyway' enters the parallel"
             " branch 'social' from outside it\n"
-            "    5 |         on error -> post_anyway\n"
-            "      |                     ^^^^^^^^^^^\n"
+            "    3 |     on error -> post_anyway\n"
+            "      |                 ^^^^^^^^^^^\n"
             "  hint: a branch starts only with its 'parallel': jump to a step outside the block"
         ),
     ),

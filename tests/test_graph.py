@@ -281,6 +281,16 @@ def test_a_jump_into_another_parallel_branch_is_an_error() -> None:
     ) == [("G003", 5, 19, "the jump to 'print' enters the parallel branch 'paper' from outside it")]
 
 
+def test_the_hint_for_a_jump_into_a_sibling_branch_does_not_send_it_out_of_its_own() -> None:
+    text = source("parallel", f"  task web = {LOG}", "    on error -> ad", f"  task ad = {LOG}")
+    [problem] = check_source(SourceFile.from_text(text, "x.mops"), CATALOGUE).diagnostics
+    assert problem.code == "G003"
+    assert problem.hint == (
+        "a branch starts only with its 'parallel' and a jump cannot leave its own branch: move"
+        " 'ad' into the branch that jumps, or let that branch fail"
+    )
+
+
 def test_a_jump_into_a_for_each_is_an_error() -> None:
     assert problems(
         f"task start_posting = {LOG}",
