@@ -394,8 +394,22 @@ class AstBuilder(ExprBuilder):
         escalation = ast.Escalation(children[0], _literal(after), span, _computed(after))
         return ("escalate", escalation, span)
 
-    def returns_option(self, span: Span, children: list[ast.FieldDecl]) -> Option:
-        return ("returns", tuple(children), span)
+    def returns_option(self, span: Span, children: list[ast.FieldDecl | ast.TextLit]) -> Option:
+        fields: list[ast.FieldDecl] = []
+        for child in children:
+            if isinstance(child, ast.FieldDecl):
+                fields.append(child)
+            elif fields and _choices(fields[-1].type.type) is not None:
+                fields[-1] = _one_more_choice(fields[-1], child)
+            else:
+                self._error(
+                    "S002",
+                    f"a text (\"{child.plain}\") where 'returns' expects a field",
+                    child.span,
+                    hint='write each field as NAME: TYPE, e.g. returns decision: one of "go",'
+                    ' "hold", budget: money',
+                )
+        return ("returns", tuple(fields), span)
 
     def on_reject_option(self, span: Span, children: list[Token]) -> Option:
         return ("on_reject", self._ref(children[0]), span)
@@ -705,3 +719,23 @@ def _computed(expr: ast.Expr | None) -> ast.Expr | None:
 
 def _is_statement(item: Any) -> bool:
     return not isinstance(item, ast.Input | ast.Output | tuple)
+
+
+def _choices(kind: Type) -> OneOf | None:
+    """The 'one of' a field's type ends with (``list of one of ...`` too), if any."""
+    while isinstance(kind, ListOf):
+        kind = kind.item
+    return kind if isinstance(kind, OneOf) else None
+
+
+def _one_more_choice(field: ast.FieldDecl, choice: ast.TextLit) -> ast.FieldDecl:
+    """``field`` with ``choice`` added to the end of its 'one of'."""
+
+    def extended(kind: Type) -> Type:
+        if isinstance(kind, ListOf):
+            return ListOf(extended(kind.item))
+        assert isinstance(kind, OneOf)
+        return OneOf((*kind.choices, choice.plain))
+
+    type_ref = ast.TypeRef(extended(field.type.type), field.type.span.join(choice.span))
+    return ast.FieldDecl(field.name, type_ref, field.span.join(choice.span))

@@ -594,6 +594,13 @@ class StepChecker(ExprChecker):
                 self._ref(ref, what)
         if step.rounds is not None and step.rounds.target is not None:
             self._ref(step.rounds.target, "after the last round, go to")
+        if step.rounds is not None and step.rounds.message is not None:
+            # Shown once the last round is decided, so it may use the step's result.
+            inner: Scope = ChainMap({}, scope)
+            symbol = self.declared.get(step.name)
+            if symbol is not None:
+                inner[step.name] = symbol
+            self.expect(step.rounds.message, TEXT, inner, "the reason to fail")
         if not step.has_deadline:
             self.warn(
                 "G101",

@@ -2,11 +2,15 @@
 
 The file is written again from its syntax tree, in the house style: two spaces
 per block, one step or option per line, options in a fixed order, canonical
-spacing in expressions (``a + b``, ``f(x, y)``, ``[a, b]``, ``{a: 1}``), and an
-argument list that does not fit in 100 characters broken one argument per
-line. Texts keep their escapes and interpolations exactly as written;
-durations stay as written; dates are ISO. An option that restates a default
-(``hit policy first``, ``parallel all``, ``delegation allowed``) stays if written.
+spacing in expressions (``a + b``, ``f(x, y)``, ``[a, b]``, ``{a: 1}``), and no
+line longer than 100 characters where the language lets it break: an argument
+list that does not fit goes one argument per line, a long expression is broken
+inside brackets (see :mod:`dsl._format_expr`), and ``returns`` fields that do
+not fit go on the next line after a ``\\``. A text cannot be broken: a line
+with a long one stays long. Texts keep their escapes and interpolations exactly
+as written; durations stay as written; dates are ISO. An option that restates a
+default (``hit policy first``, ``parallel all``, ``delegation allowed``) stays if
+written.
 
 Blank lines: one between top-level blocks and between the sections of a
 process (its options, inputs, steps, outputs); one before and after each step
@@ -20,7 +24,8 @@ option, a row, an input, an argument of a broken call) and goes just above it,
 at its indentation. An end-of-line comment stays at the end of its line, or
 goes above the next line when its own is not written as such (the closing
 ``)`` of a call). Comments after the last line stay at the end. A comment
-inside an argument list keeps the list broken, one argument per line.
+inside an argument list keeps the list broken, one argument per line; so does
+one among the items of a list, a record or an ``and`` / ``or`` chain.
 
 A file that does not parse cleanly is not formatted: its tree would not hold
 all of it. The result is parsed again and must give the same tree, spans
@@ -44,12 +49,11 @@ from dsl._format_expr import (
     _split,
     _title,
     _type,
+    fits,
 )
 from dsl._format_layout import Line, layout
 from dsl._parser import parse_source
 from dsl._source import SourceFile, Span
-
-MAX_WIDTH = 100
 
 
 class FormatError(ValueError):
@@ -106,6 +110,21 @@ class _Printer(ExprPrinter):
     def emit(self, depth: int, text: str, anchor: int | None, blank: str = "never") -> None:
         self.lines.append(Line(depth, text, anchor, "never" if self.fresh else blank))
         self.fresh = False
+
+    def emit_expr(
+        self,
+        depth: int,
+        head: str,
+        node: ast.Expr,
+        tail: str,
+        anchor: int | None,
+        blank: str = "never",
+    ) -> None:
+        """A line with an expression in it, broken over several if it is too long."""
+        (first, text, _), *rest = self.broken(node, head, tail, depth, anchor=anchor)
+        self.emit(first, text, anchor, blank)
+        for more, text, source_line in rest:
+            self.emit(more, text, source_line)
 
     def code(self, number: int) -> str:
         return self.split[number - 1][0] if 0 < number <= len(self.split) else ""
@@ -183,16 +202,18 @@ class _Printer(ExprPrinter):
         self.allow(1, process.allowed, process.span, indent=indent)
         lead = "force"
         for item in process.inputs:
-            default = "" if item.default is None else f" = {self.expr(item.default)}"
-            text = f"input {item.name}: {_type(item.type.type)}{default}"
-            self.emit(1, text, item.span.line, lead)
+            text = f"input {item.name}: {_type(item.type.type)}"
+            if item.default is None:
+                self.emit(1, text, item.span.line, lead)
+            else:
+                self.emit_expr(1, f"{text} = ", item.default, "", item.span.line, lead)
             lead = "keep"
         self.body(process.body, 1, "force")
         lead = "force"
         for output in process.outputs:
             kind = "" if output.type is None else f": {_type(output.type.type)}"
-            text = f"output {output.name}{kind} = {self.expr(output.value)}"
-            self.emit(1, text, output.span.line, lead)
+            head = f"output {output.name}{kind} = "
+            self.emit_expr(1, head, output.value, "", output.span.line, lead)
             lead = "keep"
 
     def allow(self, depth: int, codes: tuple[str, ...], span: Span, **where: int) -> None:
@@ -226,7 +247,7 @@ class _Printer(ExprPrinter):
             case ast.If():
                 for k, arm in enumerate(step.branches):
                     word, arm_blank = ("else if", "never") if k else ("if", blank)
-                    self.emit(depth, f"{word} {self.expr(arm.condition)}", arm.span.line, arm_blank)
+                    self.emit_expr(depth, f"{word} ", arm.condition, "", arm.span.line, arm_blank)
                     self.block(arm.body, inner)
                 if step.orelse is not None:
                     self.emit(depth, "else", self.else_line(step.orelse[0]))
@@ -247,12 +268,19 @@ class _Printer(ExprPrinter):
                     self.block(branch.body, inner + 1)
             case ast.ForEach():
                 limit = "" if step.concurrency is None else f", {step.concurrency} at a time"
-                text = f"for each {step.variable} in {self.expr(step.items)}{limit}"
-                self.emit(depth, text, line, blank)
+                head = f"for each {step.variable} in "
+                self.emit_expr(depth, head, step.items, limit, line, blank)
                 self.block(step.body, inner)
             case ast.CallProcess():
                 head = f"call {step.name}{_title(step.title)} = "
                 self.call(depth, head, step.process, step.arguments, line, blank)
+            case ast.Set(name=name, value=value):
+                self.emit_expr(depth, f"set {name} = ", value, "", line, blank)
+            case ast.Notify(parties=parties, message=message):
+                head = f"notify {', '.join(map(str, parties))} "
+                self.emit_expr(depth, head, message, "", line, blank)
+            case ast.Fail(message=message):
+                self.emit_expr(depth, "fail ", message, "", line, blank)
             case _:
                 self.emit(depth, self.simple(step), line, blank)
 
@@ -275,15 +303,8 @@ class _Printer(ExprPrinter):
                     text += f", deadline {step.deadline.text}"
                     text += "" if step.on_timeout is None else f" -> {step.on_timeout.name}"
                 return text
-            case ast.Set():
-                return f"set {step.name} = {self.expr(step.value)}"
-            case ast.Notify():
-                parties = ", ".join(map(str, step.parties))
-                return f"notify {parties} {self.expr(step.message)}"
             case ast.GoBack(target=target, times=times):
                 return f"go back to {target.name}, at most {times} time{'s' * (times != 1)}"
-            case ast.Fail(message=message):
-                return f"fail {self.expr(message)}"
             case ast.Exit(event=event, key=key):
                 return f"exit when event {_quote(event)}" + (
                     "" if key is None else f" key {self.expr(key, 5)}"
@@ -309,12 +330,13 @@ class _Printer(ExprPrinter):
         one = f"{head}{name}({', '.join(parts)})"
         last = max((a.span.end_line for a in arguments), default=anchor)
         commented = any(self.split[n - 1][1] for n in range(anchor + 1, last + 1))
-        if not arguments or (len("  " * depth + one) <= MAX_WIDTH and not commented):
+        if not arguments or (fits(depth, one) and not commented):
             self.emit(depth, one, anchor, blank)
             return
         self.emit(depth, f"{head}{name}(", anchor, blank)
-        for argument, part in zip(arguments, parts, strict=True):
-            self.emit(depth + 1, part + ",", argument.span.line)
+        for argument in arguments:
+            head = f"{argument.name}: "
+            self.emit_expr(depth + 1, head, argument.value, ",", argument.span.line)
         self.emit(depth, ")", None)
 
     def task_options(self, task: ast.Task, depth: int) -> None:
@@ -369,8 +391,7 @@ class _Printer(ExprPrinter):
             after = after if up.after_expr is None else f" after {self.expr(up.after_expr, 5)}"
             put(f"escalate to {', '.join(map(str, up.to))}{after}", up.span.line)
         if step.returns:
-            fields = ", ".join(f"{f.name}: {_type(f.type.type)}" for f in step.returns)
-            put(f"returns {fields}", step.returns[0].span.line)
+            self.returns(step.returns, depth)
         if step.on_reject is not None:
             put(f"on reject -> {step.on_reject.name}", step.on_reject.span.line)
         if step.on_changes is not None:
@@ -391,6 +412,32 @@ class _Printer(ExprPrinter):
             put(f"at most {rounds.count} rounds{then}", rounds.span.line)
         self.allow(depth, step.allowed, step.span)
 
+    def returns(self, fields: tuple[ast.FieldDecl, ...], depth: int) -> None:
+        # Fields that do not fit on the line go on the next, after a '\\'; not when
+        # the line has a comment at its end, which cannot follow a '\\'.
+        anchor = fields[0].span.line
+        commented = self.split[anchor - 1][1] is not None
+        lines: list[list[str]] = [[]]
+        for n, field in enumerate(fields, start=1):
+            lines[-1].append(f"{field.name}: {_type(field.type.type)}")
+            more = ", \\" if n < len(fields) else ""  # the least that follows on the line
+            if (
+                len(lines[-1]) > 1
+                and not commented
+                and not fits(*self._returns_line(lines, depth, more))
+            ):
+                lines.append([lines[-1].pop()])
+        for n in range(len(lines)):
+            more = ", \\" if n < len(lines) - 1 else ""
+            depth_of, text = self._returns_line(lines[: n + 1], depth, more)
+            self.emit(depth_of, text, None if n else anchor)
+
+    @staticmethod
+    def _returns_line(lines: list[list[str]], depth: int, more: str) -> tuple[int, str]:
+        """The last of ``lines`` as written: its depth and its text."""
+        head = "returns " if len(lines) == 1 else ""
+        return depth + (len(lines) > 1), head + ", ".join(lines[-1]) + more
+
     def rows(self, step: ast.Decide, depth: int) -> None:
         explicit = self.first(step.span, "hit", "policy")
         if explicit is not None or step.hit_policy != "first":
@@ -401,6 +448,9 @@ class _Printer(ExprPrinter):
                 self.expr(value) if name is None else f"{name} = {self.expr(value)}"
                 for name, value in rule.outputs
             )
-            when = "otherwise" if rule.condition is None else f"when {self.expr(rule.condition)}"
             rank = "" if rule.priority is None else f" priority {rule.priority}"
-            self.emit(depth, f"{when} -> {result}{rank}", rule.span.line)
+            if rule.condition is None:
+                self.emit(depth, f"otherwise -> {result}{rank}", rule.span.line)
+            else:
+                tail = f" -> {result}{rank}"
+                self.emit_expr(depth, "when ", rule.condition, tail, rule.span.line)

@@ -2,15 +2,16 @@
 
 Decisions the checks enforce:
 
-* A jump may *leave* a parallel branch or a ``for each`` body: that ends the
-  whole block (every branch, every item) and carries on at the target, the way
-  an error boundary event does in BPMN. ``on error -> fix_page`` out of a
-  ``parallel`` is the common case. A jump may never *enter* a branch or body
-  from outside it: there would be no branch to join, or no item to run for.
-  Nor may it enter a branch of an ``if`` (or its ``else``) from outside that
-  branch: only the ``if`` chooses a branch. In short, the target is a step of
-  the jump's own block or of a block around it, which is where the interpreter
-  looks for it (:mod:`engine.jumps`).
+* A jump may leave a ``for each`` body (that ends the loop, every item, and
+  carries on at the target) or a branch of an ``if``, but never a parallel
+  branch: the other branches would be left running with nothing to join them,
+  so a branch that cannot go on fails instead (and with it the block). A jump
+  may never *enter* a branch or body from outside it either: there would be
+  no branch to join, or no item to run for. Nor may it enter a branch of an
+  ``if`` (or its ``else``) from outside that branch: only the ``if`` chooses a
+  branch. In short, the target is a step of the jump's own block or of a block
+  around it, which is where the interpreter looks for it
+  (:mod:`engine.jumps`), and no ``parallel`` lies between the two.
 * Rework (``on reject``, ``on changes``, ``go back``) goes to an earlier step.
 * Every loop in the graph has a bound: ``at most N rounds`` on the approval that
   sends work back, ``go back ..., at most N times``, the items of a ``for each``,
@@ -61,6 +62,7 @@ def graph_problems(
     problems = [
         *_unreachable(graph, reachable),
         *_jumps_into_blocks(graph, jumps),
+        *_jumps_out_of_parallel(graph, jumps),
         *_rework_forward(graph, jumps),
         *_unbounded_loops(graph, reachable, jumps),
         *_joins_that_never_fire(graph, reachable),
@@ -119,7 +121,44 @@ def _jumps_into_blocks(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagno
             which = f"'{branch.name}'" if branch.name else f"on line {branch.span.line}"
             message = f"the jump to '{name}' enters the parallel branch {which} from outside it"
             hint = "a branch starts only with its 'parallel': jump to a step outside the block"
+            if any(around == block for around, _ in outside):  # from a sibling branch
+                hint = (
+                    "a branch starts only with its 'parallel' and a jump cannot leave its own"
+                    f" branch: move '{name}' into the branch that jumps, or let that branch fail"
+                )
         problems.append(Diagnostic("G003", message, data["span"], hint=hint))
+    return problems
+
+
+def _jumps_out_of_parallel(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagnostic]:
+    problems = []
+    for source, target, data in jumps:
+        inside, outside = graph.nodes[target]["scope"], graph.nodes[source]["scope"]
+        if inside != outside[: len(inside)]:
+            continue  # it enters a block: G003 or G006 says so
+        left = [
+            (block, index)
+            for block, index in outside[len(inside) :]
+            if graph.nodes[block]["kind"] == "parallel"
+        ]
+        if not left:
+            continue
+        block, index = left[-1]  # the innermost parallel around the jump
+        branch = graph.nodes[block]["node"].branches[index]
+        which = f"'{branch.name}'" if branch.name else f"on line {branch.span.line}"
+        name = graph.nodes[target]["node"].name
+        line = graph.nodes[block]["span"].line
+        problems.append(
+            Diagnostic(
+                "G007",
+                f"the jump to '{name}' leaves the parallel branch {which}",
+                data["span"],
+                hint=(
+                    "a branch ends only by finishing or failing: let the branch fail, or move"
+                    f" '{name}' inside the branch; the innermost 'parallel' is at line {line}"
+                ),
+            )
+        )
     return problems
 
 

@@ -311,7 +311,9 @@ def _uses(statement: ast.Statement) -> Iterator[ast.Name]:
         case ast.Human(not_by=not_by, rounds=rounds):
             exprs += not_by
             if rounds is not None and rounds.message is not None:
-                exprs.append(rounds.message)
+                # shown once the last round is decided: the step's own result is there
+                told = _names(rounds.message)
+                yield from (n for n in told if n.id != statement.name)
         case ast.Decide(rules=rules):
             for rule in rules:
                 exprs += [] if rule.condition is None else [rule.condition]

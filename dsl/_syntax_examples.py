@@ -44,6 +44,27 @@ EXAMPLES: dict[Explanation, list[str]] = {
         "write: input title: text",
     ): [_p("input title"), _p('input title = "x"'), _p("input title:")],
     Explanation(
+        "the choices of a 'one of' are texts in double quotes",
+        'write: one of "go", "hold"',
+    ): [
+        _p("input tier: one of gold, silver"),
+        _p("work w", "  returns decision: one of go, hold"),
+        _p("work w", '  returns decision: one of "go", hold'),
+    ],
+    Explanation(
+        "a comma is missing between the choices of a 'one of'",
+        'write: input tier: one of "gold", "silver"',
+    ): [_p('input tier: one of "gold" "silver"')],
+    Explanation(
+        "a comma is missing: the choices of a 'one of' and the fields after it are"
+        " separated by commas",
+        'write: returns decision: one of "go", "hold", budget: money',
+    ): [
+        _p("work w", '  returns decision: one of "go" "hold"'),
+        _p("work w", '  returns decision: one of "go", "hold" budget: money'),
+        _p("work w", '  returns channels: list of one of "web" "mail"'),
+    ],
+    Explanation(
         "an action name has a dot in it, such as 'cms.publish'",
         "actions are named by their connector and what they do: email.send, http.post",
     ): [_p("task t = publish(x: 1)")],

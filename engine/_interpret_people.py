@@ -128,7 +128,7 @@ class PeopleSteps:
             return
         if step.rounds is not None and round_number >= step.rounds.count:
             # That was the last round: the designed outcome, not another loop.
-            self._rounds_exhausted(step, source)
+            self._rounds_exhausted(step, env, source)
             return
         raise JumpTo(target, f"'{step.title}': {decided.replace('_', ' ')}", step.id)
 
@@ -274,14 +274,17 @@ class PeopleSteps:
             heartbeat=timedelta(seconds=30),
         )
 
-    def _rounds_exhausted(self, step: ir.HumanStep, source: str) -> None:
+    def _rounds_exhausted(self, step: ir.HumanStep, env: Env, source: str) -> None:
         limit = step.rounds
         assert limit is not None
         if limit.outcome == "jump" and limit.target:
             raise JumpTo(limit.target, f"'{step.title}' used its {limit.count} rounds", step.id)
         if limit.outcome == "continue":
             return
-        message = limit.message or f"'{step.title}' did not converge in {limit.count} rounds"
+        message = limit.message
+        if message is not None and not isinstance(message, str):
+            message = display(self._eval(message, env, step.id))
+        message = message or f"'{step.title}' did not converge in {limit.count} rounds"
         raise ApplicationError(f"{source}: {message}", type="RoundsExhausted", non_retryable=True)
 
     def accept(self, act: human.Act) -> str:

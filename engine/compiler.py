@@ -395,7 +395,7 @@ class _Compiler(ExprCompiler):
                 ir.RoundsLimit,
                 count=rounds.count,
                 outcome=rounds.outcome,
-                message=None if rounds.message is None else rounds.message.plain,
+                message=self._rounds_message(rounds.message),
                 target=None if rounds.target is None else rounds.target.name,
             ),
             span=span_of(step.span),
@@ -404,6 +404,12 @@ class _Compiler(ExprCompiler):
             if step.remind_every_expr is None
             else self.expr(step.remind_every_expr),
         )
+
+    def _rounds_message(self, message: ast.TextLit | None) -> str | ir.Expr | None:
+        # A plain text stays a string, as in the IR before texts here could interpolate.
+        if message is None or message.is_plain:
+            return None if message is None else message.plain
+        return self.expr(message)
 
     def call(self, step: ast.CallProcess) -> ir.CallStep:
         callee = self.checked.used[step.process]

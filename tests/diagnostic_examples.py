@@ -409,18 +409,19 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "G003": (
         (
             "process launch\n"
+            '  task draft = log.info(message: "Drafting")\n'
+            "    on error -> post_anyway\n"
             "  parallel\n"
             "    branch web\n"
             '      task publish = log.info(message: "Publishing")\n'
-            "        on error -> post_anyway\n"
             "    branch social\n"
             '      task post_anyway = log.info(message: "Posting")\n'
         ),
         (
-            "example.mops:5:21: error[G003]: the jump to 'post_anyway' enters the parallel"
+            "example.mops:3:17: error[G003]: the jump to 'post_anyway' enters the parallel"
             " branch 'social' from outside it\n"
-            "    5 |         on error -> post_anyway\n"
-            "      |                     ^^^^^^^^^^^\n"
+            "    3 |     on error -> post_anyway\n"
+            "      |                 ^^^^^^^^^^^\n"
             "  hint: a branch starts only with its 'parallel': jump to a step outside the block"
         ),
     ),
@@ -475,6 +476,26 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             "      |                   ^^^^^^^^\n"
             "  hint: only the 'if' chooses a branch: jump to a step of the jump's own block or of"
             " a block around it, such as a step before the 'if'"
+        ),
+    ),
+    "G007": (
+        (
+            "process launch\n"
+            "  parallel\n"
+            "    branch web\n"
+            '      task publish = log.info(message: "Publishing")\n'
+            "        on error -> fix_page\n"
+            "    branch social\n"
+            '      task post = log.info(message: "Posting")\n'
+            '  task fix_page = log.info(message: "Fixing the page")\n'
+        ),
+        (
+            "example.mops:5:21: error[G007]: the jump to 'fix_page' leaves the parallel branch"
+            " 'web'\n"
+            "    5 |         on error -> fix_page\n"
+            "      |                     ^^^^^^^^\n"
+            "  hint: a branch ends only by finishing or failing: let the branch fail, or move"
+            " 'fix_page' inside the branch; the innermost 'parallel' is at line 2"
         ),
     ),
     "G008": (

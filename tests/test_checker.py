@@ -216,6 +216,22 @@ def test_names_inside_interpolations_are_checked_where_they_are_written() -> Non
     assert checked.diagnostics[2].hint == "did you mean 'logged'?"
 
 
+def test_the_reason_when_the_rounds_run_out_is_checked_and_may_use_its_own_approval() -> None:
+    text = process(
+        f"task draft = {LOG}",
+        "approval review",
+        "  by role editor",
+        "  deadline 2 days",
+        "  escalate to role lead",
+        "  on reject -> draft",
+        '  at most 2 rounds, then fail "{score} {review.comment} {review.coment} {scroe}"',
+    )
+    assert problems(text) == [
+        ("N006", 9, 67, "approval 'review' has no field 'coment'"),
+        ("N001", 9, 76, "'scroe' is not defined"),
+    ]
+
+
 def test_record_literals() -> None:
     assert accepted(
         process(

@@ -110,6 +110,87 @@ def test_a_long_argument_list_gets_one_argument_per_line() -> None:
     assert format_source(short) == 'process p\n  task t = log.info(message: "hi")\n'
 
 
+def test_long_lines_are_broken_where_the_language_allows_it() -> None:
+    # One argument, item or field per line; a long condition in brackets, one
+    # 'and' per line; long returns continued after a '\\'. Only the text stays long.
+    formatted = assert_formats_well((ROOT / "tests" / "format" / "long_lines.mops").read_text())
+    expected = (ROOT / "tests" / "format" / "long_lines.formatted.mops").read_text()
+    assert formatted == expected
+    too_long = [line.split()[0] for line in formatted.split("\n") if len(line) > 100]
+    assert too_long == ["notify"]
+
+
+def test_long_returns_keep_a_comment_at_the_end_of_their_line_on_one_line() -> None:
+    # A comment cannot follow the '\\' that would continue the line.
+    fields = ", ".join(f"field_{n}: number" for n in range(8))
+    text = f"process p\n  work w\n    assign role writer\n    returns {fields}  # why\n"
+    assert assert_formats_well(text) == text
+
+
+def test_a_short_condition_stays_whole_when_the_results_after_it_are_long() -> None:
+    results = ", ".join(f'{name} = "event-{name}-touch"' for name in ("first", "second", "third"))
+    text = f'process p\n  decide d\n    when track == "event" -> {results}\n'
+    assert len(text.split("\n")[2]) > 100
+    assert assert_formats_well(text) == text
+
+
+def test_a_comment_among_the_items_of_an_expression_keeps_it_broken_beside_its_item() -> None:
+    text = (
+        "process p\n"
+        "  set tiers = tier in [\n"
+        '    "gold",  # the big ones\n'
+        "    # new this year\n"
+        '    "platinum"]\n'
+        "  if (\n"
+        '    tier == "gold"\n'
+        "    # or a large budget\n"
+        "    or budget > 5 EUR\n"
+        "  )\n"
+        "    set x = 1\n"
+    )
+    assert assert_formats_well(text) == (
+        "process p\n"
+        "  set tiers = tier in [\n"
+        '    "gold",  # the big ones\n'
+        "    # new this year\n"
+        '    "platinum",\n'
+        "  ]\n"
+        "\n"
+        "  if (\n"
+        '    tier == "gold"\n'
+        "    # or a large budget\n"
+        "    or budget > 5 EUR\n"
+        "  )\n"
+        "    set x = 1\n"
+    )
+
+
+def test_a_long_argument_inside_a_broken_call_is_broken_too() -> None:
+    items = ", ".join(f'"channel_{n}"' for n in range(6))
+    text = f'process p\n  task t = log.info(message: join([{items}], ", "))\n'
+    assert assert_formats_well(text) == (
+        "process p\n"
+        "  task t = log.info(\n"
+        "    message: join(\n"
+        f"      [{items}],\n"
+        '      ", "\n'
+        "    ),\n"
+        "  )\n"
+    )
+
+
+def test_a_chain_that_needs_its_brackets_keeps_them_when_broken() -> None:
+    name = "the_budget_for_the_whole_campaign_in_every_region"
+    text = f'process p\n  set x = -({name} == ["linkedin", "newsletter", "webinar", "events"])\n'
+    assert assert_formats_well(text) == (
+        "process p\n"
+        "  set x = -(\n"
+        f"    {name}\n"
+        '    == ["linkedin", "newsletter", "webinar", "events"]\n'
+        "  )\n"
+    )
+
+
 def test_texts_keep_their_escapes_and_interpolations_as_written() -> None:
     text = 'process p\n  input n: text\n\n  fail "a \\"q\\" {{x}} \\t {join([n, "b"], ", ")}"\n'
     assert format_source(text) == text
@@ -175,7 +256,16 @@ def test_a_file_whose_tree_would_lose_something_is_not_formatted() -> None:
 
 # ---- generated processes -----------------------------------------------------------------------
 
-NAMES = ("budget", "score", "tier", "xs", "brief.doc_url", "review.approved")
+# Long names and literals make lines past 100 columns, which fmt breaks.
+NAMES = (
+    "budget",
+    "score",
+    "tier",
+    "xs",
+    "brief.doc_url",
+    "review.approved",
+    "the_budget_for_the_whole_campaign_in_every_region",
+)
 ATOMS = (
     "0",
     "12.50",
@@ -199,6 +289,9 @@ ATOMS = (
     "len(xs)",
     "xs[0]",
     "f()",
+    '["linkedin", "newsletter", "webinar", "events", "paid_social"]',
+    '{channel: "newsletter", audience: "existing_customers", owner: tier}',
+    'join(["linkedin", "newsletter", "webinar"], ", ")',
 )
 OPERATORS = ("or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "+", "-", "*", "/")
 

@@ -281,6 +281,16 @@ def test_a_jump_into_another_parallel_branch_is_an_error() -> None:
     ) == [("G003", 5, 19, "the jump to 'print' enters the parallel branch 'paper' from outside it")]
 
 
+def test_the_hint_for_a_jump_into_a_sibling_branch_does_not_send_it_out_of_its_own() -> None:
+    text = source("parallel", f"  task web = {LOG}", "    on error -> ad", f"  task ad = {LOG}")
+    [problem] = check_source(SourceFile.from_text(text, "x.mops"), CATALOGUE).diagnostics
+    assert problem.code == "G003"
+    assert problem.hint == (
+        "a branch starts only with its 'parallel' and a jump cannot leave its own branch: move"
+        " 'ad' into the branch that jumps, or let that branch fail"
+    )
+
+
 def test_a_jump_into_a_for_each_is_an_error() -> None:
     assert problems(
         f"task start_posting = {LOG}",
@@ -290,17 +300,110 @@ def test_a_jump_into_a_for_each_is_an_error() -> None:
     ) == [("G003", 4, 17, "the jump to 'post' enters a 'for each' from outside it")]
 
 
-def test_a_jump_out_of_a_branch_or_a_loop_ends_the_block_and_is_allowed() -> None:
+def test_a_jump_out_of_a_for_each_ends_the_loop_and_is_allowed() -> None:
     assert (
         problems(
             "parallel",
             f"  task web = {LOG}",
-            "    on error -> fix",
             "  branch social",
             '    for each channel in ["x"]',
             f"      task post = {LOG}",
             "        on error -> fix",
-            f"task fix = {LOG}",
+            f"    task fix = {LOG}",
+            f"task report = {LOG}",
+        )
+        == []
+    )
+
+
+# ---- G007: jumps out of a parallel branch ----------------------------------------------
+
+
+def test_every_kind_of_jump_out_of_a_parallel_branch_is_an_error() -> None:
+    found = problems(
+        f"task draft = {LOG}",
+        "parallel",
+        f"  task web = {LOG}",
+        "    on error -> report",
+        "  branch review",
+        "    approval sign_off",
+        "      by role editor",
+        "      deadline 2 days",
+        "      on reject -> draft",
+        "      on changes -> draft",
+        "      at most 2 rounds, then -> report",
+        "  branch reply",
+        '    wait for event "lead.replied" key lead, deadline 3 days -> report',
+        "    go back to draft, at most 2 times",
+        f"task report = {LOG}",
+    )
+    assert [(code, line, column) for code, line, column, _ in found] == [
+        ("G007", 6, 19),  # on error
+        ("G007", 11, 22),  # on reject
+        ("G007", 12, 23),  # on changes
+        ("G007", 13, 35),  # when the rounds run out
+        ("G007", 15, 66),  # an event's deadline
+        ("G007", 16, 18),  # go back
+    ]
+    assert found[0][3] == "the jump to 'report' leaves the parallel branch on line 5"
+    assert found[1][3] == "the jump to 'draft' leaves the parallel branch 'review'"
+
+
+def test_a_jump_out_of_a_for_each_inside_a_branch_still_may_not_leave_the_branch() -> None:
+    found = check_source(
+        SourceFile.from_text(
+            source(
+                "parallel",
+                "  branch social",
+                '    for each channel in ["x"]',
+                f"      task post = {LOG}",
+                "        on error -> fix",
+                f"  task web = {LOG}",
+                f"task fix = {LOG}",
+            ),
+            "x.mops",
+        ),
+        CATALOGUE,
+    ).diagnostics
+    assert [(d.code, d.span.line, d.span.col) for d in found] == [("G007", 7, 23)]
+    assert found[0].hint == (
+        "a branch ends only by finishing or failing: let the branch fail, or move 'fix' inside"
+        " the branch; the innermost 'parallel' is at line 3"
+    )
+
+
+def test_a_jump_out_of_an_inner_parallel_names_the_innermost_one() -> None:
+    found = check_source(
+        SourceFile.from_text(
+            source(
+                "parallel",
+                "  branch outer",
+                "    parallel first",
+                f"      task web = {LOG}",
+                "        on error -> fix",
+                f"      task print = {LOG}",
+                f"    task fix = {LOG}",
+                f"  task mail = {LOG}",
+            ),
+            "x.mops",
+        ),
+        CATALOGUE,
+    ).diagnostics
+    assert [(d.code, d.span.line) for d in found] == [("G007", 7)]
+    assert found[0].hint is not None and found[0].hint.endswith("is at line 5")
+
+
+def test_a_jump_inside_its_own_parallel_branch_is_allowed() -> None:
+    assert (
+        problems(
+            "parallel",
+            "  branch web",
+            f"    task draft = {LOG}",
+            f"    task publish = {LOG}",
+            "      on error -> fix",
+            "    go back to draft, at most 1 time",
+            f"    task fix = {LOG}",
+            f"  task print = {LOG}",
         )
         == []
     )
@@ -330,7 +433,7 @@ def test_a_jump_from_one_if_branch_into_another_is_an_error() -> None:
     ]
 
 
-def test_a_jump_out_of_a_parallel_branch_into_an_if_branch_is_an_error() -> None:
+def test_a_jump_out_of_a_parallel_branch_into_an_if_branch_is_reported_once() -> None:
     assert problems(
         "parallel",
         f"  task web = {LOG}",

@@ -56,7 +56,7 @@ process article "Article"
     deadline 3 hours
     escalate to role lead after 5 hours
     on reject -> draft
-    at most 2 rounds, then fail "The draft did not converge"
+    at most 2 rounds, then fail "The draft {draft.doc_url} did not converge: {review.comment}"
   output url = draft.doc_url
   output rounds = review.rounds
   output approvers = review.approvers
@@ -152,7 +152,10 @@ async def test_rejection_loops_back_and_rounds_are_bounded(time_env: WorkflowEnv
         with pytest.raises(WorkflowFailureError) as failed:
             await handle.result()
     assert isinstance(failed.value.cause, ApplicationError)
-    assert failed.value.cause.message == "test.mops:7:3: The draft did not converge"
+    # The reason is interpolated like every text, and may use the approval's own result.
+    assert failed.value.cause.message == (
+        "test.mops:7:3: The draft https://x.example/d did not converge: too long"
+    )
 
 
 async def test_deadlines_remind_and_escalate_durably(time_env: WorkflowEnvironment) -> None:

@@ -374,12 +374,12 @@ def test_the_full_example() -> None:
         "review",
         "finance",
         "publish",
-        "fix_page",
-        "wait_line_77",
-        "event_line_80",
+        "check_page",
+        "wait_line_78",
+        "event_line_81",
         "report",
     ]
-    assert [n.id for n in found.not_counted] == ["wait_line_78", "wait_line_79", "nurture"]
+    assert [n.id for n in found.not_counted] == ["wait_line_79", "wait_line_80", "nurture"]
 
 
 def test_the_plan_is_shown_as_a_table() -> None:

@@ -136,10 +136,10 @@ def test_jumps_are_labelled_in_the_designers_words() -> None:
     dot = to_dot(*launch())
     for line in (
         '"review" -> "brief" [label="on changes, at most 3 rounds", style=dashed];',
-        '"publish" -> "fix_page" [label="on error", style=dashed];',
-        '"event_line_80" -> "report" [label="deadline", style=dashed];',
-        '"go_back_line_82" -> "review" [label="go back, at most 1 time", style=dashed];',
-        '"parallel_line_65" -> "for_each_line_72" [label="Social posts"];',
+        '"publish" -> "check_page" [label="on error", style=dashed];',
+        '"event_line_81" -> "report" [label="deadline", style=dashed];',
+        '"go_back_line_83" -> "review" [label="go back, at most 1 time", style=dashed];',
+        '"parallel_line_65" -> "for_each_line_75" [label="Social posts"];',
         '"if_line_55" -> "notify_line_63" [label="else"];',
     ):
         assert f"    {line}\n" in dot

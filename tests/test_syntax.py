@@ -116,6 +116,49 @@ def test_an_interpolation_left_open_is_not_taken_for_an_open_text() -> None:
     )
 
 
+# ---- 'one of' in a list ----------------------------------------------------------
+
+BRIEF = """\
+process launch
+  input tier: one of "gold", "silver" = "gold"
+  work brief
+    assign role writer
+    deadline 2 days
+    escalate to role lead
+    returns {fields}
+  set total = brief.budget + 5 EUR
+  output chosen: one of "gold", "silver" = tier
+"""
+
+
+def test_a_one_of_among_returned_fields_ends_where_the_next_field_begins() -> None:
+    fields = (
+        'decision: one of "go", "hold", budget: money,'
+        ' channels: list of one of "web", "mail", "print", note: text'
+    )
+    checked = check(BRIEF.format(fields=fields))
+    assert checked.ok, render_all(checked.diagnostics, checked.source)
+    assert checked.process is not None
+    [brief] = [s for s in checked.process.body if isinstance(s, ast.Human)]
+    assert [(f.name, str(f.type.type)) for f in brief.returns] == [
+        ("decision", 'one of "go", "hold"'),
+        ("budget", "money"),
+        ("channels", 'list of one of "web", "mail", "print"'),
+        ("note", "text"),
+    ]
+    # A field's span, and its type's, take in every choice.
+    assert (brief.returns[0].span.col, brief.returns[0].span.end_col) == (13, 42)
+    assert [str(i.type.type) for i in checked.process.inputs] == ['one of "gold", "silver"']
+
+
+def test_a_text_that_continues_no_one_of_in_returns_is_a_syntax_error() -> None:
+    text = BRIEF.format(fields='note: text, "hold", budget: money')
+    assert codes(text) == [("S002", 7, 25)]
+    assert check(text).diagnostics[0].message == (
+        "a text (\"hold\") where 'returns' expects a field"
+    )
+
+
 # ---- several errors at once ------------------------------------------------------
 
 

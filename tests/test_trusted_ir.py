@@ -57,7 +57,7 @@ process every_kind "Every kind of step"
     deadline 5 business days
     no delegation
     on changes -> edit
-    at most 3 rounds, then fail "too many rounds"
+    at most 3 rounds, then fail "too many rounds for {tier}: {review.comment}"
   decide channel
     hit policy first
     when budget > 50 EUR and tier == "gold" -> lane = "paid", share = 20%

@@ -81,7 +81,8 @@ class Escalation(_Later):
 class RoundsLimit(_Node):
     count: int
     outcome: Literal["fail", "continue", "jump"] = "fail"
-    message: str | None = None
+    message: str | Expr | None = None
+    """The reason the campaign fails: a plain text, or a text with interpolations."""
     target: str | None = None
 
 
