@@ -114,6 +114,10 @@ def step_name(statement: ast.Statement) -> str | None:
     return None
 
 
+LONG_LOOP = 10
+"""A ``go back`` allowed this many times inside a ``parallel`` branch is warned of (G104)."""
+
+
 class StepChecker(ExprChecker):
     """Walks the process, step by step, keeping track of what is defined where."""
 
@@ -366,6 +370,7 @@ class StepChecker(ExprChecker):
                 f"{len(statement.branches)} there are",
                 statement.span,
             )
+        self._long_loops_in(statement)
         layers = [self._overlay(b.body, scope) for b in statement.branches]
         if statement.join == "all":
             # Every branch finished: what each defined is there. (With 'first' or
@@ -388,6 +393,23 @@ class StepChecker(ExprChecker):
         # What the body defines is per item: not visible after the loop.
         inner = ChainMap({statement.variable: Symbol("loop", item, statement.variable_span)}, scope)
         self._body(statement.body, inner)
+
+    def _long_loops_in(self, block: ast.Parallel) -> None:
+        """A long loop in a branch grows the campaign's history with no continue-as-new
+        until the whole block ends (docs/operations.md)."""
+        for branch in block.branches:
+            for inner in iter_steps(branch.body):
+                if isinstance(inner, ast.GoBack) and inner.times >= LONG_LOOP:
+                    self.warn(
+                        "G104",
+                        f"this 'go back' may go round {inner.times} times inside a parallel "
+                        "branch, where the campaign cannot continue as new: its history grows "
+                        "until the whole 'parallel' ends",
+                        inner.span,
+                        hint="run the loop outside the 'parallel' (an 'exit when event' block "
+                        "can stop it when something else happens), or allow G104 if the "
+                        f"branch is short-lived (the 'parallel' is at line {block.span.line})",
+                    )
 
     def _alone_per_item(self, loop: ast.ForEach) -> None:
         """Items running at once would share one open step, or one count of rounds."""

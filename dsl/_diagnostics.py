@@ -74,6 +74,7 @@ CODES: dict[str, str] = {
     "G101": "a human step without a deadline (warning)",
     "G102": "a human step whose missed deadline nobody hears of (warning)",
     "G103": "a wait for an event without a deadline (warning)",
+    "G104": "a long loop inside a parallel branch (warning)",
     # calendar and time
     "C001": "a day of the week that does not exist",
     "C002": "a date or time that does not exist",

@@ -527,6 +527,29 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             "  hint: add ', deadline 5 business days' to it (or silence it: allow G103)"
         ),
     ),
+    "G104": (
+        (
+            "process follow_up\n"
+            "  input lead: email\n"
+            "  parallel first\n"
+            "    branch drip\n"
+            '      task touch = log.info(message: "A weekly touch")\n'
+            "      wait 7 days\n"
+            "      go back to touch, at most 52 times\n"
+            "    branch reply\n"
+            '      wait for event "lead.replied" key lead, deadline 365 days\n'
+        ),
+        (
+            "example.mops:7:7: warning[G104]: this 'go back' may go round 52 times inside a"
+            " parallel branch, where the campaign cannot continue as new: its history grows"
+            " until the whole 'parallel' ends\n"
+            "    7 |       go back to touch, at most 52 times\n"
+            "      |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: run the loop outside the 'parallel' (an 'exit when event' block can stop it"
+            " when something else happens), or allow G104 if the branch is short-lived (the"
+            " 'parallel' is at line 3)"
+        ),
+    ),
     "C001": (
         'calendar office\n  time zone "Europe/Berlin"\n  working days mon to fry\n\nprocess launch\n  calendar office\n  task a = log.info(message: "go")\n',
         "example.mops:3:23: error[C001]: 'fry' is not a day of the week\n    3 |   working days mon to fry\n      |                       ^^^\n  hint: did you mean 'friday'?",
