@@ -57,7 +57,8 @@ Env = MutableMapping[str, Any]
 class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
     """Interprets a :class:`~engine.ir.ProcessIR` step by step."""
 
-    def __init__(self) -> None:
+    @workflow.init
+    def __init__(self, args: Sequence[RawValue]) -> None:
         self._process: ir.ProcessIR | None = None
         self._status: CampaignStatus | None = None
         self._runs: dict[str, int] = {}
@@ -77,6 +78,25 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
         self._carried_item: human.WorkItem | None = None
         self._carried_reminder: dt.datetime | None = None
         self._start: CampaignStart
+        self._open_carried_step(args)
+
+    def _open_carried_step(self, args: Sequence[RawValue]) -> None:
+        """Before run(): take the campaign's team and open the step a continued run carried.
+
+        A decision can reach a continued campaign in the very first workflow task of
+        its new run, where the SDK runs update validators before run() has started;
+        without this the step was refused as "not open". A start that cannot be read
+        is left to run(), which fails the campaign with the reason.
+        """
+        try:
+            start = _decode_start(args[0]) if len(args) == 1 else None
+        except ApplicationError:
+            return
+        if start is None:
+            return
+        self._team = start.team
+        if start.resume is not None and start.resume.open_item is not None:
+            self._items[start.resume.open_item.step] = start.resume.open_item
 
     @workflow.run
     async def run(self, args: Sequence[RawValue]) -> CampaignResult:
@@ -115,7 +135,8 @@ class CampaignWorkflow(Signals, PeopleSteps, Saga, Renewal):
             self._carried_item, self._carried_reminder = resume.open_item, resume.next_reminder
             if resume.open_item is not None:
                 # Open at once: decisions are taken even while the campaign is paused.
-                self._items[resume.open_item.step] = resume.open_item
+                # (Opened in __init__ already; it may hold a decision taken since.)
+                self._items.setdefault(resume.open_item.step, resume.open_item)
                 self._publish_items()
             self._paused = self._paused or resume.paused
             self._update(

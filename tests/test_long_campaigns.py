@@ -18,10 +18,18 @@ from support import (
     registry_replacing,
     worker_for,
 )
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 
-from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStart, CampaignStatus, ExternalEvent
+from engine.campaign import (
+    ACT_UPDATE,
+    EVENT_SIGNAL,
+    STATUS_QUERY,
+    CampaignStart,
+    CampaignStatus,
+    ExternalEvent,
+)
 from engine.errors import UserError
 from engine.human import Act
 from engine.people import Member, TeamSnapshot
@@ -154,10 +162,6 @@ async def wait_for_new_run(handle: WorkflowHandle[Any, Any]) -> None:
     raise AssertionError("the campaign never continued as new")
 
 
-@pytest.mark.skip(
-    reason="intermittently fails on the time-skipping server: a decision that reaches a"
-    " campaign in the first workflow task of a continued run is refused (#4)"
-)
 async def test_a_campaign_continues_as_new_while_an_approval_is_open(
     time_env: WorkflowEnvironment,
 ) -> None:
@@ -209,10 +213,56 @@ async def test_a_campaign_continues_as_new_while_an_approval_is_open(
     assert "activity_task_scheduled_event_attributes" in kinds  # the launch ran in this run
 
 
-@pytest.mark.skip(
-    reason="intermittently fails on the time-skipping server: a decision that reaches a"
-    " campaign in the first workflow task of a continued run is refused (#4)"
-)
+async def test_a_decision_that_reaches_the_new_run_before_it_starts_is_taken(
+    time_env: WorkflowEnvironment,
+) -> None:
+    client = time_env.client
+    registry = registry_replacing(recorded_notify)
+    process = compile_text(SIGN_OFF, registry)
+    queue = new_task_queue()
+    async with worker_for(client, registry, queue, cached=0):
+        handle = await client.start_workflow(
+            process.name,
+            CampaignStart(
+                process=process, inputs={}, started_by="test", team=EDITORS, history_limit=40
+            ),
+            id=f"sign-off-{uuid.uuid4().hex[:6]}",
+            task_queue=queue,
+        )
+        await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
+        await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        for n in range(15):
+            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
+        await wait_for_new_run(handle)
+        # The new run's own start, as the continue-as-new wrote it: the open step
+        # with ana's approval.
+        renewed = await client.get_workflow_handle(handle.id).fetch_history()
+        started = renewed.events[0].workflow_execution_started_event_attributes
+        carried = client.data_converter.payload_converter.from_payload(
+            started.input.payloads[0], CampaignStart
+        )
+        # Started again (under another id; the first one is ended after the test) with
+        # a decision: ben's approval is in the run's very first workflow task, as when it
+        # reaches a campaign the moment it continues as new.
+        again: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+            process.name,
+            carried,
+            id=f"sign-off-{uuid.uuid4().hex[:6]}",
+            task_queue=queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+        answer = await client.execute_update_with_start_workflow(
+            ACT_UPDATE,
+            Act(step="review", actor="ben", action="approve"),
+            start_workflow_operation=again,
+            result_type=str,
+        )
+        STARTED.append(await again.workflow_handle())
+        result = await (await again.workflow_handle()).result()
+    assert answer == "'Review the launch' is approved"
+    assert result["outputs"] == {"approvers": ["ana", "ben"], "rounds": 1}
+
+
 async def test_reminders_and_escalation_keep_their_times_across_continue_as_new(
     time_env: WorkflowEnvironment,
 ) -> None:
