@@ -110,6 +110,9 @@ EDITORS = TeamSnapshot(
 )
 
 
+HISTORY_LIMIT = 40
+"""The history bound of the sign-off campaigns below."""
+
 STARTED: list[WorkflowHandle[Any, Any]] = []
 
 
@@ -139,6 +142,23 @@ async def wait_for(
             return found
         await asyncio.sleep(0.02)
     raise AssertionError("the campaign never got there")
+
+
+async def outgrow_the_bound(handle: WorkflowHandle[Any, Any]) -> None:
+    """Send events nobody waits for until the history is past its bound, then wait
+    for the campaign to continue as new.
+
+    Counted, not a fixed number of events: how many workflow tasks they take (and so
+    how long the history grows) depends on how fast the worker picks them up.
+    """
+    first = handle.first_execution_run_id
+    for n in range(HISTORY_LIMIT):
+        found = await handle.describe()
+        length = found.raw_description.workflow_execution_info.history_length
+        if found.run_id != first or length >= HISTORY_LIMIT:
+            break
+        await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
+    await wait_for_new_run(handle)
 
 
 async def wait_for_new_run(handle: WorkflowHandle[Any, Any]) -> None:
@@ -174,7 +194,11 @@ async def test_a_campaign_continues_as_new_while_an_approval_is_open(
         handle = await client.start_workflow(
             process.name,
             CampaignStart(
-                process=process, inputs={}, started_by="test", team=EDITORS, history_limit=40
+                process=process,
+                inputs={},
+                started_by="test",
+                team=EDITORS,
+                history_limit=HISTORY_LIMIT,
             ),
             id=f"sign-off-{uuid.uuid4().hex[:6]}",
             task_queue=queue,
@@ -182,9 +206,7 @@ async def test_a_campaign_continues_as_new_while_an_approval_is_open(
         first = await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
         # Events nobody waits for grow the history past its bound while the step is open.
-        for n in range(15):
-            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
-        await wait_for_new_run(handle)
+        await outgrow_the_bound(handle)
         renewed = await wait_for(handle, lambda s: s.generation == 1)
         with pytest.raises(UserError) as twice:
             await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
@@ -224,16 +246,18 @@ async def test_a_decision_that_reaches_the_new_run_before_it_starts_is_taken(
         handle = await client.start_workflow(
             process.name,
             CampaignStart(
-                process=process, inputs={}, started_by="test", team=EDITORS, history_limit=40
+                process=process,
+                inputs={},
+                started_by="test",
+                team=EDITORS,
+                history_limit=HISTORY_LIMIT,
             ),
             id=f"sign-off-{uuid.uuid4().hex[:6]}",
             task_queue=queue,
         )
         await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
-        for n in range(15):
-            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
-        await wait_for_new_run(handle)
+        await outgrow_the_bound(handle)
         # The new run's own start, as the continue-as-new wrote it: the open step
         # with ana's approval.
         renewed = await client.get_workflow_handle(handle.id).fetch_history()
@@ -275,7 +299,11 @@ async def test_reminders_and_escalation_keep_their_times_across_continue_as_new(
         handle = await client.start_workflow(
             process.name,
             CampaignStart(
-                process=process, inputs={}, started_by="test", team=EDITORS, history_limit=40
+                process=process,
+                inputs={},
+                started_by="test",
+                team=EDITORS,
+                history_limit=HISTORY_LIMIT,
             ),
             id=f"sign-off-{uuid.uuid4().hex[:6]}",
             task_queue=queue,
@@ -284,9 +312,7 @@ async def test_reminders_and_escalation_keep_their_times_across_continue_as_new(
         opened = first.open_items[0].opened_at
         # A day and a half in (one reminder sent), the history outgrows its bound.
         await time_env.sleep(36 * 3600)
-        for n in range(40):
-            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
-        await wait_for_new_run(handle)
+        await outgrow_the_bound(handle)
         # Three days and an hour after the step opened: the rest of the reminders
         # and the escalation to the lead, on the first run's schedule.
         await time_env.sleep(36 * 3600 + 3600)
