@@ -44,6 +44,16 @@ _HOST = "127.0.0.1"
 _POLL = 0.1
 _REUSE_TIMEOUT = 10.0
 """A live server that accepts connections answers at once; do not wait a full start-up."""
+_START_ATTEMPTS = 3
+"""The server is started this many times at most when it exits during start-up: once
+in a while it crashes starting on the database of a server that was killed (a Go
+SIGSEGV in its gRPC Serve) and starts fine the next time."""
+_RESTART_PAUSE = 1.0
+"""Seconds between a server that exited during start-up and the next attempt."""
+
+
+class _ExitedDuringStartUp(ServerUnreachable):
+    """The server process ended before it was ready (it may start the next time)."""
 
 
 class ServerInfo(BaseModel):
@@ -175,14 +185,29 @@ class EmbeddedServer:
             return running
 
     async def _start(self, deadline: float) -> ServerInfo:
-        info, log_offset = self._spawn()
-        try:
-            await self._wait_ready(info, deadline, starting=True, log_offset=log_offset)
-        except BaseException:
-            _terminate(info)
-            raise
-        self._write(info)
-        return info
+        attempt = 1
+        while True:
+            info, log_offset = self._spawn()
+            try:
+                await self._wait_ready(info, deadline, starting=True, log_offset=log_offset)
+            except _ExitedDuringStartUp as exited:
+                if attempt == _START_ATTEMPTS or time.monotonic() + _RESTART_PAUSE >= deadline:
+                    raise ServerUnreachable(
+                        f"{exited.message}, {attempt} time{'s' if attempt > 1 else ''}",
+                        hint=exited.hint,
+                    ) from None
+                attempt += 1
+                self._log(
+                    f"{exited.message}; starting it again in {_RESTART_PAUSE:g} s"
+                    f" (attempt {attempt} of {_START_ATTEMPTS})"
+                )
+                await asyncio.sleep(_RESTART_PAUSE)
+                continue
+            except BaseException:
+                _terminate(info)
+                raise
+            self._write(info)
+            return info
 
     def _spawn(self) -> tuple[ServerInfo, int]:
         cli = find_temporal_cli()
@@ -203,7 +228,7 @@ class EmbeddedServer:
         log = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             log_offset = os.fstat(log).st_size
-            os.write(log, f"--- {datetime.now(UTC).isoformat()} mops: {' '.join(args)}\n".encode())
+            os.write(log, _log_line(" ".join(args)))
             # posix_spawn, not Popen: the server is meant to outlive us, and a Popen
             # object would warn that it is "still running" when collected. Its own
             # session keeps a Ctrl-C on the `mops` command from reaching it.
@@ -231,6 +256,11 @@ class EmbeddedServer:
         )
         return info, log_offset
 
+    def _log(self, message: str) -> None:
+        """Add a line of ours to the server's log."""
+        with self.log_file.open("ab") as log:
+            log.write(_log_line(message))
+
     async def _wait_ready(
         self, info: ServerInfo, deadline: float, *, starting: bool, log_offset: int
     ) -> None:
@@ -239,7 +269,7 @@ class EmbeddedServer:
         last_error = "the gRPC port is not open yet"
         while True:
             if starting and (code := _exit_code(info.pid)) is not None:
-                raise ServerUnreachable(
+                raise _ExitedDuringStartUp(
                     f"the embedded Temporal server exited during start-up (exit code {code})",
                     hint=self._log_tail(log_offset),
                 )
@@ -289,6 +319,10 @@ class EmbeddedServer:
             return f"see {self.log_file}"
         tail = [line for line in text.splitlines() if line.strip()][-lines:]
         return "\n    ".join([f"last lines of {self.log_file}:", *tail])
+
+
+def _log_line(text: str) -> bytes:
+    return f"--- {datetime.now(UTC).isoformat()} mops: {text}\n".encode()
 
 
 def _accepts(port: int) -> bool:

@@ -241,8 +241,44 @@ def test_server_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
     with pytest.raises(ServerUnreachable) as caught:
         server.ensure_running(timeout=30)
     assert "exited during start-up" in caught.value.message
+    assert caught.value.message.endswith(", 3 times")
     assert f"last lines of {state / 'server.log'}" in (caught.value.hint or "")
     assert server.status() is None
+    log = (state / "server.log").read_text()
+    assert "starting it again in 1 s (attempt 2 of 3)" in log
+    assert "starting it again in 1 s (attempt 3 of 3)" in log
+
+
+@pytest.mark.e2e
+def test_server_that_exits_at_start_is_started_again(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    db_file = state / "temporal.db"
+    db_file.mkdir(parents=True)  # the first start fails: SQLite cannot open a directory
+    log_file = state / "server.log"
+
+    def clear_the_way() -> None:
+        # Once mops says it will start the server again, the database can be opened.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if log_file.exists() and "starting it again" in log_file.read_text():
+                db_file.rmdir()
+                return
+            time.sleep(0.01)
+
+    server = EmbeddedServer(_settings(state))
+    with ThreadPoolExecutor(1) as pool:
+        cleared = pool.submit(clear_the_way)
+        try:
+            info = server.ensure_running()
+            status = server.status()
+        finally:
+            server.stop()
+        cleared.result()
+    assert status == info
+    assert db_file.is_file()
+    log = log_file.read_text()
+    assert "the embedded Temporal server exited during start-up (exit code" in log
+    assert "starting it again in 1 s (attempt 2 of 3)" in log
 
 
 @pytest.mark.e2e
