@@ -10,10 +10,7 @@ from the start (``cached=0``) unless said otherwise.
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,8 +19,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 from support import compile_text, new_task_queue, registry_replacing, worker_for
 from temporalio.client import WorkflowHandle
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from waiting import end_unfinished, outgrow_the_bound, wait_for
 
 from dsl import Catalogue
 from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStart, CampaignStatus, ExternalEvent
@@ -34,6 +31,8 @@ from engine.ir import ProcessIR
 from engine.people import Member, TeamSnapshot
 from engine.people_client import act
 from workers import ActionContext, action
+
+end_unfinished_campaigns = pytest.fixture(autouse=True)(end_unfinished)
 
 LOGGED: list[tuple[str, str]] = []
 """What the stand-in ``log.info`` was asked to write, with the side effect's key."""
@@ -80,37 +79,6 @@ async def start(
 async def status_of(handle: WorkflowHandle[Any, Any]) -> CampaignStatus:
     found: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
     return found
-
-
-async def wait_for(
-    handle: WorkflowHandle[Any, Any], ready: Callable[[CampaignStatus], bool]
-) -> CampaignStatus:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            found: CampaignStatus = await handle.query(
-                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=timedelta(seconds=5)
-            )
-        except RPCError:
-            continue  # a query that meets the campaign as it continues as new
-        if ready(found):
-            return found
-        await asyncio.sleep(0.02)
-    await handle.terminate("the test gave up")
-    raise AssertionError("the campaign never got there")
-
-
-async def wait_for_new_run(handle: WorkflowHandle[Any, Any]) -> None:
-    """Wait until the campaign has continued as new, by its run id, not by a query: on
-    the time-skipping server a query that meets the workflow task that continues as
-    new loses the old run's end and stops time skipping for good."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if (await handle.describe()).run_id != handle.first_execution_run_id:
-            return
-        await asyncio.sleep(0.02)
-    await handle.terminate("the test gave up")
-    raise AssertionError("the campaign never continued as new")
 
 
 NURTURE = """\
@@ -255,9 +223,7 @@ async def test_an_approval_open_inside_a_loop_goes_along_into_the_new_run(
         await act(client, handle.id, Act(step="sign", actor="ana", action="approve"))
         # Events nobody waits for grow the history past its bound while the step is open.
         # (The bound leaves the new run room to finish without continuing again.)
-        for n in range(40):
-            await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
-        await wait_for_new_run(handle)
+        await outgrow_the_bound(handle, 60)
         renewed = await wait_for(handle, lambda s: s.generation >= 1)
         with pytest.raises(UserError) as twice:
             await act(client, handle.id, Act(step="sign", actor="ana", action="approve"))

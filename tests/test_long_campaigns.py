@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,10 +15,11 @@ from support import (
     team,
     worker_for,
 )
-from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from waiting import STARTED, end_unfinished, wait_for
+from waiting import outgrow_the_bound as outgrow
 
 from engine.campaign import (
     ACT_UPDATE,
@@ -107,78 +104,11 @@ EDITORS = team("v1-editors", ana="editor", ben="editor", dan="lead")
 HISTORY_LIMIT = 40
 """The history bound of the sign-off campaigns below."""
 
-STARTED: list[WorkflowHandle[Any, Any]] = []
-
-
-@pytest.fixture(autouse=True)
-async def end_unfinished_campaigns() -> AsyncIterator[None]:
-    """A campaign left waiting (a failed test) would fire its reminders on the shared
-    time-skipping server with no worker to take them, holding back its clock."""
-    yield
-    while STARTED:
-        handle = STARTED.pop()
-        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await handle.terminate("test over")
-
-
-async def wait_for(
-    handle: WorkflowHandle[Any, Any], ready: Callable[[CampaignStatus], bool]
-) -> CampaignStatus:
-    """Query the campaign's status until ``ready``; never while it may continue as new
-    (wait with :func:`wait_for_new_run` first)."""
-    STARTED.append(handle)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            found: CampaignStatus = await handle.query(
-                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=timedelta(seconds=5)
-            )
-        except RPCError:
-            # On a loaded machine a query (a replay from the start, with no cache) can
-            # take longer than its timeout: ask again.
-            continue
-        if ready(found):
-            return found
-        await asyncio.sleep(0.02)
-    raise AssertionError("the campaign never got there")
+end_unfinished_campaigns = pytest.fixture(autouse=True)(end_unfinished)
 
 
 async def outgrow_the_bound(handle: WorkflowHandle[Any, Any]) -> None:
-    """Send events nobody waits for until the history is past its bound, then wait
-    for the campaign to continue as new.
-
-    Counted, not a fixed number of events: how many workflow tasks they take (and so
-    how long the history grows) depends on how fast the worker picks them up.
-    """
-    first = handle.first_execution_run_id
-    for n in range(HISTORY_LIMIT):
-        found = await handle.describe()
-        length = found.raw_description.workflow_execution_info.history_length
-        if found.run_id != first or length >= HISTORY_LIMIT:
-            break
-        await handle.signal(EVENT_SIGNAL, ExternalEvent(name="noise", key=str(n)))
-    await wait_for_new_run(handle)
-
-
-async def wait_for_new_run(handle: WorkflowHandle[Any, Any]) -> None:
-    """Wait until the campaign has continued as new, watching its run id.
-
-    Not with a query: on the time-skipping test server, a query that arrives while
-    the workflow task that continues as new is under way makes the server start the
-    new run but drop the old run's end (its history stops at "workflow task
-    started"), and it never unlocks time skipping again. ``handle.result()`` then
-    waits for the old run's end forever and every later sleep of the shared test
-    server times out. A describe reaches no workflow task. The real server is not
-    affected (``mops status`` queries freely).
-    """
-    STARTED.append(handle)
-    first = handle.first_execution_run_id
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if (await handle.describe()).run_id != first:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the campaign never continued as new")
+    await outgrow(handle, HISTORY_LIMIT)
 
 
 async def test_a_campaign_continues_as_new_while_an_approval_is_open(
