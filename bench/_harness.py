@@ -193,18 +193,24 @@ def experiment_row(label: str, runs: dict[str, list[Any]], value: Callable[[Any]
     ours, theirs = runs[EXPERIMENT], runs["handwritten"]
     if not ours:
         return ""
-    ratio = [value(x) / value(y) for x, y in zip(ours, theirs, strict=True)]
-    return f"| {label} | {spread([value(r) for r in ours])} | | {spread(ratio)} |"
+    return f"| {label} | {spread([value(r) for r in ours])} | | {_ratios(ours, theirs, value)} |"
 
 
 def comparison_row(label: str, runs: dict[str, list[Any]], value: Callable[[Any], float]) -> str:
     """A table row: the interpreter, the hand-written side, and their ratio run by run."""
     ours, theirs = runs["interpreter"], runs["handwritten"]
-    ratio = [value(x) / value(y) for x, y in zip(ours, theirs, strict=True)]
     return (
         f"| {label} | {spread([value(r) for r in ours])} | "
-        f"{spread([value(r) for r in theirs])} | {spread(ratio)} |"
+        f"{spread([value(r) for r in theirs])} | {_ratios(ours, theirs, value)} |"
     )
+
+
+def _ratios(ours: list[Any], theirs: list[Any], value: Callable[[Any], float]) -> str:
+    """The ratios run by run; a run whose hand-written figure is zero (a CPU time too
+    small to read from /proc) has none."""
+    pairs = zip(ours, theirs, strict=True)
+    ratio = [value(x) / value(y) for x, y in pairs if value(y) != 0]
+    return spread(ratio) if ratio else "n/a"
 
 
 async def alternating(
