@@ -2,7 +2,10 @@
 
 The interpreter runs blocks of steps; a jump unwinds to the block that holds
 its target and carries on from there. The graph checks guarantee the target
-is a step of that block or of a block around it, never inside a branch.
+is a step of that block or of a block around it, never inside a branch, and
+never outside the ``parallel`` branch the jump is in (G007). A jump says which
+step made it: landing on a loop's start by an outer ``go back`` starts the
+loop's rounds again (engine._interpret_blocks).
 """
 
 from __future__ import annotations
