@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 from collections import ChainMap
 from collections.abc import MutableMapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from engine._interpret_renew import At, Enter, Renewal
-from engine._interpret_saga import Saga
 
 with workflow.unsafe.imports_passed_through():
     from engine import carry, ir
@@ -34,30 +34,14 @@ ROUNDS_PER_PASS = "mops-rounds-per-pass"
 """Named patch: campaigns recorded before it counted rounds for the whole campaign."""
 
 
-class Blocks(Saga, Renewal):
+class Blocks(Renewal):
     """Runs bodies of steps and the blocks that hold them; state on the workflow."""
 
     _paused: bool
     _exited: bool
     _rounds: dict[str, int]
     _per_pass: bool | None = None
-    _loop_targets: dict[str, list[str]] | None = None
-    _order: dict[str, int] | None = None
-    _cycle_ids: set[str] | None = None
-
-    if TYPE_CHECKING:  # provided by the interpreter
-
-        async def _step(self, step: ir.Step, env: Env, at: At | None) -> None:
-            raise NotImplementedError
-
-        def _condition(self, expr: ir.Expr, env: Env) -> bool:
-            raise NotImplementedError
-
-        def _mark(self, step_id: str, title: str, source: str) -> None:
-            raise NotImplementedError
-
-        def _end(self, step_id: str, state: str, error: str | None = None) -> None:
-            raise NotImplementedError
+    _loop_facts: _Loops | None = None
 
     async def _body(
         self,
@@ -270,10 +254,11 @@ class Blocks(Saga, Renewal):
         rework (this approval's or another's), or by a ``go back`` inside the
         loop, goes on counting.
         """
-        loops = self._loops_to().get(step.id)
+        facts = self._loops()
+        loops = facts.closing.get(step.id)
         if not loops:
             return
-        order, cycles = self._file_order(), self._cycles()
+        order, cycles = facts.order, facts.cycles
         for closer in loops:
             if not self._rounds.get(closer):
                 continue
@@ -290,11 +275,12 @@ class Blocks(Saga, Renewal):
             self._per_pass = workflow.patched(ROUNDS_PER_PASS)
         return self._per_pass
 
-    def _loops_to(self) -> dict[str, list[str]]:
-        """For each step, the steps whose rounds count a loop back to it."""
-        if self._loop_targets is None:
-            found: dict[str, list[str]] = {}
-            for step in ir.iter_steps(self._require_process().body):
+    def _loops(self) -> _Loops:
+        """The process's loops, worked out once from its IR."""
+        if self._loop_facts is None:
+            steps = ir.iter_steps(self._require_process().body)
+            closing: dict[str, list[str]] = {}
+            for step in steps:
                 if isinstance(step, ir.GoBackStep):
                     targets = {step.target}
                 elif isinstance(step, ir.HumanStep):
@@ -302,19 +288,20 @@ class Blocks(Saga, Renewal):
                 else:
                     continue
                 for target in targets:
-                    found.setdefault(target, []).append(step.id)
-            self._loop_targets = found
-        return self._loop_targets
+                    closing.setdefault(target, []).append(step.id)
+            self._loop_facts = _Loops(
+                closing=closing,
+                cycles={s.id for s in steps if isinstance(s, ir.GoBackStep)},
+                order={s.id: n for n, s in enumerate(steps)},
+            )
+        return self._loop_facts
 
-    def _cycles(self) -> set[str]:
-        """The ``go back`` steps."""
-        if self._cycle_ids is None:
-            steps = ir.iter_steps(self._require_process().body)
-            self._cycle_ids = {s.id for s in steps if isinstance(s, ir.GoBackStep)}
-        return self._cycle_ids
 
-    def _file_order(self) -> dict[str, int]:
-        if self._order is None:
-            steps = ir.iter_steps(self._require_process().body)
-            self._order = {step.id: n for n, step in enumerate(steps)}
-        return self._order
+@dataclass(frozen=True)
+class _Loops:
+    closing: dict[str, list[str]]
+    """For each step, the steps whose rounds count a loop back to it."""
+    cycles: set[str]
+    """The ``go back`` steps."""
+    order: dict[str, int]
+    """Each step's place in the file."""

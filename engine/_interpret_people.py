@@ -13,16 +13,18 @@ import contextlib
 import datetime as dt
 from collections.abc import MutableMapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, SearchAttributeUpdate, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
+from engine._interpret_renew import Renewal
+
 with workflow.unsafe.imports_passed_through():
     from engine import business_time, human, ir
     from engine import search_attributes as sa
-    from engine.campaign import CampaignResult, CampaignStart, CampaignStatus, ExternalEvent
+    from engine.campaign import CampaignResult, CampaignStart, ExternalEvent
     from engine.jumps import JumpTo
     from engine.people import TeamSnapshot
     from engine.time_values import TimeProblem, as_duration
@@ -31,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
 Env = MutableMapping[str, Any]
 
 
-class PeopleSteps:
+class PeopleSteps(Renewal):
     """Human steps, events and sub-processes; state lives on the workflow instance."""
 
     _items: dict[str, human.WorkItem]
@@ -39,56 +41,6 @@ class PeopleSteps:
     _events: list[ExternalEvent]
     _rounds: dict[str, int]
     _start: CampaignStart
-
-    if TYPE_CHECKING:  # provided by the interpreter and the other mixins
-
-        def _require_process(self) -> ir.ProcessIR:
-            raise NotImplementedError
-
-        def _eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
-            raise NotImplementedError
-
-        def _mark(self, step_id: str, title: str, source: str) -> None:
-            raise NotImplementedError
-
-        def _end(self, step_id: str, state: str, error: str | None = None) -> None:
-            raise NotImplementedError
-
-        def _publish_items(self) -> None:
-            raise NotImplementedError
-
-        def _update(self, **changes: Any) -> None:
-            raise NotImplementedError
-
-        def _require_status(self) -> CampaignStatus:
-            raise NotImplementedError
-
-        def _take_carried_item(
-            self, step: ir.HumanStep
-        ) -> tuple[human.WorkItem, dt.datetime | None] | None:
-            raise NotImplementedError
-
-        def _renew_due(self, step: ir.HumanStep) -> bool:
-            raise NotImplementedError
-
-        async def _renew_at_open_step(
-            self, step: ir.HumanStep, next_reminder: dt.datetime | None
-        ) -> None:
-            raise NotImplementedError
-
-        async def _activity(
-            self,
-            *,
-            step_id: str,
-            title: str,
-            action: str,
-            arguments: dict[str, Any],
-            span: ir.Span,
-            start_to_close: timedelta,
-            retry: ir.RetryPolicy,
-            heartbeat: timedelta | None,
-        ) -> Any:
-            raise NotImplementedError
 
     # ---- work items and approvals ---------------------------------------------------
 

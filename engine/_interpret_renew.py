@@ -30,17 +30,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from temporalio import workflow
+
+from engine._interpret_saga import Saga
 
 with workflow.unsafe.imports_passed_through():
     from engine import carry, human, ir
     from engine.campaign import (
         CampaignStart,
-        CampaignStatus,
         Carried,
-        CarriedUndo,
         ExternalEvent,
         IgnoredSignal,
         Place,
@@ -91,7 +91,7 @@ class At:
         return (*self.spot, Enter(self.index, kind, step, **where))
 
 
-class Renewal:
+class Renewal(Saga):
     """Decides when to continue as new and what goes along; state on the workflow."""
 
     _start: CampaignStart
@@ -114,14 +114,6 @@ class Renewal:
     """Set when this history predates continuing as new inside blocks."""
     _carried_item: human.WorkItem | None
     _carried_reminder: dt.datetime | None
-
-    if TYPE_CHECKING:  # provided by the interpreter and the other mixins
-
-        def _require_status(self) -> CampaignStatus:
-            raise NotImplementedError
-
-        def _carry_undo(self, top: Env) -> tuple[CarriedUndo, ...]:
-            raise NotImplementedError
 
     def _history_is_long(self) -> bool:
         return workflow.info().get_current_history_length() >= self._start.history_limit

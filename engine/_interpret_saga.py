@@ -23,10 +23,12 @@ from collections import ChainMap
 from collections.abc import Coroutine, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
+
+from engine._interpret_core import Core
 
 with workflow.unsafe.imports_passed_through():
     from engine import carry, ir
@@ -52,33 +54,11 @@ class Undoable:
     branch: tuple[str, ...]
 
 
-class Saga:
+class Saga(Core):
     """Remembers what undoes completed tasks and runs it; state on the workflow instance."""
 
     _undo: list[Undoable]
     _branches_opened: int
-
-    if TYPE_CHECKING:  # provided by the interpreter and the other mixins
-
-        def _require_process(self) -> ir.ProcessIR:
-            raise NotImplementedError
-
-        def _eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
-            raise NotImplementedError
-
-        async def _activity(
-            self,
-            *,
-            step_id: str,
-            title: str,
-            action: str,
-            arguments: dict[str, Any],
-            span: ir.Span,
-            start_to_close: timedelta,
-            retry: ir.RetryPolicy,
-            heartbeat: timedelta | None,
-        ) -> Any:
-            raise NotImplementedError
 
     def _remember_undo(self, step: ir.TaskStep, env: Env) -> None:
         self._undo.append(Undoable(step, env, _BRANCH.get()))

@@ -13,10 +13,12 @@ malformed signal never fails a workflow task. Runs inside the workflow sandbox.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue
+
+from engine._interpret_core import Core
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
@@ -47,7 +49,7 @@ class BadSignal(Exception):
     """A signal payload that is not what its signal takes."""
 
 
-class Signals:
+class Signals(Core):
     """The signal handler; state lives on the workflow instance."""
 
     _refused: list[RefusedAttempt]
@@ -55,11 +57,6 @@ class Signals:
     _ignored: list[IgnoredSignal]
     _paused: bool
     _team: TeamSnapshot | None
-
-    if TYPE_CHECKING:  # provided by the interpreter
-
-        def _update(self, **changes: Any) -> None:
-            raise NotImplementedError
 
     @workflow.signal(dynamic=True)
     def signal(self, name: str, args: Sequence[RawValue]) -> None:

@@ -42,6 +42,7 @@ PASSED_THROUGH = (
 INTERPRETER = (
     "engine.interpreter",
     "engine._interpret_blocks",
+    "engine._interpret_core",
     "engine._interpret_people",
     "engine._interpret_renew",
     "engine._interpret_saga",

@@ -15,7 +15,7 @@ from support import (
     team,
     worker_for,
 )
-from temporalio.client import WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 from waiting import STARTED, end_unfinished, wait_for
@@ -31,6 +31,7 @@ from engine.campaign import (
 )
 from engine.errors import UserError
 from engine.human import Act
+from engine.ir import ProcessIR
 from engine.people_client import act
 from workers import builtin_registry
 
@@ -107,6 +108,24 @@ HISTORY_LIMIT = 40
 end_unfinished_campaigns = pytest.fixture(autouse=True)(end_unfinished)
 
 
+async def start_sign_off(
+    client: Client, process: ProcessIR, queue: str
+) -> WorkflowHandle[Any, Any]:
+    """A sign-off campaign with the editors' team and the small history bound."""
+    return await client.start_workflow(
+        process.name,
+        CampaignStart(
+            process=process,
+            inputs={},
+            started_by="test",
+            team=EDITORS,
+            history_limit=HISTORY_LIMIT,
+        ),
+        id=f"sign-off-{uuid.uuid4().hex[:6]}",
+        task_queue=queue,
+    )
+
+
 async def outgrow_the_bound(handle: WorkflowHandle[Any, Any]) -> None:
     await outgrow(handle, HISTORY_LIMIT)
 
@@ -120,18 +139,7 @@ async def test_a_campaign_continues_as_new_while_an_approval_is_open(
     queue = new_task_queue()
     # cached=0: every workflow task replays the campaign (and the carried step) from scratch.
     async with worker_for(client, registry, queue, cached=0):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(
-                process=process,
-                inputs={},
-                started_by="test",
-                team=EDITORS,
-                history_limit=HISTORY_LIMIT,
-            ),
-            id=f"sign-off-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
-        )
+        handle = await start_sign_off(client, process, queue)
         first = await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
         # Events nobody waits for grow the history past its bound while the step is open.
@@ -172,18 +180,7 @@ async def test_a_decision_that_reaches_the_new_run_before_it_starts_is_taken(
     process = compile_text(SIGN_OFF, registry)
     queue = new_task_queue()
     async with worker_for(client, registry, queue, cached=0):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(
-                process=process,
-                inputs={},
-                started_by="test",
-                team=EDITORS,
-                history_limit=HISTORY_LIMIT,
-            ),
-            id=f"sign-off-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
-        )
+        handle = await start_sign_off(client, process, queue)
         await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
         await outgrow_the_bound(handle)
@@ -225,18 +222,7 @@ async def test_reminders_and_escalation_keep_their_times_across_continue_as_new(
     queue = new_task_queue()
     NOTICES.clear()
     async with worker_for(client, registry, queue, cached=0):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(
-                process=process,
-                inputs={},
-                started_by="test",
-                team=EDITORS,
-                history_limit=HISTORY_LIMIT,
-            ),
-            id=f"sign-off-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
-        )
+        handle = await start_sign_off(client, process, queue)
         first = await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
         opened = first.open_items[0].opened_at
         # A day and a half in (one reminder sent), the history outgrows its bound.
