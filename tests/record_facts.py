@@ -1,0 +1,194 @@
+"""Record the histories of tests/histories/facts/ on a real dev server (search attributes on).
+
+``python -m tests.record_facts`` runs two campaigns of a process that touches every
+fact the audit reader reads - a step opening, reminders, escalations, a refused
+attempt, a rejection with a comment, rework, a delegation, a quorum, a rule, two
+``wait`` steps, an event deadline, a failing task undone (compensation) - and
+writes their histories. They were first recorded by the engine that wrote these
+facts as English sentences (timer summaries, notice titles, update replies), so
+the compatibility reader must keep reading them exactly as before:
+tests/test_timeline_golden.py pins their timelines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import contextlib
+
+from support import SCRIPTS, compile_text, recorded_notify, registry_replacing, team, worker_for
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+HERE = Path(__file__).resolve().parent / "histories" / "facts"
+
+PROCESS = """\
+process facts "Every fact of the timeline"
+  input budget: money = 2000 EUR
+  input lead: text = "lead-1"
+  input stop: bool = false
+
+  task prepare "Prepare the brief" = log.info(message: "Brief for {budget}")
+    undo with log.info(message: "Withdraw the brief")
+
+  work draft "Write the draft"
+    assign role writer
+    deadline 2 seconds
+    remind every 2 seconds
+    escalate to role lead after 3 seconds
+    returns doc_url: url
+
+  approval review "Review the draft"
+    by 2 of role editor
+    not by draft.assignee
+    deadline 30 seconds
+    escalate to role lead
+    on reject -> draft
+    at most 3 rounds
+
+  decide tier "Pick the tier"
+    when budget >= 1000 EUR -> "paid"
+    otherwise -> "organic"
+
+  wait 1 second
+  wait until now() + 1 second
+  wait for event "lead.replied" key lead, deadline 1 second
+  task publish "Publish" = log.info(message: "Publish {tier}")
+  if stop
+    fail "Stopped on purpose after {draft.doc_url}"
+  output tier_chosen = tier
+"""
+
+TEAM = team(
+    "v1-facts", cleo="writer", dora="writer", ana="editor", ben="editor", eve="editor", lena="lead"
+)
+
+
+async def until_open(client: Client, campaign: str, step: str) -> None:
+    from engine.campaign import STATUS_QUERY, CampaignStatus
+
+    handle = client.get_workflow_handle(campaign)
+    for _ in range(600):
+        status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+        if any(item.step == step for item in status.open_items):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{step} never opened")
+
+
+async def act(client: Client, campaign: str, **fields: Any) -> None:
+    from engine.human import Act
+    from engine.people_client import act as send
+
+    print(await send(client, campaign, Act(**fields)))
+
+
+async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
+    from engine import search_attributes as sa
+    from engine.campaign import CampaignStart
+    from engine.people_client import report_refusal
+
+    registry = registry_replacing(recorded_notify)
+    process = compile_text(PROCESS, registry, name="facts.mops")
+    queue = f"facts-{uuid.uuid4().hex[:6]}"
+    campaign = "facts-failed" if fail else "facts-completed"
+    client = env.client
+    async with worker_for(client, registry, queue):
+        handle = await client.start_workflow(
+            process.name,
+            CampaignStart(process=process, inputs={"stop": fail}, started_by="olga", team=TEAM),
+            id=campaign,
+            task_queue=queue,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.VERSION, process.version),
+                    SearchAttributePair(sa.OWNER, "olga"),
+                    SearchAttributePair(sa.EVENTS, sa.events_of(process)),
+                ]
+            ),
+        )
+        await until_open(client, campaign, "draft")
+        await asyncio.sleep(4.5)  # reminders, then the escalation to the lead
+        await act(
+            client,
+            campaign,
+            step="draft",
+            actor="cleo",
+            action="complete",
+            outputs={"doc_url": "https://x.example/1"},
+        )
+        await until_open(client, campaign, "review")
+        from engine.campaign import ExternalEvent, OperatorAction, TeamPush
+        from engine.human import Act
+
+        await report_refusal(
+            client,
+            campaign,
+            Act(step="review", actor="cleo", action="approve"),
+            "cleo may not act on 'Review the draft': separation of duties",
+        )
+        await handle.signal("pause", OperatorAction(by="olga", reason="budget freeze"))
+        await handle.signal("resume", OperatorAction(by="olga"))
+        await handle.signal(
+            "team", TeamPush(by="olga", team=TEAM.model_copy(update={"version": "v2-facts"}))
+        )
+        await handle.signal("event", ExternalEvent(name="lead.replied", key="someone-else"))
+        await handle.signal("bogus", {"x": 1})
+        await act(
+            client,
+            campaign,
+            step="review",
+            actor="ana",
+            action="reject",
+            comment="Remove the 'best in class' claim",
+        )
+        await until_open(client, campaign, "draft")
+        await act(
+            client,
+            campaign,
+            step="draft",
+            actor="dora",
+            action="complete",
+            outputs={"doc_url": "https://x.example/2"},
+        )
+        await until_open(client, campaign, "review")
+        await act(client, campaign, step="review", actor="ana", action="delegate", to="eve")
+        await act(client, campaign, step="review", actor="ben", action="approve")
+        await act(
+            client, campaign, step="review", actor="eve", action="approve", comment="Fine now"
+        )
+        with contextlib.suppress(WorkflowFailureError):
+            await handle.result()
+        history = await handle.fetch_history()
+    return history.to_json()
+
+
+async def main() -> None:
+    from engine.search_attributes import ALL
+
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=str(SCRIPTS / "temporal"),
+        dev_server_extra_args=[
+            arg for name, kind in ALL.items() for arg in ("--search-attribute", f"{name}={kind}")
+        ],
+    )
+    try:
+        HERE.mkdir(parents=True, exist_ok=True)
+        for name, fail in (("completed_with_people", False), ("failed_and_undone", True)):
+            (HERE / f"{name}.json").write_text(await run(env, fail=fail))
+            print("recorded", HERE / f"{name}.json")
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
