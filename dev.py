@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Set-up and everyday tasks for MOps Flow, with nothing but Python >= 3.11.
 
-    python3 dev.py demo    set up, then run the example process on the embedded server
-    python3 dev.py test    set up, then run ruff, mypy --strict and the whole test suite
+    python3 dev.py demo          set up, then run the example process on the embedded server
+    python3 dev.py test          set up, then run ruff, mypy --strict, import-linter and every test
+    python3 dev.py test --quick  the same, but only the tests that need no embedded server
+                                 (no end-to-end or reliability tests): a few minutes
 
 Set-up makes a virtual environment in .venv and installs the project into it
 (editable) from the package registry; it is skipped when nothing changed.
@@ -102,11 +104,15 @@ def ensure_chromium() -> None:
 def test() -> int:
     set_up("test")
     ensure_chromium()
+    arguments = sys.argv[2:]
+    if "--quick" in arguments:
+        arguments = [a for a in arguments if a != "--quick"] + ["-m", "not e2e"]
     steps: list[tuple[str, list[str | Path]]] = [
         ("ruff check", [BIN / "ruff", "check", "."]),
         ("ruff format --check", [BIN / "ruff", "format", "--check", "."]),
         ("mypy --strict", [BIN / "mypy"]),
-        ("pytest", [PYTHON, "-m", "pytest", *sys.argv[2:]]),
+        ("import-linter", [BIN / "lint-imports"]),
+        ("pytest", [PYTHON, "-m", "pytest", *arguments]),
     ]
     failed: list[str] = []
     for name, command in steps:

@@ -27,8 +27,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench._report import spread
-from engine.server import EmbeddedServer
-from engine.settings import Settings
+from engine.client import EmbeddedServer, Settings
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent

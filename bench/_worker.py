@@ -3,7 +3,7 @@
     python -m bench._worker ADDRESS TASK_QUEUE {interpreter|handwritten} [--max-cached N]
 
 Both sides get the same registry, the same limits and the same sandbox
-settings (engine.runtime.workflow_runner); only the workflow classes differ.
+settings (workers._sandbox.workflow_runner); only the workflow classes differ.
 Prints ``ready`` once it polls, and stops on SIGTERM.
 """
 
@@ -21,8 +21,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from bench import handwritten
 from bench._workload import registry
-from engine.runtime import PASSED_THROUGH, WORKFLOWS, workflow_runner
-from workers import build_worker, run_worker
+from workers import PASSED_THROUGH, WORKFLOWS, build_worker, run_worker, workflow_runner
 
 SIDES: dict[str, tuple[type, ...]] = {
     "interpreter": WORKFLOWS,
@@ -31,7 +30,7 @@ SIDES: dict[str, tuple[type, ...]] = {
     # modules passed through the sandbox as well (see docs/benchmarks.md).
     "interpreter_passthrough": WORKFLOWS,
 }
-INTERPRETER_MODULES = ("engine.interpreter", "engine._interpret_people")
+INTERPRETER_MODULES = ("engine.workflow._interpreter", "engine.workflow._people_steps")
 
 
 def runner(side: str) -> WorkflowRunner:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from dsl import Catalogue, SourceFile, check_source, render_all
 from engine.compiler import compile_process
 from engine.ir import ProcessIR
-from engine.people import Member, TeamSnapshot
+from engine.workflow.team import Member, TeamSnapshot
 from workers import ActionContext, Registry, action, builtin_registry
 
 STEPS = 10

@@ -5,7 +5,7 @@
 A: a ``.mops`` process with one approval (role editor, a 30-day deadline that
 escalates to role lead), run by the interpreter. B: bench.handwritten.
 HandwrittenApproval, an update handler with a validator doing the equivalent.
-Both are approved the way ``mops approve`` does it (engine.people_client.act:
+Both are approved the way ``mops approve`` does it (engine.client._people.act:
 the ``act`` update, whose validator judges the person). Every campaign is
 started and waiting before the clock starts; the time is from the first
 approval sent to the last campaign completed. Sides alternate, each with a
@@ -40,10 +40,9 @@ from bench._harness import (
 )
 from bench._report import machine, write_section
 from bench._workload import APPROVAL_TEXT, APPROVER, TEAM, compile_text
-from engine.client import start_campaign
-from engine.human import Act
+from engine.client import act, start_campaign
 from engine.ir import ProcessIR
-from engine.people_client import act
+from engine.workflow.work_items import Act
 
 CONCURRENCY = 100
 """Starts and approvals in flight at once, as a busy team with scripts might send them."""
@@ -152,7 +151,7 @@ Command: `{command}`. Machine: {machine()}.
 
 {figures.campaigns} campaigns per side, each waiting on one approval (by role
 editor, deadline 30 days escalating to role lead: one durable timer each), then
-all approved through the path `mops approve` uses (`engine.people_client.act`:
+all approved through the path `mops approve` uses (`engine.client._people.act`:
 the `act` update, judged by its validator), {CONCURRENCY} at a time. The clock
 starts when every campaign is waiting; "all done" is the first approval sent
 to the last campaign completed. {len(a)} runs, sides alternating, each side with

@@ -45,16 +45,13 @@ from engine.audit import (
     timelines,
     to_jsonl,
 )
-from engine.campaign import CampaignStart
+from engine.client import EmbeddedServer, Settings, act
 from engine.compiler import compile_process
-from engine.human import Act
 from engine.ir import ProcessIR
-from engine.people import Member, TeamSnapshot
-from engine.people_client import act
-from engine.runtime import WORKFLOWS, workflow_runner
-from engine.server import EmbeddedServer
-from engine.settings import Settings
-from workers import build_worker, builtin_registry
+from engine.workflow.campaign import CampaignStart
+from engine.workflow.team import Member, TeamSnapshot
+from engine.workflow.work_items import Act
+from workers import WORKFLOWS, build_worker, builtin_registry, workflow_runner
 
 CONVERTER = pydantic_data_converter.payload_converter
 TEAM = TeamSnapshot(version="bench", people={"ana": Member(roles=("editor",))})

@@ -2,7 +2,7 @@
 
 What a developer would write by hand for the same processes, with the same
 activity options, retry policy, update name and validation as the
-interpreter, and run with the same sandbox settings (engine.runtime). Their
+interpreter, and run with the same sandbox settings (workers._sandbox). Their
 inputs are small (a file name, a team) where the interpreter's carry the
 whole process; that difference is part of what is measured.
 """
@@ -16,9 +16,10 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from engine.campaign import ACT_UPDATE, TaskRequest
-    from engine.human import Act
-    from engine.people import TeamSnapshot
+    from engine.workflow.campaign import ACT_UPDATE, TaskRequest
+    from engine.workflow.facts import Decided
+    from engine.workflow.team import TeamSnapshot
+    from engine.workflow.work_items import Act
 
 SEQUENTIAL = "handwritten_sequential"
 APPROVAL = "handwritten_approval"
@@ -81,9 +82,15 @@ class HandwrittenApproval:
         return {"outputs": {"approved_by": self._approved_by}, "steps_done": 1}
 
     @workflow.update(name=ACT_UPDATE)
-    def act(self, act: Act) -> str:
+    def act(self, act: Act) -> Decided:
         self._approved_by = act.actor
-        return "'Approve the campaign' is approved"
+        return Decided(
+            step="review",
+            title="Approve the campaign",
+            action=act.action,
+            via="role approver",
+            outcome="approved",
+        )
 
     @act.validator
     def _validate_act(self, act: Act) -> None:

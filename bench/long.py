@@ -26,7 +26,7 @@ from temporalio.client import Client
 from bench._harness import Server, embedded_server, worker_process
 from bench._report import machine, write_section
 from bench._workload import compile_text
-from engine.campaign import CampaignStart
+from engine.workflow.campaign import CampaignStart
 
 TEXT = """\
 process {name} "Every lead of a big list"

@@ -9,7 +9,7 @@ memory is read, ``--campaigns`` campaigns waiting on one approval are
 started, and once every one has run its first step (so each sits in the
 worker's cache) the memory is read again. The growth divided by the count is
 the memory per cached campaign. Sides alternate; both use the interpreter's
-sandbox settings (engine.runtime.workflow_runner).
+sandbox settings (workers._sandbox.workflow_runner).
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from bench._report import machine, write_section
 from bench._workload import APPROVAL_TEXT, compile_text
 from bench.approvals import start_waiting
 from engine.ir import ProcessIR
-from engine.runtime import INTERPRETER, PASSED_THROUGH
+from workers import INTERPRETER, PASSED_THROUGH
 
 EXPERIMENT_LABEL = (
-    "KiB per cached campaign, experiment: the interpreter with `engine.interpreter` and "
-    "`engine._interpret_people` passed through too"
+    "KiB per cached campaign, experiment: the interpreter with `engine.workflow._interpreter` and "
+    "`engine.workflow._people_steps` passed through too"
 )
 WARM_UP = 10
 SETTLE = 2.0
@@ -122,10 +122,10 @@ ratio interpreter / hand-written, pair by pair (target: at most 1.5).
 {row("worker RSS after (MiB)", lambda r: r.after / 2**20)}
 {experiment_row(EXPERIMENT_LABEL, figures.runs, lambda r: r.per_campaign)}
 
-**Sandbox settings, both sides:** `engine.runtime.workflow_runner()`, the SDK's
+**Sandbox settings, both sides:** `workers._sandbox.workflow_runner()`, the SDK's
 `SandboxedWorkflowRunner` with its default restrictions and these modules passed
 through (imported once per worker, shared by every campaign): {passed}.
-That includes the interpreter's own modules (`engine.interpreter` and the
+That includes the interpreter's own modules (`engine.workflow._interpreter` and the
 `engine._interpret_*` mixins): they keep no state at module level, and
 re-importing them for every campaign cost 264 KiB per cached campaign (3.3x
 the hand-written workflow) before they were passed through. What passing them

@@ -39,8 +39,8 @@ from bench._worker import SIDES, runner
 from bench._workload import compile_text, sequential_text
 
 EXPERIMENT_LABEL = (
-    "CPU ms per history, experiment: the interpreter with `engine.interpreter` and "
-    "`engine._interpret_people` passed through too"
+    "CPU ms per history, experiment: the interpreter with `engine.workflow._interpreter` and "
+    "`engine.workflow._people_steps` passed through too"
 )
 
 

@@ -27,11 +27,10 @@ from temporalio.client import Client
 from bench._harness import Server, WorkerProcess, bounded, embedded_server, options, worker_process
 from bench._report import machine, write_section
 from bench._workload import APPROVER, SCALE_TEXT, TEAM, compile_text
-from engine import search_attributes as sa
-from engine.client import start_campaign
+from engine.client import act, start_campaign
 from engine.errors import UserError
-from engine.human import Act
-from engine.people_client import act
+from engine.workflow import attributes as sa
+from engine.workflow.work_items import Act
 
 FULL = 10_000
 CONCURRENCY = 200

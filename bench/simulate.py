@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def _measure(repeat: int, runs: int) -> None:
-    from engine.cli._simulate import simulate
-    from engine.cli.scenarios import run_files
+    from mops.cli._simulate import simulate
+    from mops.scenarios import run_files
 
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)

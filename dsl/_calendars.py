@@ -9,7 +9,7 @@ pinned dates in the IR, so a campaign computes the same deadlines when its
 history is replayed years later, whatever the library says by then.
 
 Only this compile side uses the ``holidays`` library; the run-time arithmetic
-(``engine.business_time``) reads nothing but the pinned dates.
+(``engine.workflow.business_time``) reads nothing but the pinned dates.
 """
 
 from __future__ import annotations

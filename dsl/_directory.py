@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import tomllib
 import zoneinfo
@@ -128,6 +129,23 @@ def load_directory(path: Path) -> Directory:
     except OSError as error:
         raise DirectoryError(f"{path}: cannot be read ({error.strerror or error})") from None
     return parse_directory(raw, str(path))
+
+
+def directory_for(process_file: Path) -> Directory | None:
+    """The team directory of a process file: the file ``MOPS_DIRECTORY`` names, else
+    the nearest ``team.toml`` in the file's folder or a folder above it; None if none.
+
+    Raises:
+        DirectoryError: the directory exists but cannot be used.
+    """
+    named = os.environ.get("MOPS_DIRECTORY")
+    if named:
+        return load_directory(Path(named))
+    where = process_file.resolve()
+    for folder in (where.parent, *where.parents):
+        if (folder / "team.toml").is_file():
+            return load_directory(folder / "team.toml")
+    return None
 
 
 def parse_directory(raw: bytes, source: str) -> Directory:

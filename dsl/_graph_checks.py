@@ -11,7 +11,7 @@ Decisions the checks enforce:
   ``if`` (or its ``else``) from outside that branch: only the ``if`` chooses a
   branch. In short, the target is a step of the jump's own block or of a block
   around it, which is where the interpreter looks for it
-  (:mod:`engine.jumps`), and no ``parallel`` lies between the two.
+  (:mod:`engine.workflow.jumps`), and no ``parallel`` lies between the two.
 * Rework (``on reject``, ``on changes``, ``go back``) goes to an earlier step.
 * Every loop in the graph has a bound: ``at most N rounds`` on the approval that
   sends work back, ``go back ..., at most N times``, the items of a ``for each``,

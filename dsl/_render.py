@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -31,50 +30,13 @@ from dsl import _ast as ast
 from dsl._format_expr import ExprPrinter
 from dsl._graph import BACK, BRANCH, ERROR, EXIT, JUMP_KINDS, LOOP, TIMEOUT
 from dsl._render_svg import draw
+from dsl._scene import Arrow, Scene, Shape
 from dsl._source import SourceFile
 
 __all__ = ["Arrow", "Scene", "Shape", "scene", "to_dot", "to_mermaid", "to_svg"]
 
 CONDITION_WIDTH = 40
 """Conditions and other expressions on the picture are cut to about this many characters."""
-
-
-@dataclass(frozen=True)
-class Shape:
-    """One step as drawn: its graph node id, its shape, and up to two pieces of text."""
-
-    id: str
-    shape: str
-    """circle | double_circle | dot | box | subroutine | rounded | diamond | hexagon |
-    stadium | parallelogram | fork | join"""
-    title: str
-    detail: str | None = None
-
-
-@dataclass(frozen=True)
-class Arrow:
-    """One graph edge as drawn; ``key`` tells apart two edges between the same steps."""
-
-    source: str
-    target: str
-    key: str
-    label: str | None
-    dashed: bool
-
-
-@dataclass(frozen=True)
-class Scene:
-    """What every format draws: shapes in file order, arrows in graph order."""
-
-    name: str
-    title: str | None
-    shapes: tuple[Shape, ...]
-    arrows: tuple[Arrow, ...]
-
-    @property
-    def heading(self) -> str:
-        """``launch: Campaign launch``, or just the name for an untitled process."""
-        return self.name if self.title is None else f"{self.name}: {self.title}"
 
 
 def scene(graph: nx.MultiDiGraph, process: ast.Process) -> Scene:

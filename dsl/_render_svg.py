@@ -8,8 +8,8 @@ from __future__ import annotations
 import html
 import textwrap
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING
 
+from dsl._scene import Arrow, Scene
 from dsl._svg_layout import (
     FONT,
     GAP_Y,
@@ -24,9 +24,6 @@ from dsl._svg_layout import (
     layout,
     text_width,
 )
-
-if TYPE_CHECKING:
-    from dsl._render import Arrow, Scene
 
 INK, MUTED, EMPHASIS, EMPHASIS_FILL = "#343a40", "#6c757d", "#d9480f", "#ffe8cc"
 FILLS = {"box": "#e7f5ff", "subroutine": "#e7f5ff", "rounded": "#fff9db", "diamond": "#f3f0ff"}

@@ -24,10 +24,9 @@ import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations, pairwise
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from dsl._render import Arrow, Scene, Shape
+from dsl._scene import Arrow, Scene, Shape
 
 FONT, SMALL, LABEL = 12, 11, 10
 CHAR = 0.6

@@ -9,7 +9,8 @@ reads them.
 from __future__ import annotations
 
 from dsl import ActionSignature, Directory, DirectoryError, FieldSpec, Person, load_directory
-from engine.campaign import SECRET_MARKER, JsonValue, TaskRequest, idempotency_key
+from engine.workflow.campaign import SECRET_MARKER, JsonValue, TaskRequest, idempotency_key
+from engine.workflow.facts import NoticeFact, NoticeKind
 
 __all__ = [
     "SECRET_MARKER",
@@ -18,6 +19,8 @@ __all__ = [
     "DirectoryError",
     "FieldSpec",
     "JsonValue",
+    "NoticeFact",
+    "NoticeKind",
     "Person",
     "TaskRequest",
     "idempotency_key",

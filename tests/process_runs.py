@@ -42,12 +42,12 @@ from temporalio.worker import Replayer
 
 from dsl import Catalogue, load_directory
 from engine import ir
-from engine.campaign import ACT_UPDATE, STATUS_QUERY, CampaignStart, CampaignStatus
 from engine.compiler import compile_file
-from engine.human import Act, WorkItem
-from engine.people import Member, TeamSnapshot, snapshot
-from engine.runtime import WORKFLOWS, workflow_runner
-from workers import Action, ActionContext, Registry, load_registry
+from engine.workflow.campaign import ACT_UPDATE, STATUS_QUERY, CampaignStart, CampaignStatus
+from engine.workflow.facts import Decided
+from engine.workflow.team import Member, TeamSnapshot, snapshot
+from engine.workflow.work_items import Act, WorkItem
+from workers import WORKFLOWS, Action, ActionContext, Registry, load_registry, workflow_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -211,7 +211,7 @@ async def respond_once(
                 outputs={name: sample_for_type(t) for name, t in item.returns} if work else {},
             )
             with contextlib.suppress(WorkflowUpdateFailedError):  # the step moved on
-                await handle.execute_update(ACT_UPDATE, act, result_type=str)
+                await handle.execute_update(ACT_UPDATE, act, result_type=Decided)
                 taken += 1
     return taken
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ TEAM = team(
 
 
 async def until_open(client: Client, campaign: str, step: str) -> None:
-    from engine.campaign import STATUS_QUERY, CampaignStatus
+    from engine.workflow.campaign import STATUS_QUERY, CampaignStatus
 
     handle = client.get_workflow_handle(campaign)
     for _ in range(600):
@@ -85,16 +86,16 @@ async def until_open(client: Client, campaign: str, step: str) -> None:
 
 
 async def act(client: Client, campaign: str, **fields: Any) -> None:
-    from engine.human import Act
-    from engine.people_client import act as send
+    from engine.client import act as send
+    from engine.workflow.work_items import Act
 
     print(await send(client, campaign, Act(**fields)))
 
 
 async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
-    from engine import search_attributes as sa
-    from engine.campaign import CampaignStart
-    from engine.people_client import report_refusal
+    from engine.client import report_refusal
+    from engine.workflow import attributes as sa
+    from engine.workflow.campaign import CampaignStart
 
     registry = registry_replacing(recorded_notify)
     process = compile_text(PROCESS, registry, name="facts.mops")
@@ -126,8 +127,8 @@ async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
             outputs={"doc_url": "https://x.example/1"},
         )
         await until_open(client, campaign, "review")
-        from engine.campaign import ExternalEvent, OperatorAction, TeamPush
-        from engine.human import Act
+        from engine.workflow.campaign import ExternalEvent, OperatorAction, TeamPush
+        from engine.workflow.work_items import Act
 
         await report_refusal(
             client,
@@ -171,8 +172,10 @@ async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
     return history.to_json()
 
 
-async def main() -> None:
-    from engine.search_attributes import ALL
+@contextlib.asynccontextmanager
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh dev server (in memory) with the search attributes of MOps Flow."""
+    from engine.workflow.attributes import ALL
 
     env = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
@@ -182,12 +185,17 @@ async def main() -> None:
         ],
     )
     try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+async def main() -> None:
+    async with dev_server() as env:
         HERE.mkdir(parents=True, exist_ok=True)
         for name, fail in (("completed_with_people", False), ("failed_and_undone", True)):
             (HERE / f"{name}.json").write_text(await run(env, fail=fail))
             print("recorded", HERE / f"{name}.json")
-    finally:
-        await env.shutdown()
 
 
 if __name__ == "__main__":

@@ -15,12 +15,20 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from dsl import Catalogue, SourceFile, check_source, render_all
-from engine.campaign import CampaignStart
 from engine.compiler import compile_process
 from engine.ir import ProcessIR
-from engine.people import Member, TeamSnapshot
-from engine.runtime import WORKFLOWS, workflow_runner
-from workers import Action, ActionContext, Registry, action, build_worker, builtin_registry
+from engine.workflow.campaign import CampaignStart
+from engine.workflow.team import Member, TeamSnapshot
+from workers import (
+    WORKFLOWS,
+    Action,
+    ActionContext,
+    Registry,
+    action,
+    build_worker,
+    builtin_registry,
+    workflow_runner,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(sysconfig.get_path("scripts"))

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from test_history import recorded
 
-from engine.audit import read_timeline
-from engine.audit._export import GENESIS, digest, head, records, to_csv, to_jsonl, verify
-from engine.cli import main
+from engine.audit import GENESIS, digest, read_timeline, to_csv, to_jsonl
+from engine.audit import chain_head as head
+from engine.audit import export_records as records
+from engine.audit import verify_export as verify
+from mops.cli import main
 
 
 def exported() -> list[dict[str, object]]:

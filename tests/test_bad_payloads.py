@@ -32,7 +32,8 @@ from temporalio.client import (
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from engine.campaign import (
+from engine.client import act, said
+from engine.workflow.campaign import (
     ACT_UPDATE,
     EVENT_SIGNAL,
     PAUSE_SIGNAL,
@@ -42,8 +43,8 @@ from engine.campaign import (
     CampaignStart,
     CampaignStatus,
 )
-from engine.human import Act
-from engine.people_client import act
+from engine.workflow.facts import Decided
+from engine.workflow.work_items import Act
 
 TEAM = team("v1-bad-payloads", cleo="writer", ana="editor", ben="editor", dan="lead")
 
@@ -208,10 +209,12 @@ async def test_a_malformed_decision_is_refused_with_what_is_wrong(
         refused = await top_reason(handle, payload)
         # Still waiting, and a good decision still goes through.
         assert [i.step for i in (await status(handle)).open_items] == ["draft"]
-        answer = await act(
-            client,
-            handle.id,
-            Act(step="draft", actor="cleo", action="complete", outputs=GOOD_DRAFT),
+        answer = said(
+            await act(
+                client,
+                handle.id,
+                Act(step="draft", actor="cleo", action="complete", outputs=GOOD_DRAFT),
+            )
         )
         failed = await failed_workflow_tasks(handle)
     assert refused == f"not a decision: {reason}"
@@ -289,12 +292,14 @@ async def test_wrong_decisions_are_refused_with_a_clear_reason_and_the_campaign_
         on_draft = [await top_reason(handle, wrong) for wrong, _ in WRONG_ON_DRAFT]
         assert (await status(handle)).open_items[0].decisions == ()
         completed = await handle.execute_update(
-            ACT_UPDATE, decision("draft", "cleo", "complete", outputs=GOOD_DRAFT), result_type=str
+            ACT_UPDATE,
+            decision("draft", "cleo", "complete", outputs=GOOD_DRAFT),
+            result_type=Decided,
         )
         await wait_open(handle, "review")
         on_review = [await top_reason(handle, wrong) for wrong, _ in WRONG_ON_REVIEW]
         first = await handle.execute_update(
-            ACT_UPDATE, decision("review", "ana", "approve"), result_type=str
+            ACT_UPDATE, decision("review", "ana", "approve"), result_type=Decided
         )
         twice = [
             await top_reason(handle, decision("review", "ana", "approve")),
@@ -303,16 +308,16 @@ async def test_wrong_decisions_are_refused_with_a_clear_reason_and_the_campaign_
             ),
         ]
         second = await handle.execute_update(
-            ACT_UPDATE, decision("review", "ben", "approve"), result_type=str
+            ACT_UPDATE, decision("review", "ben", "approve"), result_type=Decided
         )
         result = await handle.result()
         failed = await failed_workflow_tasks(handle)
     assert on_draft == [reason for _, reason in WRONG_ON_DRAFT]
-    assert completed == "'Write the draft' is completed"
+    assert said(completed) == "'Write the draft' is completed"
     assert on_review == [reason for _, reason in WRONG_ON_REVIEW]
-    assert first == "recorded; 'Review the draft' waits for 1 more"
+    assert said(first) == "recorded; 'Review the draft' waits for 1 more"
     assert twice == ["ana has already acted on 'Review the draft' in this round"] * 2
-    assert second == "'Review the draft' is approved"
+    assert said(second) == "'Review the draft' is approved"
     assert result["outputs"] == {
         "url": GOOD_DRAFT["doc_url"],
         "words": 900,
@@ -334,7 +339,7 @@ async def test_odd_shapes_of_the_act_update_are_refused_and_change_nothing(
         nothing = await refusal(handle)
         wrong_name = await refusal(handle, good, update="approve")
         assert (await status(handle)).open_items[0].decisions == ()
-        completed = await handle.execute_update(ACT_UPDATE, good, result_type=str)
+        completed = await handle.execute_update(ACT_UPDATE, good, result_type=Decided)
         failed = await failed_workflow_tasks(handle)
     # Refused, if in the SDK's words rather than ours.
     assert "takes 2 positional arguments but 3 were given" in two_at_once
@@ -343,7 +348,7 @@ async def test_odd_shapes_of_the_act_update_are_refused_and_change_nothing(
         "Update handler for 'approve' expected but not found, and there is no dynamic handler. "
         "known updates: [act]"
     )
-    assert completed == "'Write the draft' is completed"
+    assert said(completed) == "'Write the draft' is completed"
     assert failed == []
 
 
@@ -442,10 +447,12 @@ async def test_a_decision_after_a_cache_miss_is_judged_against_the_open_step(
         handle = await begin(client, ARTICLE_WITHOUT_DEADLINE, queue)
         await wait_open(handle, "draft")
         try:
-            answer = await handle.execute_update(
-                ACT_UPDATE,
-                decision("draft", "cleo", "complete", outputs=GOOD_DRAFT),
-                result_type=str,
+            answer = said(
+                await handle.execute_update(
+                    ACT_UPDATE,
+                    decision("draft", "cleo", "complete", outputs=GOOD_DRAFT),
+                    result_type=Decided,
+                )
             )
         except WorkflowUpdateFailedError as refused:
             answer = f"refused: {getattr(refused.cause, 'message', refused.cause)}"
@@ -464,7 +471,9 @@ async def test_an_enormous_number_output_is_refused_not_stalling_the_campaign(
         try:
             answer = await asyncio.wait_for(
                 handle.execute_update(
-                    ACT_UPDATE, decision("draft", "cleo", "complete", outputs=huge), result_type=str
+                    ACT_UPDATE,
+                    decision("draft", "cleo", "complete", outputs=huge),
+                    result_type=Decided,
                 ),
                 5,
             )

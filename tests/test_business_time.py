@@ -33,10 +33,10 @@ with workflow.unsafe.imports_passed_through():
 
     from dsl._calendars import CalendarSpec, pin, preset
     from engine.ir import Calendar, Duration
-    from engine.runtime import PASSED_THROUGH, workflow_runner
+    from workers import PASSED_THROUGH, workflow_runner
 
-from engine import business_time
-from engine.business_time import (
+from engine.workflow import business_time
+from engine.workflow.business_time import (
     PLAIN,
     add,
     calendar_ir,
@@ -526,7 +526,9 @@ def runner(*, passing_business_time: bool = True) -> SandboxedWorkflowRunner:
     Re-importing this test file in the sandbox runs hypothesis, which imports
     parts of itself lazily; the sandbox must take those as they are.
     """
-    modules = [m for m in PASSED_THROUGH if passing_business_time or m != "engine.business_time"]
+    modules = [
+        m for m in PASSED_THROUGH if passing_business_time or m != "engine.workflow.business_time"
+    ]
     ours = workflow_runner()
     assert isinstance(ours, SandboxedWorkflowRunner)
     restrictions = SandboxRestrictions.default.with_passthrough_modules(*modules, "hypothesis")
@@ -571,13 +573,13 @@ async def test_business_time_runs_in_the_workflow_sandbox(time_env: WorkflowEnvi
 async def test_business_time_must_be_passed_through_the_sandbox(
     time_env: WorkflowEnvironment,
 ) -> None:
-    """Why ``engine.business_time`` is in ``engine.runtime.PASSED_THROUGH``: a module
+    """Why ``engine.workflow.business_time`` is in ``workers._sandbox.PASSED_THROUGH``: a module
     imported inside the sandbox gets a proxy from ``zoneinfo.ZoneInfo(...)``, which
     ``datetime`` refuses as a time zone. Passed through, the (pure) module sees
     the real zoneinfo."""
     with pytest.raises(WorkflowFailureError) as failed:
         await deadline_in_sandbox(time_env, easter_request(), runner(passing_business_time=False))
-    assert "engine.business_time" in PASSED_THROUGH
+    assert "engine.workflow.business_time" in PASSED_THROUGH
     assert str(failed.value.cause) == (
         "TypeError: tzinfo argument must be None or of a tzinfo subclass,"
         " not type '_RestrictedProxy'"

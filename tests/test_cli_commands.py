@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from engine.cli import build_parser, main
-from engine.cli._commands import COMMANDS
+from mops.cli import build_parser, main
+from mops.cli._commands import COMMANDS
 
 
 def test_the_command_list_is_the_one_the_commands_declare() -> None:
@@ -39,16 +39,16 @@ def test_help_imports_no_command() -> None:
             sys.executable,
             "-c",
             "import sys\n"
-            "from engine.cli import main\n"
+            "from mops.cli import main\n"
             "try:\n    main(['--help'])\n"
             "except SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m.startswith('engine.cli.')))",
+            "print(sorted(m for m in sys.modules if m.startswith('mops.cli.')))",
         ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert shown.splitlines()[-1] == "['engine.cli._commands']"
+    assert shown.splitlines()[-1] == "['mops.cli._commands']"
 
 
 def _declared(name: str) -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from support import compile_text, new_task_queue, registry_with, worker_for
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from engine.campaign import (
+from engine.workflow.campaign import (
     CANCEL_SIGNAL,
     STATUS_QUERY,
     CampaignStart,

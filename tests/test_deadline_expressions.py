@@ -17,12 +17,11 @@ from dsl import Catalogue, CheckedProcess, SourceFile, check_source
 from dsl._graph import build_graph
 from dsl._plan import plan
 from engine import ir
-from engine.campaign import CampaignStart
+from engine.client import act, resolve_inputs
 from engine.compiler import compile_process
-from engine.inputs import resolve_inputs
 from engine.ir import ProcessIR
-from engine.people_client import act
-from engine.time_values import add_months
+from engine.workflow.campaign import CampaignStart
+from engine.workflow.time_values import add_months
 from workers import builtin_registry
 
 CATALOGUE = Catalogue(builtin_registry().signatures())

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from dsl import Catalogue, SourceFile, check_source, has_errors, parse_directory, render_all
-from engine.cli import build_parser
+from mops.cli import build_parser
 from workers import builtin_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,7 +137,7 @@ _SECRET_PREFIX = "MOPS_SECRET_"
 def test_documented_settings_are_read_by_the_engine_or_workers() -> None:
     code = "\n".join(
         p.read_text(encoding="utf-8")
-        for package in ("engine", "workers")
+        for package in ("dsl", "engine", "workers", "mops")
         for p in (ROOT / package).rglob("*.py")
     )
     named = {name for path in DOCS for name in re.findall(r"\bMOPS_[A-Z_]+", path.read_text())}

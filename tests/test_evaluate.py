@@ -12,14 +12,14 @@ import pytest
 from support import compile_text
 
 import dsl
-from engine import evaluate as evaluator
 from engine import ir
-from engine.campaign import SECRET_MARKER
-from engine.evaluate import EvaluationError, evaluate
-from engine.inputs import resolve_inputs
+from engine.client import resolve_inputs
 from engine.ir import ProcessIR
-from engine.time_values import TimeProblem, as_duration
-from engine.values import Money, from_json
+from engine.workflow import evaluate as evaluator
+from engine.workflow.campaign import SECRET_MARKER
+from engine.workflow.evaluate import EvaluationError, evaluate
+from engine.workflow.time_values import TimeProblem, as_duration
+from engine.workflow.values import Money, from_json
 
 
 def compiled(expression: str, inputs: str) -> ProcessIR:

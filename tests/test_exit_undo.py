@@ -11,7 +11,13 @@ from support import compile_text, new_task_queue, registry_with, worker_for
 from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 
-from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStart, CampaignStatus, ExternalEvent
+from engine.workflow.campaign import (
+    EVENT_SIGNAL,
+    STATUS_QUERY,
+    CampaignStart,
+    CampaignStatus,
+    ExternalEvent,
+)
 from workers import ActionContext, action
 
 BOOKED: list[str] = []

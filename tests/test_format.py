@@ -19,7 +19,7 @@ from dsl import SourceFile
 from dsl._format import FormatError, format_source, without_spans
 from dsl._format_expr import _split
 from dsl._parser import parse_source
-from engine import cli
+from mops import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 MOPS_FILES = sorted([*ROOT.glob("processes/**/*.mops"), *ROOT.glob("tests/**/*.mops")])

@@ -21,9 +21,14 @@ from support import (
 from temporalio.client import WorkflowFailureError, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from engine.audit import campaign_timeline, read_timeline, render_timeline, time_zone
-from engine.campaign import CampaignStart
-from engine.history import status_from_history
+from engine.audit import (
+    campaign_timeline,
+    read_timeline,
+    render_timeline,
+    status_from_history,
+    time_zone,
+)
+from engine.workflow.campaign import CampaignStart
 from workers import ActionContext, ActionFailed, action
 
 HISTORIES = Path(__file__).parent / "histories"

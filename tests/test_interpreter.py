@@ -12,7 +12,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from engine.campaign import STATUS_QUERY, CampaignResult, CampaignStatus
+from engine.workflow.campaign import STATUS_QUERY, CampaignResult, CampaignStatus
 from workers import ActionContext, ActionFailed, action
 
 CALLS: list[tuple[str, dict[str, Any], str]] = []

@@ -18,7 +18,7 @@ from support import activity_events, compile_text, new_task_queue, registry_with
 from temporalio.testing import WorkflowEnvironment
 
 from dsl import Catalogue, SourceFile, check_source
-from engine.campaign import CampaignResult
+from engine.workflow.campaign import CampaignResult
 from workers import ActionContext, ActionFailed, action
 
 

@@ -23,13 +23,19 @@ from temporalio.testing import WorkflowEnvironment
 from waiting import end_unfinished, outgrow_the_bound, wait_for
 
 from dsl import Catalogue
-from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStart, CampaignStatus, ExternalEvent
+from engine.client import act
 from engine.compiler import compile_file
 from engine.errors import UserError
-from engine.human import Act
 from engine.ir import ProcessIR
-from engine.people import Member, TeamSnapshot
-from engine.people_client import act
+from engine.workflow.campaign import (
+    EVENT_SIGNAL,
+    STATUS_QUERY,
+    CampaignStart,
+    CampaignStatus,
+    ExternalEvent,
+)
+from engine.workflow.team import Member, TeamSnapshot
+from engine.workflow.work_items import Act
 from workers import ActionContext, action
 
 end_unfinished_campaigns = pytest.fixture(autouse=True)(end_unfinished)

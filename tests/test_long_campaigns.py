@@ -21,7 +21,10 @@ from temporalio.testing import WorkflowEnvironment
 from waiting import STARTED, end_unfinished, wait_for
 from waiting import outgrow_the_bound as outgrow
 
-from engine.campaign import (
+from engine.client import act, said
+from engine.errors import UserError
+from engine.ir import ProcessIR
+from engine.workflow.campaign import (
     ACT_UPDATE,
     EVENT_SIGNAL,
     STATUS_QUERY,
@@ -29,10 +32,8 @@ from engine.campaign import (
     CampaignStatus,
     ExternalEvent,
 )
-from engine.errors import UserError
-from engine.human import Act
-from engine.ir import ProcessIR
-from engine.people_client import act
+from engine.workflow.facts import Decided
+from engine.workflow.work_items import Act
 from workers import builtin_registry
 
 DRIP = """\
@@ -161,7 +162,7 @@ async def test_a_campaign_continues_as_new_while_an_approval_is_open(
     )
     assert [(d.actor, d.action) for d in carried.decisions] == [("ana", "approve")]
     assert str(twice.value) == "refused: ana has already acted on 'Review the launch' in this round"
-    assert answer == "'Review the launch' is approved"
+    assert said(answer) == "'Review the launch' is approved"
     assert result["outputs"] == {"approvers": ["ana", "ben"], "rounds": 1}
     # The new run did not open the step again (one record of it); the last run's
     # history holds the end of the campaign.
@@ -205,11 +206,11 @@ async def test_a_decision_that_reaches_the_new_run_before_it_starts_is_taken(
             ACT_UPDATE,
             Act(step="review", actor="ben", action="approve"),
             start_workflow_operation=again,
-            result_type=str,
+            result_type=Decided,
         )
         STARTED.append(await again.workflow_handle())
         result = await (await again.workflow_handle()).result()
-    assert answer == "'Review the launch' is approved"
+    assert said(answer) == "'Review the launch' is approved"
     assert result["outputs"] == {"approvers": ["ana", "ben"], "rounds": 1}
 
 

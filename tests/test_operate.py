@@ -12,7 +12,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
 
-from engine.campaign import (
+from engine.workflow.campaign import (
     CANCEL_SIGNAL,
     PAUSE_SIGNAL,
     RESUME_SIGNAL,

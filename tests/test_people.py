@@ -21,12 +21,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from engine.campaign import STATUS_QUERY, CampaignStart, CampaignStatus, TaskRequest
+from engine.client import act, said
 from engine.errors import UserError
-from engine.human import Act
 from engine.ir import ProcessIR
-from engine.people import Away, Member, TeamSnapshot
-from engine.people_client import act
+from engine.workflow.campaign import STATUS_QUERY, CampaignStart, CampaignStatus, TaskRequest
+from engine.workflow.team import Away, Member, TeamSnapshot
+from engine.workflow.work_items import Act
 
 TEAM = TeamSnapshot(
     version="v1-test",
@@ -104,21 +104,21 @@ async def test_quorum_separation_of_duties_and_delegates(time_env: WorkflowEnvir
         answer = await act(
             client, handle.id, doing("draft", "cleo", "complete", outputs={"doc_url": url})
         )
-        assert answer == "'Write the draft' is completed"
+        assert said(answer) == "'Write the draft' is completed"
         await wait_open(handle, "review")
         with pytest.raises(UserError) as barred:
             await act(client, handle.id, doing("review", "dan", "approve"))
         assert "dan is not among who may act on 'Review the draft' (role:editor)" in str(
             barred.value
         )
-        assert await act(client, handle.id, doing("review", "ana", "approve")) == (
+        assert said(await act(client, handle.id, doing("review", "ana", "approve"))) == (
             "recorded; 'Review the draft' waits for 1 more"
         )
         with pytest.raises(UserError) as twice:
             await act(client, handle.id, doing("review", "ana", "approve"))
         assert "ana has already acted" in str(twice.value)
         # Ben is away; Eve acts for him as his delegate.
-        assert await act(client, handle.id, doing("review", "eve", "approve")) == (
+        assert said(await act(client, handle.id, doing("review", "eve", "approve"))) == (
             "'Review the draft' is approved"
         )
         result = await handle.result()
@@ -181,7 +181,7 @@ process signoff
             await act(client, handle.id, doing("finance", "dan", "approve"))
         await time_env.sleep(dt.timedelta(hours=4, minutes=30))
         # Escalated to the lead, who may now approve; the step kept waiting.
-        assert await act(client, handle.id, doing("finance", "dan", "approve")) == (
+        assert said(await act(client, handle.id, doing("finance", "dan", "approve"))) == (
             "'Finance sign-off' is approved"
         )
         result = await handle.result()
@@ -216,7 +216,7 @@ process follow_up
             task_queue=queue,
         )
         # Sent before the campaign waits for it: kept, not lost.
-        from engine.campaign import EVENT_SIGNAL, ExternalEvent
+        from engine.workflow.campaign import EVENT_SIGNAL, ExternalEvent
 
         await handle.signal(
             EVENT_SIGNAL,

@@ -17,7 +17,7 @@ from dsl._plan_time import (
     DEFAULT_TIMEOUT_SECONDS,
 )
 from engine import ir
-from engine.cli._plan import print_plan
+from mops.cli._plan import print_plan
 from workers import builtin_registry
 
 CATALOGUE = Catalogue(builtin_registry().signatures())

@@ -23,8 +23,8 @@ from dsl._format_expr import _split
 from dsl._graph import build_graph
 from dsl._plan import plan
 from dsl._render import to_mermaid
-from engine.cli._plan import print_plan
 from engine.compiler import compile_process
+from mops.cli._plan import print_plan
 from workers import builtin_registry
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,10 +27,10 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from dsl import load_directory
+from engine.client import act, inbox
 from engine.errors import UserError
-from engine.human import Act
-from engine.people import snapshot
-from engine.people_client import act, inbox
+from engine.workflow.team import snapshot
+from engine.workflow.work_items import Act
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ import pytest
 from dsl import Catalogue, SourceFile, ast, check_source
 from dsl._graph import EXIT, JUMP_KINDS, build_graph
 from dsl._render import to_dot, to_mermaid, to_svg
-from engine import cli
+from mops import cli
 from workers import builtin_registry
 
 CATALOGUE = Catalogue(builtin_registry().signatures())

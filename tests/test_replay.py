@@ -25,8 +25,7 @@ from temporalio.worker import Replayer
 
 from dsl import Catalogue
 from engine.compiler import compile_file
-from engine.runtime import WORKFLOWS, workflow_runner
-from workers import builtin_registry
+from workers import WORKFLOWS, builtin_registry, workflow_runner
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORDINGS: dict[str, tuple[str, dict[str, Any]]] = {

@@ -13,10 +13,10 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from test_long_blocks import LOGGED, messages, recorded_log
 
-from engine.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
-from engine.human import Act
-from engine.people import Member, TeamSnapshot
-from engine.people_client import act
+from engine.client import act
+from engine.workflow.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
+from engine.workflow.team import Member, TeamSnapshot
+from engine.workflow.work_items import Act
 
 MONTHLY = """\
 process monthly "Monthly report"

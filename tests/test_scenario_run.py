@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli.scenarios import ScenarioResult, run_files
+from mops.scenarios import ScenarioResult, run_files
 
 PROCESS = """\
 calendar office "Office"
@@ -185,7 +185,7 @@ async def test_a_scenario_starting_in_the_past_is_refused(tmp_path: Path) -> Non
     (tmp_path / "launch.scenarios").write_text(
         'scenario "Old"\n  start 2020-03-02 09:00\n  input title = "x"\n'
     )
-    from engine.cli.scenarios import BadScenarioFile
+    from mops.scenarios import BadScenarioFile
 
     with pytest.raises(BadScenarioFile) as raised:
         await run_files([tmp_path / "launch.scenarios"])

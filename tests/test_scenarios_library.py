@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli.scenarios import find_scenario_files, run_files
+from mops.scenarios import find_scenario_files, run_files
 
 LIBRARY = Path(__file__).resolve().parent.parent / "processes"
 FILES = find_scenario_files([LIBRARY])

@@ -14,8 +14,14 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from engine.runtime import WORKFLOWS, workflow_runner
-from workers import SecretStore, WorkerConfig, build_worker, builtin_registry
+from workers import (
+    WORKFLOWS,
+    SecretStore,
+    WorkerConfig,
+    build_worker,
+    builtin_registry,
+    workflow_runner,
+)
 
 TOKEN = "tok_live_9f8e7d6c5b4a"
 PROCESS = """\

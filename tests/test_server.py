@@ -32,11 +32,16 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
-from engine import search_attributes
-from engine.connection import connect
+from engine.client import (
+    EmbeddedServer,
+    ServerInfo,
+    Settings,
+    connect,
+    ensure_search_attributes,
+    find_temporal_cli,
+)
 from engine.errors import ServerUnreachable, UserError
-from engine.server import EmbeddedServer, ServerInfo, ensure_search_attributes, find_temporal_cli
-from engine.settings import Settings
+from engine.workflow import attributes as search_attributes
 
 T = TypeVar("T")
 

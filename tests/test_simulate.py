@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli._simulate import histogram_svg, simulate, text_summary
 from engine.errors import UserError
+from mops.cli._simulate import histogram_svg, simulate, text_summary
 
 PROCESS = """\
 process review "Review"

@@ -12,12 +12,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from dsl import Catalogue
 from engine import ir
-from engine import search_attributes as sa
-from engine.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
+from engine.client import act, said, sub_process_items
 from engine.compiler import compile_file
 from engine.errors import UserError
-from engine.human import Act
-from engine.people_client import act, sub_process_items
+from engine.workflow import attributes as sa
+from engine.workflow.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
+from engine.workflow.work_items import Act
 
 TEAM = team("v1-test", ana="editor")
 REGISTRY = registry_replacing(recorded_notify)
@@ -83,7 +83,7 @@ async def test_an_approval_two_sub_processes_deep_is_found_and_decided(
             f"mops approve {grandchild} check --as ana"
         )
         answer = await act(client, grandchild, Act(step="check", actor="ana", action="approve"))
-        assert answer == "'Check the copy' is approved"
+        assert said(answer) == "'Check the copy' is approved"
         result = await handle.result()
     assert result["outputs"] == {"reviewed_by": ["ana"]}
 

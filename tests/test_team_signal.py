@@ -20,19 +20,18 @@ from support import (
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from engine.audit import read_timeline
-from engine.campaign import (
+from engine.audit import read_timeline, status_from_history
+from engine.client import act, push_team, said
+from engine.errors import UserError
+from engine.workflow.campaign import (
     REFUSED_SIGNAL,
     STATUS_QUERY,
     TEAM_SIGNAL,
     CampaignStart,
     CampaignStatus,
 )
-from engine.errors import UserError
-from engine.history import status_from_history
-from engine.human import Act
-from engine.people import Member, TeamSnapshot
-from engine.people_client import act, push_team
+from engine.workflow.team import Member, TeamSnapshot
+from engine.workflow.work_items import Act
 
 REGISTRY = registry_replacing(recorded_notify)
 PROCESS = """\
@@ -86,7 +85,7 @@ async def test_a_pushed_team_decides_from_then_on(time_env: WorkflowEnvironment)
         result = await handle.result()
         history = await handle.fetch_history()
     assert str(unknown.value) == "refused: 'bea' is not in the team directory (version v1)"
-    assert answer == "'Review the article' is approved"
+    assert said(answer) == "'Review the article' is approved"
     assert result["outputs"] == {"approved_by": ["ana", "bea"]}
     # Each decision records the version it was checked against.
     assert [(d.actor, d.team_version) for d in before.open_items[0].decisions] == [("ana", "v1")]

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 
-from engine.audit import read_timeline, render_timeline, time_zone
-from engine.history import status_from_timeline
+from engine.audit import read_timeline, render_timeline, status_from_timeline, time_zone
 
 HISTORIES = Path(__file__).parent / "histories"
 GOLDEN = Path(__file__).parent / "golden" / "timelines"

@@ -17,8 +17,8 @@ from support import compile_text, new_task_queue, registry_with, start, worker_f
 from temporalio.testing import WorkflowEnvironment
 
 from engine import ir
-from engine.campaign import CampaignResult
-from engine.values import ValueProblem, from_result
+from engine.workflow.campaign import CampaignResult
+from engine.workflow.values import ValueProblem, from_result
 from workers import ActionContext, action
 
 

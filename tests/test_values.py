@@ -10,11 +10,19 @@ import pytest
 from support import compile_text
 
 from dsl import parse_type
+from engine.client import parse_assignments, resolve_inputs
 from engine.compiler import to_ir_type
 from engine.errors import UserError
-from engine.inputs import parse_assignments, resolve_inputs
 from engine.ir import TypeRef
-from engine.values import Money, ValueProblem, check_json, display, from_json, parse_text, to_json
+from engine.workflow.values import (
+    Money,
+    ValueProblem,
+    check_json,
+    display,
+    from_json,
+    parse_text,
+    to_json,
+)
 
 
 def typed(text: str) -> TypeRef:

@@ -22,8 +22,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from engine.contracts import SECRET_MARKER, TaskRequest
-from engine.runtime import WORKFLOWS, workflow_runner
-from workers import SecretStore, WorkerConfig, build_worker, builtin_registry
+from workers import (
+    WORKFLOWS,
+    SecretStore,
+    WorkerConfig,
+    build_worker,
+    builtin_registry,
+    workflow_runner,
+)
 
 __all__ = ["http_server"]  # the fixture, imported for pytest
 

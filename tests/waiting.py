@@ -26,7 +26,7 @@ from typing import Any
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
-from engine.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStatus, ExternalEvent
+from engine.workflow.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStatus, ExternalEvent
 
 STARTED: list[WorkflowHandle[Any, Any]] = []
 

@@ -22,12 +22,16 @@ and ship it in a package that declares it in the ``mops.actions`` entry-point gr
 from workers._action import Action, ActionContext, ActionFailed, action
 from workers._config import SmtpConfig, WorkerConfig, settings_problem
 from workers._registry import ENTRY_POINT_GROUP, Registry, builtin_registry, load_registry
+from workers._sandbox import INTERPRETER, PASSED_THROUGH, WORKFLOWS, workflow_runner
 from workers._secrets import SECRET_MARKER, SecretMissing, SecretStore, redact
 from workers._worker import build_worker, run_worker
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "INTERPRETER",
+    "PASSED_THROUGH",
     "SECRET_MARKER",
+    "WORKFLOWS",
     "Action",
     "ActionContext",
     "ActionFailed",
@@ -43,4 +47,5 @@ __all__ = [
     "redact",
     "run_worker",
     "settings_problem",
+    "workflow_runner",
 ]

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 import temporalio.activity
 from pydantic import AnyUrl, BaseModel, EmailStr, SecretStr
 
-from engine.contracts import ActionSignature, FieldSpec
+from engine.contracts import ActionSignature, FieldSpec, NoticeFact
 from workers._config import WorkerConfig
 from workers._secrets import SecretStore
 
@@ -66,6 +66,8 @@ class ActionContext:
         attempt: The attempt number, starting at 1.
         idempotency_key: Stable across retries and crashes; send it with every
             side effect so the receiver can drop duplicates.
+        notice: For ``notify.send`` sending a notice about a work item or approval:
+            which notice (reminder, escalation, ...), to whom and whom it added.
         logger: A logger whose records carry all of the above as extra fields;
             secret values are scrubbed from its messages.
         config: The worker's configuration (SMTP server, export folder, ...).
@@ -81,6 +83,7 @@ class ActionContext:
     attempt: int
     idempotency_key: str
     logger: logging.LoggerAdapter[logging.Logger]
+    notice: NoticeFact | None = None
     config: WorkerConfig = field(default_factory=WorkerConfig)
     secrets: SecretStore = field(default_factory=SecretStore)
     used_secrets: set[str] = field(default_factory=set, repr=False)

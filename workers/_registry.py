@@ -228,7 +228,7 @@ def _context(
     fields: dict[str, Any] = {
         "campaign_id": campaign_id,
         "run_id": info.workflow_run_id or "",
-        "step": request.step,
+        "step": record_id(request),
         "title": request.title,
         "source": request.source,
         "activity_id": info.activity_id,
@@ -239,6 +239,7 @@ def _context(
     return ActionContext(
         **fields,
         logger=_ContextLogger(logger, {"action": action.name, **fields}, used),
+        notice=request.notice,
         config=config,
         secrets=secrets,
         used_secrets=used,
@@ -284,3 +285,12 @@ def _register_plugin(registry: Registry, entry_point: importlib.metadata.EntryPo
             hint=f"fix or uninstall the package that declares it in the '{ENTRY_POINT_GROUP}' "
             "entry-point group",
         ) from error
+
+
+def record_id(request: TaskRequest) -> str:
+    """The id of the step record the activity runs for: ``draft``, ``draft.notice``,
+    ``publish.undo`` (what logs and failures name)."""
+    purpose = request.purpose
+    if purpose is None or purpose == "task":
+        return request.step
+    return f"{request.step}.{purpose}"

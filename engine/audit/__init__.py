@@ -4,7 +4,7 @@ and a self-contained HTML report.
 Nothing here runs inside a workflow; it reads histories through the client.
 """
 
-from engine.audit._export import Finding, Unreadable, canonical, to_csv, to_jsonl
+from engine.audit._export import GENESIS, Finding, Unreadable, canonical, digest, to_csv, to_jsonl
 from engine.audit._export import head as chain_head
 from engine.audit._export import records as export_records
 from engine.audit._export import verify as verify_export
@@ -17,11 +17,13 @@ from engine.audit._fetch import (
 )
 from engine.audit._model import Bar, Entry, Timeline
 from engine.audit._report import report_html
+from engine.audit._status import status_from_history, status_from_timeline
 from engine.audit._text import render as render_timeline
 from engine.audit._text import time_zone
 from engine.audit._timeline import HistoryProblem, process_of, read_timeline
 
 __all__ = [
+    "GENESIS",
     "Bar",
     "Entry",
     "Finding",
@@ -32,6 +34,7 @@ __all__ = [
     "campaign_timeline",
     "canonical",
     "chain_head",
+    "digest",
     "export_records",
     "process_of",
     "read_timeline",
@@ -39,6 +42,8 @@ __all__ = [
     "report_html",
     "selected_campaigns",
     "selection_query",
+    "status_from_history",
+    "status_from_timeline",
     "time_zone",
     "timelines",
     "to_csv",

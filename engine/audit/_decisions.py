@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from temporalio.api.history.v1 import HistoryEvent
 
 from engine import ir
+from engine.audit._compat import outcome_of
 from engine.audit._events import CONVERTER, EventReader, event_time, show
 from engine.audit._model import What
-from engine.human import Act
+from engine.workflow.facts import OPENED_MEMO, Decided, StepOpened
+from engine.workflow.work_items import Act
 
 _DECISION_WORDS: dict[str, What] = {
     "approve": "approved",
@@ -34,6 +37,7 @@ class DecisionEvents(EventReader):
             return
         act = Act.model_validate(CONVERTER.from_payloads(request.input.args.payloads, [dict])[0])
         updates[request.meta.update_id] = act
+        self.decision_entries[request.meta.update_id] = len(self.entries)
         assert self.people is not None
         step = self.steps.get(act.step)
         via = (
@@ -63,18 +67,33 @@ class DecisionEvents(EventReader):
         act = updates.pop(attrs.meta.update_id, None)
         if act is None or not attrs.outcome.HasField("success"):
             return
-        answer = CONVERTER.from_payloads(attrs.outcome.success.payloads, [str])[0]
-        if isinstance(answer, str) and not answer.startswith("recorded"):
+        reply = CONVERTER.from_payloads(attrs.outcome.success.payloads, [Any])[0]
+        decided = _decided_fact(reply)
+        if decided is not None:
+            # The campaign says in which capacity the person acted: that is the record.
+            self._set_via(attrs.meta.update_id, decided.via)
+        outcome = decided.outcome if decided is not None else outcome_of(reply)
+        if outcome is not None:
             assert self.people is not None
-            bar = self.people.closed(act.step, event_time(event), answer.rsplit(" is ", 1)[-1])
+            bar = self.people.closed(act.step, event_time(event), outcome.replace("_", " "))
             if bar is not None:
                 self.bars.append(bar)
+
+    def _set_via(self, update_id: str, via: str) -> None:
+        index = self.decision_entries.pop(update_id, None)
+        if index is not None and self.entries[index].via != via:
+            self.entries[index] = self.entries[index].model_copy(update={"via": via})
 
     def _memo(self, event: HistoryEvent) -> None:
         fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
         for name, payload in fields.items():
             value = CONVERTER.from_payload(payload)
-            if name == "open_steps" and isinstance(value, list):
+            if name == OPENED_MEMO and isinstance(value, dict):
+                # Written by the campaign as the step opens: from here on, this
+                # history says so itself, and nothing is inferred any more.
+                self.typed_openings = True
+                self._opened(event, [StepOpened.model_validate(value).step])
+            elif name == "open_steps" and isinstance(value, list) and not self.typed_openings:
                 self._opened(event, self.people_open_steps(value))
             elif name.startswith("decision.") and isinstance(value, dict):
                 self._rule(event, name.removeprefix("decision."), value)
@@ -86,7 +105,7 @@ class DecisionEvents(EventReader):
     def _attributes(self, event: HistoryEvent) -> None:
         fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
         payload = fields.indexed_fields.get("MopsWaitingOn")
-        if payload is None or self.people is None:
+        if payload is None or self.people is None or self.typed_openings:
             return
         waiting = [str(p) for p in CONVERTER.from_payload(payload) or []]
         humans = [s for s in self.steps.values() if isinstance(s, ir.HumanStep)]
@@ -118,3 +137,13 @@ class DecisionEvents(EventReader):
             step=step_id,
             details={"rows": rows, "inputs": inputs, "result": decision.get("result")},
         )
+
+
+def _decided_fact(reply: Any) -> Decided | None:
+    """The typed result of a decision (None for a reply written before facts were typed)."""
+    if not isinstance(reply, dict):
+        return None
+    try:
+        return Decided.model_validate(reply)
+    except ValidationError:
+        return None

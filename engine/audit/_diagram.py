@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from dsl._render import Arrow, Scene, Shape
-from dsl._render_svg import draw
+from dsl import Arrow, Scene, Shape, draw_scene
 from engine import ir
 from engine.audit._events import step_title
 
@@ -153,4 +152,4 @@ def process_svg(process: ir.ProcessIR, highlight: Collection[str]) -> str:
     """The SVG picture of a process version with ``highlight`` emphasised."""
     scene = process_scene(process)
     known = {shape.id for shape in scene.shapes}
-    return draw(scene, [node for node in highlight if node in known])
+    return draw_scene(scene, [node for node in highlight if node in known])

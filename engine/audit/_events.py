@@ -20,7 +20,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from engine import ir
 from engine.audit._model import ActorKind, Bar, Entry, What
 from engine.audit._people import PeopleTracker
-from engine.campaign import CampaignStart
+from engine.workflow.campaign import CampaignStart
 
 CONVERTER = pydantic_data_converter.payload_converter
 
@@ -86,6 +86,11 @@ class EventReader:
     state: str
     run: int
     cancel_noted: bool
+    typed_openings: bool
+    """Whether this history has said when its steps open (typed facts); until it
+    does, openings are inferred from its search attributes or open-steps memo."""
+    decision_entries: dict[str, int]
+    """Accepted decisions waiting for their result: update id -> their entry."""
 
     def _add(
         self,

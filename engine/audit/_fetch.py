@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
-from engine import search_attributes as sa
 from engine.audit._model import Timeline
 from engine.audit._timeline import HistoryProblem, read_timeline
 from engine.errors import ServerUnreachable, UserError
+from engine.workflow import attributes as sa
 
 
 async def campaign_histories(client: Client, campaign_id: str) -> list[WorkflowHistory]:

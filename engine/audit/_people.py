@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine import ir
+from engine.audit._compat import escalated_people
 from engine.audit._model import Bar
-from engine.human import Act
-from engine.people import TeamSnapshot
+from engine.workflow.facts import NoticeFact
+from engine.workflow.team import TeamSnapshot
+from engine.workflow.work_items import Act
 
 
 @dataclass
@@ -62,14 +64,25 @@ class PeopleTracker:
                 fresh -= parties
         return opened
 
-    def escalated(self, step_id: str, targets: Sequence[str]) -> None:
+    def escalated(self, step_id: str, notice: NoticeFact) -> None:
+        """The step was escalated: the people it added may act on it from now on."""
         item = self.open_steps.get(step_id)
         if item is None:
             return
-        for target in targets:
+        how = ", ".join(target.replace(":", " ") for target in notice.to)
+        for person in escalated_people(notice, self.team):
+            item.added.setdefault(person, self._escalation_via(person, notice, how))
+
+    def _escalation_via(self, person: str, notice: NoticeFact, how: str) -> str:
+        """``escalation to role lead``: the target that brought ``person`` to the step."""
+        member = self.team.people.get(person)
+        for target in notice.to:
             kind, _, name = target.partition(":")
-            for person in self.team.with_role(name) if kind == "role" else [name]:
-                item.added.setdefault(person, f"escalation to {kind} {name}")
+            if (kind == "person" and name == person) or (
+                kind == "role" and member is not None and name in member.roles
+            ):
+                return f"escalation to {kind} {name}"
+        return f"escalation to {how}"
 
     def via(self, act: Act, step: ir.HumanStep, at: dt.datetime) -> str:
         """How ``act.actor`` could act on ``step``: ``role editor``, ``delegate of ben``..."""

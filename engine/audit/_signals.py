@@ -10,7 +10,7 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from engine.audit._events import EventReader, decode
 from engine.audit._model import What
-from engine.campaign import (
+from engine.workflow.campaign import (
     CANCEL_SIGNAL,
     EVENT_SIGNAL,
     PAUSE_SIGNAL,
@@ -22,7 +22,7 @@ from engine.campaign import (
     RefusedAttempt,
     TeamPush,
 )
-from engine.people import TeamSnapshot
+from engine.workflow.team import TeamSnapshot
 
 
 class SignalEvents(EventReader):
@@ -34,7 +34,7 @@ class SignalEvents(EventReader):
             self._add(event, "cancel_requested", "cancellation requested", actor=who)
 
     def _signaled(self, event: HistoryEvent) -> None:
-        # A signal the campaign ignored as malformed (engine._interpret_signals)
+        # A signal the campaign ignored as malformed (engine.workflow._signals)
         # is shown as ignored, never read as if it had counted.
         try:
             self._read_signal(event)

@@ -8,12 +8,14 @@ each module reads in one sitting.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 
 from engine import ir
+from engine.audit._compat import task_facts, timer_facts
 from engine.audit._events import (
     CONVERTER,
     EventReader,
@@ -23,31 +25,50 @@ from engine.audit._events import (
     step_title,
 )
 from engine.audit._model import Bar, What
-from engine.campaign import TaskRequest
+from engine.workflow.campaign import TaskRequest
+from engine.workflow.facts import NoticeKind, TaskPurpose, TimerFact, TimerPurpose
+from engine.workflow.values import display
 
 _E = EventType
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A task, notice or undo the campaign scheduled, until it ends."""
+
+    request: TaskRequest
+    action: str
+    began: dt.datetime
+    purpose: TaskPurpose
+    step: str
+
+    @property
+    def record(self) -> str:
+        """The id its record has on the status and the timeline (``draft.notice``)."""
+        return self.step if self.purpose is TaskPurpose.TASK else f"{self.step}.{self.purpose}"
 
 
 class SystemEvents(EventReader):
     """Handlers of the events the engine itself causes; state lives on the reader."""
 
-    def _task_scheduled(
-        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
-    ) -> None:
+    def _task_scheduled(self, event: HistoryEvent, scheduled: dict[int, Scheduled]) -> None:
         attrs = event.activity_task_scheduled_event_attributes
         request: TaskRequest = decode(attrs.input, TaskRequest)
         action = attrs.activity_type.name
-        scheduled[event.event_id] = (request, action, event_time(event))
-        step, _, suffix = request.step.partition(".")
-        to = request.arguments.get("to", [])
-        targets = ", ".join(str(t).replace(":", " ") for t in to) if isinstance(to, list) else ""
-        if suffix == "notice" and request.title.startswith("Escalated"):
-            assert self.people is not None
-            self.people.escalated(step, [str(t) for t in to])
-            self._add(event, "escalated", f"escalated to {targets}", step=step, details={"to": to})
-        elif suffix == "notice":
-            self._add(event, "reminded", f"reminded {targets}", step=step, details={"to": to})
-        elif suffix != "undo":
+        purpose, step, notice = task_facts(request)
+        scheduled[event.event_id] = Scheduled(request, action, event_time(event), purpose, step)
+        if notice is not None:
+            targets = ", ".join(t.replace(":", " ") for t in notice.to)
+            to = list(notice.to)
+            if notice.kind is NoticeKind.ESCALATION:
+                assert self.people is not None
+                self.people.escalated(step, notice)
+                self._add(
+                    event, "escalated", f"escalated to {targets}", step=step, details={"to": to}
+                )
+            elif notice.kind is NoticeKind.REMINDER:
+                self._add(event, "reminded", f"reminded {targets}", step=step, details={"to": to})
+        elif purpose is TaskPurpose.TASK:
             self._add(
                 event,
                 "task_started",
@@ -58,13 +79,11 @@ class SystemEvents(EventReader):
                 details={"action": action, "arguments": request.arguments},
             )
 
-    def _retried(
-        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
-    ) -> None:
+    def _retried(self, event: HistoryEvent, scheduled: dict[int, Scheduled]) -> None:
         started = event.activity_task_started_event_attributes
         if started.attempt <= 1 or started.scheduled_event_id not in scheduled:
             return
-        request = scheduled[started.scheduled_event_id][0]
+        request = scheduled[started.scheduled_event_id].request
         last = failure_message(started.last_failure) if started.HasField("last_failure") else ""
         self._add(
             event,
@@ -77,9 +96,7 @@ class SystemEvents(EventReader):
             details={"attempt": started.attempt, "last_failure": last},
         )
 
-    def _task_ended(
-        self, event: HistoryEvent, scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]]
-    ) -> None:
+    def _task_ended(self, event: HistoryEvent, scheduled: dict[int, Scheduled]) -> None:
         kind = event.event_type
         attrs: Any = {
             _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: event.activity_task_completed_event_attributes,
@@ -89,8 +106,8 @@ class SystemEvents(EventReader):
         }[kind]
         if attrs.scheduled_event_id not in scheduled:
             return
-        request, action, began = scheduled[attrs.scheduled_event_id]
-        suffix = request.step.partition(".")[2]
+        task = scheduled[attrs.scheduled_event_id]
+        request, action, began, purpose = task.request, task.action, task.began, task.purpose
         done = kind == _E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
         reason = ""
         if kind == _E.EVENT_TYPE_ACTIVITY_TASK_FAILED:
@@ -100,15 +117,15 @@ class SystemEvents(EventReader):
         elif not done:
             reason = "cancelled"
         where: dict[str, Any] = {
-            "step": request.step,
+            "step": task.record,
             "title": request.title,
             "source": request.source,
         }
-        if suffix == "notice":
+        if purpose is TaskPurpose.NOTICE:
             if not done:
                 self._add(event, "task_failed", f"notice not delivered: {reason}", **where)
             return
-        if suffix == "undo":
+        if purpose is TaskPurpose.UNDO:
             what: What = "compensated" if done else "task_failed"
             text = f"undone with {action}" if done else f"undo failed: {reason}"
         else:
@@ -136,21 +153,26 @@ class SystemEvents(EventReader):
         summary = ""
         if event.user_metadata.HasField("summary"):
             summary = CONVERTER.from_payload(event.user_metadata.summary, str)
-        if summary.startswith("wait"):
-            step = self._wait_step(summary)
-            self._add(event, "waiting", summary, step=step)
-            timers[event.event_id] = ("wait", step, event_time(event))
-        elif summary.endswith(" deadline"):
-            event_name = summary.removesuffix(" deadline")
-            step = next(
-                (
-                    s.id
-                    for s in self.steps.values()
-                    if isinstance(s, ir.EventStep) and s.event == event_name
-                ),
-                "",
-            )
-            timers[event.event_id] = ("event", step, event_time(event))
+        fact = timer_facts(summary, self.steps)
+        if fact is None:
+            return
+        if fact.purpose is TimerPurpose.WAIT:
+            if TimerFact.from_summary(summary) is not None:
+                attrs = event.timer_started_event_attributes
+                summary = self._wait_text(
+                    fact.step, attrs.start_to_fire_timeout.ToTimedelta(), event
+                )
+            self._add(event, "waiting", summary, step=fact.step)
+            timers[event.event_id] = ("wait", fact.step, event_time(event))
+        elif fact.purpose is TimerPurpose.EVENT:
+            timers[event.event_id] = ("event", fact.step, event_time(event))
+
+    def _wait_text(self, step_id: str, length: dt.timedelta, event: HistoryEvent) -> str:
+        """What a ``wait`` step waits for: as written, or until when."""
+        step = self.steps.get(step_id)
+        if isinstance(step, ir.WaitStep) and step.duration is not None:
+            return f"wait {display(step.duration)}"
+        return f"wait until {(event_time(event) + length).isoformat()}"
 
     def _timer_ended(
         self, event: HistoryEvent, timers: dict[int, tuple[str, str, dt.datetime]]
@@ -188,12 +210,6 @@ class SystemEvents(EventReader):
                     outcome="timed out",
                 )
             )
-
-    def _wait_step(self, summary: str) -> str:
-        waits = [s for s in self.steps.values() if isinstance(s, ir.WaitStep)]
-        until = summary.startswith("wait until ")
-        fitting = [s for s in waits if (s.until is not None) == until]
-        return fitting[0].id if len(fitting) == 1 else ""
 
     def _child_started(self, event: HistoryEvent, children: dict[int, tuple[str, str]]) -> None:
         attrs = event.start_child_workflow_execution_initiated_event_attributes

@@ -24,10 +24,10 @@ from engine.audit._events import decode, event_time, failure_message, show
 from engine.audit._model import Bar, Entry, Timeline
 from engine.audit._people import PeopleTracker
 from engine.audit._signals import SignalEvents
-from engine.audit._system import SystemEvents
-from engine.campaign import CampaignResult, CampaignStart, TaskRequest
-from engine.human import Act
-from engine.people import TeamSnapshot
+from engine.audit._system import Scheduled, SystemEvents
+from engine.workflow.campaign import CampaignResult, CampaignStart
+from engine.workflow.team import TeamSnapshot
+from engine.workflow.work_items import Act
 
 _E = EventType
 _ENDS: dict[int, str] = {
@@ -75,6 +75,8 @@ class _Reader(SystemEvents, DecisionEvents, SignalEvents):
         self.steps: dict[str, ir.AnyStep] = {}
         self.run = 1
         self.cancel_noted = False
+        self.typed_openings = False
+        self.decision_entries: dict[str, int] = {}
 
     # ---- the header ------------------------------------------------------------------
 
@@ -117,7 +119,7 @@ class _Reader(SystemEvents, DecisionEvents, SignalEvents):
 
     def read_run(self, number: int, events: Sequence[HistoryEvent]) -> None:
         self.run = number
-        scheduled: dict[int, tuple[TaskRequest, str, dt.datetime]] = {}
+        scheduled: dict[int, Scheduled] = {}
         timers: dict[int, tuple[str, str, dt.datetime]] = {}
         children: dict[int, tuple[str, str]] = {}
         updates: dict[str, Act] = {}

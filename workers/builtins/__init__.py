@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from workers import Action
+from workers._action import Action
 from workers.builtins import notify, webhook
 from workers.builtins.email import send
 from workers.builtins.export import export_csv, export_json

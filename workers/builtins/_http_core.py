@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from workers import ActionContext, ActionFailed
+from workers._action import ActionContext, ActionFailed
 
 __all__ = [
     "ANY_2XX",

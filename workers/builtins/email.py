@@ -39,7 +39,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from workers import ActionContext, ActionFailed, SmtpConfig, action, redact
+from workers._action import ActionContext, ActionFailed, action
+from workers._config import SmtpConfig
+from workers._secrets import redact
 
 __all__ = [
     "SendParams",

@@ -27,7 +27,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from workers import ActionContext, ActionFailed, action
+from workers._action import ActionContext, ActionFailed, action
 
 __all__ = ["CsvParams", "ExportParams", "ExportResult", "to_csv", "to_json", "write_atomically"]
 

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from workers import ActionContext, action
+from workers._action import ActionContext, action
 from workers.builtins._http_core import (
     ANY_2XX,
     BODY_LIMIT,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workers import ActionContext, action
+from workers._action import ActionContext, action
 
 __all__ = ["LogParams", "LogResult", "info"]
 

@@ -45,7 +45,7 @@ from typing import Any
 import temporalio.activity
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
 
-from workers import ActionContext, ActionFailed, action
+from workers._action import ActionContext, ActionFailed, action
 from workers.builtins._http_core import ANY_2XX, exchange
 
 __all__ = ["WebhookParams", "WebhookResult", "post", "sign"]

@@ -1,0 +1,270 @@
+"""Starting, watching and listing campaigns: the client side of the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError, RPCStatusCode
+
+from engine.audit import campaign_histories, status_from_history
+from engine.client._attributes import by_hand
+from engine.errors import UserError
+from engine.ir import ProcessIR
+from engine.workflow import attributes as sa
+from engine.workflow.campaign import (
+    STATUS_QUERY,
+    CampaignResult,
+    CampaignStart,
+    CampaignState,
+    CampaignStatus,
+)
+from engine.workflow.team import TeamSnapshot
+
+_STATES: dict[WorkflowExecutionStatus, CampaignState] = {
+    WorkflowExecutionStatus.RUNNING: "running",
+    WorkflowExecutionStatus.COMPLETED: "completed",
+    WorkflowExecutionStatus.FAILED: "failed",
+    WorkflowExecutionStatus.CANCELED: "cancelled",
+    WorkflowExecutionStatus.TERMINATED: "terminated",
+    WorkflowExecutionStatus.TIMED_OUT: "timed_out",
+    WorkflowExecutionStatus.CONTINUED_AS_NEW: "running",
+}
+_VISIBILITY_STATUS = {
+    "running": "Running",
+    "completed": "Completed",
+    "failed": "Failed",
+    "cancelled": "Canceled",
+    "terminated": "Terminated",
+    "timed_out": "TimedOut",
+}
+
+
+class CampaignSummary(BaseModel):
+    """One line of ``mops list``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    process: str
+    state: CampaignState
+    version: str | None
+    owner: str | None
+    started_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+def new_campaign_id(process: ProcessIR, now: dt.datetime | None = None) -> str:
+    """A readable, unique campaign id: ``blog_post-20261122-0915-3fa2c1``."""
+    moment = now or dt.datetime.now(dt.UTC)
+    return f"{process.name}-{moment:%Y%m%d-%H%M}-{secrets.token_hex(3)}"
+
+
+async def start_campaign(
+    client: Client,
+    process: ProcessIR,
+    inputs: Mapping[str, Any],
+    *,
+    task_queue: str,
+    started_by: str,
+    campaign_id: str | None = None,
+    team: TeamSnapshot | None = None,
+) -> WorkflowHandle[Any, Any]:
+    """Start one campaign of ``process``; the inputs must already be resolved.
+
+    ``team`` is the team directory the campaign checks its human steps against.
+    """
+    campaign_id = campaign_id or new_campaign_id(process)
+    try:
+        return await _start(client, process, inputs, task_queue, started_by, campaign_id, team)
+    except RPCError as error:
+        if error.status == RPCStatusCode.ALREADY_EXISTS:
+            raise UserError(f"a campaign with the id '{campaign_id}' already exists") from None
+        if error.status == RPCStatusCode.INVALID_ARGUMENT and "search attribute" in error.message:
+            raise UserError(
+                f"the namespace {client.namespace} lacks the search attributes of MOps Flow",
+                hint=by_hand(client.namespace, sa.ALL),
+            ) from None
+        raise
+
+
+async def _start(
+    client: Client,
+    process: ProcessIR,
+    inputs: Mapping[str, Any],
+    task_queue: str,
+    started_by: str,
+    campaign_id: str,
+    team: TeamSnapshot | None,
+) -> WorkflowHandle[Any, Any]:
+    return await client.start_workflow(
+        process.name,
+        CampaignStart(process=process, inputs=dict(inputs), started_by=started_by, team=team),
+        id=campaign_id,
+        task_queue=task_queue,
+        result_type=CampaignResult,
+        static_summary=f"{process.title} (version {process.version})",
+        memo={"source_file": process.source_file, "source_hash": process.source_hash},
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.VERSION, process.version),
+                SearchAttributePair(sa.OWNER, started_by),
+                SearchAttributePair(sa.EVENTS, sa.events_of(process)),
+            ]
+        ),
+    )
+
+
+async def campaign_status(
+    client: Client, campaign_id: str, *, query_timeout: float = 5.0
+) -> CampaignStatus:
+    """The status of a campaign, running or finished, whether or not a worker runs.
+
+    A running campaign with a worker answers the status query; otherwise the
+    status is rebuilt from the campaign's history, which needs no worker.
+
+    Raises:
+        UserError: no campaign has that id.
+    """
+    handle = client.get_workflow_handle(campaign_id)
+    try:
+        description = await handle.describe()
+    except RPCError as error:
+        raise UserError(
+            f"no campaign '{campaign_id}'", hint="'mops list' shows the campaigns"
+        ) from error
+    state = _STATES.get(description.status or WorkflowExecutionStatus.RUNNING, "running")
+    if state == "running":
+        try:
+            status: CampaignStatus = await handle.query(
+                STATUS_QUERY,
+                result_type=CampaignStatus,
+                rpc_timeout=dt.timedelta(seconds=query_timeout),
+            )
+            return status
+        except (RPCError, WorkflowQueryFailedError):
+            pass  # no worker right now: fall back to the history
+    # Every run of the campaign, oldest first: one that continued as new keeps
+    # its earlier steps and decisions in the histories of its earlier runs.
+    return status_from_history(await campaign_histories(client, campaign_id), state=state)
+
+
+async def wait_for_result(handle: WorkflowHandle[Any, Any]) -> CampaignResult:
+    """Wait for a campaign to end.
+
+    Raises:
+        UserError: the campaign failed; the message is the failure (it names the
+            step and its line).
+    """
+    try:
+        result = await handle.result()
+        return CampaignResult.model_validate(result)
+    except WorkflowFailureError as error:
+        cause = error.cause
+        message = getattr(cause, "message", None) or str(cause)
+        raise UserError(f"campaign {handle.id} failed: {message}") from None
+
+
+async def list_campaigns(
+    client: Client,
+    *,
+    task_queue: str,
+    process: str | None = None,
+    state: str | None = None,
+    waiting_on: str | None = None,
+    limit: int = 50,
+    where: Sequence[str] = (),
+) -> list[CampaignSummary]:
+    """Campaigns newest first, through a visibility query (no worker needed).
+
+    ``waiting_on`` (``role:editor`` or ``person:ana``) keeps the campaigns with an
+    open work item or approval for that role or person, as the process names them
+    or as escalation and delegation added them.
+
+    ``where`` adds clauses of the query (the auditors' filters, :mod:`engine.audit`).
+
+    Raises:
+        UserError: an unknown state, or ``waiting_on`` not ``role:NAME``/``person:NAME``.
+    """
+    clauses = [f"TaskQueue = '{_quote(task_queue)}'", *where]
+    if process:
+        clauses.append(f"WorkflowType = '{_quote(process)}'")
+    if waiting_on is not None:
+        kind, _, name = waiting_on.partition(":")
+        if kind not in ("role", "person") or not name.strip():
+            raise UserError(
+                f"--waiting-on '{waiting_on}': say whom, as role:NAME or person:NAME",
+                hint="e.g. --waiting-on role:editor or --waiting-on person:ana",
+            )
+        clauses.append(f"{sa.WAITING_ON.name} = '{_quote(f'{kind}:{name.strip()}')}'")
+    if state == "paused":
+        clauses += ["ExecutionStatus = 'Running'", f"{sa.STATE.name} = 'paused'"]
+    elif state:
+        if state not in _VISIBILITY_STATUS:
+            known = ", ".join([*_VISIBILITY_STATUS, "paused"])
+            raise UserError(f"unknown state '{state}'", hint="states: " + known)
+        clauses.append(f"ExecutionStatus = '{_VISIBILITY_STATUS[state]}'")
+    query = " AND ".join(clauses)
+    found: list[CampaignSummary] = []
+    async for execution in client.list_workflows(query, limit=limit):
+        attrs = execution.typed_search_attributes
+        found.append(
+            CampaignSummary(
+                id=execution.id,
+                process=execution.workflow_type,
+                state=_state_of(execution.status, attrs.get(sa.STATE)),
+                version=attrs.get(sa.VERSION),
+                owner=attrs.get(sa.OWNER),
+                started_at=execution.start_time,
+                closed_at=execution.close_time,
+            )
+        )
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    found.sort(key=lambda c: c.started_at or epoch, reverse=True)
+    return found
+
+
+async def has_worker(client: Client, task_queue: str) -> bool:
+    """Whether any worker polled the task queue recently."""
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return bool(response.pollers)
+
+
+def _state_of(status: WorkflowExecutionStatus | None, mops_state: str | None) -> CampaignState:
+    state = _STATES.get(status or WorkflowExecutionStatus.RUNNING, "running")
+    return "paused" if state == "running" and mops_state == "paused" else state
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+__all__ = [
+    "CampaignSummary",
+    "campaign_status",
+    "has_worker",
+    "list_campaigns",
+    "new_campaign_id",
+    "start_campaign",
+    "wait_for_result",
+]

@@ -1,0 +1,260 @@
+"""Everything a campaign's run knows, in one object that every kind of step receives.
+
+The interpreter (:mod:`engine.workflow._interpreter`) makes one :class:`RunState`
+per run and hands it to the modules of each kind of step: tasks, people steps,
+blocks, compensation, continue-as-new, signals. They read and change the run
+through it; what the ``status`` query returns is kept here too. Runs inside the
+workflow sandbox: no I/O, no clock but ``workflow.now()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from engine import ir
+from engine.workflow import attributes as sa
+from engine.workflow import work_items
+from engine.workflow._position import At
+from engine.workflow.campaign import (
+    CampaignStart,
+    CampaignState,
+    CampaignStatus,
+    ExternalEvent,
+    IgnoredSignal,
+    Place,
+    RefusedAttempt,
+    StepRecord,
+    StepState,
+)
+from engine.workflow.evaluate import EvaluationError, evaluate
+from engine.workflow.team import TeamSnapshot
+from engine.workflow.time_values import TimeProblem, as_duration
+from engine.workflow.work_items import WorkItem
+
+Env = MutableMapping[str, Any]
+StepRunner = Callable[[ir.Step, Env, "At | None"], Awaitable[None]]
+"""Runs one step: the interpreter's dispatch, which blocks call for the steps they hold."""
+
+NO_TEAM = TeamSnapshot(version="none", people={})
+
+
+@dataclass(frozen=True)
+class Undoable:
+    """A completed task that says how to undo it, with the branch of ``parallel`` it ran in."""
+
+    step: ir.TaskStep
+    env: Env
+    branch: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Loops:
+    """The loops of a process, worked out once from its IR (rounds per pass)."""
+
+    closing: dict[str, list[str]]
+    """For each step, the steps whose rounds count a loop back to it."""
+    cycles: set[str]
+    """The ``go back`` steps."""
+    order: dict[str, int]
+    """Each step's place in the file."""
+
+
+@dataclass
+class RunState:
+    """One run of a campaign: what it runs, what it knows, and what its status shows."""
+
+    dispatch: StepRunner
+    """Runs one step (blocks call it for the steps they hold)."""
+    start: CampaignStart | None = None
+    process: ir.ProcessIR | None = None
+    team: TeamSnapshot | None = None
+    """The team directory decisions are checked against (newest pushed)."""
+    started_by: str = ""
+    top_env: Env = field(default_factory=dict)
+    """The campaign's names: inputs and the results of top-level steps."""
+    runs: dict[str, int] = field(default_factory=dict)
+    """How many times each activity step has run (its activity ids count them)."""
+    rounds: dict[str, int] = field(default_factory=dict)
+    """Rounds of human steps, times of ``go back`` steps, runs of sub-processes."""
+    items: dict[str, WorkItem] = field(default_factory=dict)
+    """The open work items and approvals, by step."""
+    events: list[ExternalEvent] = field(default_factory=list)
+    """Events that arrived and no step has used yet."""
+    refused: list[RefusedAttempt] = field(default_factory=list)
+    ignored: list[IgnoredSignal] = field(default_factory=list)
+    state: CampaignState = "running"
+    started_at: dt.datetime | None = None
+    """When the campaign started (its first run, across continue-as-new)."""
+    current_step: str | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+    """The steps started so far, as the status shows them (the newest 200 carried)."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    generation: int = 0
+    """How many times the campaign has continued as new."""
+    paused: bool = False
+    exited: bool = False
+    """Ended early by ``exit when``: outputs of steps that never ran stay empty."""
+    undo: list[Undoable] = field(default_factory=list)
+    """Completed tasks with ``undo with``, oldest first."""
+    branches_opened: int = 0
+    here: tuple[At, ir.Step] | None = None
+    """The step under way in a sequential place, and where it sits."""
+    resume: list[Place] = field(default_factory=list)
+    """Where the previous run stopped inside blocks, consumed as the campaign gets there."""
+    renew_declined: bool = False
+    """Set when this history predates continuing as new at an open step."""
+    blocks_declined: bool = False
+    """Set when this history predates continuing as new inside blocks."""
+    carried_item: WorkItem | None = None
+    """The work item or approval the previous run carried open, until its step runs."""
+    carried_reminder: dt.datetime | None = None
+    per_pass: bool | None = None
+    """Whether rounds count per pass (a patch; asked once)."""
+    loops: Loops | None = None
+
+    # ---- what it runs ------------------------------------------------------------------
+
+    def require_process(self) -> ir.ProcessIR:
+        assert self.process is not None, "process before the campaign started"
+        return self.process
+
+    def require_start(self) -> CampaignStart:
+        assert self.start is not None, "start before the campaign started"
+        return self.start
+
+    def team_now(self) -> TeamSnapshot:
+        return self.team or NO_TEAM
+
+    def location(self, span: ir.Span) -> str:
+        """``file:line:col`` of a node of the process."""
+        return self.require_process().location(span)
+
+    # ---- values ------------------------------------------------------------------------
+
+    def eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
+        """The value of ``expr``; a failure fails the campaign naming the line."""
+        try:
+            return evaluate(expr, env, self.require_process().calendar, now=workflow.now())
+        except EvaluationError as error:
+            raise self.failure(error.span, f"{what}: {error.message}") from None
+
+    def condition(self, expr: ir.Expr, env: Env) -> bool:
+        value = self.eval(expr, env, "a condition")
+        if not isinstance(value, bool):
+            raise self.failure(expr.span, "the condition is not true or false")
+        return value
+
+    def duration(
+        self,
+        literal: ir.Duration | None,
+        computed: ir.Expr | None,
+        env: Env,
+        step: ir.Step,
+        what: str,
+    ) -> ir.Duration | None:
+        """A step's duration as written, or worked out from its expression now."""
+        if computed is None:
+            return literal
+        value = self.eval(computed, env, f"step '{step.id}': {what}")
+        try:
+            return as_duration(value)
+        except TimeProblem as problem:
+            raise self.failure(computed.span, f"step '{step.id}': {what}: {problem}") from None
+
+    def failure(
+        self, span: ir.Span, message: str, kind: str = "ExpressionFailed"
+    ) -> ApplicationError:
+        """A failure of the campaign at ``span`` (raise it)."""
+        return ApplicationError(f"{self.location(span)}: {message}", type=kind, non_retryable=True)
+
+    # ---- status ------------------------------------------------------------------------
+
+    def status(self) -> CampaignStatus:
+        """What the ``status`` query returns, made from the run as it is now."""
+        process, start = self.require_process(), self.require_start()
+        return CampaignStatus(
+            process=process.name,
+            title=process.title,
+            version=process.version,
+            state=self.state,
+            started_at=self.started_at or workflow.now(),
+            current_step=self.current_step,
+            steps=tuple(self.steps),
+            inputs=start.inputs,
+            outputs=self.outputs,
+            error=self.error,
+            open_items=tuple(self.items.values()),
+            refused=tuple(self.refused),
+            team_version=None if self.team is None else self.team.version,
+            generation=self.generation,
+            ignored_signals=tuple(self.ignored),
+        )
+
+    def begin(self, step_id: str, title: str, action: str | None, source: str) -> None:
+        """A step starts: a running record on the status, and the campaign's details."""
+        self.steps.append(
+            StepRecord(
+                id=step_id,
+                title=title,
+                action=action,
+                source=source,
+                state="running",
+                started_at=workflow.now(),
+            )
+        )
+        self.current_step = step_id
+        doing = f" ({action})" if action else ""
+        workflow.set_current_details(f"Step: **{title}**{doing} at {source}")
+
+    def end(self, step_id: str, state: StepState, error: str | None = None) -> None:
+        """The newest running record of ``step_id`` ends."""
+        index = self._running(step_id)
+        if index is not None:
+            self.steps[index] = self.steps[index].model_copy(
+                update={"state": state, "ended_at": workflow.now(), "error": error}
+            )
+
+    def name_child(self, step_id: str, child: str) -> None:
+        """Show the child campaign's id on the running ``call`` step (``mops status``)."""
+        index = self._running(step_id)
+        if index is not None:
+            self.steps[index] = self.steps[index].model_copy(update={"campaign": child})
+
+    def _running(self, step_id: str) -> int | None:
+        for index in range(len(self.steps) - 1, -1, -1):
+            if self.steps[index].id == step_id and self.steps[index].state == "running":
+                return index
+        return None
+
+    # ---- what readers outside see ------------------------------------------------------
+
+    def has_attributes(self) -> bool:
+        """Whether the campaign was started with our search attributes (a namespace
+        without them would refuse an upsert and stall the campaign)."""
+        return workflow.info().typed_search_attributes.get(sa.VERSION) is not None
+
+    def publish_items(self) -> None:
+        """Publish whom the open steps wait on (search attributes, or the memo without).
+
+        Either way opening or closing a step issues a command: a worker that replays
+        the campaign from scratch then rebuilds the open steps before it judges a
+        decision that arrives with the replay.
+        """
+        if not self.has_attributes():
+            workflow.upsert_memo({"open_steps": sorted(self.items)})
+            return
+        waiting = work_items.waiting_on(self.items.values())
+        workflow.upsert_search_attributes([sa.WAITING_ON.value_set(waiting)])
+
+    def set_state(self, state: CampaignState) -> None:
+        """The campaign's state, on its status and (for pause/resume) its search attribute."""
+        self.state = state
+        if state in ("paused", "running") and self.has_attributes():
+            workflow.upsert_search_attributes([sa.STATE.value_set(state)])

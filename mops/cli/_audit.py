@@ -1,0 +1,111 @@
+"""``mops audit export`` and ``mops audit verify``: hash-chained exports for auditors."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from engine.audit import (
+    Unreadable,
+    chain_head,
+    export_records,
+    selected_campaigns,
+    selection_query,
+    timelines,
+    to_csv,
+    to_jsonl,
+    verify_export,
+)
+from engine.errors import UserError
+from mops.cli._commands import summary
+from mops.cli._common import connected
+from mops.cli._graph import _write_atomically
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = commands.add_parser("audit", help=summary("audit"))
+    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+
+    export = actions.add_parser("export", help="write timelines as hash-chained JSON Lines or CSV")
+    export.add_argument("campaign", metavar="RUN", nargs="?", help="one campaign")
+    export.add_argument("--process", help="every campaign of this process")
+    export.add_argument("--since", type=day_or_time, metavar="DATE", help="started on or after")
+    export.add_argument("--until", type=day_or_time, metavar="DATE", help="started before")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    export.set_defaults(handler=run_export)
+
+    check = actions.add_parser("verify", help="check that an export was not changed")
+    check.add_argument("file", type=Path, metavar="FILE")
+    check.add_argument(
+        "--head", metavar="HASH", help="the chain head printed at export (catches cut-off ends)"
+    )
+    check.set_defaults(handler=run_verify)
+
+
+def day_or_time(text: str) -> dt.datetime:
+    """``2026-11-01`` (midnight UTC) or an ISO date and time (UTC unless it says)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date: write 2026-11-01 or 2026-11-01T09:00+01:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+async def run_export(args: argparse.Namespace) -> int:
+    chosen = [args.campaign is not None, args.process is not None, args.since is not None]
+    if sum(chosen) == 0 and args.until is None:
+        raise UserError("which campaigns? give RUN, --process X or --since DATE --until DATE")
+    if args.campaign is not None and (args.process or args.since or args.until):
+        raise UserError("give either one campaign (RUN) or a selection, not both")
+    if args.since and args.until and args.since >= args.until:
+        raise UserError("--since must come before --until")
+    if args.output is not None and args.output.is_dir():
+        raise UserError(f"{args.output}: is a folder, not a file")
+    client, _info, settings = await connected()
+    if args.campaign is not None:
+        campaigns = [args.campaign]
+    else:
+        clauses = selection_query(
+            task_queue=settings.task_queue,
+            process=args.process,
+            since=args.since,
+            until=args.until,
+        )
+        campaigns = await selected_campaigns(client, clauses)
+    chained = export_records(await timelines(client, campaigns))
+    text = to_csv(chained) if args.format == "csv" else to_jsonl(chained)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            _write_atomically(args.output, text)
+        except OSError as error:
+            raise UserError(f"{args.output}: cannot be written ({error.strerror})") from None
+    print(
+        f"exported {len(chained)} records of {len(campaigns)} campaign"
+        f"{'s' if len(campaigns) != 1 else ''}; chain head {chain_head(chained)}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def run_verify(args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        why = getattr(error, "strerror", None) or str(error)
+        raise UserError(f"{args.file}: cannot be read ({why})") from None
+    try:
+        count, head, finding = verify_export(text, expected_head=args.head)
+    except Unreadable as problem:
+        raise UserError(f"{args.file}: not an export: {problem}") from None
+    if finding is not None:
+        print(f"{args.file}:{finding.line}: {finding.kind}: {finding.message}")
+        return 1
+    print(f"{args.file}: intact, {count} records, chain head {head}")
+    return 0

@@ -1,0 +1,74 @@
+"""``mops check FILE...``: every problem in every file, exit 0 or 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dsl import Severity, build_graph, check_file, plan, render_all, resolve_calendar
+from mops.cli._commands import summary
+from mops.cli._common import catalogue, print_json, team_directory
+from mops.cli._plan import print_plan
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("check", help=summary("check"))
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("--json", action="store_true", help="print diagnostics as JSON")
+    parser.add_argument(
+        "--plan", action="store_true", help="also print each process's worst-case duration"
+    )
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace) -> int:
+    actions = catalogue()
+    failed = False
+    report: list[dict[str, object]] = []
+    for path in args.files:
+        if not path.is_file():
+            why = "is a folder, not a process file" if path.is_dir() else "no such file"
+            print(f"{path}: {why}", file=sys.stderr)
+            failed = True
+            continue
+        try:
+            checked = check_file(path, actions, directory=team_directory(path))
+        except OSError as error:
+            print(f"{path}: cannot be read ({error.strerror or error})", file=sys.stderr)
+            failed = True
+            continue
+        errors = sum(1 for d in checked.diagnostics if d.severity is Severity.ERROR)
+        failed = failed or not checked.ok
+        if args.json:
+            report.extend(
+                {
+                    "file": str(path),
+                    "line": d.span.line,
+                    "col": d.span.col,
+                    "end_line": d.span.end_line,
+                    "end_col": d.span.end_col,
+                    "code": d.code,
+                    "severity": d.severity.value,
+                    "message": d.message,
+                    "hint": d.hint,
+                }
+                for d in checked.diagnostics
+            )
+        elif checked.diagnostics:
+            print(render_all(checked.diagnostics, checked.source), file=sys.stderr)
+            print(file=sys.stderr)
+        if not args.json:
+            verdict = "ok" if checked.ok else f"{errors} error{'s' if errors != 1 else ''}"
+            print(f"{path}: {verdict}")
+        if args.plan and checked.ok and checked.file is not None and checked.process is not None:
+            process = checked.process
+            calendar = (
+                None
+                if process.calendar is None
+                else resolve_calendar(checked.file, process.calendar.name)
+            )
+            print(print_plan(plan(process, build_graph(process), calendar, catalogue=actions)))
+    if args.json:
+        print_json(report)
+    return 1 if failed else 0

@@ -1,0 +1,95 @@
+"""``mops graph FILE``: draw a process as a flowchart (Mermaid, Graphviz DOT or SVG)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import networkx as nx
+
+from dsl import Severity, ast, build_graph, check_file, render_all, to_dot, to_mermaid, to_svg
+from mops.cli._commands import summary
+from mops.cli._common import catalogue, team_directory
+
+DRAWINGS: dict[str, Callable[[nx.MultiDiGraph, ast.Process], str]] = {
+    "mermaid": to_mermaid,
+    "dot": to_dot,
+    "svg": to_svg,
+}
+SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("graph", help=summary("graph"))
+    parser.add_argument("file", type=Path, metavar="FILE", help="the process file to draw")
+    parser.add_argument(
+        "--format",
+        choices=list(DRAWINGS),
+        help="what to draw: mermaid, dot or svg (default: from the --output suffix, else mermaid)",
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, metavar="PATH", help="write here instead of to stdout"
+    )
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace) -> int:
+    return _draw(args.file, args.output, args.format)
+
+
+def _draw(path: Path, output: Path | None, drawing: str | None) -> int:
+    """Check the file and draw it; every problem is one message on stderr and exit 1."""
+    if not path.is_file():
+        why = "is a folder, not a process file" if path.is_dir() else "no such file"
+        print(f"{path}: {why}", file=sys.stderr)
+        return 1
+    try:
+        checked = check_file(path, catalogue(), directory=team_directory(path))
+    except OSError as error:
+        print(f"{path}: cannot be read ({error.strerror or error})", file=sys.stderr)
+        return 1
+    if checked.diagnostics:
+        print(render_all(checked.diagnostics, checked.source), file=sys.stderr)
+    if not checked.ok or checked.process is None:
+        errors = sum(1 for d in checked.diagnostics if d.severity is Severity.ERROR)
+        print(f"{path}: {errors} error{'s' if errors != 1 else ''}, not drawn", file=sys.stderr)
+        return 1
+    suffix = "" if output is None else output.suffix.lower()
+    drawing = drawing or SUFFIXES.get(suffix, "mermaid")
+    text = DRAWINGS[drawing](build_graph(checked.process), checked.process)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        _write_atomically(output, text)
+    except OSError as error:
+        print(f"{output}: cannot be written ({error.strerror or error})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
+
+    The temporary file beside ``path`` is created like any new file (the umask
+    applies); an existing file keeps its permissions, as ``mops fmt`` keeps them.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if path.is_file():
+            temporary.chmod(path.stat().st_mode & 0o7777)
+        temporary.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise

@@ -1,0 +1,76 @@
+"""``mops pause|resume|cancel (RUN | --process P [--yes])``: operating campaigns.
+
+With ``--process`` the command first shows exactly which campaigns it would
+touch and does nothing until it is run again with ``--yes``. Who did it (the
+local user, or ``--as``) and why are recorded in each campaign's history.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from engine.client import list_campaigns
+from engine.errors import UserError
+from engine.workflow.campaign import CANCEL_SIGNAL, PAUSE_SIGNAL, RESUME_SIGNAL, OperatorAction
+from mops.cli._commands import summary
+from mops.cli._common import connected, print_json, who_am_i
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name in ("pause", "resume", "cancel"):
+        parser = commands.add_parser(name, help=summary(name))
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("campaign", nargs="?", metavar="RUN")
+        target.add_argument("--process", help="every running campaign of this process")
+        parser.add_argument("--yes", action="store_true", help="with --process: do it")
+        parser.add_argument("--reason", default="", help="kept in each campaign's history")
+        parser.add_argument("--as", dest="operator", help="who does it (default: you)")
+        parser.add_argument("--json", action="store_true")
+        parser.set_defaults(handler=run, verb=name)
+
+
+async def run(args: argparse.Namespace) -> int:
+    client, _info, settings = await connected()
+    action = OperatorAction(by=args.operator or who_am_i(), reason=args.reason)
+    if args.campaign:
+        targets = [args.campaign]
+    else:
+        state = "paused" if args.verb == "resume" else "running"
+        found = await list_campaigns(
+            client, task_queue=settings.task_queue, process=args.process, state=state, limit=10_000
+        )
+        targets = [c.id for c in found]
+        if not args.yes:
+            if args.json:
+                print_json({"would": args.verb, "campaigns": targets})
+            else:
+                print(f"would {args.verb} {len(targets)} campaign(s) of {args.process}:")
+                for campaign in targets:
+                    print(f"  {campaign}")
+                print("run again with --yes to do it")
+            return 0
+    done = [campaign for campaign in targets if await _apply(client, campaign, args.verb, action)]
+    if args.json:
+        print_json({args.verb: done})
+    else:
+        for campaign in done:
+            print(f"{args.verb}: {campaign}")
+    return 0
+
+
+async def _apply(client: Client, campaign: str, verb: str, action: OperatorAction) -> bool:
+    handle = client.get_workflow_handle(campaign)
+    try:
+        if verb == "pause":
+            await handle.signal(PAUSE_SIGNAL, action)
+        elif verb == "resume":
+            await handle.signal(RESUME_SIGNAL, action)
+        else:
+            await handle.signal(CANCEL_SIGNAL, action)
+            await handle.cancel()
+    except RPCError as error:
+        raise UserError(f"{campaign}: {error.message}") from None
+    return True

@@ -1,0 +1,140 @@
+"""``mops tasks``, ``approve``, ``reject``, ``request-changes``, ``complete``, ``delegate``,
+``send-event``: people and systems acting on running campaigns.
+
+Identity on the command line is local and trusted: ``--as ana`` is taken at
+its word (the web inbox will authenticate people). What is checked is what
+ana may do: the campaign's validator checks her against the team directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from engine.client import (
+    act,
+    inbox,
+    open_item,
+    parse_assignments,
+    report_refusal,
+    said,
+    send_event,
+    typed_outputs,
+)
+from engine.errors import UserError
+from engine.workflow.team import TeamSnapshot, snapshot
+from engine.workflow.work_items import Act
+from mops.cli._commands import summary
+from mops.cli._common import connected, print_json, team_directory
+
+_DECISIONS = {"approve": "approve", "reject": "reject", "request-changes": "request_changes"}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tasks = commands.add_parser("tasks", help=summary("tasks"))
+    tasks.add_argument("--as", dest="person", required=True, metavar="PERSON")
+    tasks.add_argument("--json", action="store_true")
+    tasks.set_defaults(handler=show_tasks)
+    for command, action in _DECISIONS.items():
+        parser = commands.add_parser(command, help=summary(command))
+        _target(parser)
+        parser.add_argument("--comment", default="", help="why (kept in the campaign's history)")
+        parser.set_defaults(handler=decide, action=action)
+    complete = commands.add_parser("complete", help=summary("complete"))
+    _target(complete)
+    complete.add_argument("--output", "-o", action="append", default=[], metavar="NAME=VALUE")
+    complete.add_argument("--comment", default="")
+    complete.set_defaults(handler=decide, action="complete")
+    delegate = commands.add_parser("delegate", help=summary("delegate"))
+    _target(delegate)
+    delegate.add_argument("--to", required=True, metavar="PERSON")
+    delegate.add_argument("--comment", default="")
+    delegate.set_defaults(handler=decide, action="delegate")
+    event = commands.add_parser("send-event", help=summary("send-event"))
+    event.add_argument("name", metavar="NAME")
+    event.add_argument("--key", required=True, help="the correlation key, e.g. the lead's e-mail")
+    event.add_argument("--data", default="{}", help="a JSON object the waiting step receives")
+    event.add_argument("--json", action="store_true")
+    event.set_defaults(handler=deliver_event)
+
+
+def _target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("campaign", metavar="RUN")
+    parser.add_argument("step", metavar="STEP")
+    parser.add_argument("--as", dest="person", required=True, metavar="PERSON")
+
+
+def team(here: Path | None = None) -> TeamSnapshot:
+    """The team directory for commands that are not about one file.
+
+    Raises:
+        UserError: there is none (``MOPS_DIRECTORY`` unset and no team.toml found).
+    """
+    directory = team_directory((here or Path.cwd()) / "any.mops")
+    if directory is None:
+        raise UserError("no team directory: set MOPS_DIRECTORY or put a team.toml in this folder")
+    return snapshot(directory)
+
+
+async def show_tasks(args: argparse.Namespace) -> int:
+    client, _info, settings = await connected()
+    tasks = await inbox(client, team(), args.person, task_queue=settings.task_queue)
+    if args.json:
+        print_json([t.model_dump(mode="json") for t in tasks])
+        return 0
+    if not tasks:
+        print(f"nothing waits for {args.person}")
+        return 0
+    for task in tasks:
+        due = (
+            "no deadline"
+            if task.deadline is None
+            else f"due {task.deadline.astimezone():%a %d %b %H:%M}"
+        )
+        # The first column is the RUN to act with: a sub-process's own campaign id.
+        via = task.via if task.part_of is None else f"{task.via}; sub-process of {task.part_of}"
+        print(f"{task.campaign}  {task.step:<16} {task.title:<32} {task.form:<9} {due}  ({via})")
+    return 0
+
+
+async def decide(args: argparse.Namespace) -> int:
+    client, _info, _settings = await connected()
+    outputs: dict[str, Any] = {}
+    if args.action == "complete":
+        item = await open_item(client, args.campaign, args.step, actor=args.person)
+        try:
+            outputs = typed_outputs(item, parse_assignments(args.output))
+        except UserError as mistake:
+            attempt = Act(step=args.step, actor=args.person, action="complete")
+            await report_refusal(client, args.campaign, attempt, mistake.message)
+            raise
+    request = Act(
+        step=args.step,
+        actor=args.person,
+        action=args.action,
+        comment=args.comment,
+        outputs=outputs,
+        to=getattr(args, "to", None),
+    )
+    print(said(await act(client, args.campaign, request)))
+    return 0
+
+
+async def deliver_event(args: argparse.Namespace) -> int:
+    try:
+        data = json.loads(args.data)
+    except json.JSONDecodeError as error:
+        raise UserError(f"--data is not JSON: {error.msg} (column {error.colno})") from None
+    if not isinstance(data, dict):
+        raise UserError('--data must be a JSON object, e.g. \'{"reply": "yes"}\'')
+    client, _info, settings = await connected()
+    delivered = await send_event(
+        client, name=args.name, key=args.key, data=data, task_queue=settings.task_queue
+    )
+    if args.json:
+        print_json({"delivered_to": delivered})
+    else:
+        print(f"'{args.name}' ({args.key}) delivered to {len(delivered)} campaign(s)")
+    return 0
