@@ -1,0 +1,500 @@
+"""Syntax errors in words that point at the fix.
+
+Each explanation is worked out from what the parser could take where it
+stopped (its state, on the tables of :mod:`dsl._lalr`), never from one
+example: a word close to a keyword the state takes is a typo of it; a
+``'='`` where a comparison could go is a ``'=='``; a value where ``'->'``
+could go lacks the arrow; a line that the step above would take if it were
+indented is an option not indented under its step; a token that starts a
+new line inside brackets after a complete item lacks the comma before it.
+What these rules do not cover is matched against the table of labelled
+examples (:mod:`dsl._syntax_examples`) by parser state, and what that does
+not cover is described by what the state takes, in the designer's words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lark import Token
+
+from dsl._diagnostics import Diagnostic
+from dsl._lalr import LAYOUT, Grammar, LexProblem, LineStart, read_line
+from dsl._source import Span
+from dsl._syntax_examples import Explanation
+
+_WORD = re.compile(r"[a-z_][a-z0-9_]*\Z", re.IGNORECASE)
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+ALIASES = {
+    "elif": "else if",
+    "elsif": "else if",
+    "elseif": "else if",
+    "foreach": "for each",
+    "goto": "go back to",
+    "endif": None,
+}
+"""Words other languages use, and what this one writes instead (None: nothing)."""
+
+_UNITS = {
+    "TIME_UNIT": ("seconds", "minutes", "hours", "days", "weeks"),
+    "BUSINESS_UNIT": ("days", "hours"),
+}
+
+_DESCRIBED = {
+    "NAME": "a name",
+    "STRING": "a text in double quotes",
+    "NUMBER": "a number",
+    "CURRENCY": "a currency code",
+    "TIME_UNIT": "a unit of time",
+    "BUSINESS_UNIT": "'days' or 'hours'",
+    "SHORT_DURATION": "a duration",
+    "DATE": "a date",
+    "TIME": "a time of day",
+    "CODE": "a diagnostic code",
+    "COMPARATOR": "a comparison",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*' or '/'",
+    "_NL": "the end of the line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "the end of the block",
+    "$END": "the end of the file",
+}
+
+_VALUE_STARTS = frozenset(
+    {"NAME", "STRING", "NUMBER", "DATE", "SHORT_DURATION", "LPAR", "LSQB", "LBRACE", "MINUS"}
+    | {"TRUE", "FALSE", "NOT"}
+)
+_CONTINUATIONS = frozenset(
+    {"COMPARATOR", "ADD_OP", "MUL_OP", "DOT", "CURRENCY", "TIME_UNIT", "PERCENT", "TIME"}
+    | {"BUSINESS", "AND", "OR", "IN", "NOT", "LSQB", "LPAR"}
+)
+"""Terminals that would only make the expression before them longer."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A token the parser could not take, and what it knew then."""
+
+    token: Token
+    stack: tuple[int, ...]
+    previous: Token | None
+    """The last token taken before it (not a layout token)."""
+    statement: LineStart | None
+    """Where the statement the token is in starts."""
+    statement_stack: tuple[int, ...]
+    """The parser's stack before the newline that leads to that statement."""
+    grammar: Grammar
+    text: str
+    start: str
+    lines: list[str]
+    accepts: frozenset[str] = field(default=frozenset())
+    labelled: tuple[tuple[Explanation, int, frozenset[str], str], ...] = ()
+
+    @property
+    def state(self) -> int:
+        return self.stack[-1]
+
+
+def explain(failure: Failure) -> Diagnostic:
+    """A diagnostic for a token the parser could not take."""
+    token = failure.token
+    if token.type == "$END":
+        return _unclosed(failure) or Diagnostic(
+            "S002",
+            "the file ends in the middle of a step",
+            Span.point(_last_line(failure.lines), 1),
+            hint=describe_expected(failure.accepts, failure.grammar),
+        )
+    for rule in (
+        _unclosed,
+        _not_indented,
+        _misspelt,
+        _labelled,
+        _equals,
+        _missing_comma,
+        _missing_arrow,
+    ):
+        found = rule(failure)
+        if found is not None:
+            return found
+    return Diagnostic(
+        "S002",
+        f"unexpected {_describe_token(token)}",
+        token_span(token, failure.lines),
+        hint=describe_expected(failure.accepts, failure.grammar),
+    )
+
+
+# ---- the rules, most specific first ------------------------------------------------------
+
+
+def _unclosed(failure: Failure) -> Diagnostic | None:
+    """A bracket of the statement still open when the next statement (or the file) ends."""
+    token, statement = failure.token, failure.statement
+    if statement is None:
+        return None
+    at_end = not failure.text[token.start_pos or 0 :].strip()
+    if token.type == "$END" or (token.type in LAYOUT and at_end):
+        until = len(failure.lines)
+    elif token.type in LAYOUT or not _starts_line(failure):
+        return None
+    else:
+        until = token.line or 1
+        if _indent(failure.lines[until - 1]) > statement.indent:
+            return None  # a line inside the brackets: something else is wrong with it
+    stack: list[tuple[int, int, str]] = []
+    last = until + (until == len(failure.lines))
+    for number in range(statement.first_line, last):
+        _match_brackets(number, failure.lines[number - 1], stack)
+    if not stack or stack[0][0] >= last:
+        return None
+    line, col, bracket = stack[0]
+    return Diagnostic(
+        "S002",
+        f"the '{bracket}' opened at line {line}, column {col} is never closed",
+        Span.point(line, col),
+        hint=f"close it with '{_CLOSING[bracket]}' before the end of line {line}",
+    )
+
+
+def _missing_comma(failure: Failure) -> Diagnostic | None:
+    """A ',' before the token would let the list, arguments or fields go on."""
+    if not _takes_after(failure, ","):
+        return None
+    token, previous = failure.token, failure.previous
+    assert previous is not None
+    hint = "put a comma after each argument, list item or field that another follows"
+    if _starts_line(failure):
+        # Inside brackets the mistake is at the end of the line before.
+        line = previous.end_line or 1
+        return Diagnostic(
+            "S002",
+            "a ',' is missing at the end of this line",
+            Span.point(line, previous.end_column or 1),
+            hint=hint,
+        )
+    return Diagnostic(
+        "S002",
+        f"a ',' is missing before {_describe_token(token)}",
+        token_span(token, failure.lines),
+        hint=hint,
+    )
+
+
+def _equals(failure: Failure) -> Diagnostic | None:
+    token = failure.token
+    if token.type != "EQUAL" or "COMPARATOR" not in failure.accepts:
+        return None
+    line = failure.lines[(token.line or 1) - 1]
+    col = (token.column or 1) - 1
+    return Diagnostic(
+        "S002",
+        "compare with '==', not '='",
+        token_span(token, failure.lines),
+        hint="write: " + (line[:col] + "==" + line[col + 1 :]).strip(),
+    )
+
+
+def _missing_arrow(failure: Failure) -> Diagnostic | None:
+    """A '->' before the token would make a rule row, a jump or a deadline whole."""
+    token = failure.token
+    if not _takes_after(failure, "->") or _starts_line(failure):
+        return None
+    line = failure.lines[(token.line or 1) - 1]
+    col = (token.column or 1) - 1
+    before = line[:col].rstrip()
+    return Diagnostic(
+        "S002",
+        f"a '->' is missing before {_describe_token(token)}",
+        token_span(token, failure.lines),
+        hint="write: " + f"{before} -> {line[col:]}".strip(),
+    )
+
+
+def _takes_after(failure: Failure, spelt: str) -> bool:
+    """Whether the parser would take the token after a ``spelt`` put in front of it."""
+    token = failure.token
+    if token.type in LAYOUT or failure.previous is None:
+        return False
+    grammar = failure.grammar
+    kind = next((k for k in failure.accepts if grammar.spelling.get(k) == spelt), None)
+    if kind is None:
+        return False
+    trial = list(failure.stack)
+    return grammar.feed(trial, kind) and grammar.feed(trial, token.type)
+
+
+def _not_indented(failure: Failure) -> Diagnostic | None:
+    """A line the step above would take, were it indented under it."""
+    token, statement = failure.token, failure.statement
+    if token.type in LAYOUT or statement is None or not _starts_line(failure):
+        return None
+    if statement.first_line != token.line:
+        return None
+    grammar, levels, indent = failure.grammar, statement.levels, statement.indent
+    layouts: list[tuple[list[str], int]] = []
+    if indent < levels[-1]:
+        layouts.append((["_NL"], levels[-1]))  # as deep as the line above
+    if indent <= levels[-1]:
+        layouts.append((["_NL", "_INDENT"], levels[-1] + 2))  # under the line above
+    for layout, target in layouts:
+        trial = list(failure.statement_stack)
+        if not all(grammar.feed(trial, kind) for kind in layout):
+            continue
+        if not read_line(grammar, failure.text, trial, token.start_pos or 0):
+            continue
+        header = _header_above(failure.lines, token.line or 1, target)
+        if header is None:
+            continue
+        number, text = header
+        what = text.split()[0]
+        return Diagnostic(
+            "S002",
+            f"{_describe_token(token)} must be indented under the {what} on line {number}",
+            token_span(token, failure.lines),
+            hint=f"the lines that belong to a step go under it: indent this one by {target} "
+            "spaces",
+        )
+    return None
+
+
+def _misspelt(failure: Failure) -> Diagnostic | None:
+    token = failure.token
+    word = str(token)
+    if token.type in LAYOUT or not _WORD.match(word) or len(word) < 3:
+        return None
+    grammar = failure.grammar
+    words = {w for k in failure.accepts if (w := grammar.word(k)) is not None and len(w) > 2}
+    for kind in failure.accepts & set(_UNITS):
+        words.update(_UNITS[kind])
+    meant: str | None = None
+    alias = ALIASES.get(word.lower(), "")
+    if alias and alias.split()[0] in words:
+        meant = alias
+    elif not alias:
+        close = difflib.get_close_matches(word.lower(), sorted(words), n=1, cutoff=0.6)
+        meant = close[0] if close else None
+    if meant is None:
+        return None
+    known = word in grammar.spelling.values()
+    return Diagnostic(
+        "S002",
+        f"'{word}' is not expected here" if known else f"unknown word '{word}'",
+        token_span(token, failure.lines),
+        hint=f"did you mean '{meant}'?",
+    )
+
+
+def _labelled(failure: Failure) -> Diagnostic | None:
+    """The label of the example that fails in the same state, with the same token if can be.
+
+    This is ``UnexpectedInput.match_examples(..., use_accepts=True)`` over
+    states of our own reading.
+    """
+    candidate: Explanation | None = None
+    for label, state, accepts, token in failure.labelled:
+        if state != failure.state or accepts != failure.accepts:
+            continue
+        if token == str(failure.token):
+            candidate = label
+            break
+        candidate = candidate or label
+    if candidate is None:
+        return None
+    return Diagnostic(
+        "S002", candidate.message, token_span(failure.token, failure.lines), hint=candidate.hint
+    )
+
+
+# ---- characters and layout --------------------------------------------------------------
+
+
+def explain_lex_problem(problem: LexProblem, lines: list[str]) -> Diagnostic:
+    """A diagnostic for a character no token starts with, or a line indented to no block."""
+    if problem.kind == "dedent":
+        choices = " or ".join(str(level) for level in reversed(problem.open_levels))
+        return Diagnostic(
+            "S005",
+            f"this line is indented by {problem.col - 1} spaces, which matches no open block",
+            Span.point(problem.line, problem.col),
+            hint=f"the open blocks are indented by {choices} spaces; line it up with one of them",
+        )
+    text = lines[problem.line - 1] if 0 < problem.line <= len(lines) else ""
+    line, col = problem.line, problem.col
+    if problem.kind == "unopened":
+        return Diagnostic(
+            "S002",
+            f"'{text[col - 1 : col]}' closes a bracket that was never opened",
+            Span.point(line, col),
+        )
+    char = text[col - 1 : col]
+    brace = _unclosed_interpolation(text, col) if char == '"' else None
+    if brace is not None:
+        return Diagnostic(
+            "S008",
+            f"the interpolation at column {brace} is not closed with '}}'",
+            Span.point(line, brace),
+            hint="write {name} to insert a value, or {{ for a literal brace",
+        )
+    if char == '"':
+        return Diagnostic(
+            "S004",
+            "this text is not closed: a '\"' is missing before the end of the line",
+            Span.point(line, col),
+            hint='texts stay on one line; write \\" for a quote inside a text',
+        )
+    if char == "'":
+        shown = "a single quote (')"
+    elif char.isprintable():
+        shown = f"'{char}'"
+    else:
+        shown = f"the character U+{ord(char or ' '):04X}"
+    return Diagnostic(
+        "S007", f"{shown} has no meaning here", Span.point(line, col), hint=_char_hint(char)
+    )
+
+
+def _char_hint(char: str) -> str | None:
+    if char == "'":
+        return 'texts are written in double quotes: "like this"'
+    if char == "=":
+        return "compare with '==', assign with 'name = ...' only where the language allows it"
+    if char.isupper():
+        return "names are lower_case; currencies are three capitals after a number: 100 EUR"
+    return None
+
+
+def _unclosed_interpolation(line: str, col: int) -> int | None:
+    """The column of a '{' in the text starting at ``col`` that has no '}' after it."""
+    i = col
+    while i < len(line):
+        if line[i] == "\\" or line.startswith("{{", i):
+            i += 2
+        elif line[i] == "{":
+            close = line.find("}", i)
+            if close < 0:
+                return i + 1
+            i = close + 1
+        elif line[i] == '"':
+            return None
+        else:
+            i += 1
+    return None
+
+
+# ---- words -----------------------------------------------------------------------------
+
+
+def describe_expected(expected: Iterable[str], grammar: Grammar | None = None) -> str | None:
+    """What the parser could take, in words: 'expected a value, ',' or the end of the line'.
+
+    Tokens that could only make the expression before them longer are left
+    out when anything else could follow; every other one is named.
+    """
+    kinds = {k for k in expected if k != "$END" or len(set(expected)) == 1}
+    if kinds & _VALUE_STARTS >= {"NAME", "NUMBER", "STRING"}:
+        kinds = (kinds - _VALUE_STARTS) | {"<value>"}
+    if kinds - _CONTINUATIONS and len(kinds) > 3:
+        kinds -= _CONTINUATIONS
+    words = sorted({_word_for(kind, grammar) for kind in kinds}, key=_order)
+    if not words:
+        return None
+    if len(words) == 1:
+        return f"expected {words[0]}"
+    return "expected " + ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _word_for(kind: str, grammar: Grammar | None) -> str:
+    if kind == "<value>":
+        return "a value (a name, a number, a text, a list...)"
+    if kind in _DESCRIBED:
+        return _DESCRIBED[kind]
+    spelt = grammar.spelling.get(kind) if grammar is not None else None
+    return f"'{spelt if spelt is not None else kind.lower()}'"
+
+
+def _order(word: str) -> tuple[int, str]:
+    # Things described (a value, a name) first, then words, then the end of a line or block.
+    if word.startswith("the end") or word.startswith("an indented"):
+        return (2, word)
+    return (word.startswith("'"), word)
+
+
+def _describe_token(token: Token) -> str:
+    if token.type in LAYOUT or token.type == "$END":
+        # "unexpected end of the line", not "unexpected the end of the line"
+        return _DESCRIBED[token.type].removeprefix("the ").removeprefix("an ")
+    return f"'{token}'"
+
+
+def token_span(token: Token, lines: list[str]) -> Span:
+    """Where to put the caret for a token (layout tokens: the line they open or close)."""
+    if token.type in {"_INDENT", "_DEDENT"}:
+        line = token.end_line or 1
+        content = lines[line - 1] if line - 1 < len(lines) else ""
+        if not content.strip():
+            # The file ended: point just after its last line rather than past the end.
+            line = max((n for n, t in enumerate(lines[:line], start=1) if t.strip()), default=1)
+            return Span.point(line, len(lines[line - 1]) + 1)
+        col = len(content) - len(content.lstrip()) + 1
+        return Span.point(line, col, max(1, len(content.strip())))
+    if token.type == "_NL":
+        return Span.point(token.line or 1, token.column or 1)
+    line = token.line or 1
+    col = token.column or 1
+    return Span(line, col, token.end_line or line, token.end_column or col + 1)
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _starts_line(failure: Failure) -> bool:
+    previous = failure.previous
+    return previous is None or (previous.end_line or 0) < (failure.token.line or 0)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _last_line(lines: list[str]) -> int:
+    return max((n for n, t in enumerate(lines, start=1) if t.strip()), default=1)
+
+
+def _header_above(lines: list[str], line: int, indent: int) -> tuple[int, str] | None:
+    """The nearest line above ``line`` indented less than ``indent``: the block's header."""
+    for number in range(line - 1, 0, -1):
+        text = lines[number - 1]
+        if text.strip() and not text.lstrip().startswith("#") and _indent(text) < indent:
+            return number, text.strip()
+    return None
+
+
+def _match_brackets(number: int, line: str, stack: list[tuple[int, int, str]]) -> None:
+    """Push the brackets ``line`` opens and pop those it closes, skipping texts and comments."""
+    i = 0
+    in_text = False
+    while i < len(line):
+        ch = line[i]
+        if in_text:
+            if ch == "\\" or line.startswith("{{", i):
+                i += 1
+            elif ch == "{":
+                # An interpolation may hold quotes: "{join(channels, ", ")}"
+                close = line.find("}", i)
+                i = len(line) if close < 0 else close
+            elif ch == '"':
+                in_text = False
+        elif ch == '"':
+            in_text = True
+        elif ch == "#":
+            return
+        elif ch in _CLOSING:
+            stack.append((number, i + 1, ch))
+        elif ch in ")]}" and stack:
+            stack.pop()
+        i += 1
