@@ -21,13 +21,14 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
 from lark import Lark, Token
 from lark.lexer import PatternStr
 
 from dsl._callbacks import _table as parse_table
+from dsl._layout import MopsIndenter
 from dsl._lexer import _table as lexer_table
 from dsl._lexer import fast_lexer
-from dsl._layout import MopsIndenter
 
 LAYOUT = frozenset({"_NL", "_INDENT", "_DEDENT"})
 _OPENING = frozenset(MopsIndenter.OPEN_PAREN_types)
@@ -178,14 +179,14 @@ class Lexer:
         text, end = self.text, len(self.text)
         while True:
             pos = self.pos
-            if pos >= end or not text[pos:end].strip(" \t"):
+            match, ignore, multiline, keywords = self.grammar.lexers[self.stack[-1]]
+            found = match(text, pos, end) if pos < end else None
+            if found is None and (pos >= end or not text[pos:end].strip(" \t")):
                 self.pos = end
                 if len(self.levels) > 1:
                     self.levels.pop()
                     return self._token("_DEDENT", "", end, end)
                 return self._token("$END", "", end, end)
-            match, ignore, multiline, keywords = self.grammar.lexers[self.stack[-1]]
-            found = match(text, pos, end)
             if found is None:
                 # As Lark does: read the word with every terminal, for a better message.
                 match, ignore, multiline, keywords = self.grammar.root_lexer

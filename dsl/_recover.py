@@ -257,10 +257,11 @@ class Recognizer:
         return end
 
     def _next_indent(self, last: int) -> int:
-        for line in self.lines[last:]:
-            stripped = line.strip()
+        lines = self.lines
+        for number in range(last, len(lines)):
+            stripped = lines[number].strip()
             if stripped and not stripped.startswith("#"):
-                return _indent(line)
+                return _indent(lines[number])
         return 0
 
 
@@ -341,4 +342,3 @@ def _labelled(lark: Lark) -> tuple[tuple[Explanation, int, frozenset[str], str],
 def recognize(lark: Lark, text: str, start: str = "start") -> list[Diagnostic]:
     """Every syntax error of ``text`` read from the rule ``start``."""
     return Recognizer(lark, text, start).run()
-

@@ -111,12 +111,13 @@ def explain(failure: Failure) -> Diagnostic:
         )
     for rule in (
         _unclosed,
+        _over_indented,
         _not_indented,
         _misspelt,
         _labelled,
         _equals,
         _missing_comma,
-        _missing_arrow,
+        _missing_separator,
     ):
         found = rule(failure)
         if found is not None:
@@ -191,6 +192,14 @@ def _equals(failure: Failure) -> Diagnostic | None:
         return None
     line = failure.lines[(token.line or 1) - 1]
     col = (token.column or 1) - 1
+    turned = line[col + 1 : col + 2]
+    if turned in ("<", ">"):
+        return Diagnostic(
+            "S002",
+            f"'={turned}' is written '{turned}='",
+            Span.point(token.line or 1, col + 1, 2),
+            hint="write: " + (line[:col] + turned + "=" + line[col + 2 :]).strip(),
+        )
     return Diagnostic(
         "S002",
         "compare with '==', not '='",
@@ -199,19 +208,33 @@ def _equals(failure: Failure) -> Diagnostic | None:
     )
 
 
-def _missing_arrow(failure: Failure) -> Diagnostic | None:
-    """A '->' before the token would make a rule row, a jump or a deadline whole."""
+def _missing_separator(failure: Failure) -> Diagnostic | None:
+    """A '->', '=' or ':' before the token would make the line whole."""
     token = failure.token
-    if not _takes_after(failure, "->") or _starts_line(failure):
+    if _starts_line(failure):
+        return None
+    spelt = next((s for s in ("->", "=", ":") if _takes_after(failure, s)), None)
+    if spelt is None:
         return None
     line = failure.lines[(token.line or 1) - 1]
     col = (token.column or 1) - 1
     before = line[:col].rstrip()
     return Diagnostic(
         "S002",
-        f"a '->' is missing before {_describe_token(token)}",
+        f"a '{spelt}' is missing before {_describe_token(token)}",
         token_span(token, failure.lines),
-        hint="write: " + f"{before} -> {line[col:]}".strip(),
+        hint="write: " + f"{before} {spelt} {line[col:]}".strip().replace(" : ", ": "),
+    )
+
+
+def _over_indented(failure: Failure) -> Diagnostic | None:
+    if failure.token.type != "_INDENT":
+        return None
+    return Diagnostic(
+        "S002",
+        "this line is indented more than the line above, but nothing opens a block there",
+        token_span(failure.token, failure.lines),
+        hint="line it up with the step above it",
     )
 
 
@@ -238,7 +261,7 @@ def _not_indented(failure: Failure) -> Diagnostic | None:
     grammar, levels, indent = failure.grammar, statement.levels, statement.indent
     layouts: list[tuple[list[str], int]] = []
     if indent < levels[-1]:
-        layouts.append((["_NL"], levels[-1]))  # as deep as the line above
+        layouts.append((["_NL"], levels[-1]))  # as deep as the lines above
     if indent <= levels[-1]:
         layouts.append((["_NL", "_INDENT"], levels[-1] + 2))  # under the line above
     for layout, target in layouts:
@@ -247,17 +270,15 @@ def _not_indented(failure: Failure) -> Diagnostic | None:
             continue
         if not read_line(grammar, failure.text, trial, token.start_pos or 0):
             continue
-        header = _header_above(failure.lines, token.line or 1, target)
+        header = _header_above(failure.lines, token.line or 1, target, len(layout) == 1)
         if header is None:
             continue
         number, text = header
-        what = text.split()[0]
         return Diagnostic(
             "S002",
-            f"{_describe_token(token)} must be indented under the {what} on line {number}",
+            f"this line must be indented under the {text.split()[0]} on line {number}",
             token_span(token, failure.lines),
-            hint=f"the lines that belong to a step go under it: indent this one by {target} "
-            "spaces",
+            hint=f"the lines that belong to a step go under it: indent this one by {target} spaces",
         )
     return None
 
@@ -465,11 +486,21 @@ def _last_line(lines: list[str]) -> int:
     return max((n for n, t in enumerate(lines, start=1) if t.strip()), default=1)
 
 
-def _header_above(lines: list[str], line: int, indent: int) -> tuple[int, str] | None:
-    """The nearest line above ``line`` indented less than ``indent``: the block's header."""
+def _header_above(
+    lines: list[str], line: int, indent: int, past_block: bool
+) -> tuple[int, str] | None:
+    """The line above ``line`` that opens the block indented by ``indent``.
+
+    With ``past_block`` the block already has lines (indented by ``indent``)
+    above; the header is the line indented less above them.
+    """
     for number in range(line - 1, 0, -1):
         text = lines[number - 1]
-        if text.strip() and not text.lstrip().startswith("#") and _indent(text) < indent:
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        if past_block and _indent(text) >= indent:
+            past_block = False
+        elif not past_block and _indent(text) < indent:
             return number, text.strip()
     return None
 
