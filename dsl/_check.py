@@ -21,7 +21,7 @@ from dsl._diagnostics import Diagnostic, Severity
 from dsl._directory import Directory
 from dsl._signatures import ActionSignature, Catalogue
 from dsl._source import Span
-from dsl._suggest import did_you_mean
+from dsl._suggest import closest, did_you_mean
 from dsl._types import (
     ANY,
     BOOL,
@@ -549,23 +549,32 @@ class StepChecker(ExprChecker):
         params: Mapping[str, tuple[Type, bool]],
         scope: Scope,
     ) -> None:
-        given: set[str] = set()
+        given = {argument.name for argument in arguments}
+        meant: set[str] = set()
         for argument in arguments:
-            given.add(argument.name)
             param = params.get(argument.name)
             if param is None:
+                # A misspelt name stands for the argument it misspells: that one is
+                # not reported missing as well, or the designer would add it twice.
+                near = closest(argument.name, [p for p in params if p not in given])
+                if near is not None:
+                    meant.add(near)
                 self.error(
                     "N004",
                     f"{callee} takes no argument '{argument.name}'",
                     argument.name_span,
-                    hint=did_you_mean(argument.name, params)
+                    hint=f"did you mean '{near}'?"
+                    if near
+                    else did_you_mean(argument.name, params)
                     or "it takes: " + (", ".join(params) or "nothing"),
                 )
                 self.type_of(argument.value, scope)
                 continue
             self.expect(argument.value, param[0], scope, f"'{argument.name}'")
         missing = [
-            name for name, (_t, required) in params.items() if required and name not in given
+            name
+            for name, (_t, required) in params.items()
+            if required and name not in given and name not in meant
         ]
         if missing:
             self.error(
@@ -674,6 +683,7 @@ class StepChecker(ExprChecker):
                 step.name_span,
             )
         result_types: dict[str | None, list[Type]] = {}
+        texts: dict[str | None, list[str | None]] = {}
         for index, rule in enumerate(step.rules):
             if rule.condition is None and index != len(step.rules) - 1:
                 self.error(
@@ -687,19 +697,31 @@ class StepChecker(ExprChecker):
                 kind = self.type_of(value, scope)
                 if kind is not None:
                     result_types.setdefault(name, []).append(kind)
+                plain = isinstance(value, ast.TextLit) and value.is_plain
+                texts.setdefault(name, []).append(value.plain if plain else None)  # type: ignore[union-attr]
         if step.hit_policy != "priority" and any(r.priority is not None for r in step.rules):
             self.error(
                 "R001",
                 "'priority' on a row needs 'hit policy priority'",
                 next(r.span for r in step.rules if r.priority is not None),
             )
-        self._type_decision(step, result_types)
+        self._type_decision(step, result_types, texts)
 
-    def _type_decision(self, step: ast.Decide, result_types: dict[str | None, list[Type]]) -> None:
+    def _type_decision(
+        self,
+        step: ast.Decide,
+        result_types: dict[str | None, list[Type]],
+        texts: Mapping[str | None, list[str | None]],
+    ) -> None:
         unified: dict[str | None, Type] = {}
         for name, kinds in result_types.items():
             first = kinds[0]
-            if all(is_assignable(k, first) or is_assignable(first, k) for k in kinds):
+            values = texts.get(name, [])
+            if values and all(v is not None for v in values):
+                # Every row gives a literal text: the result is one of them, so a
+                # comparison with another text is a mistake (T002).
+                unified[name] = OneOf(tuple(dict.fromkeys(v for v in values if v is not None)))
+            elif all(is_assignable(k, first) or is_assignable(first, k) for k in kinds):
                 unified[name] = _widen(kinds)
             else:
                 self.error(
