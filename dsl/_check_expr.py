@@ -323,7 +323,10 @@ class ExprChecker:
         if ANY in (left, right):
             return ANY
         # A 'one of' is a text: '+' joins it like one.
-        names = tuple("text" if isinstance(k, OneOf) else str(k) for k in (left, right))
+        names = (
+            ("text" if isinstance(left, OneOf) else str(left)),
+            ("text" if isinstance(right, OneOf) else str(right)),
+        )
         result = _ARITHMETIC.get((expr.op, *names))
         if result is None and expr.op == "+" and names[0] in _TEXTUAL and names[1] in _TEXTUAL:
             result = TEXT

@@ -26,7 +26,8 @@ from lark import Lark, Token
 from dsl._diagnostics import Diagnostic
 from dsl._lalr import LAYOUT, Grammar, Lexer, LexProblem, LineStart, grammar
 from dsl._syntax_examples import MATCH_TABLE, Explanation
-from dsl._syntax_explain import Failure, explain, explain_lex_problem
+from dsl._syntax_explain import Failure, explain
+from dsl._syntax_words import explain_lex_problem
 
 MAX_SYNTAX_ERRORS = 25
 

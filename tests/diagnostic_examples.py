@@ -366,6 +366,25 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             "  hint: correct the condition, move the row up, or remove it"
         ),
     ),
+    "R102": (
+        (
+            "process promote\n"
+            "  input budget: money\n"
+            "  input channels: list of text\n"
+            "  decide reach\n"
+            '    when len(channels) > 2 -> "wide"\n'
+            '    when budget > 1000 EUR -> "paid"\n'
+            "  output chosen = reach\n"
+        ),
+        (
+            "example.mops:4:10: warning[R102]: 'reach' could not be checked for inputs that no"
+            " row matches: the checker cannot follow the condition on line 5\n"
+            "    4 |   decide reach\n"
+            "      |          ^^^^^\n"
+            "  hint: add an 'otherwise' row, or make the conditions compare inputs or decisions"
+            " with values (or silence it: allow R102)"
+        ),
+    ),
     "G101": (
         'process launch\n  approval review "Review"\n    by role editor\n',
         "example.mops:2:12: warning[G101]: the approval 'review' has no deadline: it may wait forever\n    2 |   approval review \"Review\"\n      |            ^^^^^^\n  hint: add 'deadline 2 business days' (or silence it: allow G101)",
