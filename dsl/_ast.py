@@ -535,6 +535,8 @@ class CalendarDef:
     days_off: tuple[dt.date, ...] = ()
     send_window: tuple[dt.time, dt.time] | None = None
     blackouts: tuple[tuple[dt.date, dt.date], ...] = ()
+    option_spans: tuple[tuple[str, Span], ...] = ()
+    """Where each option is written (the zone's text, the holiday country's), by option."""
 
 
 @dataclass(frozen=True)

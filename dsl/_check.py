@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 
 from dsl import _ast as ast
 from dsl._calendar_defs import spec_of
-from dsl._calendars import validate
+from dsl._calendars import calendar_hint, problems_of, zone_hint
 from dsl._check_expr import ExprChecker, Scope, Symbol, declared_type
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._directory import Directory
@@ -76,8 +76,10 @@ def check(
     checker = StepChecker(catalogue, directory, processes or {}, file, calendars or {})
     checker.run(file.process)
     for definition in file.calendars:
-        for problem in validate(spec_of(definition)):
-            checker.error("C003", f"calendar '{definition.name}': {problem}", definition.name_span)
+        spans = dict(definition.option_spans)
+        for option, problem, hint in problems_of(spec_of(definition)):
+            where = spans.get(option, definition.name_span)
+            checker.error("C003", f"calendar '{definition.name}': {problem}", where, hint)
     return checker.problems
 
 
@@ -274,8 +276,7 @@ class StepChecker(ExprChecker):
                 "N009",
                 f"there is no calendar '{ref.name}'",
                 ref.span,
-                hint=did_you_mean(ref.name, [*own, *self.calendars])
-                or "define it with a 'calendar' block, or use a country code such as \"DE\"",
+                hint=calendar_hint(ref.name, [*own, *self.calendars]),
             )
 
     # ---- statements --------------------------------------------------------------------
@@ -438,7 +439,7 @@ class StepChecker(ExprChecker):
                 "C003",
                 f"'{statement.zone}' is not a time zone",
                 statement.span,
-                hint='use an IANA name such as "Europe/Berlin" or "America/New_York"',
+                hint=zone_hint(statement.zone),
             )
         kind = self.type_of(statement.moment, scope)
         if kind not in (None, ANY, DATE, DATETIME):

@@ -578,8 +578,8 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         "example.mops:2:23: error[C002]: 2026-02-30 is not a date in the calendar\n    2 |   input start: date = 2026-02-30\n      |                       ^^^^^^^^^^\n  hint: write dates as YYYY-MM-DD, e.g. 2026-12-01",
     ),
     "C003": (
-        'calendar office\n  time zone "Europe/Berln"\n\nprocess launch\n  calendar office\n  task a = log.info(message: "go")\n',
-        "example.mops:1:10: error[C003]: calendar 'office': unknown time zone 'Europe/Berln'; did you mean 'Europe/Berlin'?\n    1 | calendar office\n      |          ^^^^^^",
+        'calendar office\n  time zone "Europe/Frankfurt"\n\nprocess launch\n  calendar office\n  task a = log.info(message: "go")\n',
+        "example.mops:2:13: error[C003]: calendar 'office': unknown time zone 'Europe/Frankfurt'\n    2 |   time zone \"Europe/Frankfurt\"\n      |             ^^^^^^^^^^^^^^^^^^\n  hint: did you mean 'Europe/Berlin'? Frankfurt keeps the time of Europe/Berlin",
     ),
     "C004": (
         'process launch\n  task a = log.info(message: "go")\n    timeout 2 business days\n',
