@@ -28,6 +28,7 @@ from dsl._types import (
     DATE,
     DATETIME,
     DURATION,
+    MONEY,
     NUMBER,
     RECORD,
     SECRET,
@@ -148,7 +149,9 @@ class StepChecker(ExprChecker):
         self.allowed = set(process.allowed)
         scope: Scope = {}
         for item in process.inputs:
-            symbol = Symbol("input", item.type.type, item.name_span)
+            # An amount's default fixes the currency the process counts the input in.
+            currency = self.currency_of(item.default, {}) if item.default is not None else None
+            symbol = Symbol("input", item.type.type, item.name_span, currency=currency)
             self._declare(item.name, symbol)
             if item.default is not None:
                 self.expect(item.default, item.type.type, {}, f"the default of '{item.name}'")
@@ -483,7 +486,15 @@ class StepChecker(ExprChecker):
                 f"'{statement.name}' holds {earlier.type}; this is {kind}",
                 statement.value.span,
             )
-        symbol = earlier or Symbol("set", kind, statement.name_span)
+        currency = self.currency_of(statement.value, scope) if kind == MONEY else None
+        if earlier is not None and currency and earlier.currency and currency != earlier.currency:
+            self.error(
+                "T002",
+                f"'{statement.name}' holds an amount in {earlier.currency}; this is in {currency}",
+                statement.value.span,
+                hint=f"write it in {earlier.currency}",
+            )
+        symbol = earlier or Symbol("set", kind, statement.name_span, currency=currency)
         self.declared.setdefault(statement.name, symbol)
         scope[statement.name] = symbol
         return scope
@@ -541,6 +552,18 @@ class StepChecker(ExprChecker):
         self._match_arguments(
             f"process '{step.process}'", step.process_span, step.arguments, params, scope
         )
+        for item in callee.inputs:
+            wanted = self.currency_of(item.default, {}) if item.default is not None else None
+            for argument in step.arguments:
+                given = self.currency_of(argument.value, scope)
+                if argument.name == item.name and wanted and given and given != wanted:
+                    self.error(
+                        "T002",
+                        f"'{item.name}' of process '{step.process}' counts in {wanted}; "
+                        f"this amount is in {given}",
+                        argument.value.span,
+                        hint=f"give it in {wanted}, as its default is",
+                    )
 
     def _match_arguments(
         self,

@@ -52,6 +52,8 @@ class Symbol:
     """The fields of a result; None when they are not known (any field goes)."""
     what: str = ""
     """How messages name the result, e.g. "the result of 'draft' (log.info)"."""
+    currency: str | None = None
+    """The currency of a money value, where the process fixes it (its default, its value)."""
 
 
 Scope = MutableMapping[str, Symbol]
@@ -233,6 +235,16 @@ class ExprChecker:
         if (problem := function.accepts(args)) is not None:
             self.error("T002", f"'{expr.func}' {problem}", expr.span)
             return None
+        if expr.func in ("min", "max") and MONEY in args:
+            found = {c for a in expr.args if (c := self.currency_of(a, scope)) is not None}
+            if len(found) > 1:
+                self.error(
+                    "T002",
+                    f"'{expr.func}' compares amounts in {' and '.join(sorted(found))}",
+                    expr.span,
+                    hint="write every amount in one currency",
+                )
+                return None
         return function.result(args)
 
     def _binary(self, expr: ast.Binary, scope: Scope) -> Type | None:
@@ -272,6 +284,8 @@ class ExprChecker:
                     expr.right.span,
                 )
             return BOOL
+        if op in {"==", "!=", "<", "<=", ">", ">=", "+", "-"} and left == right == MONEY:
+            self._same_currency(expr, scope)
         if op in {"==", "!=", "<", "<=", ">", ">="}:
             self._choice(expr.left, right)
             self._choice(expr.right, left)
@@ -297,6 +311,48 @@ class ExprChecker:
                 )
             return BOOL
         return self._arithmetic(expr, left, right)
+
+    def currency_of(self, expr: ast.Expr, scope: Scope) -> str | None:
+        """The currency of a money expression, where the process fixes it (None: unknown)."""
+        match expr:
+            case ast.MoneyLit(currency=currency):
+                return currency
+            case ast.Name(id=name):
+                symbol = scope.get(name)
+                return None if symbol is None else symbol.currency
+            case ast.Unary(op="-", operand=operand):
+                return self.currency_of(operand, scope)
+            case ast.Binary(op="+" | "-" | "*" | "/" as op, left=left, right=right):
+                found = [self.currency_of(side, scope) for side in (left, right)]
+                known = [c for c in found if c is not None]
+                if op == "/" and None not in found:
+                    return None  # money / money is a number
+                return known[0] if len(set(known)) == 1 else None
+            case ast.Call(func="round" | "min" | "max", args=args):
+                named = {c for a in args if (c := self.currency_of(a, scope)) is not None}
+                return named.pop() if len(named) == 1 else None
+        return None
+
+    def _same_currency(self, expr: ast.Binary, scope: Scope) -> None:
+        """T003 for two amounts the process fixes in different currencies."""
+        left = self.currency_of(expr.left, scope)
+        right = self.currency_of(expr.right, scope)
+        if left is None or right is None or left == right:
+            return
+        verb = (
+            "added to"
+            if expr.op == "+"
+            else "subtracted from"
+            if expr.op == "-"
+            else ("compared with")
+        )
+        self.error(
+            "T003",
+            f"an amount in {right} cannot be {verb} one in {left}",
+            expr.span,
+            hint=f"write both in one currency: {_where(expr.left, left)}, "
+            f"{_where(expr.right, right)}",
+        )
 
     def _choice(self, expr: ast.Expr, other: Type) -> None:
         """T002 for a literal text compared with a ``one of`` that does not list it."""
@@ -344,6 +400,11 @@ def _is_secret_name(args: tuple[ast.Expr, ...]) -> bool:
     if len(args) != 1 or not isinstance(args[0], ast.TextLit) or not args[0].is_plain:
         return False
     return re.fullmatch(r"[a-z][a-z0-9_]*", args[0].plain) is not None
+
+
+def _where(expr: ast.Expr, currency: str) -> str:
+    shown = expr.id if isinstance(expr, ast.Name) else "this amount"
+    return f"{shown} is in {currency}"
 
 
 def _literals_for(expr: ast.Expr, wanted: Type) -> list[tuple[ast.TextLit, Type]]:
