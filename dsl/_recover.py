@@ -141,7 +141,12 @@ class Recognizer:
 
     def _fail(self, token: Token) -> int | None:
         """Report an unexpected token; the line at fault (None: nothing to read on from)."""
-        follow_on = self.problems and (token.type in {"$END", "_INDENT", "_DEDENT"})
+        # What the skip left behind (a block closed early, the end of a file read
+        # no further) is not the designer's mistake.
+        follow_on = self.problems and (
+            token.type == "$END"
+            or (token.type in {"_INDENT", "_DEDENT"} and token.start_pos == self.resumed_at)
+        )
         diagnostic = explain(self._failure(token))
         if not follow_on:
             self._report(diagnostic)
