@@ -34,6 +34,7 @@ LAYOUT = frozenset({"_NL", "_INDENT", "_DEDENT"})
 _OPENING = frozenset(MopsIndenter.OPEN_PAREN_types)
 _CLOSING = frozenset(MopsIndenter.CLOSE_PAREN_types)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_new = str.__new__
 
 
 class Grammar:
@@ -205,10 +206,18 @@ class Lexer:
             self.pos = stop
             if kind in ignore or (self.parens and kind == "_NL"):
                 continue
-            kind = keywords.get(kind, {}).get(value, kind)
-            token = Token(
-                kind, value, start, start_line, column, self.line, stop - self.line_start + 1, stop
-            )
+            spelled = keywords.get(kind)
+            if spelled is not None:
+                kind = spelled.get(value, kind)
+            token = _new(Token, value)  # as the fast lexer makes them: no keyword arguments
+            token.type = kind
+            token.value = value
+            token.start_pos = start
+            token.line = start_line
+            token.column = column
+            token.end_line = self.line
+            token.end_column = stop - self.line_start + 1
+            token.end_pos = stop
             if kind == "_NL":
                 self._layout(token, start, start_of_line, start - column + 1)
             elif kind in _OPENING:

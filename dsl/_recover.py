@@ -73,7 +73,7 @@ class Recognizer:
 
     def run(self) -> list[Diagnostic]:
         """Every syntax error, in file order (empty if the text parses)."""
-        grammar, stack = self.grammar, self.stack
+        grammar, stack, states = self.grammar, self.stack, self.grammar.states
         while len(self.problems) < MAX_SYNTAX_ERRORS:
             try:
                 token = self.lexer.next()
@@ -88,8 +88,20 @@ class Recognizer:
                     break
                 self._fail(token)
                 break
-            before = tuple(stack) if token.type == "_NL" else ()
-            if not grammar.feed(stack, token.type):
+            kind = token.type
+            before = tuple(stack) if kind == "_NL" else ()
+            # grammar.feed, inlined: this loop runs once per token of the file.
+            while True:
+                action = states[stack[-1]].get(kind)
+                if action is None or action[0] < 0:
+                    break
+                size, goto, _rule = action
+                if size:
+                    del stack[-size:]
+                stack.append(states[stack[-1]][goto][1])
+            if action is not None:
+                stack.append(action[1])
+            else:
                 line = self._fail(token)
                 indented = token.type == "_INDENT"
                 if line is None or not self._recover(line, None, token.line or line, indented):
