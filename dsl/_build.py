@@ -188,7 +188,7 @@ class AstBuilder(ExprBuilder):
             span=span,
             name_span=self._span(name_tok),
             blackouts=tuple(blackouts),
-            option_spans=tuple(spans.items()),
+            option_span=tuple(spans.items()),
             **fields,
         )
 

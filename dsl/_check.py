@@ -77,7 +77,7 @@ def check(
     checker = StepChecker(catalogue, directory, processes or {}, file, calendars or {})
     checker.run(file.process)
     for definition in file.calendars:
-        spans = dict(definition.option_spans)
+        spans = dict(definition.option_span)
         for option, problem, hint in problems_of(spec_of(definition)):
             where = spans.get(option, definition.name_span)
             checker.error("C003", f"calendar '{definition.name}': {problem}", where, hint)
