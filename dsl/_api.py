@@ -87,7 +87,8 @@ def _check_source(
         problems.extend(structural)
         process = parsed.file.process
         problems.extend(graph_problems(process, build_graph(process), already=structural))
-        problems.extend(rule_problems(process, {i.name: i.type.type for i in process.inputs}))
+        inputs = {i.name: i.type.type for i in process.inputs}
+        problems.extend(rule_problems(process, inputs, already=structural))
     ordered = tuple(sorted(problems, key=sort_key))
     return CheckedProcess(source, parsed.file, ordered, used)
 

@@ -535,6 +535,9 @@ class CalendarDef:
     days_off: tuple[dt.date, ...] = ()
     send_window: tuple[dt.time, dt.time] | None = None
     blackouts: tuple[tuple[dt.date, dt.date], ...] = ()
+    option_span: tuple[tuple[str, Span], ...] = ()
+    """Where each option is written (the zone's text, ...), by option; named to end in
+    ``span`` like every position, which the formatter leaves out when it compares trees."""
 
 
 @dataclass(frozen=True)

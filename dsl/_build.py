@@ -171,7 +171,9 @@ class AstBuilder(ExprBuilder):
         title, items = self._titled(children[1:], "a calendar title")
         fields: dict[str, Any] = {}
         blackouts: list[tuple[Any, Any]] = []
+        spans: dict[str, Span] = {}
         for key, value, where in items:
+            spans.setdefault(key, where)
             if key == "blackout":
                 blackouts.append(value)
             elif key in fields:
@@ -186,11 +188,13 @@ class AstBuilder(ExprBuilder):
             span=span,
             name_span=self._span(name_tok),
             blackouts=tuple(blackouts),
+            option_span=tuple(spans.items()),
             **fields,
         )
 
     def cal_time_zone(self, span: Span, children: list[Any]) -> Option:
-        return ("time_zone", self._plain(children[0], "a time zone"), span)
+        # Problems with the zone point at the zone, not at the whole line.
+        return ("time_zone", self._plain(children[0], "a time zone"), children[0].span)
 
     def cal_working_days(self, span: Span, children: list[tuple[int, ...]]) -> Option:
         days = sorted({d for chunk in children for d in chunk})
@@ -219,7 +223,7 @@ class AstBuilder(ExprBuilder):
     def cal_holidays(self, span: Span, children: list[Any]) -> Option:
         country = self._plain(children[0], "a country code")
         region = self._plain(children[1], "a region code") if len(children) > 1 else None
-        return ("holidays", (country, region), span)
+        return ("holidays", (country, region), children[0].span)
 
     def cal_days_off(self, span: Span, children: list[Token]) -> Option:
         days = tuple(d for d in (self.parse_date(t) for t in children) if d is not None)

@@ -156,16 +156,33 @@ def validate(spec: CalendarSpec) -> list[str]:
     Returns:
         One sentence per problem, with a suggestion where one is close.
     """
-    problems: list[str] = []
-    zones = _time_zones()
+    return [f"{message}; {hint}" if hint else message for _, message, hint in problems_of(spec)]
+
+
+def problems_of(spec: CalendarSpec) -> list[tuple[str, str, str | None]]:
+    """Every problem with a calendar: the option at fault, the problem and a hint.
+
+    The option is ``time_zone``, ``holidays``, ``working_days``,
+    ``office_hours``, ``send_window`` or ``blackout``.
+    """
+    found: list[tuple[str, str, str | None]] = []
     if spec.time_zone in _NOT_PLACES:
-        problems.append(
-            f"time zone '{spec.time_zone}' depends on the machine;"
-            " name a place such as 'Europe/Berlin'"
+        found.append(
+            (
+                "time_zone",
+                f"time zone '{spec.time_zone}' depends on the machine",
+                "name a place such as 'Europe/Berlin'",
+            )
         )
-    elif spec.time_zone not in zones:
-        problems.append(_unknown("time zone", spec.time_zone, zones))
-    problems.extend(_holiday_problems(spec.holiday_country, spec.holiday_region))
+    elif spec.time_zone not in _time_zones():
+        found.append(
+            ("time_zone", f"unknown time zone '{spec.time_zone}'", zone_hint(spec.time_zone))
+        )
+    found += [
+        ("holidays", *_split(problem))
+        for problem in _holiday_problems(spec.holiday_country, spec.holiday_region)
+    ]
+    problems: list[str] = []
     if not spec.working_days:
         problems.append("there are no working days: name at least one day of the week")
     problems.extend(
@@ -184,7 +201,84 @@ def validate(spec: CalendarSpec) -> list[str]:
         for first, last in spec.blackouts
         if last < first
     )
-    return problems
+    found += [(_option_of(problem), problem, None) for problem in problems]
+    return found
+
+
+def _option_of(problem: str) -> str:
+    """Which line of a calendar block a problem is about (for where to point)."""
+    for words, option in (
+        ("working day", "working_days"),
+        ("office hours", "office_hours"),
+        ("send window", "send_window"),
+    ):
+        if words in problem:
+            return option
+    return "blackout"
+
+
+def _split(problem: str) -> tuple[str, str | None]:
+    message, _sep, hint = problem.partition("; ")
+    return message, hint or None
+
+
+def zone_hint(word: str) -> str | None:
+    """'did you mean ...?' for an unknown time zone: by spelling, or by a city in it."""
+    zones = _time_zones()
+    by_key = {_key(zone): zone for zone in zones}
+    if _key(word) in by_key:
+        return f"did you mean '{by_key[_key(word)]}'?"
+    region, _slash, place = word.rpartition("/")
+    cities = _city_zones()
+    if _key(place) in cities:
+        found = cities[_key(place)]
+        zone = next((z for z in found if z.startswith(region + "/")), found[0])
+        return f"did you mean '{zone}'? {place.replace('_', ' ')} keeps the time of {zone}"
+    close = difflib.get_close_matches(word, sorted(zones), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+@functools.cache
+def _city_zones() -> dict[str, list[str]]:
+    """``{"frankfurtammain": ["Europe/Berlin"], "frankfurt": [...], ...}``; first word too."""
+    from dsl._zone_cities import CITIES  # a table only an unknown zone needs
+
+    found: dict[str, list[str]] = {}
+    for group in "".join(CITIES).split(";"):
+        zone, _colon, names = group.partition(":")
+        for name in names.split(",") if names else ():
+            for spelling in {name, name.split(" ")[0].split("-")[0]}:
+                zones = found.setdefault(_key(spelling), [])
+                if zone not in zones:
+                    zones.append(zone)
+    return found
+
+
+def country_code(word: str) -> str | None:
+    """The ISO code meant by a country's code, alias or name: "UK" and "Britain" are GB."""
+    supported = holidays.list_supported_countries(include_aliases=True)
+    if word.upper() in supported:
+        entity = holidays.country_holidays(word.upper())
+        return str(getattr(entity, "country", word.upper()))
+    return {_key(name): code for name, code in _country_names().items()}.get(_key(word))
+
+
+def calendar_hint(name: str, own: Iterable[str]) -> str:
+    """What to write instead of a calendar name that is neither a block nor a preset."""
+    code = country_code(name)
+    if code is not None and code in PRESETS:
+        country = next((n for n, c in _country_names().items() if c == code), code)
+        spelt = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", country)
+        return f'did you mean "{code}"? it is the country code of {spelt}'
+    if code is not None:
+        return (
+            f"there is no preset calendar for {code}: write a calendar block with "
+            f'holidays "{code}" and the time zone of your office there'
+        )
+    close = difflib.get_close_matches(name, [*own, *PRESETS], n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "define it with a 'calendar' block, or use a country code such as \"DE\""
 
 
 def pin(spec: CalendarSpec, years: range) -> PinnedCalendar:

@@ -15,19 +15,20 @@ from collections.abc import Iterator, Mapping
 
 from dsl import _ast as ast
 from dsl._calendar_defs import spec_of
-from dsl._calendars import validate
+from dsl._calendars import calendar_hint, problems_of, zone_hint
 from dsl._check_expr import ExprChecker, Scope, Symbol, declared_type
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._directory import Directory
 from dsl._signatures import ActionSignature, Catalogue
 from dsl._source import Span
-from dsl._suggest import did_you_mean
+from dsl._suggest import closest, did_you_mean
 from dsl._types import (
     ANY,
     BOOL,
     DATE,
     DATETIME,
     DURATION,
+    MONEY,
     NUMBER,
     RECORD,
     SECRET,
@@ -76,8 +77,10 @@ def check(
     checker = StepChecker(catalogue, directory, processes or {}, file, calendars or {})
     checker.run(file.process)
     for definition in file.calendars:
-        for problem in validate(spec_of(definition)):
-            checker.error("C003", f"calendar '{definition.name}': {problem}", definition.name_span)
+        spans = dict(definition.option_span)
+        for option, problem, hint in problems_of(spec_of(definition)):
+            where = spans.get(option, definition.name_span)
+            checker.error("C003", f"calendar '{definition.name}': {problem}", where, hint)
     return checker.problems
 
 
@@ -146,7 +149,9 @@ class StepChecker(ExprChecker):
         self.allowed = set(process.allowed)
         scope: Scope = {}
         for item in process.inputs:
-            symbol = Symbol("input", item.type.type, item.name_span)
+            # An amount's default fixes the currency the process counts the input in.
+            currency = self.currency_of(item.default, {}) if item.default is not None else None
+            symbol = Symbol("input", item.type.type, item.name_span, currency=currency)
             self._declare(item.name, symbol)
             if item.default is not None:
                 self.expect(item.default, item.type.type, {}, f"the default of '{item.name}'")
@@ -274,8 +279,7 @@ class StepChecker(ExprChecker):
                 "N009",
                 f"there is no calendar '{ref.name}'",
                 ref.span,
-                hint=did_you_mean(ref.name, [*own, *self.calendars])
-                or "define it with a 'calendar' block, or use a country code such as \"DE\"",
+                hint=calendar_hint(ref.name, [*own, *self.calendars]),
             )
 
     # ---- statements --------------------------------------------------------------------
@@ -438,7 +442,7 @@ class StepChecker(ExprChecker):
                 "C003",
                 f"'{statement.zone}' is not a time zone",
                 statement.span,
-                hint='use an IANA name such as "Europe/Berlin" or "America/New_York"',
+                hint=zone_hint(statement.zone),
             )
         kind = self.type_of(statement.moment, scope)
         if kind not in (None, ANY, DATE, DATETIME):
@@ -482,7 +486,15 @@ class StepChecker(ExprChecker):
                 f"'{statement.name}' holds {earlier.type}; this is {kind}",
                 statement.value.span,
             )
-        symbol = earlier or Symbol("set", kind, statement.name_span)
+        currency = self.currency_of(statement.value, scope) if kind == MONEY else None
+        if earlier is not None and currency and earlier.currency and currency != earlier.currency:
+            self.error(
+                "T002",
+                f"'{statement.name}' holds an amount in {earlier.currency}; this is in {currency}",
+                statement.value.span,
+                hint=f"write it in {earlier.currency}",
+            )
+        symbol = earlier or Symbol("set", kind, statement.name_span, currency=currency)
         self.declared.setdefault(statement.name, symbol)
         scope[statement.name] = symbol
         return scope
@@ -540,6 +552,18 @@ class StepChecker(ExprChecker):
         self._match_arguments(
             f"process '{step.process}'", step.process_span, step.arguments, params, scope
         )
+        for item in callee.inputs:
+            wanted = self.currency_of(item.default, {}) if item.default is not None else None
+            for argument in step.arguments:
+                given = self.currency_of(argument.value, scope)
+                if argument.name == item.name and wanted and given and given != wanted:
+                    self.error(
+                        "T002",
+                        f"'{item.name}' of process '{step.process}' counts in {wanted}; "
+                        f"this amount is in {given}",
+                        argument.value.span,
+                        hint=f"give it in {wanted}, as its default is",
+                    )
 
     def _match_arguments(
         self,
@@ -549,23 +573,32 @@ class StepChecker(ExprChecker):
         params: Mapping[str, tuple[Type, bool]],
         scope: Scope,
     ) -> None:
-        given: set[str] = set()
+        given = {argument.name for argument in arguments}
+        meant: set[str] = set()
         for argument in arguments:
-            given.add(argument.name)
             param = params.get(argument.name)
             if param is None:
+                # A misspelt name stands for the argument it misspells: that one is
+                # not reported missing as well, or the designer would add it twice.
+                near = closest(argument.name, [p for p in params if p not in given])
+                if near is not None:
+                    meant.add(near)
                 self.error(
                     "N004",
                     f"{callee} takes no argument '{argument.name}'",
                     argument.name_span,
-                    hint=did_you_mean(argument.name, params)
+                    hint=f"did you mean '{near}'?"
+                    if near
+                    else did_you_mean(argument.name, params)
                     or "it takes: " + (", ".join(params) or "nothing"),
                 )
                 self.type_of(argument.value, scope)
                 continue
             self.expect(argument.value, param[0], scope, f"'{argument.name}'")
         missing = [
-            name for name, (_t, required) in params.items() if required and name not in given
+            name
+            for name, (_t, required) in params.items()
+            if required and name not in given and name not in meant
         ]
         if missing:
             self.error(
@@ -674,6 +707,7 @@ class StepChecker(ExprChecker):
                 step.name_span,
             )
         result_types: dict[str | None, list[Type]] = {}
+        texts: dict[str | None, list[str | None]] = {}
         for index, rule in enumerate(step.rules):
             if rule.condition is None and index != len(step.rules) - 1:
                 self.error(
@@ -687,19 +721,31 @@ class StepChecker(ExprChecker):
                 kind = self.type_of(value, scope)
                 if kind is not None:
                     result_types.setdefault(name, []).append(kind)
+                plain = isinstance(value, ast.TextLit) and value.is_plain
+                texts.setdefault(name, []).append(value.plain if plain else None)  # type: ignore[union-attr]
         if step.hit_policy != "priority" and any(r.priority is not None for r in step.rules):
             self.error(
                 "R001",
                 "'priority' on a row needs 'hit policy priority'",
                 next(r.span for r in step.rules if r.priority is not None),
             )
-        self._type_decision(step, result_types)
+        self._type_decision(step, result_types, texts)
 
-    def _type_decision(self, step: ast.Decide, result_types: dict[str | None, list[Type]]) -> None:
+    def _type_decision(
+        self,
+        step: ast.Decide,
+        result_types: dict[str | None, list[Type]],
+        texts: Mapping[str | None, list[str | None]],
+    ) -> None:
         unified: dict[str | None, Type] = {}
         for name, kinds in result_types.items():
             first = kinds[0]
-            if all(is_assignable(k, first) or is_assignable(first, k) for k in kinds):
+            values = texts.get(name, [])
+            if values and all(v is not None for v in values):
+                # Every row gives a literal text: the result is one of them, so a
+                # comparison with another text is a mistake (T002).
+                unified[name] = OneOf(tuple(dict.fromkeys(v for v in values if v is not None)))
+            elif all(is_assignable(k, first) or is_assignable(first, k) for k in kinds):
                 unified[name] = _widen(kinds)
             else:
                 self.error(

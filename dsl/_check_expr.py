@@ -12,7 +12,7 @@ from dsl._functions import FUNCTIONS
 from dsl._literals import scalar_literal_type
 from dsl._signatures import ActionSignature
 from dsl._source import Span
-from dsl._suggest import did_you_mean
+from dsl._suggest import closest, did_you_mean
 from dsl._types import (
     ANY,
     BOOL,
@@ -52,6 +52,8 @@ class Symbol:
     """The fields of a result; None when they are not known (any field goes)."""
     what: str = ""
     """How messages name the result, e.g. "the result of 'draft' (log.info)"."""
+    currency: str | None = None
+    """The currency of a money value, where the process fixes it (its default, its value)."""
 
 
 Scope = MutableMapping[str, Symbol]
@@ -75,10 +77,10 @@ class ExprChecker:
     def expect(self, expr: ast.Expr, wanted: Type, scope: Scope, what: str) -> None:
         """Report T002 unless ``expr`` fits ``wanted``; literal texts are checked by value."""
         actual = self.type_of(expr, scope)
-        if isinstance(expr, ast.TextLit) and expr.is_plain:
-            problem = _literal_problem(expr.plain, wanted)
+        for literal, kind in _literals_for(expr, wanted):
+            problem = _literal_problem(literal.plain, kind)
             if problem is not None:
-                self.error("T002", f"{what}: {problem}", expr.span)
+                self.error("T002", f"{what}: {problem}", literal.span)
                 return
         if actual is None or is_assignable(actual, wanted):
             return
@@ -233,6 +235,16 @@ class ExprChecker:
         if (problem := function.accepts(args)) is not None:
             self.error("T002", f"'{expr.func}' {problem}", expr.span)
             return None
+        if expr.func in ("min", "max") and MONEY in args:
+            found = {c for a in expr.args if (c := self.currency_of(a, scope)) is not None}
+            if len(found) > 1:
+                self.error(
+                    "T002",
+                    f"'{expr.func}' compares amounts in {' and '.join(sorted(found))}",
+                    expr.span,
+                    hint="write every amount in one currency",
+                )
+                return None
         return function.result(args)
 
     def _binary(self, expr: ast.Binary, scope: Scope) -> Type | None:
@@ -253,7 +265,11 @@ class ExprChecker:
                     )
             return BOOL
         if op in {"in", "not in"}:
+            if isinstance(expr.right, ast.ListLit):
+                for item in expr.right.items:
+                    self._choice(item, left)
             if isinstance(right, ListOf):
+                self._choice(expr.left, right.item)
                 if not (is_assignable(left, right.item) or is_assignable(right.item, left)):
                     self.error("T003", f"a {left} is never in a {right}", expr.span)
             elif str(right) in _TEXTUAL or right == ANY:
@@ -268,6 +284,11 @@ class ExprChecker:
                     expr.right.span,
                 )
             return BOOL
+        if op in {"==", "!=", "<", "<=", ">", ">=", "+", "-"} and left == right == MONEY:
+            self._same_currency(expr, scope)
+        if op in {"==", "!=", "<", "<=", ">", ">="}:
+            self._choice(expr.left, right)
+            self._choice(expr.right, left)
         if op in {"==", "!="}:
             if not (is_assignable(left, right) or is_assignable(right, left)):
                 self.error(
@@ -291,10 +312,77 @@ class ExprChecker:
             return BOOL
         return self._arithmetic(expr, left, right)
 
+    def currency_of(self, expr: ast.Expr, scope: Scope) -> str | None:
+        """The currency of a money expression, where the process fixes it (None: unknown)."""
+        match expr:
+            case ast.MoneyLit(currency=currency):
+                return currency
+            case ast.Name(id=name):
+                symbol = scope.get(name)
+                return None if symbol is None else symbol.currency
+            case ast.Unary(op="-", operand=operand):
+                return self.currency_of(operand, scope)
+            case ast.Binary(op="+" | "-" | "*" | "/" as op, left=left, right=right):
+                found = [self.currency_of(side, scope) for side in (left, right)]
+                known = [c for c in found if c is not None]
+                if op == "/" and None not in found:
+                    return None  # money / money is a number
+                return known[0] if len(set(known)) == 1 else None
+            case ast.Call(func="round" | "min" | "max", args=args):
+                named = {c for a in args if (c := self.currency_of(a, scope)) is not None}
+                return named.pop() if len(named) == 1 else None
+        return None
+
+    def _same_currency(self, expr: ast.Binary, scope: Scope) -> None:
+        """T003 for two amounts the process fixes in different currencies."""
+        left = self.currency_of(expr.left, scope)
+        right = self.currency_of(expr.right, scope)
+        if left is None or right is None or left == right:
+            return
+        verb = (
+            "added to"
+            if expr.op == "+"
+            else "subtracted from"
+            if expr.op == "-"
+            else ("compared with")
+        )
+        self.error(
+            "T003",
+            f"an amount in {right} cannot be {verb} one in {left}",
+            expr.span,
+            hint=f"write both in one currency: {_where(expr.left, left)}, "
+            f"{_where(expr.right, right)}",
+        )
+
+    def _choice(self, expr: ast.Expr, other: Type) -> None:
+        """T002 for a literal text compared with a ``one of`` that does not list it."""
+        if not (isinstance(other, OneOf) and isinstance(expr, ast.TextLit) and expr.is_plain):
+            return
+        if expr.plain in other.choices:
+            return
+        choices = ", ".join(f'"{c}"' for c in other.choices)
+        near = closest(expr.plain, other.choices) or closest(
+            expr.plain.casefold(), {c.casefold(): c for c in other.choices}
+        )
+        if near is not None and near not in other.choices:
+            near = next(c for c in other.choices if c.casefold() == near)
+        self.error(
+            "T002",
+            f'"{expr.plain}" is not one of {choices}',
+            expr.span,
+            hint=f'did you mean "{near}"?'
+            if near
+            else "a 'one of' is compared letter for letter, capitals included",
+        )
+
     def _arithmetic(self, expr: ast.Binary, left: Type, right: Type) -> Type | None:
         if ANY in (left, right):
             return ANY
-        names = (str(left), str(right))
+        # A 'one of' is a text: '+' joins it like one.
+        names = (
+            ("text" if isinstance(left, OneOf) else str(left)),
+            ("text" if isinstance(right, OneOf) else str(right)),
+        )
         result = _ARITHMETIC.get((expr.op, *names))
         if result is None and expr.op == "+" and names[0] in _TEXTUAL and names[1] in _TEXTUAL:
             result = TEXT
@@ -312,6 +400,20 @@ def _is_secret_name(args: tuple[ast.Expr, ...]) -> bool:
     if len(args) != 1 or not isinstance(args[0], ast.TextLit) or not args[0].is_plain:
         return False
     return re.fullmatch(r"[a-z][a-z0-9_]*", args[0].plain) is not None
+
+
+def _where(expr: ast.Expr, currency: str) -> str:
+    shown = expr.id if isinstance(expr, ast.Name) else "this amount"
+    return f"{shown} is in {currency}"
+
+
+def _literals_for(expr: ast.Expr, wanted: Type) -> list[tuple[ast.TextLit, Type]]:
+    """The literal texts of ``expr`` and the type each should have (items of lists too)."""
+    if isinstance(expr, ast.TextLit) and expr.is_plain:
+        return [(expr, wanted)]
+    if isinstance(expr, ast.ListLit) and isinstance(wanted, ListOf):
+        return [pair for item in expr.items for pair in _literals_for(item, wanted.item)]
+    return []
 
 
 def _literal_problem(text: str, wanted: Type) -> str | None:

@@ -62,6 +62,7 @@ CODES: dict[str, str] = {
     "R004": "two rows of a 'hit policy unique' table that can both match",
     "R006": "two rows with the same priority that can both match",
     "R101": "a decision row that never matches: never true, or hidden by rows above (warning)",
+    "R102": "a decision table that could not be checked for gaps or overlaps (warning)",
     # graph
     "G001": "a step that can never run",
     "G002": "a parallel block that can never finish: too few branches can",

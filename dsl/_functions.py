@@ -19,6 +19,7 @@ from dsl._types import (
     SECRET,
     TEXT,
     ListOf,
+    OneOf,
     Type,
 )
 
@@ -45,7 +46,9 @@ def _fixed(result: Type) -> Callable[[Sequence[Type | None]], Type]:
 def _all(*allowed: str) -> Callable[[Sequence[Type | None]], str | None]:
     def accepts(args: Sequence[Type | None]) -> str | None:
         for arg in args:
-            if arg is not None and arg != ANY and str(arg).split(" ")[0] not in allowed:
+            # A 'one of' is a text: a function of texts takes it.
+            kind = "text" if isinstance(arg, OneOf) else str(arg).split(" ")[0]
+            if arg is not None and arg != ANY and kind not in allowed:
                 if len(allowed) > 6:
                     return f"does not take a {arg}"
                 return f"takes {' or '.join(allowed)}, not {arg}"

@@ -5,12 +5,10 @@ Lark's cache. A file is parsed once, straight into our AST: the builder runs
 as Lark's parser reduces each rule (:mod:`dsl._callbacks`), with no parse tree
 in between, and its tokens come from a faster lexer built from Lark's own
 tables (:mod:`dsl._lexer`). Only a file that does not parse, or nests too
-deeply, is parsed again (with Lark's lexer) into Lark's tree, to explain what
-is wrong with it. Syntax errors are
-explained through a table of labelled bad examples
-(:mod:`dsl._syntax_examples`); after an error the parser blanks the offending
-line (and the block it opened) and tries again, so one run reports several
-independent mistakes.
+deeply, is read again: a file that does not parse by :mod:`dsl._recover`,
+which reports every syntax error in one more pass and explains each in words
+(:mod:`dsl._syntax_explain`); one nested too deeply into Lark's tree, to find
+the place.
 """
 
 from __future__ import annotations
@@ -20,12 +18,7 @@ import re
 from dataclasses import dataclass
 
 from lark import Lark, Token, Tree
-from lark.exceptions import (
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-)
+from lark.exceptions import UnexpectedInput
 
 from dsl import _ast as ast
 from dsl._build import AstBuilder
@@ -33,10 +26,8 @@ from dsl._build_expr import ExprBuilder
 from dsl._callbacks import Parse
 from dsl._diagnostics import Diagnostic
 from dsl._layout import LayoutError, MopsIndenter
+from dsl._recover import recognize
 from dsl._source import SourceFile, Span
-from dsl._syntax_examples import describe_expected, explain
-
-MAX_SYNTAX_ERRORS = 25
 
 # How deeply blocks and expressions may nest (levels of the parse tree). The
 # compiled process travels as JSON, which Temporal reads to a nesting depth of
@@ -85,7 +76,7 @@ def parse_source(source: SourceFile) -> ParseResult:
     try:
         file: ast.File = parse.parse(_lark(), text, "start")
     except (UnexpectedInput, LayoutError):
-        return ParseResult(None, _syntax_problems(list(source.lines)))
+        return ParseResult(None, _syntax_problems(text))
     if parse.height > MAX_NESTING:
         too_deep = _too_deep(_lark().parse(text, start="start"), MAX_NESTING, (1, 1))
         if too_deep is not None:
@@ -103,27 +94,12 @@ def parse_source(source: SourceFile) -> ParseResult:
     return ParseResult(file, tuple(problems))
 
 
-def _syntax_problems(lines: list[str]) -> tuple[Diagnostic, ...]:
-    """Every syntax error of a file that does not parse.
-
-    After each error the offending line (and the block it opened) is blanked
-    and the file parsed again, until it parses or nothing is left to blank.
-    """
-    syntax: list[Diagnostic] = []
-    while True:
-        text = "\n".join(lines).rstrip() + "\n"
-        try:
-            _lark().parse(text, start="start")
-        except (UnexpectedInput, LayoutError) as error:
-            diagnostic = _diagnose(error, text)
-            # Blanking a broken line can leave an empty block or file behind; what
-            # that causes is our doing, not the designer's, so it is not reported.
-            if not (syntax and _is_follow_on(error)):
-                syntax.append(diagnostic)
-            if len(syntax) >= MAX_SYNTAX_ERRORS or not _blank_out(lines, diagnostic.span.line):
-                return tuple(syntax)
-            continue
-        return tuple(syntax)
+def _syntax_problems(text: str) -> tuple[Diagnostic, ...]:
+    """Every syntax error of a file that does not parse."""
+    found = recognize(_lark(), text)
+    if not found:  # pragma: no cover - both read the same tables
+        found = [Diagnostic("S002", "this file cannot be read as a process", Span.point(1, 1))]
+    return tuple(found)
 
 
 def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None, list[Diagnostic]]:
@@ -136,13 +112,12 @@ def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None
     try:
         expr: ast.Expr = parse.parse(_lark(), text, "expr")
     except (UnexpectedInput, LayoutError):
-        try:
-            _lark().parse(text, start="expr")
-        except (UnexpectedInput, LayoutError) as error:
-            inner = _diagnose(error, text)
-            moved = Span(line, col + inner.span.col - 1, line, col + inner.span.end_col - 1)
-            return None, [Diagnostic(inner.code, inner.message, moved, hint=inner.hint)]
-        raise  # pragma: no cover - both parsers read the same grammar
+        found = recognize(_lark(), text, "expr")
+        if not found:  # pragma: no cover - both read the same tables
+            found = [Diagnostic("S002", "this expression cannot be read", Span.point(1, 1))]
+        inner = found[0]
+        moved = Span(line, col + inner.span.col - 1, line, col + inner.span.end_col - 1)
+        return None, [Diagnostic(inner.code, inner.message, moved, hint=inner.hint)]
     if parse.height > MAX_INTERPOLATION_NESTING:
         tree = _lark().parse(text, start="expr")
         if (too_deep := _too_deep(tree, MAX_INTERPOLATION_NESTING, (line, col))) is not None:
@@ -221,163 +196,3 @@ def _layout_problems(source: SourceFile) -> list[Diagnostic]:
             )
         )
     return problems
-
-
-def _diagnose(error: UnexpectedInput | LayoutError, text: str) -> Diagnostic:
-    if isinstance(error, LayoutError):
-        return Diagnostic(
-            error.code, error.message, Span.point(error.line, error.col), hint=error.hint
-        )
-    if isinstance(error, UnexpectedCharacters):
-        line, col = error.line, error.column
-        char = text.splitlines()[line - 1][col - 1 : col] if line > 0 else ""
-        brace = _unclosed_interpolation(text.splitlines()[line - 1], col) if char == '"' else None
-        if brace is not None:
-            return Diagnostic(
-                "S008",
-                f"the interpolation at column {brace} is not closed with '}}'",
-                Span.point(line, brace),
-                hint="write {name} to insert a value, or {{ for a literal brace",
-            )
-        if char == '"':
-            return Diagnostic(
-                "S004",
-                "this text is not closed: a '\"' is missing before the end of the line",
-                Span.point(line, col),
-                hint='texts stay on one line; write \\" for a quote inside a text',
-            )
-        if char == "'":
-            shown = "a single quote (')"
-        elif char.isprintable():
-            shown = f"'{char}'"
-        else:
-            shown = f"the character U+{ord(char or ' '):04X}"
-        return Diagnostic(
-            "S007",
-            f"{shown} has no meaning here",
-            Span.point(line, col),
-            hint=_unexpected_char_hint(char),
-        )
-    token: Token | None = getattr(error, "token", None)
-    if isinstance(error, UnexpectedEOF) or token is None or token.type == "$END":
-        last = len(text.rstrip("\n").split("\n"))
-        return Diagnostic(
-            "S002",
-            "the file ends in the middle of a step",
-            Span.point(last, 1),
-            hint=describe_expected(getattr(error, "expected", set())),
-        )
-    assert isinstance(error, UnexpectedToken)
-    # Layout tokens borrow the newline before them, which ends the line at fault.
-    layout = token.type in {"_NL", "_INDENT", "_DEDENT"}
-    unclosed = _unclosed_bracket_before(text, (token.end_line if layout else token.line) or 1)
-    if unclosed is not None:
-        line, col, bracket = unclosed
-        return Diagnostic(
-            "S002",
-            f"the '{bracket}' opened at line {line}, column {col} is never closed",
-            Span.point(line, col),
-            hint=f"close it with '{_CLOSING[bracket]}' before the end of line {line}",
-        )
-    return explain(error, token, _lark().parse, text)
-
-
-_CLOSING = {"(": ")", "[": "]", "{": "}"}
-
-
-def _unclosed_bracket_before(text: str, error_line: int) -> tuple[int, int, str] | None:
-    """A bracket opened before ``error_line`` that is never closed, if there is one.
-
-    A call may span lines, so a bracket still open at the end of a line is only
-    the culprit when no closing bracket follows anywhere after it.
-    """
-    lines = text.split("\n")
-    stack: list[tuple[int, int, str]] = []
-    for number, line in enumerate(lines, start=1):
-        if number >= error_line and not stack:
-            return None
-        _match_brackets(number, line, stack)
-        if number >= error_line and not stack:
-            return None
-    return stack[0] if stack and stack[0][0] < error_line else None
-
-
-def _match_brackets(number: int, line: str, stack: list[tuple[int, int, str]]) -> None:
-    """Push the brackets ``line`` opens and pop those it closes, skipping texts and comments."""
-    i = 0
-    in_text = False
-    while i < len(line):
-        ch = line[i]
-        if in_text:
-            if ch == "\\" or line.startswith("{{", i):
-                i += 1
-            elif ch == "{":
-                # An interpolation may hold quotes: "{join(channels, ", ")}"
-                close = line.find("}", i)
-                i = len(line) if close < 0 else close
-            elif ch == '"':
-                in_text = False
-        elif ch == '"':
-            in_text = True
-        elif ch == "#":
-            return
-        elif ch in _CLOSING:
-            stack.append((number, i + 1, ch))
-        elif ch in ")]}" and stack:
-            stack.pop()
-        i += 1
-
-
-def _unclosed_interpolation(line: str, col: int) -> int | None:
-    """The column of a '{' in the text starting at ``col`` that has no '}' after it."""
-    i = col
-    while i < len(line):
-        if line[i] == "\\" or line.startswith("{{", i):
-            i += 2
-        elif line[i] == "{":
-            close = line.find("}", i)
-            if close < 0:
-                return i + 1
-            i = close + 1
-        elif line[i] == '"':
-            return None
-        else:
-            i += 1
-    return None
-
-
-def _is_follow_on(error: UnexpectedInput | LayoutError) -> bool:
-    if isinstance(error, UnexpectedEOF | LayoutError):
-        return True
-    if isinstance(error, UnexpectedCharacters):
-        return False
-    token: Token | None = getattr(error, "token", None)
-    return token is None or token.type in {"$END", "_INDENT", "_DEDENT"}
-
-
-def _unexpected_char_hint(char: str) -> str | None:
-    if char == "'":
-        return 'texts are written in double quotes: "like this"'
-    if char == "=":
-        return "compare with '==', assign with 'name = ...' only where the language allows it"
-    if char.isupper():
-        return "names are lower_case; currencies are three capitals after a number: 100 EUR"
-    return None
-
-
-def _blank_out(lines: list[str], line_no: int) -> bool:
-    """Blank the line of an error and the block it may have opened; False if nothing left."""
-    index = line_no - 1
-    if not 0 <= index < len(lines) or not lines[index].strip():
-        return False
-    indent = len(lines[index]) - len(lines[index].lstrip())
-    lines[index] = ""
-    # The block under a broken header would only produce follow-on errors.
-    for i in range(index + 1, len(lines)):
-        line = lines[i]
-        if not line.strip():
-            continue
-        if len(line) - len(line.lstrip()) <= indent:
-            break
-        lines[i] = ""
-    return True

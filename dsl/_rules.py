@@ -8,10 +8,18 @@ intervals between them); no comparison can tell two values of one cell apart,
 so evaluating every row on one value per combination of cells decides every
 question about the table. Rows are bit sets over those combinations.
 
-A row that mentions anything else (a function, arithmetic, a step's result, a
+A row may also read the result of an earlier ``decide`` whose rows all give
+literals: its values are exactly those (its *outcomes*, :mod:`dsl._rules_logic`),
+one cell per row of that table, so ``segment != "smb"`` or ``team.sla_hours >
+4`` are analysed like inputs, and combinations no row of it gives are never
+reported as gaps.
+
+A row that mentions anything else (a function, arithmetic, a task's result, a
 ``set`` variable) cannot be analysed. Every claim made here stays true whatever
 such a row does: a table with one is not checked for gaps, and is otherwise
-checked only between rows that can be analysed. No false alarms.
+checked only between rows that can be analysed. No false alarms; but a table
+whose gaps (or, under ``unique``, overlaps) could not be ruled out says so
+(R102, a warning).
 """
 
 from __future__ import annotations
@@ -19,14 +27,15 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from dsl import _ast as ast
 from dsl._check import iter_steps
 from dsl._diagnostics import Diagnostic, Severity
+from dsl._rules_logic import COMPARE, Cond, Outcomes, atoms, condition, outcomes_of
 from dsl._types import OneOf, Scalar, Type
 
 MAX_CELLS = 10_000
@@ -39,29 +48,41 @@ UNIQUE_HINT = (
 PRIORITY_HINT = "give one of them a higher priority"
 
 _TEXT_LIKE = {"text", "email", "url"}
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _OTHER = object()  # the cell of every text no row names
 
-Cond = tuple[Any, ...]
-"""("const", bool) | ("cmp", name, op, value, unit) | ("not", c) | ("and" | "or", a, b)."""
 
-
-def rule_problems(process: ast.Process, input_types: Mapping[str, Type]) -> list[Diagnostic]:
+def rule_problems(
+    process: ast.Process,
+    input_types: Mapping[str, Type],
+    *,
+    already: Iterable[Diagnostic] = (),
+) -> list[Diagnostic]:
     """Gaps, overlaps, unreachable rows and priority ties in every ``decide`` step.
 
     Args:
         process: The parsed process.
         input_types: The declared type of each input, by name; only conditions
-            on these inputs are analysed.
+            on these inputs (and on earlier decisions' literal results) are analysed.
+        already: Diagnostics the checker reported: a table with an error in it
+            is not analysed (its rows would only repeat that error in other words).
     """
-    rebound = {_bound_name(s) for s in iter_steps(process.body)}
-    types = {name: kind for name, kind in input_types.items() if name not in rebound}
+    broken = {d.span.line for d in already if d.severity is Severity.ERROR}
+    bound = Counter(_bound_name(s) for s in iter_steps(process.body))
+    types = {name: kind for name, kind in input_types.items() if name not in bound}
+    decisions = [s for s in iter_steps(process.body) if isinstance(s, ast.Decide)]
+    outcomes = {
+        d.name: found
+        for d in decisions
+        if bound[d.name] == 1 and d.name not in input_types and (found := outcomes_of(d))
+    }
     problems: list[Diagnostic] = []
-    for step in iter_steps(process.body):
-        if isinstance(step, ast.Decide):
-            allowed = set(process.allowed) | set(step.allowed)
-            found = _Table(step, types).problems()
-            problems += [d for d in found if d.severity is Severity.ERROR or d.code not in allowed]
+    for step in decisions:
+        if any(step.span.line <= line <= step.span.end_line for line in broken):
+            continue
+        allowed = set(process.allowed) | set(step.allowed)
+        earlier = {name: o for name, o in outcomes.items() if name != step.name}
+        table = _Table(step, types, earlier).problems()
+        problems += [d for d in table if d.severity is Severity.ERROR or d.code not in allowed]
     return problems
 
 
@@ -76,87 +97,31 @@ def _bound_name(statement: ast.Statement) -> str | None:
     return None
 
 
-# ---- conditions -> a small logic over comparisons with literals ---------------------
-
-
-def _condition(expr: ast.Expr, types: Mapping[str, Type]) -> Cond | None:
-    """The condition as logic over ``input op literal``, or None if it cannot be analysed."""
-    match expr:
-        case ast.BoolLit(value=value):
-            return ("const", value)
-        case ast.Name(id=name) if types.get(name) == Scalar("bool"):
-            return ("cmp", name, "==", True, None)
-        case ast.Unary(op="not", operand=operand):
-            inner = _condition(operand, types)
-            return None if inner is None else ("not", inner)
-        case ast.Binary(op="and" | "or" as op, left=left, right=right):
-            a, b = _condition(left, types), _condition(right, types)
-            return None if a is None or b is None else (op, a, b)
-        case ast.Binary(op="in" | "not in" as op, left=ast.Name(id=name), right=ast.ListLit()):
-            assert isinstance(expr.right, ast.ListLit)
-            values = [_literal(item, types.get(name)) for item in expr.right.items]
-            if not values or None in values:
-                return None
-            any_of: Cond = ("const", False)
-            for literal in values:
-                any_of = ("or", any_of, ("cmp", name, "==", *literal))  # type: ignore[misc]
-            return any_of if op == "in" else ("not", any_of)
-        case ast.Binary(op=op, left=left, right=right) if op in _FLIP:
-            if isinstance(right, ast.Name) and not isinstance(left, ast.Name):
-                left, right, op = right, left, _FLIP[op]
-            literal = _literal(right, types.get(left.id)) if isinstance(left, ast.Name) else None
-            if literal is None or (op not in ("==", "!=") and literal[1] is None):
-                return None
-            return ("cmp", left.id, op, *literal)  # type: ignore[union-attr]
-    return None
-
-
-def _literal(expr: ast.Expr, kind: Type | None) -> tuple[object, str | None] | None:
-    """A literal of the input's own type, and its unit (None: the type has no order)."""
-    sign = Decimal(1)
-    if isinstance(expr, ast.Unary) and expr.op == "-":
-        sign, expr = Decimal(-1), expr.operand
-    match kind, expr:
-        case Scalar("number"), ast.NumberLit(value=value):
-            return sign * value, ""
-        case Scalar("percent"), ast.PercentLit(value=value):
-            return sign * value, "%"
-        case Scalar("money"), ast.MoneyLit(amount=amount, currency=currency):
-            return sign * amount, " " + currency
-        case Scalar("bool"), ast.BoolLit(value=value) if sign > 0:
-            return value, None
-        case (OneOf() | Scalar(), ast.TextLit()) if sign > 0 and expr.is_plain:
-            if isinstance(kind, OneOf) or str(kind) in _TEXT_LIKE:
-                return expr.plain, None
-    return None
-
-
-def _atoms(cond: Cond) -> Iterator[Cond]:
-    if cond[0] == "cmp":
-        yield cond
-    elif cond[0] != "const":
-        for part in cond[1:]:
-            yield from _atoms(part)
-
-
 # ---- the cells of each input -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Axis:
-    """The cells of one input: for numbers 2k+1 (k literals and the gaps around them)."""
+    """The cells of one input: for numbers 2k+1 (k literals and the gaps around them).
+
+    For an earlier decision (``outcomes``), one cell per value it can give.
+    """
 
     name: str
     ordered: bool
     values: tuple[Any, ...]
     unit: str = ""
+    outcomes: Outcomes | None = None
 
     @property
     def size(self) -> int:
         return 2 * len(self.values) + 1 if self.ordered else len(self.values)
 
-    def holds(self, op: str, value: object) -> list[int]:
-        """The cells where ``input op value`` is true."""
+    def holds(self, op: str, value: object, field: str | None = None) -> list[int]:
+        """The cells where ``input op value`` (or ``decision.field op value``) is true."""
+        if self.outcomes is not None:
+            compare = COMPARE[op]
+            return [i for i, row in enumerate(self.values) if compare(row[field][0], value)]
         if self.ordered:
             at = 2 * self.values.index(value) + 1
             tests = {"<": at.__gt__, "<=": at.__ge__, ">": at.__lt__, ">=": at.__le__}
@@ -168,6 +133,11 @@ class _Axis:
         """The cells in words (None when they are all of them: the input does not matter)."""
         if len(cells) == self.size:
             return None
+        if self.outcomes is not None:
+            shown = [self.outcomes.show(self.values[i]) for i in cells]
+            if len(shown) == 1:
+                return f"{self.name} is {shown[0]}"
+            return f"{self.name} is one of {'; '.join(shown)}"
         if not self.ordered:
             shown = [self._show(self.values[i]) for i in cells if self.values[i] is not _OTHER]
             if len(cells) > len(shown):  # the cell of every other text
@@ -196,16 +166,29 @@ class _Axis:
         return f"{value}{self.unit}"
 
 
-def _axes(conds: Sequence[Cond], types: Mapping[str, Type]) -> list[_Axis] | None:
+def _axes(
+    conds: Sequence[Cond], types: Mapping[str, Type], outcomes: Mapping[str, Outcomes]
+) -> list[_Axis] | None:
     """The cells of every input the conditions name; None if amounts do not compare."""
     values: dict[str, set[Any]] = {}
     units: dict[str, set[str | None]] = {}
     for cond in conds:
-        for _cmp, name, _op, value, unit in _atoms(cond):
-            values.setdefault(name, set()).add(value)
-            units.setdefault(name, set()).add(unit)
+        for _cmp, key, _op, value, unit in atoms(cond):
+            values.setdefault(key, set()).add(value)
+            units.setdefault(key, set()).add(unit)
     axes: list[_Axis] = []
+    decided: dict[str, Outcomes] = {}
+    for key, key_units in units.items():
+        name, _dot, field = key.partition(".")
+        if name in outcomes:
+            given = {row[field or None][1] for row in outcomes[name].rows}
+            if key_units != given:
+                return None  # amounts in another currency than the decision gives
+            decided[name] = outcomes[name]
+    axes += [_Axis(name, False, found.rows, outcomes=found) for name, found in decided.items()]
     for name, found in values.items():
+        if name not in types:
+            continue
         kind = types[name]
         if len(units[name]) > 1:
             return None  # amounts in several currencies do not compare
@@ -251,9 +234,11 @@ class _Grid:
                 return self.evaluate(a) & self.evaluate(b)
             case ("or", a, b):
                 return self.evaluate(a) | self.evaluate(b)
-            case ("cmp", name, op, value, _unit):
+            case ("cmp", key, op, value, _unit):
+                name, _dot, field = key.partition(".")
                 a = next(i for i, axis in enumerate(self.axes) if axis.name == name)
-                return _union(self.slab(a, index) for index in self.axes[a].holds(op, value))
+                cells = self.axes[a].holds(op, value, field or None)
+                return _union(self.slab(a, index) for index in cells)
         raise AssertionError(f"not a condition: {cond}")
 
     def box(self, target: int) -> list[list[int]]:
@@ -296,19 +281,27 @@ class _Grid:
 class _Table:
     """One ``decide`` step: its rows up to ``otherwise``, as bit sets over a grid."""
 
-    def __init__(self, step: ast.Decide, types: Mapping[str, Type]) -> None:
+    def __init__(
+        self, step: ast.Decide, types: Mapping[str, Type], outcomes: Mapping[str, Outcomes]
+    ) -> None:
         self.step = step
         last = next((i for i, r in enumerate(step.rules) if r.condition is None), None)
         self.has_otherwise = last is not None  # rows after it are R002 already
         self.rows = step.rules[:last]
-        self.conds = [_condition(r.condition, types) for r in self.rows if r.condition]
-        axes = _axes([c for c in self.conds if c is not None], types)
+        self.conds = [condition(r.condition, types, outcomes) for r in self.rows if r.condition]
+        axes = _axes([c for c in self.conds if c is not None], types, outcomes)
         size = math.prod(axis.size for axis in axes or [])
         self.grid = None if axes is None or size > MAX_CELLS else _Grid(axes)
+        self.why_not = (
+            "it compares amounts in different currencies"
+            if axes is None
+            else "it combines too many values to try them all"
+        )
 
     def problems(self) -> list[Diagnostic]:
+        unproven = self._unproven()
         if (grid := self.grid) is None:
-            return []
+            return unproven
         matches = [None if c is None else grid.evaluate(c) for c in self.conds]
         found: list[Diagnostic] = []
         for j, (row, bits) in enumerate(zip(self.rows, matches, strict=True)):
@@ -326,7 +319,34 @@ class _Table:
         # No gaps under 'collect' (no match collects nothing) or with a row we cannot read.
         if gaps and self.step.hit_policy != "collect" and not self.has_otherwise:
             found += [self._gaps(grid, gaps)] if None not in matches else []
-        return found
+        return found + unproven
+
+    def _unproven(self) -> list[Diagnostic]:
+        """R102 when gaps (or overlaps under 'unique') could not be ruled out."""
+        questions = []
+        if self.step.hit_policy != "collect" and not self.has_otherwise:
+            questions.append("inputs that no row matches")
+        if self.step.hit_policy == "unique":
+            questions.append("two rows that both match")
+        if not questions or (self.grid is not None and None not in self.conds):
+            return []
+        unread = [r.span.line for r, c in zip(self.rows, self.conds, strict=True) if c is None]
+        why = (
+            self.why_not
+            if self.grid is None and not unread
+            else (f"the checker cannot follow the condition on line {unread[0]}")
+        )
+        hint = "add an 'otherwise' row" if "inputs" in questions[0] else "use 'hit policy first'"
+        return [
+            Diagnostic(
+                "R102",
+                f"'{self.step.name}' could not be checked for {' or '.join(questions)}: {why}",
+                self.step.name_span,
+                Severity.WARNING,
+                hint=f"{hint}, or make the conditions compare inputs or decisions with "
+                "values (or silence it: allow R102)",
+            )
+        ]
 
     def _clash(
         self, grid: _Grid, row: ast.Rule, bits: int, earlier: list[tuple[ast.Rule, int]]

@@ -2,22 +2,14 @@
 
 A failing parse is matched against these examples by parser state (the way
 ``UnexpectedInput.match_examples`` does it), so a designer gets a sentence about
-*their* mistake instead of a list of token names. The same table is test
-data: every example must produce its own label.
+*their* mistake instead of a list of token names. The rules of
+:mod:`dsl._syntax_explain` come first; these examples cover what they do not.
+The same table is test data: every example must produce its own label.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-from lark import Token
-from lark.exceptions import UnexpectedInput, UnexpectedToken
-
-from dsl._diagnostics import Diagnostic
-from dsl._layout import LayoutError
-from dsl._source import Span
 
 
 @dataclass(frozen=True)
@@ -69,27 +61,33 @@ EXAMPLES: dict[Explanation, list[str]] = {
         "actions are named by their connector and what they do: email.send, http.post",
     ): [_p("task t = publish(x: 1)")],
     Explanation(
-        "compare with '==', not '='",
-        'write: if tier == "paid"',
-    ): [_p("if x = 1", '  task t = log.info(message: "x")')],
-    Explanation(
         "this line should start a step, an input or an output",
         "steps start with 'task' or 'if'; declarations with 'input' or 'output'",
     ): [
-        _p("approve x"),
+        _p("publish x"),
         _p("x = 1"),
         _p('"hello"'),
-        _p("input x: text", "approve x"),
-        _p("if x", '  task t = log.info(message: "x")', "approve x"),
-        _p('task t = log.info(message: "x")', "approve x"),
-        _p("output o = 1", "approve x"),
+        _p("input x: text", "publish x"),
+        _p("if x", '  task t = log.info(message: "x")', "publish x"),
+        _p('task t = log.info(message: "x")', "publish x"),
+        _p("output o = 1", "publish x"),
         _p(
             "if x",
             '  task t = log.info(message: "x")',
             "else",
             '  task u = log.info(message: "x")',
-            "approve x",
+            "publish x",
         ),
+    ],
+    Explanation(
+        "a 'go back' needs its bound: 'at most N times'",
+        "write: go back to draft, at most 3 times",
+    ): [
+        _p('task a = log.info(message: "x")', "go back to a"),
+        _p('task a = log.info(message: "x")', "go back to a 3 times"),
+        _p('task a = log.info(message: "x")', "go back to a, 3 times"),
+        _p('task a = log.info(message: "x")', "go back to a, at most"),
+        _p('task a = log.info(message: "x")', "go back to a, at most 3"),
     ],
     Explanation(
         "'else' must follow the block of an 'if' at the same indentation",
@@ -100,9 +98,7 @@ EXAMPLES: dict[Explanation, list[str]] = {
         "the line that opens a block ends its header; the block's steps go on the next "
         "lines, indented by two more spaces",
     ): [
-        _p("if x", 'task t = log.info(message: "x")'),
         _p("if x"),
-        "process p\ninput x: text\n",
     ],
     Explanation(
         "this line is indented more than the line above, but nothing opens a block there",
@@ -125,117 +121,3 @@ def _with_titles(examples: list[str]) -> list[str]:
 MATCH_TABLE: dict[Explanation, list[str]] = {
     label: _with_titles(examples) for label, examples in EXAMPLES.items()
 }
-
-_TOKEN_WORDS = {
-    "NAME": "a name",
-    "STRING": "a text in double quotes",
-    "NUMBER": "a number",
-    "CURRENCY": "a currency code",
-    "_NL": "the end of the line",
-    "_INDENT": "an indented block",
-    "_DEDENT": "the end of the block",
-    "LPAR": "'('",
-    "RPAR": "')'",
-    "LSQB": "'['",
-    "RSQB": "']'",
-    "LBRACE": "'{'",
-    "RBRACE": "'}'",
-    "MINUS": "'-'",
-    "TIME_UNIT": "a unit of time",
-    "COLON": "':'",
-    "COMMA": "','",
-    "EQUAL": "'='",
-    "DOT": "'.'",
-    "COMPARATOR": "a comparison",
-    "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*' or '/'",
-    "$END": "the end of the file",
-}
-
-
-def word_for(terminal: str) -> str:
-    """How a designer would name a terminal of the grammar."""
-    if terminal in _TOKEN_WORDS:
-        return _TOKEN_WORDS[terminal]
-    return f"'{terminal.lower()}'"
-
-
-def describe_expected(expected: Iterable[str]) -> str | None:
-    """'expected a name or the end of the line', or None if nothing is known."""
-    # Described things (a name, a number) before punctuation, which the list may cut off.
-    words = sorted(
-        {word_for(t) for t in expected if not t.startswith("__")},
-        key=lambda word: (word.startswith("'"), word),
-    )
-    if not words:
-        return None
-    if len(words) > 6:
-        words = [*words[:6], "..."]
-    return "expected " + ", ".join(words)
-
-
-def _describe_token(token: Token) -> str:
-    if token.type in {"_NL", "_INDENT", "_DEDENT", "$END"}:
-        # "unexpected end of the line", not "unexpected the end of the line"
-        return word_for(token.type).removeprefix("the ").removeprefix("an ")
-    return f"'{token}'"
-
-
-def explain(
-    error: UnexpectedToken, token: Token, parse: Callable[..., Any], text: str
-) -> Diagnostic:
-    """A diagnostic for an unexpected token, from the examples table when it matches."""
-    span = _token_location(token, text)
-    label = _match(error, parse)
-    if label is not None:
-        return Diagnostic("S002", label.message, span, hint=label.hint)
-    return Diagnostic(
-        "S002",
-        f"unexpected {_describe_token(token)}",
-        span,
-        hint=describe_expected(error.accepts or error.expected),
-    )
-
-
-def _match(error: UnexpectedToken, parse: Callable[..., Any]) -> Explanation | None:
-    """The label of the example that fails like ``error``: same parser state and
-    expectations, the same token if possible.
-
-    This is ``UnexpectedInput.match_examples(..., use_accepts=True)``, which in
-    lark 1.3 raises TypeError from a debug message when two examples share a
-    state but not what they accept.
-    """
-    candidate: Explanation | None = None
-    for label, examples in MATCH_TABLE.items():
-        for example in examples:
-            try:
-                parse(example, start="start")
-            except (UnexpectedInput, LayoutError) as failure:
-                if not isinstance(failure, UnexpectedInput) or failure.state != error.state:
-                    continue
-                if isinstance(failure, UnexpectedToken) and failure.accepts != error.accepts:
-                    continue
-                if getattr(failure, "token", None) == error.token:
-                    return label
-                candidate = candidate or label
-    return candidate
-
-
-def _token_location(token: Token, text: str) -> Span:
-    if token.type in {"_INDENT", "_DEDENT"}:
-        # Layout tokens borrow the position of the newline before them.
-        line = token.end_line or 1
-        lines = text.split("\n")
-        content = lines[line - 1] if line - 1 < len(lines) else ""
-        if not content.strip():
-            # The file ended: point just after its last line rather than past the end.
-            line = max((n for n, t in enumerate(lines[:line], start=1) if t.strip()), default=1)
-            return Span.point(line, len(lines[line - 1]) + 1)
-        col = len(content) - len(content.lstrip()) + 1
-        return Span.point(line, col, max(1, len(content.strip())))
-    if token.type == "_NL":
-        line = token.line or 1
-        return Span.point(line, token.column or 1)
-    line = token.line or 1
-    col = token.column or 1
-    return Span(line, col, token.end_line or line, token.end_column or col + 1)

@@ -366,6 +366,25 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             "  hint: correct the condition, move the row up, or remove it"
         ),
     ),
+    "R102": (
+        (
+            "process promote\n"
+            "  input budget: money\n"
+            "  input channels: list of text\n"
+            "  decide reach\n"
+            '    when len(channels) > 2 -> "wide"\n'
+            '    when budget > 1000 EUR -> "paid"\n'
+            "  output chosen = reach\n"
+        ),
+        (
+            "example.mops:4:10: warning[R102]: 'reach' could not be checked for inputs that no"
+            " row matches: the checker cannot follow the condition on line 5\n"
+            "    4 |   decide reach\n"
+            "      |          ^^^^^\n"
+            "  hint: add an 'otherwise' row, or make the conditions compare inputs or decisions"
+            " with values (or silence it: allow R102)"
+        ),
+    ),
     "G101": (
         'process launch\n  approval review "Review"\n    by role editor\n',
         "example.mops:2:12: warning[G101]: the approval 'review' has no deadline: it may wait forever\n    2 |   approval review \"Review\"\n      |            ^^^^^^\n  hint: add 'deadline 2 business days' (or silence it: allow G101)",
@@ -559,14 +578,104 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         "example.mops:2:23: error[C002]: 2026-02-30 is not a date in the calendar\n    2 |   input start: date = 2026-02-30\n      |                       ^^^^^^^^^^\n  hint: write dates as YYYY-MM-DD, e.g. 2026-12-01",
     ),
     "C003": (
-        'calendar office\n  time zone "Europe/Berln"\n\nprocess launch\n  calendar office\n  task a = log.info(message: "go")\n',
-        "example.mops:1:10: error[C003]: calendar 'office': unknown time zone 'Europe/Berln'; did you mean 'Europe/Berlin'?\n    1 | calendar office\n      |          ^^^^^^",
+        'calendar office\n  time zone "Europe/Frankfurt"\n\nprocess launch\n  calendar office\n  task a = log.info(message: "go")\n',
+        "example.mops:2:13: error[C003]: calendar 'office': unknown time zone 'Europe/Frankfurt'\n    2 |   time zone \"Europe/Frankfurt\"\n      |             ^^^^^^^^^^^^^^^^^^\n  hint: did you mean 'Europe/Berlin'? Frankfurt keeps the time of Europe/Berlin",
     ),
     "C004": (
         'process launch\n  task a = log.info(message: "go")\n    timeout 2 business days\n',
         "example.mops:3:13: error[C004]: a timeout is elapsed time; '2 business days' counts business time\n    3 |     timeout 2 business days\n      |             ^^^^^^^^^^^^^^^\n  hint: write it in seconds, minutes, hours or days",
     ),
 }
+
+FURTHER_EXAMPLES: list[tuple[str, str, str, str]] = [
+    (
+        "S002",
+        "a misspelt keyword",
+        'process launch\n  input title: text\n  aprove review "Review"\n    by role editor\n',
+        "example.mops:3:3: error[S002]: unknown word 'aprove'\n    3 |   aprove review \"Review\"\n      |   ^^^^^^\n  hint: did you mean 'approval'?",
+    ),
+    (
+        "S002",
+        "a misspelt word inside a line",
+        'process launch\n  approval review "Review"\n    by role editor\n    deadline 2 bussiness days\n    escalate to role lead\n',
+        "example.mops:4:16: error[S002]: unknown word 'bussiness'\n    4 |     deadline 2 bussiness days\n      |                ^^^^^^^^^\n  hint: did you mean 'business'?",
+    ),
+    (
+        "S002",
+        "a word from another language",
+        'process launch\n  input score: number\n  if score > 80\n    task hot = log.info(message: "hot")\n  elif score > 40\n    task warm = log.info(message: "warm")\n',
+        "example.mops:5:3: error[S002]: unknown word 'elif'\n    5 |   elif score > 40\n      |   ^^^^\n  hint: did you mean 'else if'?",
+    ),
+    (
+        "S002",
+        "a 'go back' without its bound",
+        'process launch\n  task draft = log.info(message: "drafting")\n  go back to draft\n',
+        "example.mops:3:19: error[S002]: a 'go back' needs its bound: 'at most N times'\n    3 |   go back to draft\n      |                   ^\n  hint: write: go back to draft, at most 3 times",
+    ),
+    (
+        "S002",
+        "'=' where '==' compares",
+        'process launch\n  input region: text\n  decide team\n    when region = "emea" -> "EMEA desk"\n    otherwise -> "global desk"\n',
+        'example.mops:4:17: error[S002]: compare with \'==\', not \'=\'\n    4 |     when region = "emea" -> "EMEA desk"\n      |                 ^\n  hint: write: when region == "emea" -> "EMEA desk"',
+    ),
+    (
+        "S002",
+        "a rule row without its '->'",
+        'process launch\n  input budget: money\n  decide tier\n    when budget >= 1000 EUR "paid"\n    otherwise -> "organic"\n',
+        'example.mops:4:29: error[S002]: a \'->\' is missing before \'"paid"\'\n    4 |     when budget >= 1000 EUR "paid"\n      |                             ^^^^^^\n  hint: write: when budget >= 1000 EUR -> "paid"',
+    ),
+    (
+        "S002",
+        "an option not indented under its step",
+        'process launch\n  approval review "Review"\n    by role editor\n  deadline 2 business days\n    escalate to role lead\n',
+        "example.mops:4:3: error[S002]: this line must be indented under the approval on line 2\n    4 |   deadline 2 business days\n      |   ^^^^^^^^\n  hint: the lines that belong to a step go under it: indent this one by 4 spaces",
+    ),
+    (
+        "S002",
+        "a comma missing at the end of a line",
+        'process launch\n  task greet = log.info(\n    message: "Hello"\n    fields: {campaign: "spring"},\n  )\n',
+        "example.mops:3:21: error[S002]: a ',' is missing at the end of this line\n    3 |     message: \"Hello\"\n      |                     ^\n  hint: put a comma after each argument, list item or field that another follows",
+    ),
+    (
+        "S007",
+        "the same mistake on several lines",
+        "process launch\n  task greet = log.info(message: 'Hello')\n  task thank = log.info(message: 'Thanks')\n  task bye = log.info(message: 'Bye')\n",
+        "example.mops:2:34: error[S007]: a single quote (') has no meaning here\n    2 |   task greet = log.info(message: 'Hello')\n      |                                  ^\n  hint: texts are written in double quotes: \"like this\"; the same on lines 3 and 4",
+    ),
+    (
+        "N004",
+        "a misspelt argument is not also reported missing",
+        'process launch\n  task greet = log.info(mesage: "Hello")\n',
+        "example.mops:2:25: error[N004]: 'log.info' takes no argument 'mesage'\n    2 |   task greet = log.info(mesage: \"Hello\")\n      |                         ^^^^^^\n  hint: did you mean 'message'?",
+    ),
+    (
+        "N009",
+        "a country named by another code or its name",
+        'process launch\n  calendar "UK"\n  task a = log.info(message: "go")\n',
+        'example.mops:2:12: error[N009]: there is no calendar \'UK\'\n    2 |   calendar "UK"\n      |            ^^^^\n  hint: did you mean "GB"? it is the country code of United Kingdom',
+    ),
+    (
+        "T002",
+        "a text compared with a 'one of' that does not list it",
+        'process launch\n  input region: one of "NA", "EMEA"\n  if region == "Na"\n    task a = log.info(message: "North America")\n',
+        'example.mops:3:16: error[T002]: "Na" is not one of "NA", "EMEA"\n    3 |   if region == "Na"\n      |                ^^^^\n  hint: did you mean "NA"?',
+    ),
+    (
+        "T003",
+        "amounts in two currencies",
+        'process launch\n  input budget: money = 0 EUR\n  if budget > 1000 USD\n    task a = log.info(message: "big")\n',
+        "example.mops:3:6: error[T003]: an amount in USD cannot be compared with one in EUR\n    3 |   if budget > 1000 USD\n      |      ^^^^^^^^^^^^^^^^^\n  hint: write both in one currency: budget is in EUR, this amount is in USD",
+    ),
+    (
+        "R003",
+        "a gap in a table that reads an earlier decision",
+        'process route\n  input region: one of "emea", "apac"\n  input employees: number\n  decide segment\n    when employees >= 2000 -> "enterprise"\n    otherwise -> "smb"\n  decide team\n    when region == "emea" -> "EMEA"\n    when region == "apac" and segment == "enterprise" -> "APAC enterprise"\n  output chosen = team\n',
+        'example.mops:7:10: error[R003]: no row matches when segment is "smb" and region is "apac"\n    7 |   decide team\n      |          ^^^^\n  hint: add a row for it, or an \'otherwise\' row',
+    ),
+]
+"""More mistakes per code, each as (code, what it shows, the process, what `mops check` prints):
+the message points at the fix for each. docs/diagnostics.md shows them under their code."""
+
 
 SCENARIO_PROCESS = (
     'process launch "Launch"\n'

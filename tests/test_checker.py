@@ -196,6 +196,8 @@ def test_list_and_text_membership() -> None:
         ),
     )
     assert problems(text) == [
+        # "trial" can never be the tier: language.md makes such a literal an error.
+        ("T002", 6, 34, '"trial" is not one of "free", "paid"'),
         ("T003", 9, 16, "a number is never in a list of text"),
         ("T003", 10, 18, "'in' on a text looks for a text, not number"),
         ("T003", 11, 26, "'in' needs a list or a text on the right, not number"),

@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from diagnostic_examples import DIRECTORIES, ENCODINGS, EXAMPLES, FILE_NAME, SCENARIO_EXAMPLES
+from diagnostic_examples import (
+    DIRECTORIES,
+    ENCODINGS,
+    EXAMPLES,
+    FILE_NAME,
+    FURTHER_EXAMPLES,
+    SCENARIO_EXAMPLES,
+)
 
 from dsl import (
     CODES,
@@ -20,6 +27,7 @@ from dsl import (
     SourceFile,
     Span,
     check_file,
+    check_source,
     parse_directory,
     render_all,
 )
@@ -42,6 +50,21 @@ def test_each_code_has_its_message_position_and_hint(code: str, tmp_path: Path) 
     assert render_all(checked.diagnostics, checked.source) == expected
     # Warnings do not stop a process; errors do.
     assert checked.ok is (checked.diagnostics[0].severity is Severity.WARNING)
+
+
+@pytest.mark.parametrize(
+    ("code", "source", "expected"),
+    [(code, source, expected) for code, _title, source, expected in FURTHER_EXAMPLES],
+    ids=[title for _code, title, _source, _expected in FURTHER_EXAMPLES],
+)
+def test_each_further_mistake_yields_one_diagnostic_that_points_at_the_fix(
+    code: str, source: str, expected: str
+) -> None:
+    # One real mistake, one diagnostic: no cascade, no second message about it.
+    checked = check_source(SourceFile.from_text(source, FILE_NAME), CATALOGUE)
+
+    assert [d.code for d in checked.diagnostics] == [code]
+    assert render_all(checked.diagnostics, checked.source) == expected
 
 
 def test_every_code_in_the_catalogue_has_an_example() -> None:

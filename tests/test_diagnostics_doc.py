@@ -17,6 +17,7 @@ from diagnostic_examples import (
     ENCODINGS,
     EXAMPLES,
     FILE_NAME,
+    FURTHER_EXAMPLES,
     SCENARIO_EXAMPLES,
     SCENARIO_PROCESS,
     SCENARIO_TEAM,
@@ -95,6 +96,12 @@ def render() -> str:
                 f"### {code}: {CODES[code]}\n\n```{fence}\n{source.rstrip()}\n```\n{note}\n"
                 f"```text\n{message}\n```\n"
             )
+            for further, title, source, message in FURTHER_EXAMPLES:
+                if further == code:
+                    parts.append(
+                        f"#### {title}\n\n```mops-bad\n{source.rstrip()}\n```\n\n"
+                        f"```text\n{message}\n```\n"
+                    )
     return "\n".join(parts)
 
 

@@ -147,24 +147,44 @@ def test_conditions_that_cannot_be_analysed_give_no_gap() -> None:
     ):
         rows = (f'when {condition} -> "a"', 'when budget > 1000 EUR -> "b"')
         extra = '  task other = log.info(message: "x")\n  set level = score\n'
-        assert problems(table(*rows, extra=extra)) == [], condition
+        at = 8 + extra.count("\n")
+        why = (
+            "it compares amounts in different currencies"
+            if "USD" in condition
+            else f"the checker cannot follow the condition on line {at + 1}"
+        )
+        assert problems(table(*rows, extra=extra)) == [
+            ("R102", at, f"'pick' could not be checked for inputs that no row matches: {why}")
+        ], condition
 
 
 def test_a_set_variable_that_hides_an_input_is_not_analysed() -> None:
     rows = ('when score > 3 -> "a"',)
-    assert problems(table(*rows, extra="  set score = 5\n")) == []
+    assert [p[0] for p in problems(table(*rows, extra="  set score = 5\n"))] == ["R102"]
 
 
 def test_an_unreadable_row_does_not_hide_what_the_others_show() -> None:
     rows = ('when len(channel) > 3 -> "a"', 'when score > 3 -> "b"', 'when score > 5 -> "c"')
+    unproven = (
+        "'pick' could not be checked for inputs that no row matches: the checker cannot "
+        "follow the condition on line 9"
+    )
     assert problems(table(*rows)) == [
-        ("R101", 11, "this row never matches: the row at line 10 matches first whenever it would")
+        ("R101", 11, "this row never matches: the row at line 10 matches first whenever it would"),
+        ("R102", 8, unproven),
     ]
 
 
 def test_amounts_in_two_currencies_are_not_compared() -> None:
     rows = ('when budget > 5 EUR -> "a"', 'when budget > 5 USD -> "b"')
-    assert problems(table(*rows)) == []
+    assert problems(table(*rows)) == [
+        (
+            "R102",
+            8,
+            "'pick' could not be checked for inputs that no row matches: it compares amounts "
+            "in different currencies",
+        )
+    ]
 
 
 def test_the_launch_example_has_no_rule_problems() -> None:
@@ -241,4 +261,66 @@ def test_equal_priorities_that_both_match_are_ambiguous() -> None:
 
 def test_a_huge_table_is_not_analysed() -> None:
     rows = [f'when score == {n} and discount == {n}% -> "a"' for n in range(80)]
-    assert problems(table(*rows, policy="unique")) == []
+    assert problems(table(*rows, policy="unique")) == [
+        (
+            "R102",
+            8,
+            "'pick' could not be checked for inputs that no row matches or two rows that both "
+            "match: it combines too many values to try them all",
+        )
+    ]
+
+
+# ---- rows that read an earlier decision ------------------------------------------------------
+
+DECIDED = """\
+process route
+  input region: one of "emea", "americas", "apac"
+  input employees: number
+  decide segment
+    when employees >= 2000 -> "enterprise"
+    when employees >= 200 -> "mid_market"
+    otherwise -> "smb"
+  decide team
+    hit policy unique
+{rows}
+  decide sla
+    when team.hours < 6 -> "fast"
+    when team.hours >= 8 -> "slow"
+"""
+
+
+def test_a_row_that_reads_an_earlier_decision_is_analysed_with_its_outcomes() -> None:
+    rows = (
+        '    when region == "emea" and segment == "enterprise" -> name = "EMEA ent", hours = 4\n'
+        '    when region == "emea" and segment != "enterprise" -> name = "EMEA com", hours = 8\n'
+        '    when region == "americas" -> name = "AMER", hours = 8'
+    )
+    assert problems(DECIDED.format(rows=rows)) == [
+        ("R003", 8, 'no row matches when region is "apac"'),
+    ]
+
+
+def test_an_overlap_through_an_earlier_decision_is_found_under_unique() -> None:
+    rows = (
+        '    when region == "emea" or segment == "smb" -> name = "A", hours = 4\n'
+        '    when region != "emea" -> name = "B", hours = 8'
+    )
+    assert problems(DECIDED.format(rows=rows)) == [
+        (
+            "R004",
+            11,
+            'this row and the row at line 10 both match when segment is "smb" and region is '
+            'one of "americas", "apac"',
+        ),
+    ]
+
+
+def test_the_library_lead_routing_without_its_apac_row_has_a_gap() -> None:
+    text = (ROOT / "processes" / "lead_routing.mops").read_text()
+    apac = '    when region == "apac" -> name = "APAC", sla_hours = 8\n'
+    assert apac in text
+    assert problems(text) == []
+    assert problems(text.replace(apac, "")) == [
+        ("R003", 63, 'no row matches when region is "apac"')
+    ]
