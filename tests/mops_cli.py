@@ -7,13 +7,13 @@ import os
 import socket
 import subprocess
 import sysconfig
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from waiting import DEADLINE, wait_until
 
 SCRIPTS = Path(sysconfig.get_path("scripts"))
 MOPS = SCRIPTS / "mops"
@@ -85,15 +85,15 @@ class Mops:
         address: str = info["address"]
         return address
 
-    def wait_for_state(self, campaign: str, states: set[str], timeout: float = 90) -> Any:
-        deadline = time.monotonic() + timeout
-        status: Any = None
-        while time.monotonic() < deadline:
-            status = self.json("status", campaign)
-            if status["state"] in states:
-                return status
-            time.sleep(0.5)
-        raise AssertionError(f"campaign {campaign} still {status and status['state']}")
+    def wait_for_state(self, campaign: str, states: set[str], timeout: float = DEADLINE) -> Any:
+        found: list[Any] = [None]
+
+        def there() -> bool:
+            found[0] = self.json("status", campaign)
+            return bool(found[0]["state"] in states)
+
+        wait_until(there, within=timeout, what=f"campaign {campaign} to be {' or '.join(states)}")
+        return found[0]
 
 
 @pytest.fixture

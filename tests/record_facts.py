@@ -28,6 +28,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from waiting import wait_open
 
 HERE = Path(__file__).resolve().parent / "histories" / "facts"
 
@@ -74,15 +75,7 @@ TEAM = team(
 
 
 async def until_open(client: Client, campaign: str, step: str) -> None:
-    from engine.workflow.campaign import STATUS_QUERY, CampaignStatus
-
-    handle = client.get_workflow_handle(campaign)
-    for _ in range(600):
-        status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-        if any(item.step == step for item in status.open_items):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{step} never opened")
+    await wait_open(client.get_workflow_handle(campaign), step)
 
 
 async def act(client: Client, campaign: str, **fields: Any) -> None:

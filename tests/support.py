@@ -63,6 +63,30 @@ async def recorded_notify(params: _NotifyParams, ctx: ActionContext) -> _Deliver
     return _Delivered(delivered=params.to)
 
 
+LOGGED: list[tuple[str, str]] = []
+"""What the stand-in ``log.info`` was asked to write, with the side effect's key."""
+
+
+class _LogParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str
+    fields: dict[str, Any] | None = None
+
+
+class _Logged(BaseModel):
+    logged: bool
+
+
+@action("log.info", description="Stand-in: remember the line instead of logging it")
+async def recorded_log(params: _LogParams, ctx: ActionContext) -> _Logged:
+    LOGGED.append((params.message, ctx.idempotency_key))
+    return _Logged(logged=True)
+
+
+def messages() -> list[str]:
+    return [message for message, _key in LOGGED]
+
+
 def registry_replacing(*actions: Action[Any, Any]) -> Registry:
     """The built-in actions, with stand-ins taking the place of those of the same name."""
     replaced = {a.name for a in actions}
@@ -118,11 +142,18 @@ async def start(
     inputs: dict[str, Any],
     task_queue: str,
     campaign_id: str | None = None,
+    *,
+    team: TeamSnapshot | None = None,
+    history_limit: int | None = None,
+    started_by: str = "test",
 ) -> WorkflowHandle[Any, Any]:
     """Start a campaign directly (inputs as JSON, as a script would)."""
+    start = CampaignStart(process=process, inputs=inputs, started_by=started_by, team=team)
+    if history_limit is not None:
+        start = start.model_copy(update={"history_limit": history_limit})
     return await client.start_workflow(
         process.name,
-        CampaignStart(process=process, inputs=inputs, started_by="test"),
+        start,
         id=campaign_id or f"{process.name}-{uuid.uuid4().hex[:8]}",
         task_queue=task_queue,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from mops_cli import Mops
-from test_people_cli import wait_until
+from waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,6 @@ still completes with valid decisions afterwards. Runs on the time-skipping serve
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,6 +30,7 @@ from temporalio.client import (
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from waiting import status, wait_open
 
 from engine.client import act, said
 from engine.workflow.campaign import (
@@ -38,10 +38,7 @@ from engine.workflow.campaign import (
     EVENT_SIGNAL,
     PAUSE_SIGNAL,
     REFUSED_SIGNAL,
-    STATUS_QUERY,
     TEAM_SIGNAL,
-    CampaignStart,
-    CampaignStatus,
 )
 from engine.workflow.facts import Decided
 from engine.workflow.work_items import Act
@@ -102,28 +99,9 @@ async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 async def begin(client: Client, text: str, queue: str) -> WorkflowHandle[Any, Any]:
-    process = compile_text(text, REGISTRY)
-    handle = await client.start_workflow(
-        process.name,
-        CampaignStart(process=process, inputs={}, started_by="test", team=TEAM),
-        id=f"{process.name}-{uuid.uuid4().hex[:8]}",
-        task_queue=queue,
-    )
+    handle = await start(client, compile_text(text, REGISTRY), {}, queue, team=TEAM)
     STARTED.append(handle)
     return handle
-
-
-async def status(handle: WorkflowHandle[Any, Any]) -> CampaignStatus:
-    found: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-    return found
-
-
-async def wait_open(handle: WorkflowHandle[Any, Any], step: str) -> None:
-    for _ in range(200):
-        if any(i.step == step for i in (await status(handle)).open_items):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{step} never opened")
 
 
 async def refusal(handle: WorkflowHandle[Any, Any], *args: Any, update: str = ACT_UPDATE) -> str:

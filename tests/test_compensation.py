@@ -3,21 +3,17 @@ undo what they had completed, newest first. Runs on the time-skipping server."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict
-from support import compile_text, new_task_queue, registry_with, worker_for
+from support import compile_text, new_task_queue, registry_with, start, worker_for
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
+from waiting import status, wait_for
 
 from engine.workflow.campaign import (
     CANCEL_SIGNAL,
-    STATUS_QUERY,
-    CampaignStart,
-    CampaignStatus,
     OperatorAction,
 )
 from workers import ActionContext, action
@@ -57,18 +53,7 @@ def booking(name: str, indent: str) -> str:
 
 
 async def begin(env: WorkflowEnvironment, text: str, queue: str) -> WorkflowHandle[Any, Any]:
-    process = compile_text(text, REGISTRY)
-    return await env.client.start_workflow(
-        process.name,
-        CampaignStart(process=process, inputs={}, started_by="t"),
-        id=f"{process.name}-{uuid.uuid4().hex[:6]}",
-        task_queue=queue,
-    )
-
-
-async def status(handle: WorkflowHandle[Any, Any]) -> CampaignStatus:
-    found: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-    return found
+    return await start(env.client, compile_text(text, REGISTRY), {}, queue, started_by="t")
 
 
 async def test_the_losing_branches_of_parallel_first_are_undone_newest_first(
@@ -179,10 +164,7 @@ async def test_an_operator_cancel_undoes_completed_tasks_newest_first(
     queue = new_task_queue()
     async with worker_for(time_env.client, REGISTRY, queue):
         handle = await begin(time_env, text, queue)
-        for _ in range(200):
-            if sum(s.state == "done" for s in (await status(handle)).steps) == 2:
-                break
-            await asyncio.sleep(0.02)
+        await wait_for(handle, lambda found: sum(s.state == "done" for s in found.steps) == 2)
         await handle.signal(CANCEL_SIGNAL, OperatorAction(by="olga", reason="budget cut"))
         await handle.cancel()
         with pytest.raises(WorkflowFailureError):

@@ -11,7 +11,8 @@ from typing import Any
 from support import NOTICES, compile_text, new_task_queue, worker_for
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from test_people import REGISTRY, TEAM, doing, status, wait_open
+from test_people import REGISTRY, TEAM, doing
+from waiting import status, wait_open
 
 from dsl import Catalogue, CheckedProcess, SourceFile, check_source
 from dsl._graph import build_graph

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from support import compile_text, new_task_queue, registry_with, worker_for
 from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
+from waiting import wait_for
 
 from engine.workflow.campaign import (
     EVENT_SIGNAL,
@@ -100,10 +101,9 @@ process nurture "Nurture a lead"
         handle = await time_env.client.start_workflow(
             process.name, begin, id=f"nurture-{uuid.uuid4().hex[:6]}", task_queue=queue
         )
-        for _ in range(100):
-            status = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-            if any(s.id == "first" and s.state == "done" for s in status.steps):
-                break
+        await wait_for(
+            handle, lambda found: any(s.id == "first" and s.state == "done" for s in found.steps)
+        )
         await handle.signal(
             EVENT_SIGNAL, ExternalEvent(name="lead.unsubscribed", key="someone@else.example")
         )

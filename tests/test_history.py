@@ -3,7 +3,6 @@ continued-as-new campaigns, and reused by ``mops status`` of a finished campaign
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,10 @@ from support import (
 )
 from temporalio.client import WorkflowFailureError, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
+from waiting import eventually
 
 from engine.audit import (
+    Timeline,
     campaign_timeline,
     read_timeline,
     render_timeline,
@@ -148,11 +149,13 @@ async def test_a_campaign_that_continued_as_new_reads_as_one_story(
             task_queue=queue,
         )
         try:
-            for _ in range(300):
-                running = await campaign_timeline(client, handle.id)
-                if any(e.what == "opened" for e in running.entries):
-                    break
-                await asyncio.sleep(0.05)
+
+            async def opened() -> Timeline:
+                found = await campaign_timeline(client, handle.id)
+                assert any(e.what == "opened" for e in found.entries), "not open yet"
+                return found
+
+            running = await eventually(opened)
         finally:
             # A campaign left waiting would hold up the shared time-skipping server.
             await handle.terminate("the test is over")

@@ -11,8 +11,9 @@ from support import activity_events, compile_text, new_task_queue, registry_with
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from waiting import wait_for
 
-from engine.workflow.campaign import STATUS_QUERY, CampaignResult, CampaignStatus
+from engine.workflow.campaign import CampaignResult
 from workers import ActionContext, ActionFailed, action
 
 CALLS: list[tuple[str, dict[str, Any], str]] = []
@@ -211,12 +212,7 @@ process held "Held"
     RELEASE.clear()
     async with worker_for(time_env.client, REGISTRY, queue):
         handle = await start(time_env.client, process, {}, queue)
-        status: CampaignStatus | None = None
-        for _ in range(100):
-            status = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-            if status.current_step == "wait":
-                break
-            await asyncio.sleep(0.05)
+        status = await wait_for(handle, lambda found: found.current_step == "wait")
         metadata = await handle.query("__temporal_workflow_metadata")
         RELEASE.set()
         await handle.result()

@@ -10,82 +10,36 @@ from the start (``cached=0``) unless said otherwise.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict
-from support import compile_text, new_task_queue, registry_replacing, worker_for
-from temporalio.client import WorkflowHandle
+from support import (
+    LOGGED,
+    compile_text,
+    messages,
+    new_task_queue,
+    recorded_log,
+    registry_replacing,
+    start,
+    worker_for,
+)
 from temporalio.testing import WorkflowEnvironment
 from waiting import end_unfinished, outgrow_the_bound, wait_for
+from waiting import status as status_of
 
 from dsl import Catalogue
 from engine.client import act
 from engine.compiler import compile_file
 from engine.errors import UserError
-from engine.ir import ProcessIR
 from engine.workflow.campaign import (
     EVENT_SIGNAL,
-    STATUS_QUERY,
-    CampaignStart,
-    CampaignStatus,
     ExternalEvent,
 )
 from engine.workflow.team import Member, TeamSnapshot
 from engine.workflow.work_items import Act
-from workers import ActionContext, action
 
 end_unfinished_campaigns = pytest.fixture(autouse=True)(end_unfinished)
-
-LOGGED: list[tuple[str, str]] = []
-"""What the stand-in ``log.info`` was asked to write, with the side effect's key."""
-
-
-class _LogParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    message: str
-    fields: dict[str, Any] | None = None
-
-
-class _Logged(BaseModel):
-    logged: bool
-
-
-@action("log.info", description="Stand-in: remember the line instead of logging it")
-async def recorded_log(params: _LogParams, ctx: ActionContext) -> _Logged:
-    LOGGED.append((params.message, ctx.idempotency_key))
-    return _Logged(logged=True)
-
-
-def messages() -> list[str]:
-    return [message for message, _key in LOGGED]
-
-
-async def start(
-    env: WorkflowEnvironment,
-    process: ProcessIR,
-    inputs: dict[str, Any],
-    queue: str,
-    limit: int,
-    team: TeamSnapshot | None = None,
-) -> WorkflowHandle[Any, Any]:
-    return await env.client.start_workflow(
-        process.name,
-        CampaignStart(
-            process=process, inputs=inputs, started_by="test", history_limit=limit, team=team
-        ),
-        id=f"{process.name}-{uuid.uuid4().hex[:6]}",
-        task_queue=queue,
-    )
-
-
-async def status_of(handle: WorkflowHandle[Any, Any]) -> CampaignStatus:
-    found: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-    return found
-
 
 NURTURE = """\
 process nurture "Nurture a list of leads"
@@ -113,7 +67,7 @@ async def test_a_long_loop_inside_a_branch_continues_as_new_item_by_item(
     queue = new_task_queue()
     LOGGED.clear()
     async with worker_for(time_env.client, registry, queue):
-        handle = await start(time_env, process, {"leads": leads}, queue, limit=60)
+        handle = await start(time_env.client, process, {"leads": leads}, queue, history_limit=60)
         result = await handle.result()
         status = await status_of(handle)
         history = await handle.fetch_history()
@@ -148,7 +102,9 @@ async def test_a_loop_running_several_items_at_once_holds_back_and_continues_as_
     queue = new_task_queue()
     LOGGED.clear()
     async with worker_for(time_env.client, registry, queue):
-        handle = await start(time_env, process, {"regions": regions}, queue, limit=80)
+        handle = await start(
+            time_env.client, process, {"regions": regions}, queue, history_limit=80
+        )
         await handle.result()
         status = await status_of(handle)
     # Each region announced and confirmed once; the campaign renewed between items.
@@ -182,7 +138,9 @@ async def test_the_rest_of_an_exit_when_continues_as_new_and_still_hears_the_exi
     queue = new_task_queue()
     LOGGED.clear()
     async with worker_for(time_env.client, registry, queue, cached=100):
-        handle = await start(time_env, process, {"lead": "jo@acme.example"}, queue, limit=50)
+        handle = await start(
+            time_env.client, process, {"lead": "jo@acme.example"}, queue, history_limit=50
+        )
         # Thirty weeks of touches, then the lead unsubscribes.
         await time_env.sleep(timedelta(weeks=30, hours=1))
         before = await status_of(handle)
@@ -223,7 +181,12 @@ async def test_an_approval_open_inside_a_loop_goes_along_into_the_new_run(
     LOGGED.clear()
     async with worker_for(client, registry, queue, cached=100):
         handle = await start(
-            time_env, process, {"assets": ["banner", "video"]}, queue, limit=60, team=EDITORS
+            client,
+            process,
+            {"assets": ["banner", "video"]},
+            queue,
+            history_limit=60,
+            team=EDITORS,
         )
         first = await wait_for(handle, lambda s: bool(s.open_items))
         await act(client, handle.id, Act(step="sign", actor="ana", action="approve"))
@@ -272,7 +235,7 @@ async def test_a_long_sub_process_continues_as_new_on_its_own(
     queue = new_task_queue()
     LOGGED.clear()
     async with worker_for(time_env.client, registry, queue):
-        handle = await start(time_env, process, {"leads": leads}, queue, limit=60)
+        handle = await start(time_env.client, process, {"leads": leads}, queue, history_limit=60)
         await handle.result()
         parent = await status_of(handle)
         child = await status_of(time_env.client.get_workflow_handle(f"{handle.id}.follow_up.1"))

@@ -12,6 +12,7 @@ from support import (
     new_task_queue,
     recorded_notify,
     registry_replacing,
+    start,
     team,
     worker_for,
 )
@@ -113,18 +114,7 @@ async def start_sign_off(
     client: Client, process: ProcessIR, queue: str
 ) -> WorkflowHandle[Any, Any]:
     """A sign-off campaign with the editors' team and the small history bound."""
-    return await client.start_workflow(
-        process.name,
-        CampaignStart(
-            process=process,
-            inputs={},
-            started_by="test",
-            team=EDITORS,
-            history_limit=HISTORY_LIMIT,
-        ),
-        id=f"sign-off-{uuid.uuid4().hex[:6]}",
-        task_queue=queue,
-    )
+    return await start(client, process, {}, queue, team=EDITORS, history_limit=HISTORY_LIMIT)
 
 
 async def outgrow_the_bound(handle: WorkflowHandle[Any, Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -11,6 +10,7 @@ from support import compile_text, new_task_queue, worker_for
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
+from waiting import wait_for
 
 from engine.workflow.campaign import (
     CANCEL_SIGNAL,
@@ -66,7 +66,7 @@ async def test_cancelling_records_who_and_why(time_env: WorkflowEnvironment) -> 
             id=f"drip-{uuid.uuid4().hex[:6]}",
             task_queue=queue,
         )
-        await asyncio.sleep(0.2)
+        await wait_for(handle, lambda found: bool(found.steps))
         await handle.signal(CANCEL_SIGNAL, OperatorAction(by="olga", reason="campaign pulled"))
         await handle.cancel()
         with pytest.raises(WorkflowFailureError) as stopped:

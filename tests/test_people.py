@@ -14,17 +14,19 @@ from support import (
     new_task_queue,
     recorded_notify,
     registry_replacing,
+    start,
     worker_for,
 )
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from waiting import status, wait_open
 
 from engine.client import act, said
 from engine.errors import UserError
 from engine.ir import ProcessIR
-from engine.workflow.campaign import STATUS_QUERY, CampaignStart, CampaignStatus, TaskRequest
+from engine.workflow.campaign import CampaignStart, TaskRequest
 from engine.workflow.team import Away, Member, TeamSnapshot
 from engine.workflow.work_items import Act
 
@@ -64,24 +66,7 @@ process article "Article"
 
 
 async def begin(client: Client, process: ProcessIR, queue: str) -> WorkflowHandle[Any, Any]:
-    return await client.start_workflow(
-        process.name,
-        CampaignStart(process=process, inputs={}, started_by="test", team=TEAM),
-        id=f"{process.name}-{uuid.uuid4().hex[:8]}",
-        task_queue=queue,
-    )
-
-
-async def status(handle: WorkflowHandle[Any, Any]) -> CampaignStatus:
-    result: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-    return result
-
-
-async def wait_open(handle: WorkflowHandle[Any, Any], step: str) -> None:
-    for _ in range(200):
-        if any(i.step == step for i in (await status(handle)).open_items):
-            return
-    raise AssertionError(f"{step} never opened")
+    return await start(client, process, {}, queue, team=TEAM)
 
 
 def doing(step: str, actor: str, action: str, **more: Any) -> Act:

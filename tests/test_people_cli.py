@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from mops_cli import Mops
+from waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -49,15 +49,6 @@ process article "An article, written and approved"
   output url = draft.doc_url
   output approved_by = review.approvers
 """
-
-
-def wait_until(check: object, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
 
 def test_an_article_is_written_and_approved_from_the_command_line(

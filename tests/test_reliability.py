@@ -25,6 +25,7 @@ from httpserver import Answer, RecordingServer
 from mops_cli import MOPS, ROOT, Mops
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from waiting import wait_until
 
 from dsl import load_directory
 from engine.client import act, inbox
@@ -183,14 +184,6 @@ def dead(pid: int) -> bool:
     return stat.rsplit(") ", 1)[1][0] in "ZX"
 
 
-def wait_until(check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.02)
-
-
 async def results(address: str, campaigns: list[str], within: float) -> dict[str, Any]:
     client = await Client.connect(address, data_converter=pydantic_data_converter)
 
@@ -247,7 +240,7 @@ def test_many_campaigns_survive_random_worker_kills_and_act_once(
             for threshold in sorted(rng.sample(range(1, total - 2), 3)):
                 worker = start_worker()
                 assert worker.started.wait(60), "\n".join(log)
-                wait_until(lambda: progress() >= threshold, 90)  # noqa: B023
+                wait_until(lambda: progress() >= threshold)  # noqa: B023
                 time.sleep(rng.uniform(0, 0.5))
                 assert worker.process.poll() is None, "\n".join(log)
                 kills.append(
@@ -285,9 +278,9 @@ def test_sigkill_of_the_embedded_server_resumes_the_campaign_without_repeating_s
         first = mops.json("server", "status")
         worker = start_worker()
         # The announcement is done and both parallel posts are in flight.
-        wait_until(lambda: len(hooks.requests) >= 3, 60)
+        wait_until(lambda: len(hooks.requests) >= 3)
         os.kill(first["pid"], signal.SIGKILL)
-        wait_until(lambda: dead(first["pid"]), 10)
+        wait_until(lambda: dead(first["pid"]))
         gone = mops("server", "status", "--json")
         restarted = mops("server", "start")
         assert restarted.returncode == 0, restarted.stderr
@@ -302,7 +295,7 @@ def test_sigkill_of_the_embedded_server_resumes_the_campaign_without_repeating_s
         start_worker()
         approved = mops("approve", campaign, "signoff", "--as", "ana")
         assert approved.returncode == 0, approved.stderr + "\n".join(log)
-        final = mops.wait_for_state(campaign, {"completed", "failed"}, timeout=90)
+        final = mops.wait_for_state(campaign, {"completed", "failed"})
     assert gone.returncode == 3
     assert second["db_file"] == first["db_file"]
     assert second["pid"] != first["pid"]
@@ -334,9 +327,9 @@ def test_sigkill_of_the_embedded_server_during_many_campaigns_resumes_every_one(
         first = mops.json("server", "status")
         start_worker()
         # Some posts applied, others in flight, none of the sign-offs open yet.
-        wait_until(lambda: len(hooks.requests) >= 4, 60)
+        wait_until(lambda: len(hooks.requests) >= 4)
         os.kill(first["pid"], signal.SIGKILL)
-        wait_until(lambda: dead(first["pid"]), 10)
+        wait_until(lambda: dead(first["pid"]))
         restarted = mops("server", "start")
         assert restarted.returncode == 0, restarted.stderr
         approver = Approver(mops, campaigns)

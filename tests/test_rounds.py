@@ -3,18 +3,24 @@ them: the second month of a monthly report has its own review rounds."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from typing import Any
 
-from support import compile_text, new_task_queue, registry_replacing, worker_for
+from support import (
+    LOGGED,
+    compile_text,
+    messages,
+    new_task_queue,
+    recorded_log,
+    registry_replacing,
+    worker_for,
+)
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from test_long_blocks import LOGGED, messages, recorded_log
+from waiting import wait_for
 
 from engine.client import act
-from engine.workflow.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
+from engine.workflow.campaign import CampaignStart
 from engine.workflow.team import Member, TeamSnapshot
 from engine.workflow.work_items import Act
 
@@ -38,15 +44,12 @@ TEAM = TeamSnapshot(version="v1", people={"ana": Member(roles=("editor",))})
 
 
 async def open_round(handle: WorkflowHandle[Any, Any], wanted: int) -> int:
-    """Wait until the review is open; its round number."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-        items = [i for i in status.open_items if i.step == "review"]
-        if items and len(messages()) >= wanted:
-            return items[0].round
-        await asyncio.sleep(0.05)
-    raise AssertionError("the review never opened")
+    """Wait until the review is open (after ``wanted`` lines were logged); its round."""
+    found = await wait_for(
+        handle,
+        lambda s: len(messages()) >= wanted and any(i.step == "review" for i in s.open_items),
+    )
+    return next(i.round for i in found.open_items if i.step == "review")
 
 
 async def test_each_month_has_its_own_review_rounds(time_env: WorkflowEnvironment) -> None:

@@ -5,7 +5,6 @@ Everything here runs the real ``temporal`` CLI; nothing of Temporal is mocked.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -17,7 +16,7 @@ import sysconfig
 import time
 import urllib.request
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, RegisterNamespaceRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
+from waiting import eventually
 
 from engine.client import (
     EmbeddedServer,
@@ -73,22 +72,6 @@ def _kill_hard(pid: int) -> None:
     """kill -9 a server this test process started, and reap it so no zombie remains."""
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
-
-
-async def _eventually(
-    call: Callable[[], Awaitable[T]],
-    *,
-    within: float = 15,
-    exceptions: tuple[type[Exception], ...] = (RPCError, AssertionError),
-) -> T:
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            return await call()
-        except exceptions:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +143,7 @@ async def test_missing_search_attributes_are_added_once(
         )
     )
     # A new namespace reaches the frontend's cache only after a moment.
-    added = await _eventually(lambda: ensure_search_attributes(client, namespace))
+    added = await eventually(lambda: ensure_search_attributes(client, namespace))
     assert sorted(added) == sorted(search_attributes.ALL)
     assert await ensure_search_attributes(client, namespace) == []
 
@@ -342,7 +325,7 @@ async def test_server_started_without_our_attributes_gets_them_on_reuse(tmp_path
             started_at=datetime.now(UTC),
         )
         (state / "server.json").write_text(record.model_dump_json())
-        await _eventually(lambda: Client.connect(record.address), exceptions=(RuntimeError,))
+        await eventually(lambda: Client.connect(record.address), exceptions=(RuntimeError,))
         reused = await server.ensure_running_async()
         client = await Client.connect(reused.address)
         listed = await client.operator_service.list_search_attributes(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from mops_cli import Mops
-from test_people_cli import wait_until
 from test_sub_process_people import write_processes
+from waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 

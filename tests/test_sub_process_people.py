@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 from support import new_task_queue, recorded_notify, registry_replacing, team, worker_for
 from temporalio.testing import WorkflowEnvironment
+from waiting import eventually, status
 
 from dsl import Catalogue
 from engine import ir
-from engine.client import act, said, sub_process_items
+from engine.client import SubProcessItem, act, said, sub_process_items
 from engine.compiler import compile_file
 from engine.errors import UserError
 from engine.workflow import attributes as sa
-from engine.workflow.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
+from engine.workflow.campaign import CampaignStart, CampaignStatus
 from engine.workflow.work_items import Act
 
 TEAM = team("v1-test", ana="editor")
@@ -63,12 +64,14 @@ async def test_an_approval_two_sub_processes_deep_is_found_and_decided(
             id=campaign,
             task_queue=queue,
         )
-        found = []
-        for _ in range(100):
-            top: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+
+        async def grandchild_open() -> tuple[CampaignStatus, list[SubProcessItem]]:
+            top = await status(handle)
             found = await sub_process_items(client, top)
-            if found:
-                break
+            assert found, "not open yet"
+            return top, found
+
+        top, found = await eventually(grandchild_open)
         # The caller's running step names its child campaign; the approval is the grandchild's.
         assert [(s.id, s.state, s.campaign) for s in top.steps] == [
             ("review", "running", f"{campaign}.review.1")

@@ -1,4 +1,10 @@
-"""Waiting for a campaign on the time-skipping server, around continue-as-new.
+"""Waiting in tests: for a campaign's status, an open step, a new run, or any condition.
+
+Every wait here has one generous deadline (:data:`DEADLINE`, longer under
+``CI``) and backs off between looks, so a test waits as long as a loaded
+machine needs and no longer than it must; no test sleeps a fixed time.
+
+Around continue-as-new:
 
 On the time-skipping test server a query that arrives while the workflow task
 that continues as new is under way makes the server start the new run but drop
@@ -18,17 +24,80 @@ no worker to take them, holding back its clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
 from engine.workflow.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStatus, ExternalEvent
+from engine.workflow.work_items import WorkItem
+
+T = TypeVar("T")
+
+DEADLINE = 180.0 if os.environ.get("CI") else 120.0
+"""Seconds any wait may take before the test fails: generous, for a loaded machine."""
 
 STARTED: list[WorkflowHandle[Any, Any]] = []
+
+
+def pauses() -> Iterator[float]:
+    """Pauses between looks: short at first, then up to half a second."""
+    pause = 0.01
+    while True:
+        yield pause
+        pause = min(pause * 1.5, 0.5)
+
+
+def wait_until(check: Callable[[], object], *, within: float = DEADLINE, what: str = "") -> None:
+    """Look until ``check()`` holds (is true) (for tests that drive ``mops`` as a process)."""
+    deadline = time.monotonic() + within
+    for pause in pauses():
+        if check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting{f' for {what}' if what else ''}")
+        time.sleep(pause)
+
+
+async def eventually(
+    call: Callable[[], Awaitable[T]],
+    *,
+    within: float = DEADLINE,
+    exceptions: tuple[type[Exception], ...] = (RPCError, AssertionError),
+) -> T:
+    """``call()``'s result once it stops raising ``exceptions``."""
+    deadline = time.monotonic() + within
+    for pause in pauses():
+        try:
+            return await call()
+        except exceptions:
+            if time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+async def status(handle: WorkflowHandle[Any, Any]) -> CampaignStatus:
+    """The campaign's status now (asked again when a loaded machine is slow to answer)."""
+
+    async def ask() -> CampaignStatus:
+        found: CampaignStatus = await handle.query(
+            STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=timedelta(seconds=10)
+        )
+        return found
+
+    return await eventually(ask, exceptions=(RPCError,))
+
+
+async def wait_open(handle: WorkflowHandle[Any, Any], step: str) -> WorkItem:
+    """Wait until ``step`` is open; the work item or approval as it is then."""
+    found = await wait_for(handle, lambda s: any(i.step == step for i in s.open_items))
+    return next(i for i in found.open_items if i.step == step)
 
 
 async def end_unfinished() -> AsyncIterator[None]:
@@ -36,8 +105,10 @@ async def end_unfinished() -> AsyncIterator[None]:
     yield
     while STARTED:
         handle = STARTED.pop()
-        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await handle.terminate("test over")
+        # A campaign of a server another module started and shut down is gone with it.
+        with contextlib.suppress(RPCError, RuntimeError):
+            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("test over")
 
 
 async def wait_for(
@@ -46,19 +117,20 @@ async def wait_for(
     """Query the campaign's status until ``ready``; never while it may continue as new
     (wait with :func:`wait_for_new_run` first)."""
     STARTED.append(handle)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            found: CampaignStatus = await handle.query(
-                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=timedelta(seconds=5)
+    deadline = time.monotonic() + DEADLINE
+    for pause in pauses():
+        found: CampaignStatus | None = None
+        # On a loaded machine a query (a replay from the start, with no cache) can
+        # take longer than its timeout: ask again.
+        with contextlib.suppress(RPCError):
+            found = await handle.query(
+                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=timedelta(seconds=10)
             )
-        except RPCError:
-            # On a loaded machine a query (a replay from the start, with no cache) can
-            # take longer than its timeout: ask again.
-            continue
-        if ready(found):
+        if found is not None and ready(found):
             return found
-        await asyncio.sleep(0.02)
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(pause)
     raise AssertionError("the campaign never got there")
 
 
@@ -66,11 +138,13 @@ async def wait_for_new_run(handle: WorkflowHandle[Any, Any]) -> None:
     """Wait until the campaign has continued as new, watching its run id."""
     STARTED.append(handle)
     first = handle.first_execution_run_id
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + DEADLINE
+    for pause in pauses():
         if (await handle.describe()).run_id != first:
             return
-        await asyncio.sleep(0.02)
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(pause)
     raise AssertionError("the campaign never continued as new")
 
 
