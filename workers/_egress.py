@@ -141,11 +141,14 @@ def refusal(host: str, address: Address, policy: EgressConfig) -> str | None:
     return f"{host} resolves to {shown}, {kind}"
 
 
-def _hint(host: str, address: str) -> str:
-    named = _literal(host) is None
+def _hint(host: str, address: Address) -> str:
+    """How an operator would allow it: the address (IPv4 for IPv4 inside IPv6), or the name."""
+    inner = _embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+    shown = inner or address
+    by_name = _literal(host) is None and _kind(shown) != _METADATA
     return (
-        f"a worker reaches it only when its settings allow it, e.g. MOPS_EGRESS_ALLOW={address}"
-        + (f" or MOPS_EGRESS_ALLOW={host}" if named else "")
+        f"a worker reaches it only when its settings allow it, e.g. MOPS_EGRESS_ALLOW={shown}"
+        + (f" or MOPS_EGRESS_ALLOW={host}" if by_name else "")
     )
 
 
@@ -164,9 +167,10 @@ def _checked(host: str, infos: Iterable[tuple[typing.Any, ...]], policy: EgressC
         if text not in addresses:
             addresses.append(text)
     for text in addresses:
-        reason = refusal(host, ipaddress.ip_address(text), policy)
+        address = ipaddress.ip_address(text)
+        reason = refusal(host, address, policy)
         if reason is not None:
-            raise EgressRefused(f"{reason}; {_hint(host, text)}")
+            raise EgressRefused(f"{reason}; {_hint(host, address)}")
     return addresses
 
 
