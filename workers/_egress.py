@@ -251,13 +251,19 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    # Loading the system's certificates takes tens of milliseconds: once per worker.
+    return ssl.create_default_context()
+
+
 class _CheckedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, policy: EgressConfig) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_tls(), trust_env=False)
         # httpx has no argument for the network backend; its pool has. The pool
         # is built as httpx builds it, with the checking backend in it.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(),
+            ssl_context=_tls(),
             max_connections=10,
             network_backend=_CheckedBackend(policy),
         )
