@@ -31,7 +31,7 @@ from workers._secrets import SecretStore
 
 __all__ = ["Action", "ActionContext", "ActionFailed", "action"]
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 P = TypeVar("P", bound=BaseModel)
 R = TypeVar("R", bound=BaseModel)
@@ -150,7 +150,7 @@ class Action(Generic[P, R]):
 
     def __post_init__(self) -> None:
         where = f"action '{self.name}' ({self.module})"
-        if not _NAME.match(self.name):
+        if not _NAME.fullmatch(self.name):
             raise ValueError(f"{where}: name must be dotted lower-case words such as 'http.post'")
         if not self.description.strip() or "\n" in self.description:
             raise ValueError(f"{where}: description must be one non-empty line")

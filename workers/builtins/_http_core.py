@@ -76,8 +76,9 @@ RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 
 _EXCERPT = 200
 _MAX_RETRY_AFTER = timedelta(hours=1)
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_VALUE = re.compile(r"^[\x20-\x7e\t]*$")
+# Used with fullmatch: '$' alone would let a value end in a line break.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_VALUE = re.compile(r"[\x20-\x7e\t]*")
 
 
 def _user_agent() -> str:
@@ -100,7 +101,7 @@ def check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
         ValueError: a header name or value that cannot be sent, or ``Idempotency-Key``.
     """
     for name, value in (headers or {}).items():
-        if not _TOKEN.match(name):
+        if not _TOKEN.fullmatch(name):
             raise ValueError(f"'{name}' is not a valid header name")
         if name.lower() == "idempotency-key":
             raise ValueError("Idempotency-Key is set by MOps Flow from the campaign and step")
@@ -114,7 +115,7 @@ def check_header_value(what: str, value: str) -> None:
     Raises:
         ValueError: the value cannot be sent in a header.
     """
-    if not _VALUE.match(value):
+    if not _VALUE.fullmatch(value):
         raise ValueError(f"{what} has a character that cannot be sent")
 
 

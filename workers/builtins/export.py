@@ -46,7 +46,7 @@ from workers._redact import holds_secret
 
 __all__ = ["CsvParams", "ExportParams", "ExportResult", "to_csv", "to_json", "write_atomically"]
 
-_NAME_CHARS = re.compile(r"^[A-Za-z0-9_.-]+$")
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")  # fullmatch: '$' would allow a final line break
 _NAME_LIMIT = 200
 # OWASP, "CSV Injection": what a spreadsheet may read as the start of a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -61,7 +61,7 @@ def _file_stem(name: str) -> str:
         raise ValueError(f"name '{name}' must not contain path separators")
     if ".." in name:
         raise ValueError(f"name '{name}' must not contain '..'")
-    if not _NAME_CHARS.match(name):
+    if not _NAME_CHARS.fullmatch(name):
         raise ValueError(f"name '{name}' may only contain letters, digits, '_', '.' and '-'")
     if name.startswith("."):
         raise ValueError(f"name '{name}' must not start with '.'")
