@@ -54,7 +54,7 @@ class Answer:
 class RecordingServer:
     """A threaded HTTP server that records requests and answers as told."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.requests: list[RecordedRequest] = []
         self.by_idempotency_key: Counter[str] = Counter()
         self.applied: list[RecordedRequest] = []
@@ -64,7 +64,7 @@ class RecordingServer:
         self._queued: deque[Answer] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
         # A short poll interval: stopping the server waits for one poll.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -72,9 +72,10 @@ class RecordingServer:
 
     @classmethod
     @contextmanager
-    def running(cls) -> Iterator[RecordingServer]:
-        """Start a server, yield it, and stop it (also waking delayed answers)."""
-        server = cls()
+    def running(cls, host: str = "127.0.0.1") -> Iterator[RecordingServer]:
+        """Start a server on ``host`` (any loopback address), yield it, and stop it
+        (also waking delayed answers)."""
+        server = cls(host)
         server._thread.start()
         try:
             yield server
@@ -83,6 +84,12 @@ class RecordingServer:
             server._server.shutdown()
             server._server.server_close()
             server._thread.join(timeout=5)
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        port: int = self._server.server_address[1]
+        return port
 
     @property
     def url(self) -> str:

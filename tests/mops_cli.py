@@ -43,6 +43,9 @@ class Mops:
             MOPS_SERVER_PORT=str(free_port()),
             MOPS_TASK_QUEUE=f"e2e-{uuid.uuid4().hex[:8]}",
             XDG_CONFIG_HOME=str(home / "config"),
+            # The tests' HTTP and SMTP servers listen on loopback, which a worker
+            # reaches only when its settings allow it: an allow-list, not an off switch.
+            MOPS_EGRESS_ALLOW="127.0.0.1",
         )
 
     def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

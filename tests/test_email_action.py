@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from engine.contracts import TaskRequest
-from workers import SecretStore, SmtpConfig, WorkerConfig, builtin_registry
+from workers import EgressConfig, SecretStore, SmtpConfig, WorkerConfig, builtin_registry
 
 WHERE = 'step "Announce launch" (launch.mops:7:3)'
 KEY = "launch-2025-q3/announce#1"
@@ -63,7 +63,21 @@ def _activity(config: WorkerConfig, secrets: SecretStore | None = None) -> Activ
 
 
 def _config(port: int, **smtp: Any) -> WorkerConfig:
-    return WorkerConfig(smtp=SmtpConfig(host="127.0.0.1", port=port, sender=SENDER, **smtp))
+    # The test server listens on loopback, which a worker reaches only when allowed.
+    return WorkerConfig(
+        smtp=SmtpConfig(host="127.0.0.1", port=port, sender=SENDER, **smtp),
+        egress=EgressConfig(allow=("127.0.0.1",)),
+    )
+
+
+def _password(value: str, port: int) -> SecretStore:
+    """The SMTP password secret, bound to the test's server."""
+    return SecretStore(
+        env={
+            "MOPS_SECRET_SMTP_PASSWORD": value,
+            "MOPS_SECRET_SMTP_PASSWORD_SEND_TO": f"smtp://127.0.0.1:{port}",
+        }
+    )
 
 
 SENDER = "Acme Marketing <marketing@acme.com>"
@@ -165,7 +179,7 @@ async def test_html_is_sent_as_an_alternative_to_the_text(mailbox: Mailbox) -> N
 async def test_logs_in_with_the_password_secret() -> None:
     with smtp_server(auth=True) as server:
         config = _config(server.port, username=USER, password_secret="smtp_password")
-        secrets = SecretStore(env={"MOPS_SECRET_SMTP_PASSWORD": PASSWORD})
+        secrets = _password(PASSWORD, server.port)
 
         await _env().run(_activity(config, secrets), _request())
 
@@ -177,7 +191,7 @@ async def test_wrong_password_fails_for_good_without_showing_it() -> None:
     wrong = "not-the-Pa55word"
     with smtp_server(auth=True) as server:
         config = _config(server.port, username=USER, password_secret="smtp_password")
-        secrets = SecretStore(env={"MOPS_SECRET_SMTP_PASSWORD": wrong})
+        secrets = _password(wrong, server.port)
 
         error = await _failure(_activity(config, secrets))
 

@@ -106,7 +106,7 @@ async def test_csv_columns_choose_fields_and_their_order(tmp_path: Path) -> None
         ]
 
 
-async def test_csv_quotes_as_rfc_4180_and_writes_other_values_as_json(tmp_path: Path) -> None:
+async def test_csv_quotes_every_cell_and_writes_other_values_as_json(tmp_path: Path) -> None:
     records = [
         {"text": 'say "hi", then\r\nleave', "none": None, "yes": True, "ratio": 0.5},
         {"text": "Grüße 👋", "tags": ["a", "b,c"], "owner": {"name": "Jane"}},
@@ -114,10 +114,11 @@ async def test_csv_quotes_as_rfc_4180_and_writes_other_values_as_json(tmp_path: 
 
     await _export("csv", tmp_path, records=records, name="odd")
 
+    # Every cell quoted (OWASP): a ';' or ',' never starts a cell in any spreadsheet.
     assert (tmp_path / "odd.csv").read_bytes() == (
-        "text,none,yes,ratio,tags,owner\r\n"
-        '"say ""hi"", then\r\nleave",,true,0.5,,\r\n'
-        'Grüße 👋,,,,"[""a"", ""b,c""]","{""name"": ""Jane""}"\r\n'
+        '"text","none","yes","ratio","tags","owner"\r\n'
+        '"say ""hi"", then\r\nleave","","true","0.5","",""\r\n'
+        '"Grüße 👋","","","","[""a"", ""b,c""]","{""name"": ""Jane""}"\r\n'
     ).encode()
 
 
@@ -140,7 +141,7 @@ async def test_json_keeps_records_and_field_order(tmp_path: Path) -> None:
     ("kind", "arguments", "content"),
     [
         ("csv", {}, b""),
-        ("csv", {"columns": ["email", "name"]}, b"email,name\r\n"),
+        ("csv", {"columns": ["email", "name"]}, b'"email","name"\r\n'),
         ("json", {}, b"[]\n"),
     ],
 )

@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from engine.contracts import TaskRequest
-from workers import SecretStore, SmtpConfig, WorkerConfig, builtin_registry
+from workers import EgressConfig, SecretStore, SmtpConfig, WorkerConfig, builtin_registry
 
 TEAM = """\
 [roles]
@@ -46,6 +46,8 @@ delegate = "ana"
 """
 
 Activity = Callable[[TaskRequest], Awaitable[dict[str, Any]]]
+# The test servers listen on loopback, which a worker reaches only when allowed.
+LOCAL = EgressConfig(allow=("127.0.0.1",))
 
 
 @pytest.fixture
@@ -66,8 +68,14 @@ def activity(tmp_path: Path, mailbox: Mailbox, chat: RecordingServer) -> Activit
     config = WorkerConfig(
         smtp=SmtpConfig(host="127.0.0.1", port=mailbox.port, sender="mops@acme.com"),
         directory_file=team,
+        egress=LOCAL,
     )
-    secrets = SecretStore(env={"MOPS_SECRET_CHAT_BEN": chat.url + "/hooks/ben"})
+    secrets = SecretStore(
+        env={
+            "MOPS_SECRET_CHAT_BEN": chat.url + "/hooks/ben",
+            "MOPS_SECRET_CHAT_BEN_SEND_TO": chat.url + "/hooks",
+        }
+    )
     registry = builtin_registry()
     found = dict(
         zip(registry.names, registry.activities(config=config, secrets=secrets), strict=True)
@@ -168,7 +176,7 @@ async def test_unknown_recipients_fail_for_good(
 
 
 async def test_a_plain_address_needs_no_directory(mailbox: Mailbox) -> None:
-    config = WorkerConfig(smtp=SmtpConfig(host="127.0.0.1", port=mailbox.port))
+    config = WorkerConfig(smtp=SmtpConfig(host="127.0.0.1", port=mailbox.port), egress=LOCAL)
     registry = builtin_registry()
     found = dict(zip(registry.names, registry.activities(config=config), strict=True))
     result = await environment().run(found["notify.send"], request(to=["ops@acme.com"]))

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from workers import (
     WORKFLOWS,
+    EgressConfig,
     SecretStore,
     WorkerConfig,
     build_worker,
@@ -56,7 +57,7 @@ def history_text(history_json: str) -> str:
     return "\n".join(found)
 
 
-async def run(env: WorkflowEnvironment, hook: str) -> tuple[object, str]:
+async def run(env: WorkflowEnvironment, hook: str, send_to: str) -> tuple[object, str]:
     registry = builtin_registry()
     process = compile_text(PROCESS, registry)
     queue = new_task_queue()
@@ -67,8 +68,11 @@ async def run(env: WorkflowEnvironment, hook: str) -> tuple[object, str]:
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(isolate_interpreter=True),
         max_cached_workflows=0,
-        config=WorkerConfig(),
-        secrets=SecretStore(env={"MOPS_SECRET_CMS_TOKEN": TOKEN}),
+        # The CMS listens on loopback, which a worker reaches only when allowed.
+        config=WorkerConfig(egress=EgressConfig(allow=("127.0.0.1",))),
+        secrets=SecretStore(
+            env={"MOPS_SECRET_CMS_TOKEN": TOKEN, "MOPS_SECRET_CMS_TOKEN_SEND_TO": send_to}
+        ),
     )
     async with worker:
         handle = await start(env.client, process, {"hook": hook}, queue)
@@ -85,7 +89,7 @@ async def test_the_action_gets_the_secret_and_history_never_has_it(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     with RecordingServer.running() as cms:
-        outcome, history = await run(time_env, cms.url + "/posts")
+        outcome, history = await run(time_env, cms.url + "/posts", cms.url)
     assert outcome == {"outputs": {"status": 200}, "steps_done": 1}
     assert cms.requests[0].headers["authorization"] == TOKEN
     # The history holds the reference, by name, and never the value.
@@ -97,18 +101,18 @@ async def test_the_action_gets_the_secret_and_history_never_has_it(
 async def test_an_error_that_quotes_the_secret_is_scrubbed(time_env: WorkflowEnvironment) -> None:
     with RecordingServer.running() as cms:
         cms.answer(Answer(status=401, body=f'{{"error": "bad token {TOKEN}"}}'))
-        outcome, history = await run(time_env, cms.url + "/posts")
+        outcome, history = await run(time_env, cms.url + "/posts", cms.url)
     assert isinstance(outcome, WorkflowFailureError)
     assert isinstance(outcome.cause, ApplicationError)
     assert "401" in outcome.cause.message
-    assert "[secret]" in outcome.cause.message
+    assert "(body not shown: the request carried a secret)" in outcome.cause.message
     assert TOKEN not in history
 
 
 async def test_a_result_that_echoes_the_secret_is_refused(time_env: WorkflowEnvironment) -> None:
     with RecordingServer.running() as cms:
         cms.answer(Answer(status=200, body=f'{{"seen": "{TOKEN}"}}'))
-        outcome, history = await run(time_env, cms.url + "/posts")
+        outcome, history = await run(time_env, cms.url + "/posts", cms.url)
     assert isinstance(outcome, WorkflowFailureError)
     assert isinstance(outcome.cause, ApplicationError)
     assert "returned a secret value in its result" in outcome.cause.message

@@ -24,6 +24,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from engine.contracts import SECRET_MARKER, TaskRequest
 from workers import (
     WORKFLOWS,
+    EgressConfig,
     SecretStore,
     WorkerConfig,
     build_worker,
@@ -55,18 +56,36 @@ def verify_signature(
     )
 
 
-def _webhook(*, webhook_secret: str | None = None) -> Activity:
+# The subscriber listens on loopback, which a worker reaches only when allowed.
+LOCAL = EgressConfig(allow=("127.0.0.1",))
+
+
+def _webhook(
+    *, webhook_secret: str | None = None, send_to: str = "https://hooks.acme.example"
+) -> Activity:
+    """The action as the worker runs it; both signing secrets are bound to ``send_to``."""
     registry = builtin_registry()
     activities = registry.activities(
-        config=WorkerConfig(webhook_secret=webhook_secret),
+        config=WorkerConfig(webhook_secret=webhook_secret, egress=LOCAL),
         secrets=SecretStore(
-            env={"MOPS_SECRET_HOOK_SECRET": SECRET, "MOPS_SECRET_DEFAULT_HOOKS": DEFAULT_SECRET}
+            env={
+                "MOPS_SECRET_HOOK_SECRET": SECRET,
+                "MOPS_SECRET_HOOK_SECRET_SEND_TO": send_to,
+                "MOPS_SECRET_DEFAULT_HOOKS": DEFAULT_SECRET,
+                "MOPS_SECRET_DEFAULT_HOOKS_SEND_TO": send_to,
+            }
         ),
     )
     return dict(zip(registry.names, activities, strict=True))["webhook.post"]
 
 
 WEBHOOK = _webhook()
+
+
+@pytest.fixture
+def webhook(http_server: RecordingServer) -> Activity:
+    """The action with its signing secrets bound to the test's subscriber."""
+    return _webhook(send_to=http_server.url)
 
 
 def _env(*, attempt: int = 1) -> ActivityEnvironment:
@@ -113,8 +132,9 @@ def _tampered(request: RecordedRequest) -> bytes:
 
 async def test_delivers_a_signed_event_the_subscriber_can_verify(
     http_server: RecordingServer,
+    webhook: Activity,
 ) -> None:
-    result = await _env().run(WEBHOOK, _request(**_arguments(f"{http_server.url}/hooks/mops")))
+    result = await _env().run(webhook, _request(**_arguments(f"{http_server.url}/hooks/mops")))
 
     assert result == {"status": 200, "delivery_id": KEY}
     [delivery] = http_server.requests
@@ -140,8 +160,9 @@ async def test_delivers_a_signed_event_the_subscriber_can_verify(
 
 async def test_a_tampered_or_stale_delivery_fails_verification(
     http_server: RecordingServer,
+    webhook: Activity,
 ) -> None:
-    await _env().run(WEBHOOK, _request(**_arguments(http_server.url)))
+    await _env().run(webhook, _request(**_arguments(http_server.url)))
     [delivery] = http_server.requests
 
     assert not verify_signature(SECRET, delivery.headers, _tampered(delivery))
@@ -153,13 +174,14 @@ async def test_a_tampered_or_stale_delivery_fails_verification(
 
 async def test_a_retried_attempt_sends_the_same_body_and_key_signed_again(
     http_server: RecordingServer,
+    webhook: Activity,
 ) -> None:
     http_server.answer_next(status=503, body="busy", content_type="text/plain")
     with pytest.raises(ApplicationError) as caught:
-        await _env(attempt=1).run(WEBHOOK, _request(**_arguments(http_server.url)))
+        await _env(attempt=1).run(webhook, _request(**_arguments(http_server.url)))
     assert not caught.value.non_retryable
 
-    result = await _env(attempt=2).run(WEBHOOK, _request(**_arguments(http_server.url)))
+    result = await _env(attempt=2).run(webhook, _request(**_arguments(http_server.url)))
 
     first, second = http_server.requests
     assert first.body == second.body
@@ -172,7 +194,7 @@ async def test_a_retried_attempt_sends_the_same_body_and_key_signed_again(
 async def test_the_worker_default_secret_signs_when_the_step_names_none(
     http_server: RecordingServer,
 ) -> None:
-    webhook = _webhook(webhook_secret="default_hooks")
+    webhook = _webhook(webhook_secret="default_hooks", send_to=http_server.url)
     arguments = _arguments(http_server.url)
     del arguments["secret"]
 
@@ -184,11 +206,12 @@ async def test_the_worker_default_secret_signs_when_the_step_names_none(
 
 async def test_no_secret_at_all_fails_for_good_saying_how_to_configure_one(
     http_server: RecordingServer,
+    webhook: Activity,
 ) -> None:
     arguments = _arguments(http_server.url)
     del arguments["secret"]
 
-    error = await _failure(WEBHOOK, **arguments)
+    error = await _failure(webhook, **arguments)
 
     assert error.non_retryable
     assert error.message == (
@@ -205,7 +228,9 @@ async def test_a_default_secret_the_worker_lacks_fails_for_good(
     arguments = _arguments(http_server.url)
     del arguments["secret"]
 
-    error = await _failure(_webhook(webhook_secret="partner_hooks"), **arguments)
+    error = await _failure(
+        _webhook(webhook_secret="partner_hooks", send_to=http_server.url), **arguments
+    )
 
     assert error.non_retryable
     assert error.type == "SecretMissing"
@@ -216,15 +241,18 @@ async def test_a_default_secret_the_worker_lacks_fails_for_good(
     assert http_server.requests == []
 
 
-async def test_the_secret_never_appears_in_errors(http_server: RecordingServer) -> None:
+async def test_the_secret_never_appears_in_errors(
+    http_server: RecordingServer, webhook: Activity
+) -> None:
     # A subscriber that quotes its configuration back when it refuses a delivery.
     http_server.answer(status=400, body=f"expected secret {SECRET}", content_type="text/plain")
 
-    error = await _failure(WEBHOOK, **_arguments(http_server.url))
+    error = await _failure(webhook, **_arguments(http_server.url))
 
     assert error.non_retryable
     assert error.message == (
-        f"{WHERE}: POST {http_server.url}/ answered 400 Bad Request: expected secret [secret]"
+        f"{WHERE}: POST {http_server.url}/ answered 400 Bad Request: "
+        "(body not shown: the request carried a secret)"
     )
     assert SECRET not in str(error)
     assert SECRET.encode() not in http_server.requests[0].body
@@ -241,6 +269,7 @@ async def test_the_secret_never_appears_in_errors(http_server: RecordingServer) 
 )
 async def test_failures_are_classified_as_for_http_request(
     http_server: RecordingServer,
+    webhook: Activity,
     status: int,
     headers: dict[str, str],
     retryable: bool,
@@ -248,7 +277,7 @@ async def test_failures_are_classified_as_for_http_request(
 ) -> None:
     http_server.answer(status=status, body="", headers=headers)
 
-    error = await _failure(WEBHOOK, **_arguments(http_server.url))
+    error = await _failure(webhook, **_arguments(http_server.url))
 
     assert error.non_retryable is not retryable
     assert error.next_retry_delay == delay
@@ -306,17 +335,22 @@ async def test_temporal_retries_deliver_identical_bytes(time_env: WorkflowEnviro
     # Temporal itself, not a stand-in: scheduled_time must hold across its retries.
     registry = builtin_registry()
     queue = new_task_queue()
-    worker = build_worker(
-        time_env.client,
-        task_queue=queue,
-        registry=registry,
-        workflows=WORKFLOWS,
-        workflow_runner=workflow_runner(isolate_interpreter=True),
-        max_cached_workflows=0,
-        config=WorkerConfig(),
-        secrets=SecretStore(env={"MOPS_SECRET_HOOK_SECRET": SECRET}),
-    )
     with RecordingServer.running() as subscriber:
+        worker = build_worker(
+            time_env.client,
+            task_queue=queue,
+            registry=registry,
+            workflows=WORKFLOWS,
+            workflow_runner=workflow_runner(isolate_interpreter=True),
+            max_cached_workflows=0,
+            config=WorkerConfig(egress=LOCAL),
+            secrets=SecretStore(
+                env={
+                    "MOPS_SECRET_HOOK_SECRET": SECRET,
+                    "MOPS_SECRET_HOOK_SECRET_SEND_TO": subscriber.url,
+                }
+            ),
+        )
         subscriber.answer_next(status=500, body="restarting", content_type="text/plain")
         async with worker:
             process = compile_text(PROCESS, registry)

@@ -19,8 +19,11 @@ Write an action as an async function over pydantic models::
 and ship it in a package that declares it in the ``mops.actions`` entry-point group.
 """
 
-from workers._action import Action, ActionContext, ActionFailed, action
-from workers._config import SmtpConfig, WorkerConfig, settings_problem
+from workers._action import Action, ActionContext, action
+from workers._config import EgressConfig, SmtpConfig, WorkerConfig, settings_problem
+from workers._destinations import Destination
+from workers._egress import egress_client
+from workers._failures import ActionFailed, EgressRefused, SecretNotAllowed
 from workers._registry import ENTRY_POINT_GROUP, Registry, builtin_registry, load_registry
 from workers._sandbox import INTERPRETER, PASSED_THROUGH, WORKFLOWS, workflow_runner
 from workers._secrets import SECRET_MARKER, SecretMissing, SecretStore, redact
@@ -35,14 +38,19 @@ __all__ = [
     "Action",
     "ActionContext",
     "ActionFailed",
+    "Destination",
+    "EgressConfig",
+    "EgressRefused",
     "Registry",
     "SecretMissing",
+    "SecretNotAllowed",
     "SecretStore",
     "SmtpConfig",
     "WorkerConfig",
     "action",
     "build_worker",
     "builtin_registry",
+    "egress_client",
     "load_registry",
     "redact",
     "run_worker",

@@ -11,7 +11,7 @@ import inspect
 import logging
 import re
 import typing
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,37 +19,22 @@ from enum import Enum
 from types import NoneType, UnionType
 from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
+import httpx
 import temporalio.activity
 from pydantic import AnyUrl, BaseModel, EmailStr, SecretStr
 
 from engine.contracts import ActionSignature, FieldSpec, NoticeFact
 from workers._config import WorkerConfig
+from workers._destinations import check_secrets_may_go
+from workers._failures import ActionFailed
 from workers._secrets import SecretStore
 
 __all__ = ["Action", "ActionContext", "ActionFailed", "action"]
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 P = TypeVar("P", bound=BaseModel)
 R = TypeVar("R", bound=BaseModel)
-
-
-class ActionFailed(Exception):
-    """A failure the action understands, e.g. the webhook answered 404.
-
-    Raise it from an action instead of a bare exception: the message reaches
-    the user prefixed with the step and its ``.mops`` line, and ``retryable``
-    decides whether Temporal tries again. Any other exception is retried per
-    the step's retry policy.
-    """
-
-    def __init__(
-        self, message: str, *, retryable: bool, next_retry_delay: timedelta | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retryable = retryable
-        self.next_retry_delay = next_retry_delay
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +57,10 @@ class ActionContext:
             secret values are scrubbed from its messages.
         config: The worker's configuration (SMTP server, export folder, ...).
         secrets: Where the worker looks secrets up; prefer ``secret()``.
+        used_secrets: Every secret value this step holds, scrubbed from its
+            messages; add a value the step got as plain text to scrub it too.
+        secret_names: ``name -> value`` of the worker's secrets this step resolved
+            (from its arguments or ``secret()``): what :meth:`require_destination` checks.
     """
 
     campaign_id: str
@@ -87,6 +76,7 @@ class ActionContext:
     config: WorkerConfig = field(default_factory=WorkerConfig)
     secrets: SecretStore = field(default_factory=SecretStore)
     used_secrets: set[str] = field(default_factory=set, repr=False)
+    secret_names: dict[str, str] = field(default_factory=dict, repr=False)
     last_heartbeat: list[Any] = field(default_factory=list, repr=False)
     """The details of the latest heartbeat, repeated by the worker's liveness beats."""
 
@@ -100,7 +90,35 @@ class ActionContext:
         """
         value = self.secrets.get(name)
         self.used_secrets.add(value)
+        self.secret_names[name] = value
         return value
+
+    def require_destination(
+        self,
+        target: str | httpx.URL,
+        *,
+        secrets: Iterable[str] | None = None,
+        show_path: bool = True,
+    ) -> None:
+        """Refuse to go on when a secret may not be sent to ``target``.
+
+        Call it before a request leaves, with the URL it goes to
+        (``smtp://host:port`` for a mail server). Each secret names the
+        destinations it may go to; one bound elsewhere, or nowhere, stops the step.
+
+        Args:
+            target: Where the request goes.
+            secrets: The names of the secrets the request carries or is signed
+                with (default: every secret this step resolved).
+            show_path: Name the target's path in the message; pass False when the
+                URL is itself a secret (a chat webhook's path is its token).
+
+        Raises:
+            SecretNotAllowed: a secret is not bound to ``target``; the message
+                names the secret and the target, never the value.
+        """
+        names = self.secret_names if secrets is None else list(secrets)
+        check_secrets_may_go(self.secrets, names, target, show_path=show_path)
 
     def heartbeat(self, *details: Any) -> None:
         """Tell Temporal the action is still alive, with optional progress details.
@@ -135,7 +153,7 @@ class Action(Generic[P, R]):
 
     def __post_init__(self) -> None:
         where = f"action '{self.name}' ({self.module})"
-        if not _NAME.match(self.name):
+        if not _NAME.fullmatch(self.name):
             raise ValueError(f"{where}: name must be dotted lower-case words such as 'http.post'")
         if not self.description.strip() or "\n" in self.description:
             raise ValueError(f"{where}: description must be one non-empty line")

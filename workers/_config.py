@@ -1,4 +1,4 @@
-"""How a worker reaches the outside world: SMTP, the export folder, secrets.
+"""How a worker reaches the outside world: SMTP, the export folder, secrets, egress.
 
 One validated object, read once when the worker starts; actions see it as
 ``ctx.config``. Every setting comes from an environment variable so that a
@@ -7,14 +7,15 @@ worker is configured the same way on a laptop, in a container or in CI.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-__all__ = ["SmtpConfig", "WorkerConfig", "settings_problem"]
+__all__ = ["EgressConfig", "SmtpConfig", "WorkerConfig", "settings_problem"]
 
 
 _VARIABLES = {
@@ -26,6 +27,8 @@ _VARIABLES = {
     ("smtp", "sender"): "MOPS_SMTP_SENDER",
     ("smtp", "timeout_seconds"): "MOPS_SMTP_TIMEOUT",
     ("export_dir",): "MOPS_EXPORT_DIR",
+    ("export_mode",): "MOPS_EXPORT_MODE",
+    ("egress", "allow"): "MOPS_EGRESS_ALLOW",
     ("secrets_file",): "MOPS_SECRETS_FILE",
     ("webhook_secret",): "MOPS_WEBHOOK_SECRET",
     ("directory_file",): "MOPS_DIRECTORY",
@@ -35,7 +38,8 @@ _VARIABLES = {
 def settings_problem(error: ValidationError) -> str:
     """The first invalid worker setting, named by its environment variable."""
     detail = error.errors(include_url=False)[0]
-    location = tuple(str(part) for part in detail["loc"])
+    # A list item's index is not part of the variable's name.
+    location = tuple(str(part) for part in detail["loc"] if not isinstance(part, int))
     variable = _VARIABLES.get(location, ".".join(location) or "the settings")
     shown = detail.get("input")
     return (
@@ -60,6 +64,58 @@ class SmtpConfig(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
 
 
+def _split(value: object) -> object:
+    # The environment gives one text: entries separated by commas or spaces.
+    return tuple(value.replace(",", " ").split()) if isinstance(value, str) else value
+
+
+def _octal(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return int(value, 8)
+        except ValueError:
+            raise ValueError("must be an octal file mode such as 600 or 640") from None
+    return value
+
+
+class EgressConfig(BaseModel):
+    """Where built-in connectors may connect beyond the public internet.
+
+    Every built-in connector (HTTP, webhooks, SMTP, chat notifications) refuses
+    loopback, private, link-local, carrier-grade NAT, multicast, unspecified,
+    reserved and cloud metadata addresses, after resolving the host name, unless
+    an entry here allows them. An entry is an address or network
+    (``127.0.0.1``, ``10.20.0.0/16``, ``fd00::/8``) or a host name
+    (``crm.internal``; ``*.corp.acme.com`` for every host below it). A name
+    allows whatever it resolves to except cloud metadata addresses, which only
+    an address or network entry can allow.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    allow: Annotated[tuple[str, ...], BeforeValidator(_split)] = ()
+
+    @field_validator("allow")
+    @classmethod
+    def _entries(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+                continue
+            except ValueError:
+                pass
+            name = entry.lower().removeprefix("*.").rstrip(".")
+            labels = name.split(".")
+            if not name or not all(
+                label and len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii()
+                for label in labels
+            ):
+                raise ValueError(
+                    f"'{entry}' is neither an address, a network (10.0.0.0/8) nor a host name"
+                )
+        return tuple(entries)
+
+
 class WorkerConfig(BaseModel):
     """Everything a worker's built-in actions need to know about their environment."""
 
@@ -68,11 +124,24 @@ class WorkerConfig(BaseModel):
     smtp: SmtpConfig = SmtpConfig()
     export_dir: Path = Path("exports")
     """Where ``export.csv`` and ``export.json`` write their files."""
+    export_mode: Annotated[int, BeforeValidator(_octal)] = 0o600
+    """The permissions of export files (the folder gets the matching x bits)."""
+    egress: EgressConfig = EgressConfig()
+    """Which non-public addresses the built-in connectors may reach."""
     secrets_file: Path | None = None
     webhook_secret: str | None = None
     """The name of the secret that signs ``webhook.post`` requests by default."""
     directory_file: Path | None = None
     """The team directory (people, roles, preferences) notifications use."""
+
+    @field_validator("export_mode")
+    @classmethod
+    def _mode(cls, mode: int) -> int:
+        if not 0 <= mode <= 0o777:
+            raise ValueError("must be an octal file mode from 000 to 777")
+        if mode & 0o600 != 0o600:
+            raise ValueError("must let the owner read and write (6 in the first digit)")
+        return mode
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerConfig:
@@ -95,8 +164,11 @@ class WorkerConfig(BaseModel):
             if variable in env:
                 smtp[key] = env[variable]
         values: dict[str, object] = {"smtp": smtp}
+        if env.get("MOPS_EGRESS_ALLOW"):
+            values["egress"] = {"allow": env["MOPS_EGRESS_ALLOW"]}
         for key, variable in (
             ("export_dir", "MOPS_EXPORT_DIR"),
+            ("export_mode", "MOPS_EXPORT_MODE"),
             ("secrets_file", "MOPS_SECRETS_FILE"),
             ("webhook_secret", "MOPS_WEBHOOK_SECRET"),
             ("directory_file", "MOPS_DIRECTORY"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.metadata
-import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
@@ -24,6 +23,7 @@ from engine.contracts import ActionSignature, TaskRequest, idempotency_key
 from engine.errors import UserError
 from workers._action import Action, ActionContext, ActionFailed
 from workers._config import WorkerConfig
+from workers._redact import holds_secret
 from workers._secrets import SecretMissing, SecretStore, redact
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "builtin_registry", "load_registry"]
@@ -120,8 +120,9 @@ def _activity(
     async def run_task(request: TaskRequest) -> dict[str, Any]:
         where = f'step "{request.title}" ({request.source})'
         used: set[str] = set()
+        names: dict[str, str] = {}
         try:
-            arguments = secrets.resolve(request.arguments, used)
+            arguments = secrets.resolve(request.arguments, used, names)
         except SecretMissing as missing:
             raise ApplicationError(
                 f"{where}: {missing}", type="SecretMissing", non_retryable=True
@@ -134,14 +135,14 @@ def _activity(
                 type="InvalidArguments",
                 non_retryable=True,
             ) from None
-        ctx = _context(action, request, config, secrets, used)
+        ctx = _context(action, request, config, secrets, used, names)
         try:
             outcome = await _with_liveness(action, ctx, action.run(params, ctx))
         except ActionFailed as failure:
             # 'from None': the chained exception would carry the raw message too.
             raise ApplicationError(
                 redact(f"{where}: {failure.message}", used),
-                type="ActionFailed",
+                type=failure.kind,
                 non_retryable=not failure.retryable,
                 next_retry_delay=failure.next_retry_delay,
             ) from None
@@ -165,11 +166,11 @@ def _activity(
                 non_retryable=True,
             ) from None
         data: dict[str, Any] = result.model_dump(mode="json", by_alias=True)
-        if used and redact(json.dumps(data), used) != json.dumps(data):
+        if used and holds_secret(data, used):
             # The result goes into the campaign's history: a secret must not.
             raise ApplicationError(
-                f"{where}: action '{action.name}' returned a secret value in its result; "
-                "it was not recorded",
+                f"{where}: action '{action.name}' returned a secret value in its result "
+                "(as written or encoded); it was not recorded",
                 type="SecretInResult",
                 non_retryable=True,
             )
@@ -222,6 +223,7 @@ def _context(
     config: WorkerConfig,
     secrets: SecretStore,
     used: set[str],
+    names: dict[str, str],
 ) -> ActionContext:
     info = temporalio.activity.info()
     campaign_id = info.workflow_id or ""
@@ -243,6 +245,7 @@ def _context(
         config=config,
         secrets=secrets,
         used_secrets=used,
+        secret_names=names,
     )
 
 

@@ -22,12 +22,26 @@ Which answers are worth another attempt:
 Redirects are not followed: a 3xx is answered to the step as it is. Following
 one would re-send the request, its idempotency key and its credentials to
 another address, and clients turn a redirected POST into a GET.
+
+Where a request may go: every secret the step uses must be bound to the URL
+(:mod:`workers._destinations`), and the connection goes only to an address the
+worker's egress policy allows (:mod:`workers._egress`). Both refusals fail the
+step for good, before anything is sent.
+
+What a request that carried a secret brings back: the receiver may echo the
+secret in a form no redaction knows (cut, re-encoded, partly). So the response
+body is dropped unless the action declares it the product of the step
+(``keep_body``: ``http.post`` and ``http.request`` do; the body is still refused
+when it holds any known form of the secret), and an error names the status but
+never the body or the ``Location`` of such a response. The reason phrase is
+always the standard one for the status, never the server's own words.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import http
 import importlib.metadata
 import json
 import re
@@ -38,7 +52,9 @@ from typing import Any
 
 import httpx
 
-from workers._action import ActionContext, ActionFailed
+from workers._action import ActionContext
+from workers._egress import egress_client
+from workers._failures import ActionFailed, EgressRefused
 
 __all__ = [
     "ANY_2XX",
@@ -62,8 +78,9 @@ RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 
 _EXCERPT = 200
 _MAX_RETRY_AFTER = timedelta(hours=1)
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_VALUE = re.compile(r"^[\x20-\x7e\t]*$")
+# Used with fullmatch: '$' alone would let a value end in a line break.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_VALUE = re.compile(r"[\x20-\x7e\t]*")
 
 
 def _user_agent() -> str:
@@ -86,7 +103,7 @@ def check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
         ValueError: a header name or value that cannot be sent, or ``Idempotency-Key``.
     """
     for name, value in (headers or {}).items():
-        if not _TOKEN.match(name):
+        if not _TOKEN.fullmatch(name):
             raise ValueError(f"'{name}' is not a valid header name")
         if name.lower() == "idempotency-key":
             raise ValueError("Idempotency-Key is set by MOps Flow from the campaign and step")
@@ -100,7 +117,7 @@ def check_header_value(what: str, value: str) -> None:
     Raises:
         ValueError: the value cannot be sent in a header.
     """
-    if not _VALUE.match(value):
+    if not _VALUE.fullmatch(value):
         raise ValueError(f"{what} has a character that cannot be sent")
 
 
@@ -116,14 +133,18 @@ class Reply:
     Attributes:
         status: The HTTP status code.
         headers: The response headers, names in lower case, repeats joined by ", ".
-        body: The body decoded as text, cut at :data:`BODY_LIMIT` bytes.
+        body: The body decoded as text, cut at :data:`BODY_LIMIT` bytes; empty
+            when withheld.
         truncated: True when the body was cut.
+        withheld: True when the body was dropped: the request carried a secret
+            and the action did not declare the body safe to keep.
     """
 
     status: int
     headers: dict[str, str]
     body: str
     truncated: bool
+    withheld: bool = False
 
     @property
     def json_body(self) -> Any:
@@ -146,6 +167,7 @@ async def exchange(
     body: bytes | None,
     timeout_seconds: float,
     expect: frozenset[int],
+    keep_body: bool = False,
 ) -> Reply:
     """Send one request with the step's idempotency key and read the answer.
 
@@ -158,18 +180,24 @@ async def exchange(
         body: The request body, or None for none.
         timeout_seconds: Limit for the whole exchange, body included.
         expect: The statuses that count as success.
+        keep_body: The action declares the response body the product of the step:
+            keep it even when the request carried a secret.
 
     Raises:
+        SecretNotAllowed: a secret of the step is not bound to ``url``.
+        EgressRefused: the worker's egress policy refuses the address of ``url``.
         ActionFailed: a timeout, a transport error or an unexpected status;
             retryable when the same request may succeed later.
     """
     target = httpx.URL(url).copy_merge_params(dict(query)) if query else httpx.URL(url)
     shown = _shown(target)
+    ctx.require_destination(target)
+    carried = bool(ctx.used_secrets)
     sent = {"User-Agent": USER_AGENT, **headers, "Idempotency-Key": ctx.idempotency_key}
     try:
         async with (
             asyncio.timeout(timeout_seconds),
-            httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False) as client,
+            egress_client(ctx.config.egress, timeout=timeout_seconds) as client,
             client.stream(method, target, content=body, headers=sent) as response,
         ):
             raw = bytearray()
@@ -179,6 +207,8 @@ async def exchange(
                 ctx.heartbeat(len(raw))
                 if len(raw) > BODY_LIMIT:
                     break
+    except EgressRefused as refused:
+        raise EgressRefused(f"{method} {shown} refused: {refused.message}") from None
     except (TimeoutError, httpx.TimeoutException):
         raise ActionFailed(
             f"{method} {shown} timed out after {timeout_seconds:g}s", retryable=True
@@ -190,34 +220,58 @@ async def exchange(
 
     status = response.status_code
     ctx.logger.info("%s %s answered %d", method, shown, status, extra={"status": status})
+    withheld = carried and not keep_body and bool(raw)
     reply = Reply(
         status=status,
         headers=dict(response.headers.items()),
-        body=_decode(bytes(raw[:BODY_LIMIT]), response.charset_encoding),
+        body="" if withheld else _decode(bytes(raw[:BODY_LIMIT]), response.charset_encoding),
         truncated=len(raw) > BODY_LIMIT,
+        withheld=withheld,
     )
     if status not in expect:
-        raise _unexpected(method, target, response.reason_phrase, reply, expect)
+        raise _unexpected(method, target, reply, expect, carried=carried)
     return reply
 
 
 def _unexpected(
-    method: str, target: httpx.URL, reason: str, reply: Reply, expect: frozenset[int]
+    method: str,
+    target: httpx.URL,
+    reply: Reply,
+    expect: frozenset[int],
+    *,
+    carried: bool,
 ) -> ActionFailed:
     status = reply.status
     note = ""
     location = reply.headers.get("location")
     if 300 <= status < 400 and location:
-        note = f" (redirect to {_shown(target.join(location))} not followed)"
+        shown = "another address" if carried else _shown(target.join(location))
+        note = f" (redirect to {shown} not followed)"
     elif status < 400:
         note = f" (expected {_describe(expect)})"
-    excerpt = " ".join(reply.body[:_EXCERPT].split())
+    if carried:
+        # The receiver may echo the secret in a form no redaction knows, and a
+        # cut excerpt could keep all but one character of it.
+        shown_body = reply.body or reply.withheld
+        excerpt = "(body not shown: the request carried a secret)" if shown_body else ""
+    else:
+        excerpt = " ".join(reply.body[:_EXCERPT].split())
     retryable = status >= 500 or status in RETRYABLE_STATUS
     return ActionFailed(
-        f"{method} {_shown(target)} answered {status} {reason}{note}: {excerpt}".rstrip(": "),
+        f"{method} {_shown(target)} answered {status} {_reason(status)}{note}: {excerpt}".rstrip(
+            ": "
+        ),
         retryable=retryable,
         next_retry_delay=_retry_after(reply.headers.get("retry-after")) if retryable else None,
     )
+
+
+def _reason(status: int) -> str:
+    # The standard phrase, never the server's: a reason phrase is one more echo.
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _shown(url: httpx.URL) -> str:

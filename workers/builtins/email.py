@@ -20,28 +20,36 @@ accepted a message delivers it, and nothing in the protocol lets a client say
 
 Recipients are plain text (``jane@acme.com`` or ``Jane Doe <jane@acme.com>``)
 checked here rather than typed ``email``: pydantic's ``EmailStr`` needs the
-``email-validator`` package, which MOps Flow does not depend on.
+``email-validator`` package, which MOps Flow does not depend on. How they are
+checked, in linear time, is in :mod:`workers.builtins._address`.
+
+Where mail may go: the SMTP server is reached only at an address the worker's
+egress policy allows, and the password secret must be bound to the server
+(``smtp://host:port``); see :mod:`workers._egress` and :mod:`workers._destinations`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, getaddresses
+from email.utils import formatdate
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from workers._action import ActionContext, ActionFailed, action
-from workers._config import SmtpConfig
-from workers._secrets import redact
+from workers._action import ActionContext, action
+from workers._config import EgressConfig, SmtpConfig
+from workers._egress import connect_checked
+from workers._failures import ActionFailed, EgressRefused
+from workers._redact import redact
+from workers.builtins._address import CONTROL, mailbox
 
 __all__ = [
     "SendParams",
@@ -51,29 +59,12 @@ __all__ = [
     "message_id",
     "send",
     "send_message",
+    "smtp_destination",
 ]
-
-_ADDRESS = re.compile(
-    r"^[^\s@<>()\[\],;:\\\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
-)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def mailbox(value: str) -> str:
-    """The bare address in ``value`` (``a@b.com`` or ``Name <a@b.com>``).
-
-    Raises:
-        ValueError: ``value`` is not exactly one e-mail address.
-    """
-    parsed = getaddresses([value]) if not _CONTROL.search(value) else []
-    if len(parsed) != 1 or not _ADDRESS.match(parsed[0][1]) or len(parsed[0][1]) > 254:
-        raise ValueError(f"'{value}' is not an e-mail address")
-    return parsed[0][1]
 
 
 def _one_line(value: str) -> str:
-    if _CONTROL.search(value):
+    if CONTROL.search(value):
         raise ValueError("the subject must be one line")
     return value
 
@@ -116,6 +107,7 @@ async def send_message(
     bcc: Sequence[str] = (),
     reply_to: str | None = None,
     idempotency_key: str,
+    egress: EgressConfig,
 ) -> SentMessage:
     """Send one message through ``smtp``, from its configured sender.
 
@@ -130,8 +122,10 @@ async def send_message(
         bcc: Hidden recipients: in the envelope only, never in a header.
         reply_to: Where replies go instead of the sender.
         idempotency_key: The step's key; the Message-ID is derived from it.
+        egress: The worker's egress policy, which must allow the server's address.
 
     Raises:
+        EgressRefused: the policy refuses the server's address.
         ActionFailed: the message was not sent (or sent to nobody); ``retryable``
             tells whether trying again may help. Messages never hold the password.
     """
@@ -165,7 +159,11 @@ async def send_message(
         message.add_alternative(html, subtype="html")
 
     try:
-        refused = await asyncio.to_thread(_deliver, smtp, password, message, sender, recipients)
+        refused = await asyncio.to_thread(
+            _deliver, smtp, password, message, sender, recipients, egress
+        )
+    except EgressRefused as refused_address:
+        raise EgressRefused(f"{where} refused: {refused_address.message}") from None
     except ActionFailed as failure:
         # The caller may not scrub messages as the activity wrapper does.
         shown = redact(f"{where} {failure.message}", [password] if password else [])
@@ -177,16 +175,61 @@ async def send_message(
     )
 
 
+def smtp_destination(smtp: SmtpConfig) -> str:
+    """The mail server as a destination a secret can be bound to: ``smtp://host:port``."""
+    host = f"[{smtp.host}]" if ":" in smtp.host else smtp.host
+    return f"smtp://{host}:{smtp.port}"
+
+
+class _CheckedSMTP(smtplib.SMTP):
+    """smtplib's client, connecting only to an address the egress policy allows."""
+
+    def __init__(self, host: str, port: int, *, timeout: float, egress: EgressConfig) -> None:
+        self._egress = egress  # set first: the constructor connects
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return connect_checked(host, port, timeout=timeout, policy=self._egress)
+
+
+class _CheckedSMTPSSL(smtplib.SMTP_SSL):
+    """The TLS-from-the-start client, connecting as :class:`_CheckedSMTP` does."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float,
+        context: ssl.SSLContext,
+        egress: EgressConfig,
+    ) -> None:
+        self._egress = egress
+        self._server_name = host
+        super().__init__(host, port, timeout=timeout, context=context)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        plain = connect_checked(host, port, timeout=timeout, policy=self._egress)
+        # The certificate is checked against the configured name, not the address.
+        return self.context.wrap_socket(plain, server_hostname=self._server_name)
+
+
 def _deliver(
-    smtp: SmtpConfig, password: str | None, message: EmailMessage, sender: str, rcpts: list[str]
+    smtp: SmtpConfig,
+    password: str | None,
+    message: EmailMessage,
+    sender: str,
+    rcpts: list[str],
+    egress: EgressConfig,
 ) -> dict[str, tuple[int, bytes]]:
     """Send ``message`` in one SMTP session (blocking); the refused recipients."""
     context = ssl.create_default_context()
     try:
-        client = (
-            smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds, context=context)
+        timeout = smtp.timeout_seconds
+        client: smtplib.SMTP = (
+            _CheckedSMTPSSL(smtp.host, smtp.port, timeout=timeout, context=context, egress=egress)
             if smtp.security == "tls"
-            else smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
+            else _CheckedSMTP(smtp.host, smtp.port, timeout=timeout, egress=egress)
         )
         try:
             client.ehlo()
@@ -281,6 +324,9 @@ async def send(params: SendParams, ctx: ActionContext) -> SendResult:
     """Send the message; fail retryably when the server may recover, finally when not."""
     smtp = ctx.config.smtp
     password = ctx.secret(smtp.password_secret) if smtp.password_secret else None
+    # Everything the step holds goes to the mail server: the password, and any
+    # secret an argument carried.
+    ctx.require_destination(smtp_destination(smtp))
     sent = await send_message(
         smtp,
         password,
@@ -292,6 +338,7 @@ async def send(params: SendParams, ctx: ActionContext) -> SendResult:
         html=params.html,
         reply_to=params.reply_to,
         idempotency_key=ctx.idempotency_key,
+        egress=ctx.config.egress,
     )
     ctx.logger.info(
         "sent %s to %d recipient(s)%s",

@@ -8,6 +8,20 @@ never see a half-written file, because the content goes to a temporary file in
 the same folder, is flushed to disk, and then replaces the file in one step
 (``os.replace``). Two steps exporting under the same name write the same file:
 the later one wins, so put what tells them apart (campaign, date) in the name.
+
+What the files are safe from:
+
+* **Formula injection**: a spreadsheet runs a cell that starts with ``=``,
+  ``+``, ``-`` or ``@`` (``=HYPERLINK(...)`` sends data away when clicked), and
+  some also one starting with a tab or a carriage return. As OWASP recommends,
+  such a text cell (and such a column name) is written with a ``'`` in front,
+  and every cell is quoted, so that a ``;`` or ``,`` inside a cell never
+  starts a new one in a spreadsheet that splits on it. Numbers are written as
+  numbers: ``-5`` stays ``-5``.
+* **Other users**: files are written with mode 0600 (``MOPS_EXPORT_MODE``), the
+  folder, when created, with the matching ``x`` bits (0700).
+* **Secrets**: an export that holds any form of any secret the worker has is not
+  written; the step fails for good, naming the secret, never its value.
 """
 
 from __future__ import annotations
@@ -27,27 +41,32 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from workers._action import ActionContext, ActionFailed, action
+from workers._action import ActionContext, action
+from workers._failures import ActionFailed
+from workers._redact import holds_secret
+from workers._secrets import SecretMissing
 
 __all__ = ["CsvParams", "ExportParams", "ExportResult", "to_csv", "to_json", "write_atomically"]
 
-_NAME_CHARS = re.compile(r"^[A-Za-z0-9_.-]+$")
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")  # fullmatch: '$' would allow a final line break
 _NAME_LIMIT = 200
+# OWASP, "CSV Injection": what a spreadsheet may read as the start of a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _file_stem(name: str) -> str:
     if not name:
         raise ValueError("name must not be empty")
+    if len(name) > _NAME_LIMIT:  # first: nothing else reads a long name
+        raise ValueError(f"name must be at most {_NAME_LIMIT} characters long")
     if "/" in name or "\\" in name:
         raise ValueError(f"name '{name}' must not contain path separators")
     if ".." in name:
         raise ValueError(f"name '{name}' must not contain '..'")
-    if not _NAME_CHARS.match(name):
+    if not _NAME_CHARS.fullmatch(name):
         raise ValueError(f"name '{name}' may only contain letters, digits, '_', '.' and '-'")
     if name.startswith("."):
         raise ValueError(f"name '{name}' must not start with '.'")
-    if len(name) > _NAME_LIMIT:
-        raise ValueError(f"name must be at most {_NAME_LIMIT} characters long")
     return name
 
 
@@ -88,10 +107,12 @@ class ExportResult(BaseModel):
 
 
 def to_csv(records: list[dict[str, Any]], columns: list[str] | None = None) -> bytes:
-    """``records`` as UTF-8 CSV with a header row, quoted as RFC 4180 says.
+    """``records`` as UTF-8 CSV with a header row, every cell quoted (RFC 4180).
 
-    Text is written as is, null as an empty cell, anything else (numbers, true
-    and false, lists, records) as its JSON text.
+    Text is written as is, except that a text starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a ``'`` in front (so does such
+    a column name); null is an empty cell, anything else (numbers, true and
+    false, lists, records) its JSON text.
 
     Args:
         records: The rows.
@@ -100,9 +121,9 @@ def to_csv(records: list[dict[str, Any]], columns: list[str] | None = None) -> b
     if columns is None:
         columns = list(dict.fromkeys(key for record in records for key in record))
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     if columns:
-        writer.writerow(columns)
+        writer.writerow([_neutralised(column) for column in columns])
     for record in records:
         writer.writerow([_cell(record.get(column)) for column in columns])
     return out.getvalue().encode("utf-8")
@@ -112,8 +133,13 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return _neutralised(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _neutralised(text: str) -> str:
+    """``text`` as a spreadsheet shows it but never runs it."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def to_json(records: list[dict[str, Any]]) -> bytes:
@@ -121,20 +147,30 @@ def to_json(records: list[dict[str, Any]]) -> bytes:
     return (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def write_atomically(path: Path, content: bytes) -> None:
+def write_atomically(path: Path, content: bytes, *, mode: int = 0o600) -> None:
     """Replace ``path`` with ``content`` so that no reader ever sees a partial file.
 
-    Creates the parent folder. The temporary file lives beside ``path`` (so the
-    final rename stays on one file system) and is removed if anything fails.
+    Creates the parent folder (with ``mode``'s read bits made searchable). The
+    temporary file lives beside ``path`` (so the final rename stays on one file
+    system) and is removed if anything fails.
+
+    Args:
+        path: The file to write.
+        content: Its new content.
+        mode: The file's permissions, exactly: the umask does not widen or narrow them.
 
     Raises:
         OSError: the folder or file cannot be written.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder_mode = mode | (mode & 0o444) >> 2
+    path.parent.mkdir(mode=folder_mode, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    # os.open with 0o666 lets the umask decide the permissions, as for any new file.
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    # Created private, then set to the mode asked for: no moment in which the
+    # umask's wider default lets another user open the file.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
+        if os.name == "posix":
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as file:
             file.write(content)
             file.flush()
@@ -157,13 +193,44 @@ async def _export(
     filename = name if name.endswith(extension) else name + extension
     path = ctx.config.export_dir.absolute() / filename
     try:
-        await asyncio.to_thread(write_atomically, path, content)
+        await asyncio.to_thread(write_atomically, path, content, mode=ctx.config.export_mode)
     except OSError as error:
         raise _write_failure(error, path) from None
     ctx.logger.info("exported %d record(s) to %s", rows, path, extra={"path": str(path)})
     return ExportResult(
         path=str(path), rows=rows, bytes=len(content), sha256=hashlib.sha256(content).hexdigest()
     )
+
+
+def _refuse_secrets(ctx: ActionContext, records: list[dict[str, Any]], columns: Any) -> None:
+    """Fail for good when the records hold a form of any secret the worker has.
+
+    Every secret, not only those the step named: a value may reach the records
+    by another way (an API that answered with it, a mistyped input). The records
+    are read before they are written: CSV doubles quotes, which no form expects.
+    """
+    data = [records, columns]
+    held = dict.fromkeys(ctx.secret_names)
+    for name in ctx.secrets.names():
+        held.setdefault(name)
+    for name in held:
+        try:
+            value = ctx.secret_names.get(name) or ctx.secrets.get(name)
+        except SecretMissing:
+            continue
+        if holds_secret(data, [value]):
+            raise ActionFailed(
+                f"the records hold the secret '{name}' (as written or encoded); "
+                "a secret is never written to an export file",
+                retryable=False,
+            )
+    # A value the step was handed as plain text to keep secret (e.g. a bearer token).
+    if holds_secret(data, ctx.used_secrets):
+        raise ActionFailed(
+            "the records hold a secret value (as written or encoded); "
+            "a secret is never written to an export file",
+            retryable=False,
+        )
 
 
 def _write_failure(error: OSError, path: Path) -> ActionFailed:
@@ -187,6 +254,7 @@ def _write_failure(error: OSError, path: Path) -> ActionFailed:
 )
 async def export_csv(params: CsvParams, ctx: ActionContext) -> ExportResult:
     """Write ``records`` as CSV to ``<export_dir>/<name>.csv``, replacing it whole."""
+    _refuse_secrets(ctx, params.records, params.columns)
     content = to_csv(params.records, params.columns)
     return await _export(ctx, params.name, ".csv", content, len(params.records))
 
@@ -198,5 +266,6 @@ async def export_csv(params: CsvParams, ctx: ActionContext) -> ExportResult:
 )
 async def export_json(params: ExportParams, ctx: ActionContext) -> ExportResult:
     """Write ``records`` as a JSON array to ``<export_dir>/<name>.json``, replacing it whole."""
+    _refuse_secrets(ctx, params.records, None)
     content = to_json(params.records)
     return await _export(ctx, params.name, ".json", content, len(params.records))

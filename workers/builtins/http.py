@@ -161,6 +161,7 @@ async def post(params: PostParams, ctx: ActionContext) -> PostResult:
         body=body,
         timeout_seconds=params.timeout_seconds,
         expect=_BELOW_400,
+        keep_body=True,  # the answer is what the step is for; still checked for secrets
     )
     return PostResult(**_result_fields(reply))
 
@@ -187,6 +188,7 @@ async def request(params: RequestParams, ctx: ActionContext) -> RequestResult:
         body=body,
         timeout_seconds=params.timeout_seconds,
         expect=frozenset(params.expect) if params.expect else ANY_2XX,
+        keep_body=True,  # the answer is what the step is for; still checked for secrets
     )
     return RequestResult(**_result_fields(reply), headers=reply.headers)
 

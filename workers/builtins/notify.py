@@ -5,6 +5,10 @@ team directory (``MOPS_DIRECTORY``) says who holds a role, whether they want
 e-mail or a chat webhook, and who acts for them while they are away. Every
 message names the campaign, the step and, when there is one, the deadline in
 the recipient's time zone. Reminders and escalations use this action too.
+
+Each channel goes only where its secret may go: a person's chat webhook URL is
+itself a secret, bound to its host like any other, and the SMTP password is
+bound to the mail server. Both connect through the worker's egress policy.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ import temporalio.activity
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.contracts import Directory, DirectoryError, Person, load_directory
-from workers._action import ActionContext, ActionFailed, action
-from workers.builtins.email import send_message
+from workers._action import ActionContext, action
+from workers._egress import egress_client
+from workers._failures import ActionFailed, EgressRefused
+from workers.builtins.email import send_message, smtp_destination
 
 __all__ = ["NotifyParams", "NotifyResult", "send"]
 
@@ -130,6 +136,7 @@ async def send(params: NotifyParams, ctx: ActionContext) -> NotifyResult:
     # a retry after a partial delivery skips them.
     details = temporalio.activity.info().heartbeat_details
     delivered: list[str] = list(details[0]) if details else []
+    argument_secrets = dict(ctx.secret_names)  # before the channels add their own
     for recipient in _recipients(params.to, directory, today):
         who = recipient.person.id if recipient.person else recipient.email
         if any(line.split(" by ")[0] == who for line in delivered):
@@ -138,13 +145,22 @@ async def send(params: NotifyParams, ctx: ActionContext) -> NotifyResult:
         # One key per recipient: webhook receivers drop a repeat by it, mail
         # systems by the Message-ID derived from it.
         key = f"{ctx.idempotency_key}/{who}"
+        # The secrets the step's arguments carried go wherever the message goes.
+        carried = set(argument_secrets)
         if recipient.person is not None and recipient.person.notify == "webhook":
-            assert recipient.person.webhook_secret is not None  # the directory checks it
-            await _post(ctx.secret(recipient.person.webhook_secret), subject, body, key)
+            secret = recipient.person.webhook_secret
+            assert secret is not None  # the directory checks it
+            url = ctx.secret(secret)
+            ctx.require_destination(url, secrets={secret, *carried}, show_path=False)
+            await _post(ctx, url, subject, body, key)
             delivered.append(f"{who} by webhook{recipient.note}")
         else:
             smtp = ctx.config.smtp
             password = ctx.secret(smtp.password_secret) if smtp.password_secret else None
+            ctx.require_destination(
+                smtp_destination(smtp),
+                secrets={*carried, *([smtp.password_secret] if smtp.password_secret else [])},
+            )
             await send_message(
                 smtp,
                 password,
@@ -152,6 +168,7 @@ async def send(params: NotifyParams, ctx: ActionContext) -> NotifyResult:
                 subject=subject,
                 body=body,
                 idempotency_key=key,
+                egress=ctx.config.egress,
             )
             delivered.append(f"{who} by email{recipient.note}")
         ctx.heartbeat(delivered)
@@ -159,15 +176,18 @@ async def send(params: NotifyParams, ctx: ActionContext) -> NotifyResult:
     return NotifyResult(delivered=delivered)
 
 
-async def _post(url: str, subject: str, body: str, key: str) -> None:
+async def _post(ctx: ActionContext, url: str, subject: str, body: str, key: str) -> None:
     payload = json.dumps({"text": f"*{subject}*\n{body}"})
     try:
-        async with httpx.AsyncClient(timeout=30) as client:
+        async with egress_client(ctx.config.egress, timeout=30) as client:
             response = await client.post(
                 url,
                 content=payload,
                 headers={"Content-Type": "application/json", "Idempotency-Key": key},
             )
+    except EgressRefused as refused:
+        # The URL is a secret: the message names its host, never its path.
+        raise EgressRefused(f"the chat webhook refused: {refused.message}") from None
     except httpx.HTTPError as error:
         raise ActionFailed(
             f"the chat webhook did not answer: {type(error).__name__}", retryable=True
