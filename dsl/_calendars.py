@@ -17,13 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
-import importlib.metadata
 import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import holidays
+# The holidays library (0.1 s to import) is imported by the functions that
+# read it: checking a process that names a preset does not need it.
 
 OFFICE_HOURS = (dt.time(9), dt.time(17))
 """The office hours of every preset."""
@@ -256,6 +256,8 @@ def _city_zones() -> dict[str, list[str]]:
 
 def country_code(word: str) -> str | None:
     """The ISO code meant by a country's code, alias or name: "UK" and "Britain" are GB."""
+    import holidays
+
     supported = holidays.list_supported_countries(include_aliases=True)
     if word.upper() in supported:
         entity = holidays.country_holidays(word.upper())
@@ -302,6 +304,8 @@ def pin(spec: CalendarSpec, years: range) -> PinnedCalendar:
     found: tuple[tuple[dt.date, str], ...] = ()
     source = ""
     if spec.holiday_country:
+        import holidays
+
         by_date = holidays.country_holidays(
             spec.holiday_country, subdiv=spec.holiday_region, years=list(years)
         )
@@ -351,6 +355,8 @@ def years_to_pin(today: dt.date) -> range:
 def _holiday_problems(country: str | None, region: str | None) -> list[str]:
     if country is None:
         return ["a holiday region needs a holiday country"] if region else []
+    import holidays
+
     supported = holidays.list_supported_countries(include_aliases=True)
     if country not in supported:
         return [_unknown("holiday country", country, supported, _country_names())]
@@ -404,6 +410,8 @@ def _hhmm(moment: dt.time) -> str:
 
 
 def _library_version() -> str:
+    import importlib.metadata
+
     return importlib.metadata.version("holidays")
 
 
@@ -419,6 +427,8 @@ def _country_names() -> dict[str, str]:
     The registry is not documented API, so a library without it only loses
     these hints.
     """
+    import holidays
+
     registry = getattr(holidays, "registry", None)
     countries: dict[str, tuple[str, ...]] = getattr(registry, "COUNTRIES", {})
     return {entry[0]: entry[1] for entry in countries.values() if len(entry) > 1}
@@ -426,6 +436,8 @@ def _country_names() -> dict[str, str]:
 
 def _region_names(country: str) -> dict[str, str]:
     """``{"Berlin": "BE", ...}``: the library's names for a country's regions."""
+    import holidays
+
     entity = holidays.country_holidays(country)
     aliases = getattr(entity, "subdivisions_aliases", {})
     return {str(k): str(v) for k, v in aliases.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from imported import imported_by
 from mops_cli import Mops
 
 PLUGIN = Path(__file__).parent / "plugin_example"
@@ -114,3 +116,27 @@ def test_a_process_runs_with_the_plugin_action(mops: Mops, plugin_site: Path) ->
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["outputs"] == {"tier": "hot", "score": 100}
+
+
+def test_check_reads_plugin_signatures_from_a_cache_equal_to_the_registry(
+    mops: Mops, plugin_site: Path, tmp_path: Path
+) -> None:
+    mops = with_plugin(mops, plugin_site)
+    mops.env["MOPS_CACHE_DIR"] = str(tmp_path / "cache")
+    process = str(PLUGIN / "lead_routing.mops")
+    assert mops("check", process).returncode == 0
+    (cached,) = (tmp_path / "cache" / "actions").glob("*.json")
+    # What the checker reads is what the registry exports (mops actions loads the plugin).
+    assert json.loads(cached.read_text())["actions"] == mops.json("actions", "crm.score_lead")
+
+    # From then on the plugin is not imported to check a file ...
+    modules, done = imported_by("check", process, folder=tmp_path, env=mops.env)
+    assert done.returncode == 0, done.stderr
+    assert "mops_example_crm" not in modules
+    # ... until the package is installed again: then its signatures are read anew.
+    (dist_info,) = plugin_site.glob("mops_example_crm-*.dist-info")
+    os.utime(dist_info, ns=(dist_info.stat().st_atime_ns, dist_info.stat().st_mtime_ns + 10**9))
+    modules, done = imported_by("check", process, folder=tmp_path, env=mops.env)
+    assert done.returncode == 0, done.stderr
+    assert "mops_example_crm" in modules
+    assert len(list((tmp_path / "cache" / "actions").glob("*.json"))) == 2

@@ -23,13 +23,11 @@ from engine.contracts import ActionSignature, TaskRequest, idempotency_key
 from engine.errors import UserError
 from workers._action import Action, ActionContext, ActionFailed
 from workers._config import WorkerConfig
+from workers._group import ENTRY_POINT_GROUP
 from workers._redact import holds_secret
 from workers._secrets import SecretMissing, SecretStore, redact
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "builtin_registry", "load_registry"]
-
-ENTRY_POINT_GROUP = "mops.actions"
-"""The entry-point group a package uses to ship its own actions."""
 
 
 class _ContextLogger(logging.LoggerAdapter[logging.Logger]):

@@ -11,7 +11,8 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Coroutine, Sequence
+from typing import Any
 
 from engine.errors import UserError
 from mops.cli._commands import COMMANDS
@@ -31,6 +32,9 @@ def build_parser(*, commands: Collection[str] | None = None) -> argparse.Argumen
         prog="mops",
         description="MOps Flow: run marketing-ops processes written in .mops files.",
     )
+    parser.add_argument(
+        "--version", action=_Version, help="print the version of MOps Flow and exit"
+    )
     choices = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     wanted = {COMMANDS[c].module for c in COMMANDS if commands is None or c in commands}
     declared: set[str] = set()
@@ -44,6 +48,22 @@ def build_parser(*, commands: Collection[str] | None = None) -> argparse.Argumen
     return parser
 
 
+class _Version(argparse.Action):
+    """``mops --version``: the installed version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("mops-flow")
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        parser.exit(0, f"mops (MOps Flow) {number}\n")
+
+
 def _command_in(argv: Sequence[str]) -> str | None:
     """The command ``argv`` names: its first word that is not an option."""
     return next((word for word in argv if not word.startswith("-")), None)
@@ -55,20 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _command_in(words)
     parser = build_parser(commands=[command] if command in COMMANDS else [])
     args = parser.parse_args(words)
-    # Imported only now: `mops --help` and a wrong argument exit before needing them.
-    import asyncio
-
-    from pydantic import ValidationError
-
     try:
-        code: int = asyncio.run(args.handler(args))
-        return code
+        return _exit_code_of(args.handler(args))
     except UserError as error:
         print(f"mops: {error}", file=sys.stderr)
         return error.exit_code
-    except ValidationError as error:
+    except _validation_error() as error:
         # Settings from the environment are validated once, here.
-        print(f"mops: invalid setting: {error.errors()[0]['msg']}", file=sys.stderr)
+        print(f"mops: invalid setting: {_first_problem(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("mops: interrupted", file=sys.stderr)
@@ -86,6 +100,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         traceback.print_exc(limit=-3, file=sys.stderr)
         return 70
+
+
+def _exit_code_of(outcome: int | Coroutine[Any, Any, int]) -> int:
+    """A command's exit code; commands that talk to Temporal are coroutines.
+
+    The file commands (check, fmt, graph) are plain functions, so they never
+    import asyncio (0.05 s) for nothing.
+    """
+    if isinstance(outcome, int):
+        return outcome
+    import asyncio
+
+    return asyncio.run(outcome)
+
+
+def _validation_error() -> type[Exception]:
+    """pydantic's ValidationError if a command loaded pydantic, else a class nothing raises."""
+    if "pydantic" not in sys.modules:
+        return _NeverRaised
+    from pydantic import ValidationError
+
+    return ValidationError
+
+
+class _NeverRaised(Exception):
+    pass
+
+
+def _first_problem(error: Exception) -> str:
+    from pydantic import ValidationError
+
+    assert isinstance(error, ValidationError)
+    return str(error.errors()[0]["msg"])
 
 
 def entry() -> None:

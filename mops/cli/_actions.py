@@ -7,7 +7,8 @@ import argparse
 from dsl import did_you_mean
 from engine.errors import UserError
 from mops.cli._commands import summary
-from mops.cli._common import print_json, registry
+from mops.cli._common import print_json
+from mops.cli._prepare import registry
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from engine.audit import (
 )
 from engine.errors import UserError
 from mops.cli._commands import summary
-from mops.cli._common import connected
-from mops.cli._graph import _write_atomically
+from mops.cli._common import day_or_time, write_atomically
+from mops.cli._connect import connected
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,17 +42,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--head", metavar="HASH", help="the chain head printed at export (catches cut-off ends)"
     )
     check.set_defaults(handler=run_verify)
-
-
-def day_or_time(text: str) -> dt.datetime:
-    """``2026-11-01`` (midnight UTC) or an ISO date and time (UTC unless it says)."""
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a date: write 2026-11-01 or 2026-11-01T09:00+01:00"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 async def run_export(args: argparse.Namespace) -> int:
@@ -83,7 +71,7 @@ async def run_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         try:
-            _write_atomically(args.output, text)
+            write_atomically(args.output, text)
         except OSError as error:
             raise UserError(f"{args.output}: cannot be written ({error.strerror})") from None
     print(

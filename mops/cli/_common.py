@@ -1,55 +1,41 @@
-"""What several commands share: the action catalogue, compiling, connecting, printing."""
+"""What several commands share: the action catalogue, the team directory, printing.
+
+Light on purpose: the commands that only read files (check, fmt, graph) import
+this module, so nothing here may reach the Temporal SDK, httpx or the worker
+side. What talks to Temporal is in :mod:`mops.cli._connect`.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import datetime as dt
 import getpass
 import json
-import sys
+import os
+import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from temporalio.client import Client
-
-from dsl import Catalogue, Directory, DirectoryError, directory_for, render_all
-from engine.client import ConnectionInfo, Settings, connect
-from engine.compiler import CompileFailed, compile_file
+from dsl import Catalogue, Directory, DirectoryError, directory_for
 from engine.errors import UserError
-from engine.ir import ProcessIR
-from workers import Registry, load_registry
 
-
-def registry() -> Registry:
-    """The actions this installation offers: built-ins plus installed plugins."""
-    return load_registry()
+if TYPE_CHECKING:
+    from workers import Registry
 
 
 def catalogue(actions: Registry | None = None) -> Catalogue:
-    """The action signatures the checker uses, from the worker registry."""
-    return Catalogue((actions or registry()).signatures())
+    """The action signatures the checker uses.
 
-
-def compile_or_explain(path: Path, actions: Registry | None = None) -> ProcessIR:
-    """Compile a process file, printing every diagnostic if it has errors.
-
-    Raises:
-        UserError: the file cannot be read or has errors (diagnostics already printed).
+    Args:
+        actions: a registry already loaded (``mops run``, ``mops simulate``);
+            otherwise the catalogue is read as data, without importing a connector.
     """
-    try:
-        process, checked = compile_file(path, catalogue(actions), directory=team_directory(path))
-    except CompileFailed as failed:
-        print(render_all(failed.checked.diagnostics, failed.checked.source), file=sys.stderr)
-        raise
-    warnings = [d for d in checked.diagnostics if d.severity.value == "warning"]
-    if warnings:
-        print(render_all(warnings, checked.source), file=sys.stderr)
-    return process
+    if actions is not None:
+        return Catalogue(actions.signatures())
+    from workers import action_catalogue
 
-
-async def connected(settings: Settings | None = None) -> tuple[Client, ConnectionInfo, Settings]:
-    """A client for the configured cluster or the embedded server (started if needed)."""
-    settings = settings or Settings.from_env()
-    client, info = await connect(settings)
-    return client, info, settings
+    return action_catalogue()
 
 
 def team_directory(process_file: Path) -> Directory | None:
@@ -89,3 +75,36 @@ def show_value(value: Any) -> str:
     if value == "":
         return '""'
     return str(value)
+
+
+def day_or_time(text: str) -> dt.datetime:
+    """``2026-11-01`` (midnight UTC) or an ISO date and time (UTC unless it says)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date: write 2026-11-01 or 2026-11-01T09:00+01:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
+
+    The temporary file beside ``path`` is created like any new file (the umask
+    applies); an existing file keeps its permissions, as ``mops fmt`` keeps them.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if path.is_file():
+            temporary.chmod(path.stat().st_mode & 0o7777)
+        temporary.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +11,7 @@ import networkx as nx
 
 from dsl import Severity, ast, build_graph, check_file, render_all, to_dot, to_mermaid, to_svg
 from mops.cli._commands import summary
-from mops.cli._common import catalogue, team_directory
+from mops.cli._common import catalogue, team_directory, write_atomically
 
 DRAWINGS: dict[str, Callable[[nx.MultiDiGraph, ast.Process], str]] = {
     "mermaid": to_mermaid,
@@ -38,7 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-async def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     return _draw(args.file, args.output, args.format)
 
 
@@ -66,30 +63,8 @@ def _draw(path: Path, output: Path | None, drawing: str | None) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        _write_atomically(output, text)
+        write_atomically(output, text)
     except OSError as error:
         print(f"{output}: cannot be written ({error.strerror or error})", file=sys.stderr)
         return 1
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
-
-    The temporary file beside ``path`` is created like any new file (the umask
-    applies); an existing file keeps its permissions, as ``mops fmt`` keeps them.
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        if path.is_file():
-            temporary.chmod(path.stat().st_mode & 0o7777)
-        temporary.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise

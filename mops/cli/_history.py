@@ -7,7 +7,8 @@ import sys
 
 from engine.audit import campaign_timeline, render_timeline, time_zone
 from mops.cli._commands import summary
-from mops.cli._common import connected, print_json
+from mops.cli._common import print_json
+from mops.cli._connect import connected
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,7 +16,8 @@ from engine.client import list_campaigns
 from engine.errors import UserError
 from engine.workflow.campaign import CANCEL_SIGNAL, PAUSE_SIGNAL, RESUME_SIGNAL, OperatorAction
 from mops.cli._commands import summary
-from mops.cli._common import connected, print_json, who_am_i
+from mops.cli._common import print_json, who_am_i
+from mops.cli._connect import connected
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

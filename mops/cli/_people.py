@@ -27,7 +27,8 @@ from engine.errors import UserError
 from engine.workflow.team import TeamSnapshot, snapshot
 from engine.workflow.work_items import Act
 from mops.cli._commands import summary
-from mops.cli._common import connected, print_json, team_directory
+from mops.cli._common import print_json, team_directory
+from mops.cli._connect import connected
 
 _DECISIONS = {"approve": "approve", "reject": "reject", "request-changes": "request_changes"}
 

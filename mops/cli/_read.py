@@ -9,9 +9,9 @@ from engine.audit import selection_query
 from engine.client import SubProcessItem, campaign_status, list_campaigns, sub_process_items
 from engine.workflow.campaign import CampaignStatus
 from engine.workflow.work_items import WorkItem
-from mops.cli._audit import day_or_time
 from mops.cli._commands import summary
-from mops.cli._common import connected, print_json, show_value
+from mops.cli._common import day_or_time, print_json, show_value
+from mops.cli._connect import connected
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

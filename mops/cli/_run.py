@@ -20,15 +20,9 @@ from engine.client import (
 from engine.workflow.campaign import CampaignResult
 from engine.workflow.team import snapshot
 from mops.cli._commands import summary
-from mops.cli._common import (
-    compile_or_explain,
-    connected,
-    print_json,
-    registry,
-    show_value,
-    team_directory,
-    who_am_i,
-)
+from mops.cli._common import print_json, show_value, team_directory, who_am_i
+from mops.cli._connect import connected
+from mops.cli._prepare import compile_or_explain, registry
 from mops.cli._progress import ActionLogLines, Progress, follow
 from workers import WORKFLOWS, build_worker, run_worker, workflow_runner
 

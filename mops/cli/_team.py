@@ -13,7 +13,8 @@ import argparse
 
 from engine.client import list_campaigns, push_team
 from mops.cli._commands import summary
-from mops.cli._common import connected, print_json, who_am_i
+from mops.cli._common import print_json, who_am_i
+from mops.cli._connect import connected
 from mops.cli._people import team
 
 

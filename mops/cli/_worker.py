@@ -12,8 +12,8 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from engine.client import Settings, connect
 from engine.errors import UserError
 from mops.cli._commands import summary
-from mops.cli._common import registry
 from mops.cli._logging import configure
+from mops.cli._prepare import registry
 from workers import (
     WORKFLOWS,
     WorkerConfig,

@@ -1,0 +1,1 @@
+"""The language server: ``mops lsp``, for editors (pygls over stdio)."""

@@ -1,0 +1,78 @@
+"""The commands that only read files start without the Temporal SDK, httpx or the workers.
+
+Speed itself is measured by ``python -m bench startup`` (docs/benchmarks.md);
+what is guarded here is the cause of slowness a designer would feel: a module
+imported by a command that never uses it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from imported import imported_by
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY_FILE = ROOT / "processes" / "lead_routing.mops"
+
+# What talks to Temporal or runs actions: never needed to read a process file.
+NOT_FOR_FILES = (
+    "temporalio",
+    "httpx",
+    "grpc",
+    "google.protobuf",
+    "workers.builtins",
+    "workers._action",
+    "workers._registry",
+    "workers._worker",
+    "engine.client",
+    "engine.workflow",
+    "engine.compiler",
+    "engine.audit",
+    "asyncio",
+)
+
+
+def forbidden(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in NOT_FOR_FILES))
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("check", str(LIBRARY_FILE)),
+        ("check", "--json", str(LIBRARY_FILE)),
+        ("fmt", "--check", str(LIBRARY_FILE)),
+        ("graph", str(LIBRARY_FILE)),
+        ("--help",),
+        ("--version",),
+    ],
+    ids=lambda words: " ".join(w for w in words if not w.startswith("/")),
+)
+def test_file_commands_import_no_temporal_sdk_httpx_or_worker(
+    words: tuple[str, ...], tmp_path: Path
+) -> None:
+    modules, done = imported_by(*words, folder=tmp_path)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert "dsl" in modules or words[0].startswith("--")
+    assert forbidden(modules) == []
+
+
+def test_check_still_knows_every_builtin_action(tmp_path: Path) -> None:
+    # The catalogue comes as data, yet a misspelt action still gets its did-you-mean.
+    process = tmp_path / "mail.mops"
+    process.write_text(
+        'process mail "Mail"\n'
+        '  task hello = email.sned(to: ["a@example.com"], subject: "Hi", body: "Hello")\n'
+    )
+    modules, done = imported_by("check", str(process), folder=tmp_path)
+    assert done.returncode == 1
+    assert "no worker provides the action 'email.sned'" in done.stderr
+    assert "did you mean 'email.send'?" in done.stderr
+    assert forbidden(modules) == []
+
+
+def test_help_imports_no_language_either(tmp_path: Path) -> None:
+    modules, done = imported_by("--help", folder=tmp_path)
+    assert done.returncode == 0
+    assert not {m for m in modules if m == "dsl" or m.startswith(("dsl.", "lark", "pydantic"))}
