@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from dsl import _scenario_ast as scenario_ast
     from dsl._api import CheckedProcess, check_file, check_source
     from dsl._calendar_defs import resolve_calendar
+    from dsl._calendars import PRESETS as CALENDAR_PRESETS
     from dsl._calendars import pin as pin_calendar
-    from dsl._calendars import years_to_pin
+    from dsl._calendars import time_zones, years_to_pin
     from dsl._check import APPROVAL_FIELDS, WORK_FIELDS, iter_tasks
     from dsl._check_expr import declared_type
+    from dsl._complete import Expected, expected_at
     from dsl._diagnostics import CODES, Diagnostic, Severity, has_errors, render_all
     from dsl._directory import (
         Absence,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
         load_directory,
         parse_directory,
     )
+    from dsl._fixes import Fix, suggested_fix
     from dsl._format import FormatError, format_source
     from dsl._functions import FUNCTIONS
     from dsl._graph import build_graph
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from dsl._signatures import ActionSignature, Catalogue, FieldSpec
     from dsl._source import SourceFile, Span, gc_paused
     from dsl._suggest import did_you_mean
+    from dsl._symbols import STEP_KINDS, Definition, Reference, Symbols, step_kind, symbols
     from dsl._types import ListOf, OneOf, Scalar, Type, TypeSyntaxError, parse_type
 
 _WHERE: dict[str, tuple[str, str]] = {
@@ -99,6 +103,18 @@ _WHERE: dict[str, tuple[str, str]] = {
     "Type": ("dsl._types", "Type"),
     "TypeSyntaxError": ("dsl._types", "TypeSyntaxError"),
     "parse_type": ("dsl._types", "parse_type"),
+    "CALENDAR_PRESETS": ("dsl._calendars", "PRESETS"),
+    "time_zones": ("dsl._calendars", "time_zones"),
+    "Definition": ("dsl._symbols", "Definition"),
+    "Reference": ("dsl._symbols", "Reference"),
+    "Symbols": ("dsl._symbols", "Symbols"),
+    "STEP_KINDS": ("dsl._symbols", "STEP_KINDS"),
+    "step_kind": ("dsl._symbols", "step_kind"),
+    "symbols": ("dsl._symbols", "symbols"),
+    "Expected": ("dsl._complete", "Expected"),
+    "expected_at": ("dsl._complete", "expected_at"),
+    "Fix": ("dsl._fixes", "Fix"),
+    "suggested_fix": ("dsl._fixes", "suggested_fix"),
 }
 """Each public name: its module and the name there ("" for the module itself)."""
 
@@ -120,8 +136,10 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "APPROVAL_FIELDS",
+    "CALENDAR_PRESETS",
     "CODES",
     "FUNCTIONS",
+    "STEP_KINDS",
     "WORK_FIELDS",
     "Absence",
     "ActionSignature",
@@ -129,21 +147,26 @@ __all__ = [
     "Catalogue",
     "CheckedProcess",
     "CheckedScenarios",
+    "Definition",
     "Diagnostic",
     "Directory",
     "DirectoryError",
+    "Expected",
     "FieldSpec",
+    "Fix",
     "FormatError",
     "ListOf",
     "OneOf",
     "Person",
     "Plan",
+    "Reference",
     "Scalar",
     "Scene",
     "Severity",
     "Shape",
     "SourceFile",
     "Span",
+    "Symbols",
     "Type",
     "TypeSyntaxError",
     "ast",
@@ -156,6 +179,7 @@ __all__ = [
     "did_you_mean",
     "directory_for",
     "draw_scene",
+    "expected_at",
     "format_source",
     "gc_paused",
     "has_errors",
@@ -168,6 +192,10 @@ __all__ = [
     "render_all",
     "resolve_calendar",
     "scenario_ast",
+    "step_kind",
+    "suggested_fix",
+    "symbols",
+    "time_zones",
     "to_dot",
     "to_mermaid",
     "to_svg",

@@ -415,6 +415,11 @@ def _library_version() -> str:
     return importlib.metadata.version("holidays")
 
 
+def time_zones() -> tuple[str, ...]:
+    """Every time zone a calendar may name (places, not machine-dependent aliases), sorted."""
+    return tuple(sorted(_time_zones()))
+
+
 @functools.cache
 def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones() - _NOT_PLACES)

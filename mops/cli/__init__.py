@@ -8,6 +8,7 @@ request to report it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -143,6 +144,8 @@ def entry() -> None:
     success into exit code 134. Everything of ours is flushed first.
     """
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        # The language server's client may have closed our stdout already.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     os._exit(code)

@@ -20,6 +20,7 @@ COMMANDS: dict[str, Command] = {
     "check": Command("_check", "check process files and report every problem"),
     "fmt": Command("_fmt", "rewrite process files in the canonical layout"),
     "graph": Command("_graph", "draw a process as a flowchart (Mermaid, Graphviz DOT or SVG)"),
+    "lsp": Command("_lsp", "the language server editors start (diagnostics, completion, ...)"),
     "test": Command("_test", "run the scenarios of processes on a time-skipping test server"),
     "simulate": Command(
         "_simulate",
