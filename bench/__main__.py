@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import sys
 
-from bench import approvals, audit, fuzz, long, memory, overhead, profile, replay, scale
+from bench import (
+    approvals,
+    audit,
+    fuzz,
+    long,
+    lsp,
+    memory,
+    overhead,
+    profile,
+    replay,
+    scale,
+    startup,
+)
 from bench import compile as compile_bench
 from bench import simulate as simulate_bench
 
 BENCHMARKS = {
     "compile": compile_bench.main,
+    "startup": startup.main,
+    "lsp": lsp.main,
     "fuzz": fuzz.main,
     "overhead": overhead.main,
     "approvals": approvals.main,

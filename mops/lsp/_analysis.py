@@ -9,6 +9,7 @@ it. Each analysis is tied to the document version it was made from.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -48,11 +49,19 @@ class Analysis:
     source: SourceFile
     diagnostics: tuple[Diagnostic, ...]
     file: dsl_ast.File | None
-    symbols: Symbols
     directory: Directory | None
     checked: CheckedProcess | None = None
     scenario: bool = False
     lines: tuple[str, ...] = field(default=(), repr=False)
+    names_from: Symbols | None = None
+    """The names to use instead of the file's own (completion in a line that does not parse)."""
+
+    @functools.cached_property
+    def symbols(self) -> Symbols:
+        """Where each name is defined and used; made when a feature first asks."""
+        if self.names_from is not None:
+            return self.names_from
+        return Symbols() if self.file is None else symbols(self.file)
 
     @property
     def process(self) -> dsl_ast.Process | None:
@@ -78,7 +87,6 @@ class Analyser:
             base=None if path is None else path.parent,
             directory=directory,
         )
-        found = symbols(checked.file) if checked.file is not None else Symbols()
         diagnostics = checked.diagnostics + problem
         return Analysis(
             uri,
@@ -86,7 +94,6 @@ class Analyser:
             source,
             diagnostics,
             checked.file,
-            found,
             directory,
             checked,
             lines=source.lines,
@@ -128,7 +135,6 @@ class Analyser:
             source,
             diagnostics + problem,
             None,
-            Symbols(),
             directory,
             scenario=True,
             lines=source.lines,

@@ -59,7 +59,7 @@ def complete(
         rest = "\n".join("" if n == line - 1 else each for n, each in enumerate(analysis.lines))
         analysis = replace(
             analysis,
-            symbols=analyser.analyse(analysis.uri, rest, None).symbols,
+            names_from=analyser.analyse(analysis.uri, rest, None).symbols,
         )
     offset = offset_of(text, analysis.lines, line, col)
     before_cursor = analysis.lines[line - 1][: col - 1] if line <= len(analysis.lines) else ""
