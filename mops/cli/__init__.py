@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.errors import UserError
 from mops.cli._commands import COMMANDS
+from mops.cli._conventions import Parser, finish, innermost, print_error
 
 __all__ = ["main"]
 
@@ -29,14 +30,19 @@ def build_parser(*, commands: Collection[str] | None = None) -> argparse.Argumen
             arguments; the others are listed by name and help only. ``None``:
             every command, in full (for tools that walk all of them).
     """
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="mops",
         description="MOps Flow: run marketing-ops processes written in .mops files.",
+        epilog="example:\n  mops check processes/blog_post.mops\n\n"
+        "'mops COMMAND --help' tells more of each command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--version", action=_Version, help="print the version of MOps Flow and exit"
     )
-    choices = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    choices = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
+    )
     wanted = {COMMANDS[c].module for c in COMMANDS if commands is None or c in commands}
     declared: set[str] = set()
     for name, command in COMMANDS.items():
@@ -46,6 +52,7 @@ def build_parser(*, commands: Collection[str] | None = None) -> argparse.Argumen
             # One module declares all its commands at once (status and list, ...).
             importlib.import_module(f"mops.cli.{command.module}").register(choices)
             declared.add(command.module)
+    finish(parser)
     return parser
 
 
@@ -62,7 +69,8 @@ class _Version(argparse.Action):
             number = version("mops-flow")
         except PackageNotFoundError:
             number = "unknown (not installed)"
-        parser.exit(0, f"mops (MOps Flow) {number}\n")
+        print(f"mops (MOps Flow) {number}")
+        parser.exit(0)
 
 
 def _command_in(argv: Sequence[str]) -> str | None:
@@ -72,35 +80,68 @@ def _command_in(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mops`` with ``argv``; returns the exit code."""
-    words = sys.argv[1:] if argv is None else argv
+    words = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(words)
     parser = build_parser(commands=[command] if command in COMMANDS else [])
-    args = parser.parse_args(words)
+    args, unknown = parser.parse_known_args(words)
+    if unknown:
+        # The usage of the command that was given the wrong option, not of mops.
+        innermost(parser, words).error(f"unrecognized arguments: {' '.join(unknown)}")
+    as_json = bool(getattr(args, "json", False))
     try:
         return _exit_code_of(args.handler(args))
     except UserError as error:
-        print(f"mops: {error}", file=sys.stderr)
-        return error.exit_code
+        return _fail(error.message, error.hint, error.exit_code, as_json=as_json)
     except _validation_error() as error:
         # Settings from the environment are validated once, here.
-        print(f"mops: invalid setting: {_first_problem(error)}", file=sys.stderr)
-        return 2
+        return _fail(f"invalid setting: {_first_problem(error)}", None, 2, as_json=as_json)
     except KeyboardInterrupt:
         print("mops: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-    except Exception:
+    except Exception as error:
+        said = _in_our_words(error, args)
+        if said is not None:
+            return _fail(*said, 1, as_json=as_json)
         if os.environ.get("MOPS_DEBUG"):
             raise
         import traceback
 
+        if as_json:
+            print_error(f"internal error: {type(error).__name__}: {error}", exit_code=70)
         print(
             "mops: internal error (this is a bug in MOps Flow, not in your process):",
             file=sys.stderr,
         )
         traceback.print_exc(limit=-3, file=sys.stderr)
         return 70
+
+
+def _fail(message: str, hint: str | None, code: int, *, as_json: bool) -> int:
+    """Report a mistake the user can fix: one message (and hint), as text or as JSON."""
+    if as_json:
+        print_error(message, hint=hint, exit_code=code)
+    else:
+        print(f"mops: {message}" + (f"\n  hint: {hint}" if hint else ""), file=sys.stderr)
+    return code
+
+
+def _in_our_words(error: Exception, args: argparse.Namespace) -> tuple[str, str] | None:
+    """What a Temporal service error means to the user, in the words ``mops status`` uses."""
+    if "temporalio.service" not in sys.modules:
+        return None
+    from temporalio.service import RPCError, RPCStatusCode
+
+    if not isinstance(error, RPCError):
+        return None
+    campaign = getattr(args, "campaign", None)
+    if error.status == RPCStatusCode.NOT_FOUND:
+        what = f"no campaign '{campaign}'" if campaign else "no such campaign"
+        return what, "'mops list' shows the campaigns"
+    if error.status == RPCStatusCode.ALREADY_EXISTS:
+        return f"a campaign '{campaign}' already exists", "give another --id, or leave it out"
+    return None
 
 
 def _exit_code_of(outcome: int | Coroutine[Any, Any, int]) -> int:

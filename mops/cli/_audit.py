@@ -19,7 +19,7 @@ from engine.audit import (
 )
 from engine.errors import UserError
 from mops.cli._commands import summary
-from mops.cli._common import day_or_time, write_atomically
+from mops.cli._common import day_or_time, print_json, write_atomically
 from mops.cli._connect import connected
 
 
@@ -32,15 +32,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.add_argument("--process", help="every campaign of this process")
     export.add_argument("--since", type=day_or_time, metavar="DATE", help="started on or after")
     export.add_argument("--until", type=day_or_time, metavar="DATE", help="started before")
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument(
+        "--format", choices=["jsonl", "csv"], default="jsonl", help="JSON Lines or CSV"
+    )
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    export.add_argument("--json", action="store_true")
     export.set_defaults(handler=run_export)
 
     check = actions.add_parser("verify", help="check that an export was not changed")
-    check.add_argument("file", type=Path, metavar="FILE")
+    check.add_argument("file", type=Path, metavar="FILE", help="the exported file")
     check.add_argument(
         "--head", metavar="HASH", help="the chain head printed at export (catches cut-off ends)"
     )
+    check.add_argument("--json", action="store_true")
     check.set_defaults(handler=run_verify)
 
 
@@ -74,6 +78,16 @@ async def run_export(args: argparse.Namespace) -> int:
             write_atomically(args.output, text)
         except OSError as error:
             raise UserError(f"{args.output}: cannot be written ({error.strerror})") from None
+    if args.json and args.output is not None:
+        print_json(
+            {
+                "file": str(args.output),
+                "records": len(chained),
+                "campaigns": len(campaigns),
+                "chain_head": chain_head(chained),
+            }
+        )
+        return 0
     print(
         f"exported {len(chained)} records of {len(campaigns)} campaign"
         f"{'s' if len(campaigns) != 1 else ''}; chain head {chain_head(chained)}",
@@ -92,6 +106,19 @@ async def run_verify(args: argparse.Namespace) -> int:
         count, head, finding = verify_export(text, expected_head=args.head)
     except Unreadable as problem:
         raise UserError(f"{args.file}: not an export: {problem}") from None
+    if args.json:
+        print_json(
+            {
+                "file": str(args.file),
+                "intact": finding is None,
+                "records": count,
+                "chain_head": head,
+                "finding": None
+                if finding is None
+                else {"line": finding.line, "kind": finding.kind, "message": finding.message},
+            }
+        )
+        return 0 if finding is None else 1
     if finding is not None:
         print(f"{args.file}:{finding.line}: {finding.kind}: {finding.message}")
         return 1

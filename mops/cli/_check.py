@@ -9,12 +9,15 @@ from pathlib import Path
 from dsl import Severity, build_graph, check_file, plan, render_all, resolve_calendar
 from mops.cli._commands import summary
 from mops.cli._common import catalogue, print_json, team_directory
+from mops.cli._conventions import paint, paint_diagnostics
 from mops.cli._plan import print_plan
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("check", help=summary("check"))
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="process files (.mops) to check"
+    )
     parser.add_argument("--json", action="store_true", help="print diagnostics as JSON")
     parser.add_argument(
         "--plan", action="store_true", help="also print each process's worst-case duration"
@@ -29,13 +32,15 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:
         if not path.is_file():
             why = "is a folder, not a process file" if path.is_dir() else "no such file"
-            print(f"{path}: {why}", file=sys.stderr)
+            _unreadable(path, why, report if args.json else None)
             failed = True
             continue
         try:
             checked = check_file(path, actions, directory=team_directory(path))
         except OSError as error:
-            print(f"{path}: cannot be read ({error.strerror or error})", file=sys.stderr)
+            _unreadable(
+                path, f"cannot be read ({error.strerror or error})", report if args.json else None
+            )
             failed = True
             continue
         errors = sum(1 for d in checked.diagnostics if d.severity is Severity.ERROR)
@@ -56,11 +61,12 @@ def run(args: argparse.Namespace) -> int:
                 for d in checked.diagnostics
             )
         elif checked.diagnostics:
-            print(render_all(checked.diagnostics, checked.source), file=sys.stderr)
+            rendered = render_all(checked.diagnostics, checked.source)
+            print(paint_diagnostics(rendered, sys.stderr), file=sys.stderr)
             print(file=sys.stderr)
         if not args.json:
             verdict = "ok" if checked.ok else f"{errors} error{'s' if errors != 1 else ''}"
-            print(f"{path}: {verdict}")
+            print(f"{path}: {paint(verdict, 'ok' if checked.ok else 'error', sys.stdout)}")
         if args.plan and checked.ok and checked.file is not None and checked.process is not None:
             process = checked.process
             calendar = (
@@ -72,3 +78,23 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     return 1 if failed else 0
+
+
+def _unreadable(path: Path, why: str, report: list[dict[str, object]] | None) -> None:
+    """A file that could not be checked: a line on stderr, or an entry of the JSON report."""
+    if report is None:
+        print(f"{path}: {why}", file=sys.stderr)
+        return
+    report.append(
+        {
+            "file": str(path),
+            "line": None,
+            "col": None,
+            "end_line": None,
+            "end_col": None,
+            "code": None,
+            "severity": "error",
+            "message": why,
+            "hint": None,
+        }
+    )

@@ -49,6 +49,7 @@ COMMANDS: dict[str, Command] = {
         "_history", "the timeline of a campaign: every step, decision and rule, with who"
     ),
     "audit": Command("_audit", "export campaigns' timelines, verify an export"),
+    "completion": Command("_completion", "print a shell completion script (bash, zsh, fish)"),
     "report": Command("_report", "an HTML audit report of a campaign: facts, path taken, timeline"),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -17,26 +18,37 @@ from pathlib import Path
 
 from dsl import FormatError, SourceFile, format_source, render_all
 from mops.cli._commands import summary
+from mops.cli._common import print_json
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("fmt", help=summary("fmt"))
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="process files (.mops) to format"
+    )
     parser.add_argument(
         "--check",
         action="store_true",
         help="change nothing; list the files that would change and exit 1 if there are any",
     )
+    parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     failed = False
+    report: list[dict[str, str]] = []
     for path in args.files:
-        outcome = _format_one(path, check=args.check)
+        problems = io.StringIO()
+        with contextlib.redirect_stderr(problems) if args.json else contextlib.nullcontext():
+            outcome = _format_one(path, check=args.check)
         failed = failed or outcome in ("failed", "would change")
-        if outcome not in ("failed", "unchanged"):
+        if args.json:
+            report.append({"file": str(path), "outcome": outcome, "problems": problems.getvalue()})
+        elif outcome not in ("failed", "unchanged"):
             print(f"{path}: {outcome}")
+    if args.json:
+        print_json(report)
     return 1 if failed else 0
 
 

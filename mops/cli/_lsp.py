@@ -16,7 +16,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "hover, completion, go to definition, references, rename, outline, formatting "
             "and quick fixes. Editors start it; see docs/editors.md."
         ),
-        epilog="example: mops lsp   (started by the editor, not by hand)",
     )
     parser.add_argument(
         "--debounce",

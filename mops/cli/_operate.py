@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     for name in ("pause", "resume", "cancel"):
         parser = commands.add_parser(name, help=summary(name))
         target = parser.add_mutually_exclusive_group(required=True)
-        target.add_argument("campaign", nargs="?", metavar="RUN")
+        target.add_argument("campaign", nargs="?", metavar="RUN", help="one campaign id")
         target.add_argument("--process", help="every running campaign of this process")
         parser.add_argument("--yes", action="store_true", help="with --process: do it")
         parser.add_argument("--reason", default="", help="kept in each campaign's history")

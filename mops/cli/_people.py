@@ -29,13 +29,16 @@ from engine.workflow.work_items import Act
 from mops.cli._commands import summary
 from mops.cli._common import print_json, team_directory
 from mops.cli._connect import connected
+from mops.cli._conventions import moment
 
 _DECISIONS = {"approve": "approve", "reject": "reject", "request-changes": "request_changes"}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tasks = commands.add_parser("tasks", help=summary("tasks"))
-    tasks.add_argument("--as", dest="person", required=True, metavar="PERSON")
+    tasks.add_argument(
+        "--as", dest="person", required=True, metavar="PERSON", help="whose inbox (a person id)"
+    )
     tasks.add_argument("--json", action="store_true")
     tasks.set_defaults(handler=show_tasks)
     for command, action in _DECISIONS.items():
@@ -45,16 +48,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         parser.set_defaults(handler=decide, action=action)
     complete = commands.add_parser("complete", help=summary("complete"))
     _target(complete)
-    complete.add_argument("--output", "-o", action="append", default=[], metavar="NAME=VALUE")
-    complete.add_argument("--comment", default="")
+    complete.add_argument(
+        "--output",
+        "-o",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value the work item returns (repeat for each)",
+    )
+    complete.add_argument("--comment", default="", help="a note kept in the history")
     complete.set_defaults(handler=decide, action="complete")
     delegate = commands.add_parser("delegate", help=summary("delegate"))
     _target(delegate)
-    delegate.add_argument("--to", required=True, metavar="PERSON")
-    delegate.add_argument("--comment", default="")
+    delegate.add_argument("--to", required=True, metavar="PERSON", help="who takes the step over")
+    delegate.add_argument("--comment", default="", help="why (kept in the history)")
     delegate.set_defaults(handler=decide, action="delegate")
     event = commands.add_parser("send-event", help=summary("send-event"))
-    event.add_argument("name", metavar="NAME")
+    event.add_argument("name", metavar="NAME", help="the event, as the process waits for it")
     event.add_argument("--key", required=True, help="the correlation key, e.g. the lead's e-mail")
     event.add_argument("--data", default="{}", help="a JSON object the waiting step receives")
     event.add_argument("--json", action="store_true")
@@ -62,9 +72,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _target(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("campaign", metavar="RUN")
-    parser.add_argument("step", metavar="STEP")
-    parser.add_argument("--as", dest="person", required=True, metavar="PERSON")
+    parser.add_argument("campaign", metavar="RUN", help="the campaign id")
+    parser.add_argument("step", metavar="STEP", help="the step's name in the process")
+    parser.add_argument(
+        "--as", dest="person", required=True, metavar="PERSON", help="who acts (a person id)"
+    )
+    parser.add_argument("--json", action="store_true")
 
 
 def team(here: Path | None = None) -> TeamSnapshot:
@@ -92,7 +105,7 @@ async def show_tasks(args: argparse.Namespace) -> int:
         due = (
             "no deadline"
             if task.deadline is None
-            else f"due {task.deadline.astimezone():%a %d %b %H:%M}"
+            else f"due {moment(task.deadline, seconds=False)}"
         )
         # The first column is the RUN to act with: a sub-process's own campaign id.
         via = task.via if task.part_of is None else f"{task.via}; sub-process of {task.part_of}"
@@ -119,7 +132,13 @@ async def decide(args: argparse.Namespace) -> int:
         outputs=outputs,
         to=getattr(args, "to", None),
     )
-    print(said(await act(client, args.campaign, request)))
+    decided = await act(client, args.campaign, request)
+    if args.json:
+        print_json(
+            {"campaign": args.campaign, "step": args.step, **decided.model_dump(mode="json")}
+        )
+    else:
+        print(said(decided))
     return 0
 
 

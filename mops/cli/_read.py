@@ -12,6 +12,7 @@ from engine.workflow.work_items import WorkItem
 from mops.cli._commands import summary
 from mops.cli._common import day_or_time, print_json, show_value
 from mops.cli._connect import connected
+from mops.cli._conventions import moment as shown
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +25,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing.add_argument("--process", help="only campaigns of this process")
     listing.add_argument(
         "--state",
+        help="only campaigns in this state",
         choices=[
             "running",
             "paused",
@@ -40,7 +42,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="only campaigns with a step open for role:NAME or person:NAME",
     )
     _add_audit_filters(listing)
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=show_list)
 
@@ -61,7 +63,7 @@ def _add_audit_filters(listing: argparse.ArgumentParser) -> None:
 
 
 def _when(moment: dt.datetime | None) -> str:
-    return "-" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return shown(moment)
 
 
 async def show_status(args: argparse.Namespace) -> int:

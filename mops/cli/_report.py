@@ -17,7 +17,7 @@ from engine.audit import (
 )
 from engine.errors import UserError
 from mops.cli._commands import summary
-from mops.cli._common import write_atomically
+from mops.cli._common import print_json, write_atomically
 from mops.cli._connect import connected
 
 
@@ -26,6 +26,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("campaign", metavar="RUN", help="the campaign id")
     parser.add_argument("--html", type=Path, required=True, metavar="FILE", help="write here")
     parser.add_argument("--tz", metavar="ZONE", help="times in this zone (default: this machine's)")
+    parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=write_report)
 
 
@@ -44,5 +45,8 @@ async def write_report(args: argparse.Namespace) -> int:
         write_atomically(args.html, page)
     except OSError as error:
         raise UserError(f"{args.html}: cannot be written ({error.strerror})") from None
-    print(f"wrote {args.html}", file=sys.stderr)
+    if args.json:
+        print_json({"campaign": args.campaign, "wrote": str(args.html)})
+    else:
+        print(f"wrote {args.html}", file=sys.stderr)
     return 0

@@ -29,7 +29,7 @@ from workers import WORKFLOWS, build_worker, run_worker, workflow_runner
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("run", help=summary("run"))
-    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("file", type=Path, metavar="FILE", help="the process file to run")
     parser.add_argument(
         "--input", "-i", action="append", default=[], metavar="NAME=VALUE", help="an input value"
     )

@@ -47,7 +47,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--metrics-host", default="127.0.0.1", help="address for the metrics endpoint"
     )
-    parser.add_argument("--log-format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="how the worker logs: lines for people (text) or JSON lines for log shippers",
+    )
     parser.set_defaults(handler=run)
 
 
