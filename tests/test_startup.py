@@ -76,3 +76,9 @@ def test_help_imports_no_language_either(tmp_path: Path) -> None:
     modules, done = imported_by("--help", folder=tmp_path)
     assert done.returncode == 0
     assert not {m for m in modules if m == "dsl" or m.startswith(("dsl.", "lark", "pydantic"))}
+
+
+def test_fmt_needs_neither_the_graph_nor_pydantic(tmp_path: Path) -> None:
+    modules, done = imported_by("fmt", "--check", str(LIBRARY_FILE), folder=tmp_path)
+    assert done.returncode in (0, 1)
+    assert {m.split(".")[0] for m in modules} & {"networkx", "pydantic", "holidays"} == set()

@@ -17,10 +17,10 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dsl import Catalogue, Directory, DirectoryError, directory_for
 from engine.errors import UserError
 
 if TYPE_CHECKING:
+    from dsl import Catalogue, Directory
     from workers import Registry
 
 
@@ -32,6 +32,8 @@ def catalogue(actions: Registry | None = None) -> Catalogue:
             otherwise the catalogue is read as data, without importing a connector.
     """
     if actions is not None:
+        from dsl import Catalogue
+
         return Catalogue(actions.signatures())
     from workers import action_catalogue
 
@@ -45,6 +47,8 @@ def team_directory(process_file: Path) -> Directory | None:
     Raises:
         UserError: the directory exists but cannot be used.
     """
+    from dsl import DirectoryError, directory_for
+
     try:
         return directory_for(process_file)
     except DirectoryError as error:
