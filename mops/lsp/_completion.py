@@ -32,7 +32,7 @@ from mops.lsp._analysis import Analyser, Analysis
 from mops.lsp._positions import from_position, offset_of
 
 if TYPE_CHECKING:
-    from mops.lsp._server import MopsServer
+    from mops.lsp._base import MopsServer
 
 Kind = types.CompletionItemKind
 

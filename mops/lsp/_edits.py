@@ -11,7 +11,7 @@ from mops.lsp._analysis import Analysis
 from mops.lsp._positions import to_position, to_range
 
 if TYPE_CHECKING:
-    from mops.lsp._server import MopsServer
+    from mops.lsp._base import MopsServer
 
 
 def register(server: MopsServer) -> None:
@@ -57,7 +57,7 @@ def quick_fixes(analysis: Analysis, where: types.Range) -> list[types.CodeAction
         fix = suggested_fix(diagnostic, analysis.source)
         if fix is None:
             continue
-        from mops.lsp._server import lsp_diagnostic
+        from mops.lsp._base import lsp_diagnostic
 
         edit = types.TextEdit(range=to_range(analysis.lines, fix.span), new_text=fix.text)
         actions.append(

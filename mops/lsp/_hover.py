@@ -22,7 +22,7 @@ from mops.lsp._analysis import Analysis
 from mops.lsp._positions import from_position, to_range
 
 if TYPE_CHECKING:
-    from mops.lsp._server import MopsServer
+    from mops.lsp._base import MopsServer
 
 _KIND_WORDS = {
     "task": "task",

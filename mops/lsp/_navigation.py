@@ -14,7 +14,7 @@ from mops.lsp._analysis import Analysis
 from mops.lsp._positions import from_position, to_range
 
 if TYPE_CHECKING:
-    from mops.lsp._server import MopsServer
+    from mops.lsp._base import MopsServer
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
