@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bounds import excerpt, is_email
 from engine.ir import Duration, ListType, OneOfType, ScalarType, TypeRef, type_text
 
 
@@ -83,7 +84,6 @@ class ValueProblem(ValueError):
     """A value that does not fit its declared type; the message says why."""
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 _MONEY = re.compile(
     r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Z]{3})\s*$|^\s*([A-Z]{3})\s*(-?\d+(?:\.\d+)?)\s*$"
@@ -238,10 +238,10 @@ def _scalar(value: Any, name: str) -> Any:
         return Percent(_decimal(str(value)))
     if not isinstance(value, str):
         raise ValueProblem(f"{_show(value)} is not {_article(name)} {name}")
-    if name == "email" and not _EMAIL.match(value):
-        raise ValueProblem(f"'{value}' is not an e-mail address")
+    if name == "email" and not is_email(value):
+        raise ValueProblem(f"'{excerpt(value)}' is not an e-mail address")
     if name == "url" and not _URL.match(value):
-        raise ValueProblem(f"'{value}' is not a web address (http:// or https://)")
+        raise ValueProblem(f"'{excerpt(value)}' is not a web address (http:// or https://)")
     return value
 
 
