@@ -8,5 +8,42 @@ to its input, whatever the input.
 """
 
 from bounds._address import CONTROL, excerpt, is_email, mailbox
+from bounds._limits import (
+    EARLY_EVENT_BYTES,
+    EARLY_EVENTS,
+    MAX_COMMENT,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_ITEMS,
+    MAX_MAGNITUDE,
+    MAX_NAME,
+    MAX_PAYLOAD,
+    MAX_TEXT,
+    MAX_TITLE,
+    RENEW_HISTORY_BYTES,
+    TooLarge,
+    size_problem,
+    sized,
+)
 
-__all__ = ["CONTROL", "excerpt", "is_email", "mailbox"]
+__all__ = [
+    "CONTROL",
+    "EARLY_EVENTS",
+    "EARLY_EVENT_BYTES",
+    "MAX_COMMENT",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_ITEMS",
+    "MAX_MAGNITUDE",
+    "MAX_NAME",
+    "MAX_PAYLOAD",
+    "MAX_TEXT",
+    "MAX_TITLE",
+    "RENEW_HISTORY_BYTES",
+    "TooLarge",
+    "excerpt",
+    "is_email",
+    "mailbox",
+    "size_problem",
+    "sized",
+]

@@ -1,0 +1,42 @@
+"""What a campaign refuses to start with: names and titles past the limits, inputs too
+large to carry. A start from a script need not have passed ``mops check``, and a step
+whose name cannot be an activity id would fail its workflow task on every retry.
+Runs inside the workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from bounds import MAX_NAME, MAX_TITLE, excerpt, size_problem
+from engine import ir
+from engine.workflow.campaign import CampaignStart
+
+
+def start_problem(start: CampaignStart) -> str | None:
+    """Why the campaign cannot start as given, or None."""
+    process = start.process
+    for kind, name in _names(process):
+        if len(name) > MAX_NAME:
+            return f"{kind} '{excerpt(name, 40)}' is longer than {MAX_NAME} characters"
+    for what, title in _titles(process):
+        if len(title) > MAX_TITLE:
+            return f"the title of {what} is longer than {MAX_TITLE} characters"
+    if start.resume is None and (problem := size_problem(start.inputs)) is not None:
+        return f"the inputs hold {problem}"
+    return None
+
+
+def _names(process: ir.ProcessIR) -> list[tuple[str, str]]:
+    found = [("the process", process.name)]
+    found += [("the input", i.name) for i in process.inputs]
+    found += [("the output", o.name) for o in process.outputs]
+    found += [("the step", s.id) for s in ir.iter_steps(process.body)]
+    return found
+
+
+def _titles(process: ir.ProcessIR) -> list[tuple[str, str]]:
+    found = [("the process", process.title)]
+    for step in ir.iter_steps(process.body):
+        title = getattr(step, "title", None)
+        if isinstance(title, str):
+            found.append((f"step '{step.id}'", title))
+    return found
