@@ -25,15 +25,19 @@ from support import (
     recorded_notify,
     registry_replacing,
     start,
+    team,
     worker_for,
 )
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from waiting import eventually, status
+from waiting import eventually, status, wait_open
 
 from dsl import Catalogue, SourceFile, check_source, render_all
+from engine.client import act, send_event
+from engine.errors import UserError
 from engine.workflow.campaign import EVENT_SIGNAL, DroppedEvent
+from engine.workflow.work_items import Act
 
 REGISTRY = registry_replacing(recorded_log, recorded_notify)
 WITHIN = 90.0
@@ -203,3 +207,69 @@ LONG_NAME = """\
 process long "Long"
   task a = log.info(message: "x")
 """
+
+
+WAITING = """\
+process waiting "Waiting"
+  approval review "Review"
+    by role editor
+    deadline 5 days
+    escalate to role lead
+  output who = review.approvers
+"""
+
+
+async def test_a_flood_of_large_events_nobody_waits_for_keeps_the_history_small(
+    env: WorkflowEnvironment,
+) -> None:
+    """27 events of 1.9 MB (the issue's flood), sent straight to Temporal by a script:
+    none is kept, the campaign continues as new once its history passes 8 MB, so no
+    run's history comes near Temporal's 50 MB, and it still takes its decision."""
+    client = env.client
+    queue = new_task_queue()
+    blob = "x" * 1_900_000
+    async with worker_for(client, REGISTRY, queue, cached=100):
+        process = compile_text(WAITING, REGISTRY, "abuse.mops")
+        handle = await start(client, process, {}, queue, team=team("v1", ana="editor", lea="lead"))
+        await wait_open(handle, "review")
+        for number in range(27):
+            await handle.signal(
+                EVENT_SIGNAL, {"name": "spam", "key": f"k{number}", "data": {"blob": blob}}
+            )
+            # As fast as the campaign takes them (a burst faster than its worker
+            # reads is held only by Temporal's own limits: docs/security.md).
+            await eventually(lambda n=number: _dropped_at_least(handle, n + 1))
+        await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        result = await asyncio.wait_for(handle.result(), WITHIN)
+        runs = await _runs(client, handle.id)
+        sizes = [await _history_bytes(client, handle.id, run) for run in runs]
+        final = await status(handle)
+    assert result["outputs"]["who"] == ["ana"]
+    assert len(sizes) >= 4, sizes
+    assert max(sizes) < 12_000_000, sizes
+    assert {d.why for d in final.dropped_events} == {"too_large"}
+
+
+async def _dropped_at_least(handle: WorkflowHandle[Any, Any], count: int) -> None:
+    assert len((await status(handle)).dropped_events) >= count, "not taken yet"
+
+
+async def test_the_client_refuses_an_event_too_large_to_send(env: WorkflowEnvironment) -> None:
+    with pytest.raises(UserError) as refused:
+        await send_event(
+            env.client, name="spam", key="k", data={"blob": "x" * 1_900_000}, task_queue="q"
+        )
+    assert str(refused.value) == (
+        "not sent: the event's data holds a text of 1,900,000 characters (at most 100,000)"
+    )
+
+
+async def _runs(client: Client, campaign: str) -> list[str]:
+    return [
+        execution.run_id async for execution in client.list_workflows(f"WorkflowId = '{campaign}'")
+    ]
+
+
+async def _history_bytes(client: Client, campaign: str, run_id: str) -> int:
+    history = await client.get_workflow_handle(campaign, run_id=run_id).fetch_history()
+    return sum(event.ByteSize() for event in history.events)

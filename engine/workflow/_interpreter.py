@@ -27,7 +27,6 @@ from engine.workflow import _signals as signals
 from engine.workflow import _steps as steps
 from engine.workflow import _tasks as tasks
 from engine.workflow import carry
-from engine.workflow._limits import start_problem
 from engine.workflow._position import At
 from engine.workflow._state import DATA_ERRORS, Env, RunState
 from engine.workflow.campaign import (
@@ -40,6 +39,7 @@ from engine.workflow.campaign import (
 from engine.workflow.evaluate import EvaluationError, evaluate
 from engine.workflow.facts import Decided
 from engine.workflow.jumps import JumpTo
+from engine.workflow.limits import start_problem
 from engine.workflow.values import ValueProblem, display, from_json, to_json
 from engine.workflow.work_items import Act, explain
 
