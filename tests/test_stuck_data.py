@@ -11,6 +11,7 @@ of the campaign fails (no WORKFLOW_TASK_FAILED event: nothing was retried).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -238,7 +239,7 @@ async def test_a_flood_of_large_events_nobody_waits_for_keeps_the_history_small(
             )
             # As fast as the campaign takes them (a burst faster than its worker
             # reads is held only by Temporal's own limits: docs/security.md).
-            await eventually(lambda n=number: _dropped_at_least(handle, n + 1))
+            await eventually(functools.partial(_dropped_at_least, handle, number + 1))
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
         result = await asyncio.wait_for(handle.result(), WITHIN)
         runs = await _runs(client, handle.id)

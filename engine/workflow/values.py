@@ -88,6 +88,7 @@ _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 _MONEY = re.compile(
     r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Z]{3})\s*$|^\s*([A-Z]{3})\s*(-?\d+(?:\.\d+)?)\s*$"
 )
+_TOO_LONG_TO_READ = "holds a number too long to read (more than 4,300 digits)"
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -105,7 +106,11 @@ def parse_text(text: str, type_: TypeRef) -> Any:
                 try:
                     items = json.loads(stripped)
                 except json.JSONDecodeError as error:
-                    raise ValueProblem(f"'{text}' is not a JSON list: {error.msg}") from None
+                    raise ValueProblem(
+                        f"'{_short(text)}' is not a JSON list: {error.msg}"
+                    ) from None
+                except ValueError:  # a number of more than 4,300 digits
+                    raise ValueProblem(_TOO_LONG_TO_READ) from None
                 return check_json(items, type_)
             parts = [p.strip() for p in text.split(",") if p.strip()]
             return [parse_text(p, type_.item) for p in parts]
@@ -122,14 +127,16 @@ def parse_text(text: str, type_: TypeRef) -> Any:
                 raise ValueProblem(f"'{text}' is not an amount with a currency, such as '5000 EUR'")
             amount = match.group(1) or match.group(4)
             currency = match.group(2) or match.group(3)
-            return to_json(Money(Decimal(amount), currency))
+            return to_json(Money(_decimal(amount), currency))
         case ScalarType(name="record" | "any"):
             try:
                 value = json.loads(text)
             except json.JSONDecodeError:
                 if type_.name == "any":
                     return text
-                raise ValueProblem(f"'{text}' is not a JSON object") from None
+                raise ValueProblem(f"'{excerpt(text)}' is not a JSON object") from None
+            except ValueError:  # a number of more than 4,300 digits
+                raise ValueProblem(_TOO_LONG_TO_READ) from None
             return check_json(value, type_)
         case _:
             return check_json(text, type_)
