@@ -24,12 +24,11 @@ CASES: dict[str, tuple[list[str], str]] = {
     ),
     "a comment that is not UTF-8": (
         ["approve", "c-1", "review", "--as", "ana", "--comment", NOT_UTF8],
-        "mops: argument 7 is not valid UTF-8 text (after 'Spring '): give every argument "
-        "as UTF-8",
+        "mops: argument 7 is not valid UTF-8 text (after 'Spring '): give every argument as UTF-8",
     ),
     "event data that is not UTF-8": (
         ["send-event", "lead.replied", "--key", "k", "--data", '{"a": "' + NOT_UTF8 + '"}'],
-        "mops: argument 6 is not valid UTF-8 text (after '{\"a\": \"Spring '): give every "
+        'mops: argument 6 is not valid UTF-8 text (after \'{"a": "Spring \'): give every '
         "argument as UTF-8",
     ),
     "event data with a number of 5,001 digits": (
@@ -54,9 +53,7 @@ CASES: dict[str, tuple[list[str], str]] = {
 
 
 @pytest.mark.parametrize(("args", "said"), CASES.values(), ids=CASES.keys())
-def test_a_bad_argument_is_one_line_and_exit_1(
-    tmp_path: Path, args: list[str], said: str
-) -> None:
+def test_a_bad_argument_is_one_line_and_exit_1(tmp_path: Path, args: list[str], said: str) -> None:
     done = Mops(tmp_path)(*args)
     assert (done.returncode, done.stderr.strip()) == (1, said)
     assert not (tmp_path / "server.json").exists()  # refused before reaching a server
