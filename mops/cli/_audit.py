@@ -21,7 +21,8 @@ from engine.audit import (
 from engine.errors import UserError
 from mops.cli._commands import summary
 from mops.cli._common import connected
-from mops.cli._graph import _write_atomically
+from mops.cli._exports import export_mode, known_secrets, write_export
+from workers import redact
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,13 +78,17 @@ async def run_export(args: argparse.Namespace) -> int:
             until=args.until,
         )
         campaigns = await selected_campaigns(client, clauses)
-    chained = export_records(await timelines(client, campaigns))
+    secrets = known_secrets()
+    chained = export_records(
+        await timelines(client, campaigns),
+        scrub=(lambda text: redact(text, secrets)) if secrets else None,
+    )
     text = to_csv(chained) if args.format == "csv" else to_jsonl(chained)
     if args.output is None:
         sys.stdout.write(text)
     else:
         try:
-            _write_atomically(args.output, text)
+            write_export(args.output, text, mode=export_mode())
         except OSError as error:
             raise UserError(f"{args.output}: cannot be written ({error.strerror})") from None
     print(
