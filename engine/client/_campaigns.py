@@ -182,7 +182,15 @@ async def campaign_status(
             pass  # no worker right now: fall back to the history
     # Every run of the campaign, oldest first: one that continued as new keeps
     # its earlier steps and decisions in the histories of its earlier runs.
-    return status_from_history(await campaign_histories(client, campaign_id), state=state)
+    histories = await campaign_histories(client, campaign_id)
+    try:
+        return status_from_history(histories, state=state)
+    except Exception as error:  # any history at all may sit on the task queue
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0][:300]
+        raise UserError(
+            f"'{campaign_id}' cannot be read as a campaign ({state}): {reason}",
+            hint="'mops list' shows it; Temporal's own UI or CLI show its history",
+        ) from None
 
 
 async def wait_for_result(handle: WorkflowHandle[Any, Any]) -> CampaignResult:

@@ -79,8 +79,20 @@ async def run_export(args: argparse.Namespace) -> int:
         )
         campaigns = await selected_campaigns(client, clauses)
     secrets = known_secrets()
+    skipped: dict[str, str] = {}
+    read = await timelines(client, campaigns, skipped=skipped if args.campaign is None else None)
+    for campaign, reason in skipped.items():
+        print(f"mops: skipped {campaign}: {reason}", file=sys.stderr)
+    if skipped:
+        names = ", ".join(sorted(skipped))
+        count = len(skipped)
+        print(
+            f"mops: skipped {count} campaign{'s' if count != 1 else ''} that cannot be read: "
+            f"{names}",
+            file=sys.stderr,
+        )
     chained = export_records(
-        await timelines(client, campaigns),
+        read,
         scrub=(lambda text: redact(text, secrets)) if secrets else None,
     )
     text = to_csv(chained) if args.format == "csv" else to_jsonl(chained)
