@@ -8,6 +8,7 @@ to its input, whatever the input.
 """
 
 from bounds._address import CONTROL, excerpt, is_email, mailbox
+from bounds._currency import ISO_4217, is_currency
 from bounds._limits import (
     EARLY_EVENT_BYTES,
     EARLY_EVENTS,
@@ -30,6 +31,7 @@ __all__ = [
     "CONTROL",
     "EARLY_EVENTS",
     "EARLY_EVENT_BYTES",
+    "ISO_4217",
     "MAX_COMMENT",
     "MAX_DEPTH",
     "MAX_DIGITS",
@@ -42,6 +44,7 @@ __all__ = [
     "RENEW_HISTORY_BYTES",
     "TooLarge",
     "excerpt",
+    "is_currency",
     "is_email",
     "mailbox",
     "size_problem",

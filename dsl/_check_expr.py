@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 
-from bounds import excerpt, is_email
+from bounds import ISO_4217, excerpt, is_currency, is_email
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._functions import FUNCTIONS
@@ -92,6 +92,14 @@ class ExprChecker:
     def type_of(self, expr: ast.Expr, scope: Scope) -> Type | None:
         """The type of an expression, or None if a problem was already reported."""
         match expr:
+            case ast.MoneyLit(currency=currency) if not is_currency(currency):
+                self.error(
+                    "T002",
+                    f"'{currency}' is not a currency: amounts are in ISO 4217 currencies",
+                    expr.span,
+                    did_you_mean(currency, sorted(ISO_4217)) or "e.g. EUR, USD, GBP, CHF",
+                )
+                return scalar_literal_type(expr)
             case (
                 ast.NumberLit()
                 | ast.MoneyLit()

@@ -45,6 +45,15 @@ CASES: dict[str, tuple[list[str], str]] = {
         ["run", BLOG, "-i", "title=x", "-i", f"budget={DIGITS} EUR"],
         "mops: input 'budget': '11111111111111111...' is too large or too small a number",
     ),
+    "a made-up currency": (
+        ["run", BLOG, "-i", "title=x", "-i", "budget=5000 XYZ"],
+        "mops: input 'budget': 'XYZ' is not an ISO 4217 currency code such as EUR or USD",
+    ),
+    "an amount that would be rounded": (
+        ["run", BLOG, "-i", "title=x", "-i", "budget=12345678901234567890123456789.01 EUR"],
+        "mops: input 'budget': '12345678901234567...' has more than 28 significant digits, "
+        "more than a campaign keeps exactly",
+    ),
     "a title of 120,000 characters": (
         ["run", BLOG, "-i", "title=" + "x" * 120_000],
         "mops: input 'title': holds a text of 120,000 characters (at most 100,000)",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bounds import excerpt, is_email
+from bounds import MAX_DIGITS, excerpt, is_currency, is_email
 from engine.ir import Duration, ListType, OneOfType, ScalarType, TypeRef, type_text
 
 
@@ -115,7 +115,7 @@ def parse_text(text: str, type_: TypeRef) -> Any:
             parts = [p.strip() for p in text.split(",") if p.strip()]
             return [parse_text(p, type_.item) for p in parts]
         case ScalarType(name="number"):
-            return to_json(_decimal(text))
+            return to_json(_exact(_decimal(text)))
         case ScalarType(name="bool"):
             word = text.strip().lower()
             if word in _TRUE | _FALSE:
@@ -127,7 +127,7 @@ def parse_text(text: str, type_: TypeRef) -> Any:
                 raise ValueProblem(f"'{text}' is not an amount with a currency, such as '5000 EUR'")
             amount = match.group(1) or match.group(4)
             currency = match.group(2) or match.group(3)
-            return to_json(Money(_decimal(amount), currency))
+            return to_json(_exact(Money(_decimal(amount), currency)))
         case ScalarType(name="record" | "any"):
             try:
                 value = json.loads(text)
@@ -149,7 +149,7 @@ def check_json(value: Any, type_: TypeRef) -> Any:
         ValueProblem: the value does not fit the type.
     """
     try:
-        return to_json(from_json(value, type_))
+        return to_json(_exact(from_json(value, type_)))
     except (InvalidOperation, TypeError, ValueError) as error:
         if isinstance(error, ValueProblem):
             raise
@@ -390,6 +390,37 @@ def _decimal(text: str) -> Decimal:
     if number and not -30 <= number.adjusted() <= 30:
         raise ValueProblem(f"'{_short(text)}' is too large or too small a number")
     return number
+
+
+def _exact(value: Any) -> Any:
+    """``value``, if a campaign can hold it exactly: an amount in an ISO 4217 currency,
+    a number or amount of at most 28 significant digits (never rounded on the way in).
+
+    Checked where values come in (the command line, a script's start), not when a
+    campaign reads its own history: campaigns started before these checks go on.
+
+    Raises:
+        ValueProblem: it cannot be held exactly, or its currency does not exist.
+    """
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    number = value
+    if isinstance(value, Money):
+        if not is_currency(value.currency):
+            raise ValueProblem(_not_a_currency(value.currency))
+        number = value.amount
+    if isinstance(number, Percent):
+        number = number.value
+    if isinstance(number, Decimal) and len(number.as_tuple().digits) > MAX_DIGITS:
+        raise ValueProblem(
+            f"'{_short(display(number))}' has more than {MAX_DIGITS} significant digits, "
+            "more than a campaign keeps exactly"
+        )
+    return value
+
+
+def _not_a_currency(code: str) -> str:
+    return f"'{excerpt(code, 10)}' is not an ISO 4217 currency code such as EUR or USD"
 
 
 def _short(text: str) -> str:
