@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import approvals, audit, fuzz, long, memory, overhead, profile, replay, scale
+from bench import abuse, approvals, audit, fuzz, long, memory, overhead, profile, replay, scale
 from bench import compile as compile_bench
 from bench import simulate as simulate_bench
 
 BENCHMARKS = {
     "compile": compile_bench.main,
     "fuzz": fuzz.main,
+    "abuse": abuse.main,
     "overhead": overhead.main,
     "approvals": approvals.main,
     "scale": scale.main,

@@ -172,7 +172,10 @@ def from_json(value: Any, type_: TypeRef) -> Any:
                 raise ValueProblem(f"{_show(value)} is not one of: " + ", ".join(choices))
             return value
         case ScalarType(name=name):
-            return _scalar(value, name)
+            try:
+                return _scalar(value, name)
+            except ArithmeticError:  # a duration of a billion days, a date past 9999
+                raise ValueProblem(f"{_show(value)} is too large a {name}") from None
 
 
 def _scalar(value: Any, name: str) -> Any:
