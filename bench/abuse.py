@@ -79,8 +79,20 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
     return {rng.choice(keys): random_value(rng, depth + 1) for _ in range(rng.randint(0, 5))}
 
 
+GOOD_DECISION = {
+    "step": "draft",
+    "actor": "cleo",
+    "action": "complete",
+    "outputs": {"doc_url": "https://cms.example.com/a", "words": 900},
+}
+GOOD_INPUTS = {"title": "Spring", "budget": "5000 EUR", "contact": "ana@example.com"}
+
+
 def random_decision(rng: random.Random) -> Any:
-    if rng.random() < 0.2:
+    roll = rng.random()
+    if roll < 0.3:
+        return dict(GOOD_DECISION, comment=rng.choice(["ok", "=SUM(A1)", "x" * 20_000]))
+    if roll < 0.45:
         return random_value(rng)
     decision: dict[str, Any] = {
         "step": rng.choice(["draft", "push", "nope", random_value(rng)]),
@@ -104,6 +116,8 @@ class Counts:
     decisions: int = 0
     decisions_refused: int = 0
     events: int = 0
+    closed: int = 0
+    """Refused by the server: a campaign that had ended, a payload over 2 MB."""
     tracebacks: list[str] = field(default_factory=list)
     stuck: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
@@ -126,10 +140,12 @@ async def abuse(client: Client, task_queue: str, secret: str, *, cases: int, see
         try:
             if kind == "input":
                 counts.inputs += 1
-                given = {
+                given: dict[str, Any] = {
                     name: random_value(rng)
                     for name in rng.sample(["title", "budget", "contact", "hook", "tags"], 2)
                 }
+                if rng.random() < 0.4:
+                    given = dict(GOOD_INPUTS)
                 try:
                     inputs = resolve_inputs(process, json_values=given)
                 except UserError:
@@ -154,13 +170,18 @@ async def abuse(client: Client, task_queue: str, secret: str, *, cases: int, see
                     )
                 except WorkflowUpdateFailedError:
                     counts.decisions_refused += 1
+
             else:
                 counts.events += 1
                 event = {"name": "e", "key": "k", "data": random_value(rng)}
                 await rng.choice(handles).signal(EVENT_SIGNAL, event)
         except (RPCError, TimeoutError) as error:
-            # The server's own refusal (a payload over its 2 MB) is a clean answer too.
-            if isinstance(error, RPCError) and "size" in error.message.lower():
+            # The server's own answers are clean too: a payload over its 2 MB, a
+            # campaign that has ended (it failed on the secret it may not send).
+            if isinstance(error, RPCError) and any(
+                word in error.message.lower() for word in ("size", "already completed")
+            ):
+                counts.closed += 1
                 continue
             counts.tracebacks.append(f"case {case} ({kind}): {type(error).__name__}: {error}")
         except Exception as error:  # the point: count whatever escapes
@@ -225,6 +246,7 @@ records.
 | inputs tried (refused at the door) | {counts.inputs} ({counts.inputs_refused}) |
 | decisions tried (refused with a reason) | {counts.decisions} ({counts.decisions_refused}) |
 | events sent | {counts.events} |
+| refused by the server (campaign ended, over 2 MB) | {counts.closed} |
 | tracebacks (anything but a refusal or an acceptance) | {len(counts.tracebacks)} |
 | stuck workflow tasks (WORKFLOW_TASK_FAILED in any history) | {len(counts.stuck)} |
 | runs of 6 characters of the secret found in any history | {len(counts.leaks)} |
