@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from bench import (
+    abuse,
     approvals,
     audit,
     fuzz,
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "startup": startup.main,
     "lsp": lsp.main,
     "fuzz": fuzz.main,
+    "abuse": abuse.main,
     "overhead": overhead.main,
     "approvals": approvals.main,
     "scale": scale.main,

@@ -13,6 +13,7 @@ from dsl._diagnostics import Diagnostic, Severity, has_errors, sort_key
 from dsl._directory import Directory
 from dsl._graph import build_graph
 from dsl._graph_checks import graph_problems
+from dsl._limits_check import limit_problems
 from dsl._parser import parse_source
 from dsl._rules import rule_problems
 from dsl._signatures import Catalogue
@@ -75,7 +76,9 @@ def _check_source(
     used: dict[str, CheckedProcess] = {}
     if parsed.file is not None:
         used = _load_uses(parsed.file, base, catalogue, directory, _seen, problems)
-    if parsed.file is not None and parsed.file.process is not None:
+    too_long = limit_problems(parsed.file) if parsed.file is not None else []
+    problems.extend(too_long)
+    if parsed.file is not None and parsed.file.process is not None and not too_long:
         processes = {name: c.process for name, c in used.items() if c.process is not None}
         structural = check(
             parsed.file,

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 
+from bounds import ISO_4217, excerpt, is_currency, is_email
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._functions import FUNCTIONS
@@ -35,7 +36,6 @@ from dsl._types import (
 
 _ORDERED = {"number", "money", "percent", "date", "datetime", "duration", "text"}
 _TEXTUAL = {"text", "email", "url"}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://\S+$")
 
 
@@ -92,6 +92,14 @@ class ExprChecker:
     def type_of(self, expr: ast.Expr, scope: Scope) -> Type | None:
         """The type of an expression, or None if a problem was already reported."""
         match expr:
+            case ast.MoneyLit(currency=currency) if not is_currency(currency):
+                self.error(
+                    "T002",
+                    f"'{currency}' is not a currency: amounts are in ISO 4217 currencies",
+                    expr.span,
+                    did_you_mean(currency, sorted(ISO_4217)) or "e.g. EUR, USD, GBP, CHF",
+                )
+                return scalar_literal_type(expr)
             case (
                 ast.NumberLit()
                 | ast.MoneyLit()
@@ -424,10 +432,10 @@ def _literal_problem(text: str, wanted: Type) -> str | None:
             + ", ".join(f'"{c}"' for c in wanted.choices)
             + (f" ({hint})" if hint else "")
         )
-    if str(wanted) == "email" and not _EMAIL.match(text):
-        return f'"{text}" is not an e-mail address'
+    if str(wanted) == "email" and not is_email(text):
+        return f'"{excerpt(text)}" is not an e-mail address'
     if str(wanted) == "url" and not _URL.match(text):
-        return f'"{text}" is not a web address (http:// or https://)'
+        return f'"{excerpt(text)}" is not a web address (http:// or https://)'
     return None
 
 

@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "S008": "an interpolation in a text is not closed or is empty",
     "S009": "blocks or expressions nested too deeply to run",
     "S010": "more than one process in a file",
+    "S011": "a name or title longer than a campaign can carry",
     # names
     "N001": "a name that is not defined",
     "N002": "a name defined twice",
@@ -120,12 +121,21 @@ class Diagnostic:
             if self.span.end_line == self.span.line
             else len(text) - self.span.col + 1
         )
+        # A line of 100,000 characters is shown up to a little past the caret.
+        shown = max(self.span.col + _SHOWN_PAST_CARET, _SHOWN_LINE)
+        if len(text) > shown:
+            text = text[:shown] + " ..."
+            width = min(width, shown - self.span.col + 1)
         caret = " " * (len(gutter) - 2) + "| " + _indent_like(text, self.span.col - 1)
         caret += "^" * max(1, width)
         lines = [head, gutter + text, caret]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
+
+
+_SHOWN_LINE = 160
+_SHOWN_PAST_CARET = 80
 
 
 def _indent_like(text: str, count: int) -> str:

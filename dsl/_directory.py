@@ -35,9 +35,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bounds import excerpt, is_email
 from dsl._suggest import did_you_mean
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -85,8 +85,8 @@ class Person(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
-            raise ValueError(f"'{value}' is not an e-mail address")
+        if not is_email(value):
+            raise ValueError(f"'{excerpt(value)}' is not an e-mail address")
         return value
 
     def absence_on(self, day: dt.date) -> Absence | None:

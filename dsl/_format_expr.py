@@ -21,7 +21,7 @@ from dsl import _ast as ast
 from dsl._source import SourceFile
 from dsl._types import ListOf, OneOf, Type
 
-_STRING = re.compile(r'"([^"\\\n{]|\\.|\{\{|\{[^}\n]*\})*"')
+_STRING = re.compile(r'"([^"\\\n{]|\\.|\{\{|\{[^{}\n]*\})*"')  # as STRING in grammar.lark
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _WORDS = {"true", "false", "not", "and", "or", "in"}
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -261,6 +261,10 @@ EXAMPLES: dict[str, tuple[str, str]] = {
         'process first\n  task a = log.info(message: "a")\n\nprocess second\n  task b = log.info(message: "b")\n',
         "example.mops:4:9: error[S010]: a second process 'second' in one file\n    4 | process second\n      |         ^^^^^^\n  hint: keep one process per file; call another file's process with 'use \"file.mops\"' and 'call'",
     ),
+    "S011": (
+        'process launch\n  task publish_the_spring_launch_article_to_the_cms_and_tell_every_editor = log.info(message: "go")\n',
+        'example.mops:2:8: error[S011]: the name \'publish_the_spring_launch_article_to_the...\' is 66 characters long; names have at most 64\n    2 |   task publish_the_spring_launch_article_to_the_cms_and_tell_every_editor = log.info(message: "go")\n      |        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n  hint: a short name in lower_case is what the other steps refer to; say more in the step\'s title ("...")',
+    ),
     "N009": (
         'process launch\n  calendar berln\n  task a = log.info(message: "go")\n',
         "example.mops:2:12: error[N009]: there is no calendar 'berln'\n    2 |   calendar berln\n      |            ^^^^^\n  hint: define it with a 'calendar' block, or use a country code such as \"DE\"",

@@ -281,7 +281,7 @@ def test_sigkill_of_the_embedded_server_resumes_the_campaign_without_repeating_s
         wait_until(lambda: len(hooks.requests) >= 3)
         os.kill(first["pid"], signal.SIGKILL)
         wait_until(lambda: dead(first["pid"]))
-        gone = mops("server", "status", "--json")
+        # The worker may have started it again already (test_server_restart.py).
         restarted = mops("server", "start")
         assert restarted.returncode == 0, restarted.stderr
         second = mops.json("server", "status")
@@ -296,7 +296,6 @@ def test_sigkill_of_the_embedded_server_resumes_the_campaign_without_repeating_s
         approved = mops("approve", campaign, "signoff", "--as", "ana")
         assert approved.returncode == 0, approved.stderr + "\n".join(log)
         final = mops.wait_for_state(campaign, {"completed", "failed"})
-    assert gone.returncode == 3
     assert second["db_file"] == first["db_file"]
     assert second["pid"] != first["pid"]
     assert [i["step"] for i in status["open_items"]] == ["signoff"]

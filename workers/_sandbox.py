@@ -36,11 +36,13 @@ def _modules(package: str, path: list[str], *, private: bool) -> tuple[str, ...]
 
 PASSED_THROUGH = (
     *_THIRD_PARTY,
+    "bounds",
     "engine.ir",
     *_modules("engine.workflow", list(engine.workflow.__path__), private=False),
 )
-"""Pure modules: the IR (with its submodules) and the public modules of the workflow
-package (values, business time, work items, rules, facts, ...)."""
+"""Pure modules: the limits and checks every layer shares (bounds), the IR (with its
+submodules) and the public modules of the workflow package (values, business time,
+work items, rules, facts, ...)."""
 
 INTERPRETER = _modules("engine.workflow", list(engine.workflow.__path__), private=True)
 """The interpreter's own modules: stateless, passed through outside the tests."""

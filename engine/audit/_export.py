@@ -15,7 +15,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +57,14 @@ def digest(record: Record) -> str:
     return hashlib.sha256(canonical(record)).hexdigest()
 
 
-def records(timelines: Iterable[Timeline]) -> list[Record]:
-    """The chained records of every entry of every timeline, in order."""
+def records(
+    timelines: Iterable[Timeline], *, scrub: Callable[[str], str] | None = None
+) -> list[Record]:
+    """The chained records of every entry of every timeline, in order.
+
+    ``scrub`` is applied to every text field before the record is chained (the CLI
+    passes the worker's redaction, so a secret never reaches an export file).
+    """
     chained: list[Record] = []
     previous = GENESIS
     for timeline in timelines:
@@ -84,6 +90,8 @@ def records(timelines: Iterable[Timeline]) -> list[Record]:
                     entry.details, sort_keys=True, separators=(",", ":"), ensure_ascii=False
                 ),
             }
+            if scrub is not None:
+                record = {k: scrub(v) if isinstance(v, str) else v for k, v in record.items()}
             record["hash"] = previous = digest(record)
             chained.append(record)
     return chained
@@ -98,11 +106,33 @@ def to_jsonl(chained: Sequence[Record]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chained)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (OWASP, CSV injection)."""
+_ESCAPE = "'"
+
+
+def _neutral(cell: Any) -> Any:
+    """A cell a spreadsheet shows as text: a ``'`` before a formula's first character
+    (and before a ``'``, so that reading it back is exact); numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith((*_FORMULA_STARTS, _ESCAPE)):
+        return _ESCAPE + cell
+    return cell
+
+
+def _as_written(cell: str) -> str:
+    """The text of a cell written by :func:`_neutral`."""
+    return cell[1:] if cell.startswith(_ESCAPE) else cell
+
+
 def to_csv(chained: Sequence[Record]) -> str:
+    """CSV with every cell quoted and every text that could be a formula neutralised
+    (docs/security.md, "Exports"); :func:`parse` reads the records back exactly."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(
+        out, fieldnames=FIELDS, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
+    )
     writer.writeheader()
-    writer.writerows(chained)
+    writer.writerows({k: _neutral(v) for k, v in record.items()} for record in chained)
     return out.getvalue()
 
 
@@ -147,7 +177,7 @@ def parse(text: str) -> list[tuple[int, Record]]:
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(FIELDS):
             raise Unreadable(f"line {number} has {len(row)} columns, not {len(FIELDS)}")
-        record = dict(zip(FIELDS, row, strict=True))
+        record = dict(zip(FIELDS, (_as_written(cell) for cell in row), strict=True))
         found.append((number, _checked(record, number)))
     return found
 

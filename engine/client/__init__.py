@@ -32,6 +32,7 @@ from engine.client._people import (
 )
 from engine.client._server import EmbeddedServer, ServerInfo, find_temporal_cli
 from engine.client._settings import DEFAULT_TASK_QUEUE, Settings
+from engine.client._watch import keep_embedded_server
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -51,6 +52,7 @@ __all__ = [
     "find_temporal_cli",
     "has_worker",
     "inbox",
+    "keep_embedded_server",
     "list_campaigns",
     "new_campaign_id",
     "open_item",

@@ -18,7 +18,8 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowQueryFailedError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.audit import campaign_histories, status_from_history
@@ -83,23 +84,40 @@ async def start_campaign(
     started_by: str,
     campaign_id: str | None = None,
     team: TeamSnapshot | None = None,
+    reuse_id: bool = False,
 ) -> WorkflowHandle[Any, Any]:
     """Start one campaign of ``process``; the inputs must already be resolved.
 
     ``team`` is the team directory the campaign checks its human steps against.
+    ``reuse_id``: start it even if a closed campaign had ``campaign_id`` (never while
+    one with that id runs); otherwise any campaign that ever had the id refuses it.
     """
     campaign_id = campaign_id or new_campaign_id(process)
     try:
-        return await _start(client, process, inputs, task_queue, started_by, campaign_id, team)
+        return await _start(
+            client, process, inputs, task_queue, started_by, campaign_id, team, reuse_id
+        )
+    except WorkflowAlreadyStartedError:
+        raise _id_taken(campaign_id, reuse_id) from None
     except RPCError as error:
         if error.status == RPCStatusCode.ALREADY_EXISTS:
-            raise UserError(f"a campaign with the id '{campaign_id}' already exists") from None
+            raise _id_taken(campaign_id, reuse_id) from None
         if error.status == RPCStatusCode.INVALID_ARGUMENT and "search attribute" in error.message:
             raise UserError(
                 f"the namespace {client.namespace} lacks the search attributes of MOps Flow",
                 hint=by_hand(client.namespace, sa.ALL),
             ) from None
         raise
+
+
+def _id_taken(campaign_id: str, reuse_id: bool) -> UserError:
+    if reuse_id:
+        return UserError(f"a campaign with the id '{campaign_id}' is running")
+    return UserError(
+        f"a campaign with the id '{campaign_id}' already exists",
+        hint="give another --id, or --reuse-id to start a new campaign under the id of "
+        "a closed one ('mops list' then shows both, and 'mops status' the newest)",
+    )
 
 
 async def _start(
@@ -110,11 +128,15 @@ async def _start(
     started_by: str,
     campaign_id: str,
     team: TeamSnapshot | None,
+    reuse_id: bool = False,
 ) -> WorkflowHandle[Any, Any]:
     return await client.start_workflow(
         process.name,
         CampaignStart(process=process, inputs=dict(inputs), started_by=started_by, team=team),
         id=campaign_id,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE
+        if reuse_id
+        else WorkflowIDReusePolicy.REJECT_DUPLICATE,
         task_queue=task_queue,
         result_type=CampaignResult,
         static_summary=f"{process.title} (version {process.version})",
@@ -160,7 +182,15 @@ async def campaign_status(
             pass  # no worker right now: fall back to the history
     # Every run of the campaign, oldest first: one that continued as new keeps
     # its earlier steps and decisions in the histories of its earlier runs.
-    return status_from_history(await campaign_histories(client, campaign_id), state=state)
+    histories = await campaign_histories(client, campaign_id)
+    try:
+        return status_from_history(histories, state=state)
+    except Exception as error:  # any history at all may sit on the task queue
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0][:300]
+        raise UserError(
+            f"'{campaign_id}' cannot be read as a campaign ({state}): {reason}",
+            hint="'mops list' shows it; Temporal's own UI or CLI show its history",
+        ) from None
 
 
 async def wait_for_result(handle: WorkflowHandle[Any, Any]) -> CampaignResult:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 from typing import Any
 
+from bounds import size_problem
 from engine.errors import UserError
 from engine.ir import ProcessIR, type_text
 from engine.workflow.evaluate import EvaluationError, evaluate, uses_clock
@@ -62,6 +63,8 @@ def resolve_inputs(
     for decl in process.inputs:
         kind_value = given.get(decl.name)
         try:
+            if kind_value is not None and (too_large := size_problem(kind_value[1])) is not None:
+                raise ValueProblem(f"holds {too_large}")
             if kind_value is None:
                 if decl.default is not None and uses_clock(decl.default):
                     continue
@@ -77,6 +80,8 @@ def resolve_inputs(
         except (ValueProblem, EvaluationError) as problem:
             message = problem.message if isinstance(problem, EvaluationError) else str(problem)
             problems.append(f"input '{decl.name}': {message}")
+    if not problems and (too_large := size_problem(resolved)) is not None:
+        problems.append(f"the inputs hold {too_large}")
     if problems:
         summary = problems[0] if len(problems) == 1 else f"{len(problems)} problems with the inputs"
         detail = None if len(problems) == 1 else "\n  ".join(problems)

@@ -37,6 +37,7 @@ from engine.workflow.campaign import (
     TeamPush,
 )
 from engine.workflow.facts import Decided
+from engine.workflow.limits import decision_problem, event_problem
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.values import ValueProblem, parse_text
 from engine.workflow.work_items import Act, WorkItem, how_eligible
@@ -65,6 +66,8 @@ async def act(client: Client, campaign: str, act: Act) -> Decided:
     Raises:
         UserError: the campaign refused it (the reason says why) or does not exist.
     """
+    if (too_large := decision_problem(act)) is not None:
+        raise UserError(f"not sent: {too_large}")
     handle = client.get_workflow_handle(campaign)
     try:
         answer: Decided = await handle.execute_update(
@@ -272,6 +275,8 @@ async def send_event(
         f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running' "
         f"AND {sa.EVENTS.name} = '{name.replace(chr(39), '')}'"
     )
+    if (too_large := event_problem(data)) is not None:
+        raise UserError(f"not sent: {too_large}")
     delivered: list[str] = []
     event = ExternalEvent(name=name, key=key, data=dict(data))
     async for execution in client.list_workflows(query):

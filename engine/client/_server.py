@@ -18,7 +18,6 @@ import signal
 import socket
 import sys
 import sysconfig
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from temporalio.service import RPCError
 
 from engine.client._attributes import ensure_search_attributes
 from engine.client._settings import Settings
+from engine.client._state_dir import keep_private, private_folder, write_private
 from engine.errors import ServerUnreachable, UserError
 from engine.workflow.attributes import ALL as ATTRIBUTES
 
@@ -111,6 +111,7 @@ class EmbeddedServer:
         self.log_file = self.state_dir / "server.log"
         self._info_file = self.state_dir / "server.json"
         self._lock_file = self.state_dir / "server.lock"
+        self._ports_file = self.state_dir / "ports.json"
 
     def status(self) -> ServerInfo | None:
         """The running server, or None if there is none that accepts connections.
@@ -128,6 +129,12 @@ class EmbeddedServer:
                     self._info_file.unlink(missing_ok=True)
             return None
         return info if _accepts(info.port) else None
+
+    def has_died(self) -> bool:
+        """Whether the server this directory records was running and its process is gone
+        (killed or crashed; a server stopped with :meth:`stop` leaves no record)."""
+        info = self._read()
+        return info is not None and not _is_alive(info)
 
     def ensure_running(self, *, timeout: float = 60) -> ServerInfo:
         """Reuse the running server or start one; for callers without an event loop.
@@ -149,7 +156,7 @@ class EmbeddedServer:
             ServerUnreachable: the server did not become ready within ``timeout`` seconds.
             UserError: the ``temporal`` command is missing.
         """
-        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(self.state_dir)
         deadline = time.monotonic() + timeout
         async with _held_lock(self._lock_file, deadline):
             info = self._read()
@@ -205,11 +212,14 @@ class EmbeddedServer:
                 _terminate(info)
                 raise
             self._write(info)
+            keep_private(self.state_dir)
             return info
 
     def _spawn(self) -> tuple[ServerInfo, int]:
         cli = find_temporal_cli()
-        port, ui_port, http_port, metrics_port = _pick_ports(self._settings.server_port)
+        grpc_wanted, ui_wanted = self._ports_to_keep()
+        port, ui_port, http_port, metrics_port = _pick_ports(grpc_wanted, ui_wanted)
+        self._remember_ports(port, ui_port)
         args = [
             str(cli), "server", "start-dev",
             "--db-filename", str(self.db_file),
@@ -230,17 +240,22 @@ class EmbeddedServer:
             # posix_spawn, not Popen: the server is meant to outlive us, and a Popen
             # object would warn that it is "still running" when collected. Its own
             # session keeps a Ctrl-C on the `mops` command from reaching it.
-            pid = os.posix_spawn(
-                cli,
-                args,
-                os.environ,
-                file_actions=[
-                    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                    (os.POSIX_SPAWN_DUP2, log, 1),
-                    (os.POSIX_SPAWN_DUP2, log, 2),
-                ],
-                setsid=True,
-            )
+            # The server creates its SQLite file and journals 0600, whatever our umask.
+            umask = os.umask(0o077)
+            try:
+                pid = os.posix_spawn(
+                    cli,
+                    args,
+                    os.environ,
+                    file_actions=[
+                        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                        (os.POSIX_SPAWN_DUP2, log, 1),
+                        (os.POSIX_SPAWN_DUP2, log, 2),
+                    ],
+                    setsid=True,
+                )
+            finally:
+                os.umask(umask)
         finally:
             os.close(log)
         info = ServerInfo(
@@ -253,6 +268,24 @@ class EmbeddedServer:
             started_at=datetime.now(UTC),
         )
         return info, log_offset
+
+    def _ports_to_keep(self) -> tuple[int, int | None]:
+        """The ports of the last server of this state directory, for as long as the
+        preferred port setting is the same: a worker connected to the old address
+        (``mops worker`` of the embedded default) goes on with a restarted server."""
+        preferred = self._settings.server_port
+        try:
+            kept = _KeptPorts.model_validate_json(self._ports_file.read_bytes())
+        except (OSError, ValidationError):
+            return preferred, None
+        if kept.preferred != preferred:
+            return preferred, None
+        return kept.grpc, kept.ui
+
+    def _remember_ports(self, grpc: int, ui: int) -> None:
+        record = _KeptPorts(preferred=self._settings.server_port, grpc=grpc, ui=ui)
+        with contextlib.suppress(OSError):
+            write_private(self._ports_file, record.model_dump_json().encode())
 
     def _log(self, message: str) -> None:
         """Add a line of ours to the server's log."""
@@ -302,11 +335,7 @@ class EmbeddedServer:
             return None
 
     def _write(self, info: ServerInfo) -> None:
-        # Readers must never see half a record: write aside, then rename.
-        fd, temp = tempfile.mkstemp(dir=self.state_dir, prefix=".server.", suffix=".json")
-        with os.fdopen(fd, "w") as out:
-            out.write(info.model_dump_json(indent=2))
-        Path(temp).replace(self._info_file)
+        write_private(self._info_file, info.model_dump_json(indent=2).encode())
 
     def _log_tail(self, offset: int, lines: int = 8) -> str:
         try:
@@ -331,7 +360,15 @@ def _accepts(port: int) -> bool:
         return False
 
 
-def _pick_ports(preferred: int) -> tuple[int, int, int, int]:
+class _KeptPorts(BaseModel):
+    """The ports of the last server of a state directory (``ports.json``)."""
+
+    preferred: int
+    grpc: int
+    ui: int
+
+
+def _pick_ports(preferred: int, ui_preferred: int | None = None) -> tuple[int, int, int, int]:
     """gRPC, UI, HTTP and metrics ports, all free and distinct on 127.0.0.1."""
     with contextlib.ExitStack() as held:
 
@@ -354,7 +391,11 @@ def _pick_ports(preferred: int) -> tuple[int, int, int, int]:
             return port
 
         grpc = (preferred and reserve(preferred)) or any_free()
-        ui = (grpc + 1000 <= 65535 and reserve(grpc + 1000)) or any_free()
+        ui = (
+            (ui_preferred and ui_preferred != grpc and reserve(ui_preferred))
+            or (grpc + 1000 <= 65535 and reserve(grpc + 1000))
+            or any_free()
+        )
         # All four stay bound until here, so none can be picked twice.
         return grpc, ui, any_free(), any_free()
 

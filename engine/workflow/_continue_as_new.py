@@ -30,6 +30,7 @@ import datetime as dt
 
 from temporalio import workflow
 
+from bounds import RENEW_HISTORY_BYTES
 from engine import ir
 from engine.workflow import _compensation as compensation
 from engine.workflow import carry, patches, work_items
@@ -43,7 +44,16 @@ KEEP_STEPS = 200
 
 
 def history_is_long(run: RunState) -> bool:
-    return workflow.info().get_current_history_length() >= run.require_start().history_limit
+    """Past the campaign's event count, or (patched) past RENEW_HISTORY_BYTES: a flood of
+    large signals must not carry the history to Temporal's 50 MB."""
+    info = workflow.info()
+    if info.get_current_history_length() >= run.require_start().history_limit:
+        return True
+    if info.get_current_history_size() < RENEW_HISTORY_BYTES:
+        return False
+    if run.renew_on_size is None:
+        run.renew_on_size = patches.RENEW_ON_SIZE.applies()
+    return run.renew_on_size
 
 
 def may_renew_in(run: RunState, spot: tuple[Enter, ...]) -> bool:
@@ -139,5 +149,6 @@ def continue_as_new(
         next_reminder=next_reminder,
         paused=run.paused,
         ignored=tuple(run.ignored),
+        dropped=tuple(run.dropped),
     )
     workflow.continue_as_new(start.model_copy(update={"resume": carried, "team": run.team}))

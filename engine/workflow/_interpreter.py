@@ -28,7 +28,7 @@ from engine.workflow import _steps as steps
 from engine.workflow import _tasks as tasks
 from engine.workflow import carry
 from engine.workflow._position import At
-from engine.workflow._state import Env, RunState
+from engine.workflow._state import DATA_ERRORS, Env, RunState
 from engine.workflow.campaign import (
     ACT_UPDATE,
     STATUS_QUERY,
@@ -39,6 +39,7 @@ from engine.workflow.campaign import (
 from engine.workflow.evaluate import EvaluationError, evaluate
 from engine.workflow.facts import Decided
 from engine.workflow.jumps import JumpTo
+from engine.workflow.limits import start_problem
 from engine.workflow.values import ValueProblem, display, from_json, to_json
 from engine.workflow.work_items import Act, explain
 
@@ -78,6 +79,12 @@ class CampaignWorkflow:
             )
         start = _decode_start(args[0])
         run = self.run_state
+        if run.bounded() and (problem := start_problem(start)) is not None:
+            raise ApplicationError(
+                f"the campaign's start cannot be read: {problem}",
+                type="InvalidStart",
+                non_retryable=True,
+            )
         process = run.process = start.process
         run.start = start
         # A team pushed in the very first activation is newer than the start's.
@@ -93,6 +100,7 @@ class CampaignWorkflow:
             run.resume = list(resume.path)
             run.events, run.refused = list(resume.events), [*resume.refused, *run.refused]
             run.ignored = [*resume.ignored, *run.ignored]
+            run.dropped = [*resume.dropped, *run.dropped]
             compensation.restore(run, resume.undo)
             run.carried_item, run.carried_reminder = resume.open_item, resume.next_reminder
             if resume.open_item is not None:
@@ -169,6 +177,12 @@ class CampaignWorkflow:
     # ---- steps -----------------------------------------------------------------------
 
     async def _step(self, step: ir.Step, env: Env, at: At | None) -> None:
+        try:
+            await self._run_step(step, env, at)
+        except DATA_ERRORS as error:
+            raise self.run_state.data_failure(step, error) from None
+
+    async def _run_step(self, step: ir.Step, env: Env, at: At | None) -> None:
         run = self.run_state
         match step:
             case ir.TaskStep():

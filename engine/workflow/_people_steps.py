@@ -38,6 +38,7 @@ from engine.workflow.facts import (
     TimerPurpose,
 )
 from engine.workflow.jumps import JumpTo
+from engine.workflow.limits import decision_problem
 from engine.workflow.values import display, from_plain_json
 from engine.workflow.work_items import Act, WorkItem
 
@@ -239,6 +240,8 @@ def _rounds_exhausted(run: RunState, step: ir.HumanStep, env: Env, source: str) 
 
 def judge(run: RunState, act: Act) -> str | None:
     """Why ``act`` may not be taken now (the update validator's reason), or None."""
+    if (too_large := decision_problem(act)) is not None:
+        return too_large
     return work_items.refusal(run.items.get(act.step), act, run.team_now(), workflow.now())
 
 

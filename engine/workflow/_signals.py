@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio import workflow
 from temporalio.common import RawValue
 
+from engine.workflow import _early_events as early_events
 from engine.workflow._state import RunState
 from engine.workflow.campaign import (
     CANCEL_SIGNAL,
@@ -64,8 +65,16 @@ def _take(run: RunState, name: str, args: Sequence[RawValue]) -> None:
             attempt = _read(args, RefusedAttempt)
             run.refused.append(attempt.model_copy(update={"at": workflow.now()}))
         case "event":
-            # Kept until a step waits for it: early events are not lost.
-            run.events.append(_read(args, ExternalEvent))
+            # Kept until a step waits for it: early events are not lost, up to a
+            # bound in size and number (engine.workflow._early_events).
+            if run.bounded() and (dropped := early_events.too_large(args)) is not None:
+                early_events.drop(run, dropped)
+                return
+            event = _read(args, ExternalEvent)
+            if run.bounded() and (dropped := early_events.no_room(run, event)) is not None:
+                early_events.drop(run, dropped)
+                return
+            run.events.append(event)
         case "pause":
             _read(args, OperatorAction)  # who: in the history with the signal
             run.paused = True

@@ -19,12 +19,13 @@ from temporalio.exceptions import ApplicationError
 
 from engine import ir
 from engine.workflow import attributes as sa
-from engine.workflow import work_items
+from engine.workflow import patches, work_items
 from engine.workflow._position import At
 from engine.workflow.campaign import (
     CampaignStart,
     CampaignState,
     CampaignStatus,
+    DroppedEvent,
     ExternalEvent,
     IgnoredSignal,
     Place,
@@ -42,6 +43,22 @@ StepRunner = Callable[[ir.Step, Env, "At | None"], Awaitable[None]]
 """Runs one step: the interpreter's dispatch, which blocks call for the steps they hold."""
 
 NO_TEAM = TeamSnapshot(version="none", people={})
+
+DATA_ERRORS = (ArithmeticError, ValueError, RecursionError)
+"""What the data a step works on can raise (overflow, a date out of range, a value
+too large, a payload that cannot be encoded); a step fails the campaign with them."""
+
+
+def data_problem(error: BaseException) -> str:
+    """What went wrong with a step's data, for a person: never a class name in brackets."""
+    if isinstance(error, OverflowError):
+        return "a date or time past the year 9999 (or before the year 1)"
+    if isinstance(error, ArithmeticError):
+        return "a number too large to work out"
+    if isinstance(error, RecursionError):
+        return "a value nested too deeply to carry"
+    text = (str(error).strip() or type(error).__name__).splitlines()[0]
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,8 @@ class RunState:
     """Events that arrived and no step has used yet."""
     refused: list[RefusedAttempt] = field(default_factory=list)
     ignored: list[IgnoredSignal] = field(default_factory=list)
+    dropped: list[DroppedEvent] = field(default_factory=list)
+    """Events not kept for a later step (the newest 50)."""
     state: CampaignState = "running"
     started_at: dt.datetime | None = None
     """When the campaign started (its first run, across continue-as-new)."""
@@ -117,6 +136,10 @@ class RunState:
     carried_reminder: dt.datetime | None = None
     per_pass: bool | None = None
     """Whether rounds count per pass (a patch; asked once)."""
+    within_bounds: bool | None = None
+    """Whether values past the limits fail the campaign (a patch; asked once)."""
+    renew_on_size: bool | None = None
+    """Whether a large history continues as new (a patch; asked once it is large)."""
     loops: Loops | None = None
 
     # ---- what it runs ------------------------------------------------------------------
@@ -138,10 +161,17 @@ class RunState:
 
     # ---- values ------------------------------------------------------------------------
 
+    def bounded(self) -> bool:
+        """Whether values past the limits of :mod:`bounds` fail the campaign (patched)."""
+        if self.within_bounds is None:
+            self.within_bounds = patches.BOUNDED_VALUES.applies()
+        return self.within_bounds
+
     def eval(self, expr: ir.Expr, env: Env, what: str) -> Any:
         """The value of ``expr``; a failure fails the campaign naming the line."""
         try:
-            return evaluate(expr, env, self.require_process().calendar, now=workflow.now())
+            calendar = self.require_process().calendar
+            return evaluate(expr, env, calendar, now=workflow.now(), bounded=self.bounded())
         except EvaluationError as error:
             raise self.failure(error.span, f"{what}: {error.message}") from None
 
@@ -174,6 +204,12 @@ class RunState:
         """A failure of the campaign at ``span`` (raise it)."""
         return ApplicationError(f"{self.location(span)}: {message}", type=kind, non_retryable=True)
 
+    def data_failure(self, step: ir.Step, error: BaseException) -> ApplicationError:
+        """A step that failed on the data it works on or carries (an overflow, a date
+        past 9999, a value too large to send): the campaign fails at the step's line,
+        rather than its workflow task failing on every retry for ever."""
+        return self.failure(step.span, f"step '{step.id}': {data_problem(error)}", "InvalidValue")
+
     # ---- status ------------------------------------------------------------------------
 
     def status(self) -> CampaignStatus:
@@ -195,6 +231,7 @@ class RunState:
             team_version=None if self.team is None else self.team.version,
             generation=self.generation,
             ignored_signals=tuple(self.ignored),
+            dropped_events=tuple(self.dropped),
         )
 
     def begin(self, step_id: str, title: str, action: str | None, source: str) -> None:

@@ -55,7 +55,7 @@ def decide_step(run: RunState, step: ir.DecideStep, env: Env) -> None:
     """A rule table: the matching rows decide; the decision is written to the history."""
     process = run.require_process()
     try:
-        decision = decide(step, env, process.calendar, now=workflow.now())
+        decision = decide(step, env, process.calendar, now=workflow.now(), bounded=run.bounded())
     except EvaluationError as error:
         raise run.failure(error.span, f"step '{step.id}': {error.message}") from None
     except NoDecision as problem:

@@ -16,6 +16,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from bounds import size_problem
 from engine import ir
 from engine.workflow._state import Env, RunState
 from engine.workflow.campaign import TaskRequest
@@ -47,6 +48,9 @@ async def run_activity(
     their activity ids are made from those, as they always were: the activity ids
     of running campaigns must not change.
     """
+    if run.bounded() and (problem := size_problem(arguments)) is not None:
+        # Temporal refuses a task input of 2 MB, and would refuse it on every retry.
+        raise run.failure(span, f"step '{step}': its arguments hold {problem}", "InvalidValue")
     source = run.location(span)
     step_id = step if purpose is TaskPurpose.TASK else f"{step}.{purpose.value}"
     runs = run.runs[step_id] = run.runs.get(step_id, 0) + 1
@@ -108,6 +112,9 @@ async def task(run: RunState, step: ir.TaskStep, env: Env) -> None:
         if step.heartbeat_seconds is None
         else timedelta(seconds=step.heartbeat_seconds),
     )
+    if run.bounded() and (problem := size_problem(result)) is not None:
+        message = f"step '{step.id}': its result holds {problem}"
+        raise run.failure(step.span, message, "InvalidValue")
     env[step.id] = from_plain_json(result)
 
 

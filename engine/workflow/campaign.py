@@ -88,6 +88,7 @@ class Carried(_Model):
     """When that step's next reminder is due."""
     paused: bool = False
     ignored: tuple[IgnoredSignal, ...] = ()
+    dropped: tuple[DroppedEvent, ...] = ()
 
 
 class CarriedUndo(_Model):
@@ -155,6 +156,8 @@ class CampaignStatus(_Model):
     """How many times the campaign has continued as new (history kept bounded)."""
     ignored_signals: tuple[IgnoredSignal, ...] = ()
     """Signals whose payload was not what they take: recorded, and otherwise ignored."""
+    dropped_events: tuple[DroppedEvent, ...] = ()
+    """Events not kept for a later step: too large, or too many waiting (the newest 50)."""
 
 
 class RefusedAttempt(_Model):
@@ -173,6 +176,24 @@ class IgnoredSignal(_Model):
 
     name: str
     reason: str
+    at: dt.datetime
+
+
+DropReason = Literal["too_large", "too_many", "too_many_bytes"]
+
+
+class DroppedEvent(_Model):
+    """An event the campaign did not keep for a later step, and why (typed: readers
+    never parse a sentence). The signal itself stays in the history."""
+
+    name: str | None
+    """The event's name; None when it was too large to read at all."""
+    key: str | None
+    size: int
+    """Its bytes as sent."""
+    why: DropReason
+    """Larger than one event may be; or the campaign already keeps as many events, or
+    as many bytes of them, as it may (bounds.EARLY_EVENTS, EARLY_EVENT_BYTES)."""
     at: dt.datetime
 
 

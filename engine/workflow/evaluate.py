@@ -1,7 +1,16 @@
 """Our own expression evaluator: walks IR expressions, never calls Python ``eval``.
 
 Pure and deterministic, so it runs inside the workflow sandbox. Every problem
-raises :class:`EvaluationError` carrying the span of the expression at fault.
+raises :class:`EvaluationError` carrying the span of the expression at fault,
+whatever went wrong underneath (an overflow, a date past the year 9999): an
+error of any other kind would fail the campaign's workflow task for ever.
+
+Bounded evaluation (the default; campaigns recorded before the limits keep the
+old behaviour through a patch) also refuses what would grow past the limits of
+:mod:`bounds`: a text longer than ``MAX_TEXT``, a number with more than
+``MAX_MAGNITUDE + 1`` digits before its point, and a sum, difference or product
+that needs more than ``MAX_DIGITS`` significant digits (never rounded silently;
+a division rounds, as division must).
 """
 
 from __future__ import annotations
@@ -9,9 +18,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, DivisionByZero, InvalidOperation
+from decimal import (
+    ROUND_HALF_EVEN,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    localcontext,
+)
 from typing import Any, assert_never
 
+from bounds import MAX_DIGITS, MAX_MAGNITUDE, MAX_TEXT
 from engine import ir
 from engine.workflow.campaign import SECRET_MARKER
 from engine.workflow.time_values import (
@@ -46,10 +63,15 @@ class EvaluationError(Exception):
         self.span = span
 
 
+class _NotExact(ArithmeticError):
+    """A sum, difference or product that needs more digits than a campaign keeps."""
+
+
 @dataclass(frozen=True)
 class _Context:
     calendar: ir.Calendar | None
     now: dt.datetime | None
+    bounded: bool = True
 
 
 def evaluate(
@@ -58,6 +80,7 @@ def evaluate(
     calendar: ir.Calendar | None = None,
     *,
     now: dt.datetime | None = None,
+    bounded: bool = True,
 ) -> Any:
     """The value of ``expr`` with names looked up in ``env``.
 
@@ -65,8 +88,30 @@ def evaluate(
     business days and hours counts in it, and ``today()`` is the date in its
     time zone. ``now`` is the campaign's current time (``workflow.now()``
     in the workflow): ``today()`` and ``now()`` read it, never a clock.
+    ``bounded``: refuse values past the limits (see the module's docstring).
+
+    Raises:
+        EvaluationError: whatever the problem, with the span of the expression.
     """
-    return _value(expr, env, _Context(calendar, now))
+    try:
+        return _value(expr, env, _Context(calendar, now, bounded))
+    except EvaluationError:
+        raise
+    except RecursionError:
+        deep = "the expression is nested too deeply to work out"
+        raise EvaluationError(deep, expr.span) from None
+    except (ArithmeticError, ValueError, LookupError, TypeError) as error:
+        raise EvaluationError(_reason(error), expr.span) from None
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, for a person: never a class name in brackets."""
+    if isinstance(error, OverflowError):
+        return "a date or time past the year 9999 (or before the year 1)"
+    if isinstance(error, ArithmeticError):
+        return "a number too large to work out"
+    text = (str(error).strip() or type(error).__name__).splitlines()[0]
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _value(expr: ir.Expr, env: Env, ctx: _Context) -> Any:
@@ -92,12 +137,13 @@ def _value(expr: ir.Expr, env: Env, ctx: _Context) -> Any:
         case ir.Index(obj=obj, index=index):
             return _index(_value(obj, env, ctx), _value(index, env, ctx), expr.span)
         case ir.Call(func=func, args=args):
-            return _call(func, [_value(a, env, ctx) for a in args], expr.span, ctx)
+            result = _call(func, [_value(a, env, ctx) for a in args], expr.span, ctx)
+            return _bounded(result, expr.span, ctx)
         case ir.Unary(op=op, operand=operand):
             value = _value(operand, env, ctx)
             if op == "not":
                 return not _truth(value, operand.span)
-            return _arith("*", value, Decimal(-1), expr.span, ctx.calendar)
+            return _arith("*", value, Decimal(-1), expr.span, ctx)
         case ir.Binary(op=op):
             return _binary(expr, env, ctx)
         case ir.ListExpr(items=items):
@@ -105,7 +151,8 @@ def _value(expr: ir.Expr, env: Env, ctx: _Context) -> Any:
         case ir.Record(fields=fields):
             return {name: _value(value, env, ctx) for name, value in fields.items()}
         case ir.Text(parts=parts):
-            return "".join(p if isinstance(p, str) else display(_value(p, env, ctx)) for p in parts)
+            text = "".join(p if isinstance(p, str) else display(_value(p, env, ctx)) for p in parts)
+            return _bounded(text, expr.span, ctx)
         case _:
             assert_never(expr)
 
@@ -143,7 +190,7 @@ def _binary(expr: ir.Binary, env: Env, ctx: _Context) -> Any:
             found = _member(left, right, expr.span)
             return found if op == "in" else not found
         case "+" | "-" | "*" | "/":
-            return _arith(op, left, right, expr.span, ctx.calendar)
+            return _arith(op, left, right, expr.span, ctx)
         case _:
             assert_never(op)
 
@@ -177,62 +224,107 @@ def _member(item: Any, container: Any, span: ir.Span) -> bool:
     raise EvaluationError(f"'in' needs a list or a text, got {display(container)!r}", span)
 
 
-def _arith(op: str, left: Any, right: Any, span: ir.Span, calendar: ir.Calendar | None) -> Any:
+def _arith(op: str, left: Any, right: Any, span: ir.Span, ctx: _Context) -> Any:
+    exact = ctx.bounded
     try:
         if isinstance(left, Percent) or isinstance(right, Percent):
-            return _percent_arith(op, left, right, span)
+            return _bounded(_percent_arith(op, left, right, span, exact), span, ctx)
         if _is_time(left) or _is_time(right):
-            return time_arith(op, left, right, calendar)
+            return time_arith(op, left, right, ctx.calendar)
         if isinstance(left, Money) or isinstance(right, Money):
-            return _money_arith(op, left, right, span)
+            return _bounded(_money_arith(op, left, right, span, exact), span, ctx)
         if isinstance(left, Decimal) and isinstance(right, Decimal):
-            return _numeric(op, left, right)
+            return _bounded(_numeric(op, left, right, exact), span, ctx)
         if op == "+" and isinstance(left, str) and isinstance(right, str):
+            if ctx.bounded and len(left) + len(right) > MAX_TEXT:
+                raise EvaluationError(_long_text(len(left) + len(right)), span)
             return left + right
     except (DivisionByZero, InvalidOperation, ZeroDivisionError):
         raise EvaluationError("division by zero", span) from None
+    except _NotExact:
+        raise EvaluationError(
+            f"the result needs more than {MAX_DIGITS} significant digits, "
+            "and a campaign never rounds a sum, difference or product",
+            span,
+        ) from None
     except TimeProblem as problem:
         raise EvaluationError(str(problem), span) from None
+    except ArithmeticError as error:  # decimal.Overflow, OverflowError of a date
+        raise EvaluationError(_reason(error), span) from None
     raise EvaluationError(f"'{op}' does not work on {display(left)!r} and {display(right)!r}", span)
 
 
-def _percent_arith(op: str, left: Any, right: Any, span: ir.Span) -> Any:
+def _long_text(length: int) -> str:
+    return f"the text would be {length:,} characters long (at most {MAX_TEXT:,})"
+
+
+def _bounded(value: Any, span: ir.Span, ctx: _Context) -> Any:
+    """``value``, unless bounded evaluation refuses it (too long a text, too large a number)."""
+    if not ctx.bounded:
+        return value
+    number = value.amount if isinstance(value, Money) else value
+    number = number.value if isinstance(number, Percent) else number
+    if isinstance(number, Decimal) and number and number.adjusted() > MAX_MAGNITUDE:
+        raise EvaluationError(
+            f"the number is too large: more than {MAX_MAGNITUDE + 1} digits before the point",
+            span,
+        )
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise EvaluationError(_long_text(len(value)), span)
+    return value
+
+
+def _percent_arith(op: str, left: Any, right: Any, span: ir.Span, exact: bool) -> Any:
     if isinstance(left, Percent) and isinstance(right, Percent):
         if op in "+-":
-            return Percent(_numeric(op, left.value, right.value))
+            return Percent(_numeric(op, left.value, right.value, exact))
         if op == "*":
-            return Percent(left.value * right.fraction)
+            return Percent(_numeric("*", left.value, right.fraction, exact))
     if op == "*":
         share, whole = (left, right) if isinstance(left, Percent) else (right, left)
         if isinstance(whole, Decimal):
-            return whole * share.fraction
+            return _numeric("*", whole, share.fraction, exact)
         if isinstance(whole, Money):
-            return Money(whole.amount * share.fraction, whole.currency)
+            return Money(_numeric("*", whole.amount, share.fraction, exact), whole.currency)
     raise EvaluationError(f"'{op}' does not work on {display(left)!r} and {display(right)!r}", span)
 
 
-def _numeric(op: str, left: Decimal, right: Decimal) -> Decimal:
+def _numeric(op: str, left: Decimal, right: Decimal, exact: bool = False) -> Decimal:
+    if op == "/":
+        return left / right
+    if not exact:
+        return _plain(op, left, right)
+    # Exactly, or not at all: 28 significant digits hold every amount of money
+    # there is, and an amount rounded without a word loses cents.
+    with localcontext() as context:
+        context.prec = MAX_DIGITS
+        context.traps[Inexact] = True
+        try:
+            return _plain(op, left, right)
+        except Inexact:
+            raise _NotExact from None
+
+
+def _plain(op: str, left: Decimal, right: Decimal) -> Decimal:
     if op == "+":
         return left + right
     if op == "-":
         return left - right
-    if op == "*":
-        return left * right
-    return left / right
+    return left * right
 
 
-def _money_arith(op: str, left: Any, right: Any, span: ir.Span) -> Any:
+def _money_arith(op: str, left: Any, right: Any, span: ir.Span, exact: bool) -> Any:
     if isinstance(left, Money) and isinstance(right, Money):
         if left.currency != right.currency:
             raise EvaluationError(f"cannot combine {left} and {right}: the currencies differ", span)
         if op in "+-":
-            return Money(_numeric(op, left.amount, right.amount), left.currency)
+            return Money(_numeric(op, left.amount, right.amount, exact), left.currency)
         if op == "/":
             return left.amount / right.amount
     if isinstance(left, Money) and isinstance(right, Decimal) and op in "*/":
-        return Money(_numeric(op, left.amount, right), left.currency)
+        return Money(_numeric(op, left.amount, right, exact), left.currency)
     if isinstance(left, Decimal) and isinstance(right, Money) and op == "*":
-        return Money(left * right.amount, right.currency)
+        return Money(_numeric("*", left, right.amount, exact), right.currency)
     raise EvaluationError(f"'{op}' does not work on {display(left)!r} and {display(right)!r}", span)
 
 
@@ -340,7 +432,7 @@ def _call(func: str, args: Sequence[Any], span: ir.Span, ctx: _Context) -> Any:
     try:
         return implementation(*args)
     except (TypeError, ValueError, InvalidOperation, ArithmeticError) as error:
-        raise EvaluationError(f"{func}(...) failed: {error}", span) from None
+        raise EvaluationError(f"{func}(...) failed: {_reason(error)}", span) from None
 
 
 def uses_clock(expr: ir.Expr) -> bool:

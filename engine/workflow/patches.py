@@ -80,6 +80,18 @@ TYPED_FACTS = Patch(
     dt.date(2026, 12, 7),
     "a work item or approval opening is written as a typed memo fact for the audit reader",
 )
+BOUNDED_VALUES = Patch(
+    "mops-bounded-values",
+    dt.date(2026, 12, 8),
+    "values past the limits (a text over 100,000 characters, a number over 31 digits, a sum "
+    "that needs rounding, task arguments over 512 KB, too many or too large early events) "
+    "fail the campaign at their line or are dropped with a record",
+)
+RENEW_ON_SIZE = Patch(
+    "mops-renew-on-size",
+    dt.date(2026, 12, 8),
+    "a campaign also continues as new when its history passes 8 MB, not only by event count",
+)
 
 ALL: tuple[Patch, ...] = (
     APPROVERS_ATTRIBUTE,
@@ -92,5 +104,7 @@ ALL: tuple[Patch, ...] = (
     RENEW_IN_BLOCKS,
     ROUNDS_PER_PASS,
     TYPED_FACTS,
+    BOUNDED_VALUES,
+    RENEW_ON_SIZE,
 )
 """Every patch, oldest first: docs/operations.md lists them from here (a test checks)."""

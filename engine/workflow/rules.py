@@ -44,8 +44,10 @@ def decide(
     calendar: ir.Calendar | None,
     *,
     now: dt.datetime | None = None,
+    bounded: bool = True,
 ) -> Decision:
-    """Apply the table to the values in ``env`` (``now``: the campaign's current time).
+    """Apply the table to the values in ``env`` (``now``: the campaign's current time;
+    ``bounded``: see :func:`~engine.workflow.evaluate.evaluate`).
 
     Raises:
         NoDecision: nothing (or, under ``unique``, more than one row) matches.
@@ -57,7 +59,7 @@ def decide(
             if not matched:
                 matched.append(rule)
             break
-        value = evaluate(rule.condition, env, calendar, now=now)
+        value = evaluate(rule.condition, env, calendar, now=now, bounded=bounded)
         if not isinstance(value, bool):
             raise EvaluationError("the row's condition is not true or false", rule.condition.span)
         if value:
@@ -73,15 +75,22 @@ def decide(
     if step.hit_policy == "priority":
         best = max(r.priority or 0 for r in matched)
         matched = [next(r for r in matched if (r.priority or 0) == best)]
-    results = [_result(rule, env, calendar, now) for rule in matched]
+    results = [_result(rule, env, calendar, now, bounded) for rule in matched]
     value = results if step.hit_policy == "collect" else results[0]
     return Decision(value, tuple(r.span.line for r in matched), inputs)
 
 
 def _result(
-    rule: ir.Rule, env: Mapping[str, Any], calendar: ir.Calendar | None, now: dt.datetime | None
+    rule: ir.Rule,
+    env: Mapping[str, Any],
+    calendar: ir.Calendar | None,
+    now: dt.datetime | None,
+    bounded: bool,
 ) -> Any:
-    values = {name: evaluate(expr, env, calendar, now=now) for name, expr in rule.outputs.items()}
+    values = {
+        name: evaluate(expr, env, calendar, now=now, bounded=bounded)
+        for name, expr in rule.outputs.items()
+    }
     return values[""] if set(values) == {""} else values
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bounds import MAX_DIGITS, excerpt, is_currency, is_email
 from engine.ir import Duration, ListType, OneOfType, ScalarType, TypeRef, type_text
 
 
@@ -83,11 +84,11 @@ class ValueProblem(ValueError):
     """A value that does not fit its declared type; the message says why."""
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 _MONEY = re.compile(
     r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Z]{3})\s*$|^\s*([A-Z]{3})\s*(-?\d+(?:\.\d+)?)\s*$"
 )
+_TOO_LONG_TO_READ = "holds a number too long to read (more than 4,300 digits)"
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -105,12 +106,16 @@ def parse_text(text: str, type_: TypeRef) -> Any:
                 try:
                     items = json.loads(stripped)
                 except json.JSONDecodeError as error:
-                    raise ValueProblem(f"'{text}' is not a JSON list: {error.msg}") from None
+                    raise ValueProblem(
+                        f"'{_short(text)}' is not a JSON list: {error.msg}"
+                    ) from None
+                except ValueError:  # a number of more than 4,300 digits
+                    raise ValueProblem(_TOO_LONG_TO_READ) from None
                 return check_json(items, type_)
             parts = [p.strip() for p in text.split(",") if p.strip()]
             return [parse_text(p, type_.item) for p in parts]
         case ScalarType(name="number"):
-            return to_json(_decimal(text))
+            return to_json(_exact(_decimal(text)))
         case ScalarType(name="bool"):
             word = text.strip().lower()
             if word in _TRUE | _FALSE:
@@ -122,14 +127,16 @@ def parse_text(text: str, type_: TypeRef) -> Any:
                 raise ValueProblem(f"'{text}' is not an amount with a currency, such as '5000 EUR'")
             amount = match.group(1) or match.group(4)
             currency = match.group(2) or match.group(3)
-            return to_json(Money(Decimal(amount), currency))
+            return to_json(_exact(Money(_decimal(amount), currency)))
         case ScalarType(name="record" | "any"):
             try:
                 value = json.loads(text)
             except json.JSONDecodeError:
                 if type_.name == "any":
                     return text
-                raise ValueProblem(f"'{text}' is not a JSON object") from None
+                raise ValueProblem(f"'{excerpt(text)}' is not a JSON object") from None
+            except ValueError:  # a number of more than 4,300 digits
+                raise ValueProblem(_TOO_LONG_TO_READ) from None
             return check_json(value, type_)
         case _:
             return check_json(text, type_)
@@ -142,7 +149,7 @@ def check_json(value: Any, type_: TypeRef) -> Any:
         ValueProblem: the value does not fit the type.
     """
     try:
-        return to_json(from_json(value, type_))
+        return to_json(_exact(from_json(value, type_)))
     except (InvalidOperation, TypeError, ValueError) as error:
         if isinstance(error, ValueProblem):
             raise
@@ -165,7 +172,10 @@ def from_json(value: Any, type_: TypeRef) -> Any:
                 raise ValueProblem(f"{_show(value)} is not one of: " + ", ".join(choices))
             return value
         case ScalarType(name=name):
-            return _scalar(value, name)
+            try:
+                return _scalar(value, name)
+            except ArithmeticError:  # a duration of a billion days, a date past 9999
+                raise ValueProblem(f"{_show(value)} is too large a {name}") from None
 
 
 def _scalar(value: Any, name: str) -> Any:
@@ -238,10 +248,10 @@ def _scalar(value: Any, name: str) -> Any:
         return Percent(_decimal(str(value)))
     if not isinstance(value, str):
         raise ValueProblem(f"{_show(value)} is not {_article(name)} {name}")
-    if name == "email" and not _EMAIL.match(value):
-        raise ValueProblem(f"'{value}' is not an e-mail address")
+    if name == "email" and not is_email(value):
+        raise ValueProblem(f"'{excerpt(value)}' is not an e-mail address")
     if name == "url" and not _URL.match(value):
-        raise ValueProblem(f"'{value}' is not a web address (http:// or https://)")
+        raise ValueProblem(f"'{excerpt(value)}' is not a web address (http:// or https://)")
     return value
 
 
@@ -383,6 +393,37 @@ def _decimal(text: str) -> Decimal:
     if number and not -30 <= number.adjusted() <= 30:
         raise ValueProblem(f"'{_short(text)}' is too large or too small a number")
     return number
+
+
+def _exact(value: Any) -> Any:
+    """``value``, if a campaign can hold it exactly: an amount in an ISO 4217 currency,
+    a number or amount of at most 28 significant digits (never rounded on the way in).
+
+    Checked where values come in (the command line, a script's start), not when a
+    campaign reads its own history: campaigns started before these checks go on.
+
+    Raises:
+        ValueProblem: it cannot be held exactly, or its currency does not exist.
+    """
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    number = value
+    if isinstance(value, Money):
+        if not is_currency(value.currency):
+            raise ValueProblem(_not_a_currency(value.currency))
+        number = value.amount
+    if isinstance(number, Percent):
+        number = number.value
+    if isinstance(number, Decimal) and len(number.as_tuple().digits) > MAX_DIGITS:
+        raise ValueProblem(
+            f"'{_short(display(number))}' has more than {MAX_DIGITS} significant digits, "
+            "more than a campaign keeps exactly"
+        )
+    return value
+
+
+def _not_a_currency(code: str) -> str:
+    return f"'{excerpt(code, 10)}' is not an ISO 4217 currency code such as EUR or USD"
 
 
 def _short(text: str) -> str:

@@ -78,9 +78,30 @@ def _command_in(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+def _unreadable_word(words: Sequence[str]) -> str | None:
+    """Why an argument cannot be used as text (bytes that are not UTF-8), or None.
+
+    Python hands such bytes over as lone surrogates, which fail much later, deep in
+    a JSON encoder; say so at once, naming the argument.
+    """
+    for number, word in enumerate(words, start=1):
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError as error:
+            shown = word[: error.start].encode("utf-8", "replace").decode()[-40:]
+            return (
+                f"argument {number} is not valid UTF-8 text (after '{shown}'): "
+                "give every argument as UTF-8"
+            )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mops`` with ``argv``; returns the exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
+    if (mistake := _unreadable_word(words)) is not None:
+        print(f"mops: {mistake}", file=sys.stderr)
+        return 1
     command = _command_in(words)
     parser = build_parser(commands=[command] if command in COMMANDS else [])
     args, unknown = parser.parse_known_args(words)

@@ -19,8 +19,10 @@ from engine.audit import (
 )
 from engine.errors import UserError
 from mops.cli._commands import summary
-from mops.cli._common import day_or_time, print_json, write_atomically
+from mops.cli._common import day_or_time, print_json
 from mops.cli._connect import connected
+from mops.cli._exports import export_mode, known_secrets, write_export
+from workers import redact
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,13 +71,29 @@ async def run_export(args: argparse.Namespace) -> int:
             until=args.until,
         )
         campaigns = await selected_campaigns(client, clauses)
-    chained = export_records(await timelines(client, campaigns))
+    secrets = known_secrets()
+    skipped: dict[str, str] = {}
+    read = await timelines(client, campaigns, skipped=skipped if args.campaign is None else None)
+    for campaign, reason in skipped.items():
+        print(f"mops: skipped {campaign}: {reason}", file=sys.stderr)
+    if skipped:
+        names = ", ".join(sorted(skipped))
+        count = len(skipped)
+        print(
+            f"mops: skipped {count} campaign{'s' if count != 1 else ''} that cannot be read: "
+            f"{names}",
+            file=sys.stderr,
+        )
+    chained = export_records(
+        read,
+        scrub=(lambda text: redact(text, secrets)) if secrets else None,
+    )
     text = to_csv(chained) if args.format == "csv" else to_jsonl(chained)
     if args.output is None:
         sys.stdout.write(text)
     else:
         try:
-            write_atomically(args.output, text)
+            write_export(args.output, text, mode=export_mode())
         except OSError as error:
             raise UserError(f"{args.output}: cannot be written ({error.strerror})") from None
     if args.json and args.output is not None:

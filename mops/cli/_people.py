@@ -147,6 +147,8 @@ async def deliver_event(args: argparse.Namespace) -> int:
         data = json.loads(args.data)
     except json.JSONDecodeError as error:
         raise UserError(f"--data is not JSON: {error.msg} (column {error.colno})") from None
+    except ValueError as error:  # a number of more than 4,300 digits
+        raise UserError(f"--data cannot be read: {str(error).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise UserError('--data must be a JSON object, e.g. \'{"reply": "yes"}\'')
     client, _info, settings = await connected()

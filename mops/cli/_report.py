@@ -17,8 +17,9 @@ from engine.audit import (
 )
 from engine.errors import UserError
 from mops.cli._commands import summary
-from mops.cli._common import print_json, write_atomically
+from mops.cli._common import print_json
 from mops.cli._connect import connected
+from mops.cli._exports import export_mode, write_export
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,7 +43,7 @@ async def write_report(args: argparse.Namespace) -> int:
         raise UserError(f"'{args.campaign}' is not a campaign: {problem}") from None
     page = report_html(timeline, process, zone, dt.datetime.now(dt.UTC))
     try:
-        write_atomically(args.html, page)
+        write_export(args.html, page, mode=export_mode())
     except OSError as error:
         raise UserError(f"{args.html}: cannot be written ({error.strerror})") from None
     if args.json:

@@ -37,6 +37,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--detach", action="store_true", help="only start it; print the campaign id"
     )
     parser.add_argument("--id", dest="campaign_id", help="the campaign id (default: generated)")
+    parser.add_argument(
+        "--reuse-id",
+        action="store_true",
+        help="with --id: start even if a closed campaign had that id (never a running one)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=run)
 
@@ -55,6 +60,7 @@ async def run(args: argparse.Namespace) -> int:
         started_by=who_am_i(),
         campaign_id=args.campaign_id,
         team=None if directory is None else snapshot(directory),
+        reuse_id=args.reuse_id,
     )
     if args.detach:
         if args.json:

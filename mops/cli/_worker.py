@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 
 from pydantic import ValidationError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from engine.client import Settings, connect
+from engine.client import Settings, connect, keep_embedded_server
 from engine.errors import UserError
 from mops.cli._commands import summary
 from mops.cli._logging import configure
@@ -54,6 +55,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="how the worker logs: lines for people (text) or JSON lines for log shippers",
     )
     parser.set_defaults(handler=run)
+
+
+def _say(message: str) -> None:
+    print(f"mops worker: {message}", file=sys.stderr, flush=True)
 
 
 def _number(text: str, low: int, what: str) -> int:
@@ -124,6 +129,14 @@ async def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    await run_worker(worker)
+    watching = None
+    if info.embedded:
+        # A server killed under the worker comes back on the same port, by itself.
+        watching = asyncio.create_task(keep_embedded_server(settings, say=_say))
+    try:
+        await run_worker(worker)
+    finally:
+        if watching is not None:
+            watching.cancel()
     print("mops worker: stopped", file=sys.stderr)
     return 0

@@ -21,7 +21,8 @@ accepted a message delivers it, and nothing in the protocol lets a client say
 Recipients are plain text (``jane@acme.com`` or ``Jane Doe <jane@acme.com>``)
 checked here rather than typed ``email``: pydantic's ``EmailStr`` needs the
 ``email-validator`` package, which MOps Flow does not depend on. How they are
-checked, in linear time, is in :mod:`workers.builtins._address`.
+checked, in linear time, is in :mod:`bounds`: one check for the language, the
+campaign and the workers.
 
 Where mail may go: the SMTP server is reached only at an address the worker's
 egress policy allows, and the password secret must be bound to the server
@@ -44,12 +45,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bounds import CONTROL, mailbox
 from workers._action import ActionContext, action
 from workers._config import EgressConfig, SmtpConfig
 from workers._egress import connect_checked
 from workers._failures import ActionFailed, EgressRefused
 from workers._redact import redact
-from workers.builtins._address import CONTROL, mailbox
 
 __all__ = [
     "SendParams",

@@ -1,0 +1,53 @@
+"""S011: names and titles longer than a campaign can carry.
+
+A step's name becomes the id of every task it runs and a title its summary in
+Temporal; a name of 100,000 characters made every workflow task of the campaign
+fail for ever (issue 16). The limits are those of :mod:`bounds`, shared with the
+campaign, which refuses a start past them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bounds import MAX_NAME, MAX_TITLE
+from dsl._diagnostics import Diagnostic
+from dsl._source import Span
+
+
+def limit_problems(tree: Any) -> list[Diagnostic]:
+    """S011 for every name or title in ``tree`` (an AST) past the limits; iterative."""
+    found: list[Diagnostic] = []
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(reversed(node))
+            continue
+        if not dataclasses.is_dataclass(node) or isinstance(node, type):
+            continue
+        name, name_span = getattr(node, "name", None), getattr(node, "name_span", None)
+        if isinstance(name, str) and isinstance(name_span, Span) and len(name) > MAX_NAME:
+            found.append(
+                Diagnostic(
+                    "S011",
+                    f"the name '{name[:40]}...' is {len(name):,} characters long; "
+                    f"names have at most {MAX_NAME}",
+                    name_span,
+                    hint="a short name in lower_case is what the other steps refer to; "
+                    'say more in the step\'s title ("...")',
+                )
+            )
+        title, span = getattr(node, "title", None), getattr(node, "span", None)
+        if isinstance(title, str) and isinstance(span, Span) and len(title) > MAX_TITLE:
+            found.append(
+                Diagnostic(
+                    "S011",
+                    f"the title is {len(title):,} characters long; titles have at most {MAX_TITLE}",
+                    span,
+                    hint="put the details in the step's notes or a task argument",
+                )
+            )
+        stack.extend(reversed([getattr(node, f.name) for f in dataclasses.fields(node)]))
+    return found
