@@ -14,6 +14,7 @@ from bench import (
     memory,
     overhead,
     profile,
+    provenance,
     replay,
     scale,
     startup,
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "profile": profile.main,
     "audit": audit.main,
     "simulate": simulate_bench.main,
+    "provenance": provenance.main,
 }
 NOT_IN_ALL = {"profile"}
 """Profiling needs py-spy (the ``bench`` extra) and measures nothing new."""

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import hashlib
 import os
 import shutil
 import signal
@@ -23,11 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench._report import spread
-from engine.client import EmbeddedServer, Settings
+from engine.client import EmbeddedServer, Settings, Signer, operator
+from engine.workflow.provenance import Trust, TrustedKey
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,3 +249,22 @@ def options(
     if experiment and args.experiment:
         command += " --experiment"
     return args, command
+
+
+# ---- who signs in benchmarks ------------------------------------------------------------
+
+BENCH_OPERATOR = "bench"
+_BENCH_KEY = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"mops-bench-key").digest())
+"""A throwaway key for local benchmark servers, the same in every benchmark process."""
+BENCH_SIGNER = Signer(_BENCH_KEY, f"operator:{BENCH_OPERATOR}")
+BENCH_TRUST = Trust(
+    keys={
+        BENCH_SIGNER.key_id: TrustedKey(
+            holder=BENCH_SIGNER.holder,
+            public=BENCH_SIGNER.public_b64,
+            may=("start", "assert", "operate", "team", "events"),
+        )
+    }
+)
+BENCH = operator(BENCH_SIGNER, BENCH_OPERATOR)
+"""The benchmarks' operator: starts campaigns and asserts people's decisions."""

@@ -20,6 +20,7 @@ from temporalio.worker import WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from bench import handwritten
+from bench._harness import BENCH_TRUST
 from bench._workload import registry
 from workers import PASSED_THROUGH, WORKFLOWS, build_worker, run_worker, workflow_runner
 
@@ -58,6 +59,7 @@ async def serve(address: str, task_queue: str, side: str, max_cached: int) -> No
         workflow_runner=runner(side),
         max_concurrent_activities=MAX_TASKS,
         max_cached_workflows=max_cached,
+        trust=BENCH_TRUST,
     )
     print("ready", flush=True)
     await run_worker(worker)

@@ -27,12 +27,15 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
+from bench._harness import BENCH, BENCH_TRUST
 from engine.client import resolve_inputs, start_campaign
 from engine.compiler import compile_process
 from engine.errors import UserError
 from engine.workflow.campaign import ACT_UPDATE, EVENT_SIGNAL
+from engine.workflow.provenance import Seal, SignedKind
 from engine.workflow.team import Member, TeamSnapshot
 
 PROCESS = """\
@@ -157,7 +160,7 @@ async def abuse(client: Client, task_queue: str, secret: str, *, cases: int, see
                         process,
                         inputs,
                         task_queue=task_queue,
-                        started_by="abuse",
+                        credentials=BENCH,
                         campaign_id=f"abuse-{seed}-{case}-{uuid.uuid4().hex[:6]}",
                         team=TEAM,
                     )
@@ -165,8 +168,11 @@ async def abuse(client: Client, task_queue: str, secret: str, *, cases: int, see
             elif kind == "act":
                 counts.decisions += 1
                 try:
+                    handle = rng.choice(handles)
+                    decision, nonce = random_decision(rng), uuid.uuid4().hex
+                    sealed = _sealed("act", handle.id, decision, nonce=nonce)
                     await asyncio.wait_for(
-                        rng.choice(handles).execute_update(ACT_UPDATE, random_decision(rng)), 30
+                        handle.execute_update(ACT_UPDATE, args=[decision, *sealed], id=nonce), 30
                     )
                 except WorkflowUpdateFailedError:
                     counts.decisions_refused += 1
@@ -174,7 +180,8 @@ async def abuse(client: Client, task_queue: str, secret: str, *, cases: int, see
             else:
                 counts.events += 1
                 event = {"name": "e", "key": "k", "data": random_value(rng)}
-                await rng.choice(handles).signal(EVENT_SIGNAL, event)
+                handle = rng.choice(handles)
+                await handle.signal(EVENT_SIGNAL, args=[event, *_sealed("event", handle.id, event)])
         except (RPCError, TimeoutError) as error:
             # The server's own answers are clean too: a payload over its 2 MB, a
             # campaign that has ended (it failed on the secret it may not send).
@@ -202,6 +209,21 @@ async def abuse(client: Client, task_queue: str, secret: str, *, cases: int, see
     return counts
 
 
+def _sealed(
+    what: SignedKind, campaign: str, payload: Any, *, nonce: str | None = None
+) -> list[Seal]:
+    """The seal a script holding the benchmarks' operator key would add: a decision is
+    asserted for the actor it names; one naming nobody goes unsigned (and is refused)."""
+    credentials = BENCH
+    if what == "act":
+        actor = payload.get("actor") if isinstance(payload, dict) else None
+        if not isinstance(actor, str) or not actor:
+            return []
+        credentials = BENCH.asserting(actor)
+    sent = pydantic_data_converter.payload_converter.to_payload(payload).data
+    return [credentials.signer.sign(what, campaign, sent, credentials, nonce=nonce)]
+
+
 def new_secret() -> str:
     return "tok_" + secrets.token_urlsafe(18)
 
@@ -222,6 +244,7 @@ async def measure(cases: int, seed: int) -> tuple[Counts, float]:
             workflows=WORKFLOWS,
             workflow_runner=workflow_runner(),
             config=WorkerConfig.from_env(),
+            trust=BENCH_TRUST,
         )
         async with worker:
             counts = await abuse(server.client, queue, secret, cases=cases, seed=seed)

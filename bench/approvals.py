@@ -25,6 +25,7 @@ from temporalio.client import WorkflowHandle
 
 from bench import handwritten
 from bench._harness import (
+    BENCH,
     Server,
     alternating,
     bounded,
@@ -43,6 +44,8 @@ from bench._workload import APPROVAL_TEXT, APPROVER, TEAM, compile_text
 from engine.client import act, start_campaign
 from engine.ir import ProcessIR
 from engine.workflow.work_items import Act
+
+AS_ANA = BENCH.asserting(APPROVER)
 
 CONCURRENCY = 100
 """Starts and approvals in flight at once, as a busy team with scripts might send them."""
@@ -70,7 +73,7 @@ async def start_waiting(
                 process,
                 {},
                 task_queue=task_queue,
-                started_by="bench",
+                credentials=BENCH,
                 campaign_id=campaign,
                 team=TEAM,
             )
@@ -87,7 +90,7 @@ async def approve_all(server: Server, handles: list[WorkflowHandle[Any, Any]]) -
 
     async def one(handle: WorkflowHandle[Any, Any]) -> float:
         sent = time.perf_counter()
-        await act(server.client, handle.id, decision)
+        await act(server.client, handle.id, decision, credentials=AS_ANA)
         return time.perf_counter() - sent
 
     return await bounded(CONCURRENCY, [functools.partial(one, h) for h in handles])

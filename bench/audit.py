@@ -32,7 +32,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from bench._harness import options
+from bench._harness import BENCH, BENCH_TRUST, options
 from bench._report import machine, spread, write_section
 from dsl import Catalogue, SourceFile, check_source
 from engine.audit import (
@@ -45,7 +45,7 @@ from engine.audit import (
     timelines,
     to_jsonl,
 )
-from engine.client import EmbeddedServer, Settings, act
+from engine.client import EmbeddedServer, Settings, act, seal_start
 from engine.compiler import compile_process
 from engine.ir import ProcessIR
 from engine.workflow.campaign import CampaignStart
@@ -97,6 +97,7 @@ def worker(client: Client, queue: str) -> Any:
         registry=builtin_registry(),
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(),
+        trust=BENCH_TRUST,
     )
 
 
@@ -110,10 +111,14 @@ async def long_history() -> WorkflowHistory:
         process = compiled(long_process(1_450), "drip.mops")
         queue = f"bench-{uuid.uuid4().hex[:8]}"
         async with worker(env.client, queue):
+            start = CampaignStart(
+                process=process, inputs={}, started_by="bench", history_limit=10**6
+            )
+            campaign = f"drip-{uuid.uuid4().hex[:8]}"
             handle = await env.client.start_workflow(
                 process.name,
-                CampaignStart(process=process, inputs={}, started_by="bench", history_limit=10**6),
-                id=f"drip-{uuid.uuid4().hex[:8]}",
+                args=[start, seal_start(start, campaign, BENCH)],
+                id=campaign,
                 task_queue=queue,
             )
             await handle.result()
@@ -190,12 +195,13 @@ async def export_part(campaigns: int, runs: int) -> str:
     try:
         client = await Client.connect(info.address, data_converter=pydantic_data_converter)
         process = compiled(SMALL, "promo.mops")
+        promo = CampaignStart(process=process, inputs={}, started_by="bench", team=TEAM)
         queue = settings.task_queue
         async with worker(client, queue):
             handles = [
                 await client.start_workflow(
                     process.name,
-                    CampaignStart(process=process, inputs={}, started_by="bench", team=TEAM),
+                    args=[promo, seal_start(promo, f"promo-{n:05d}", BENCH)],
                     id=f"promo-{n:05d}",
                     task_queue=queue,
                 )
@@ -208,7 +214,10 @@ async def export_part(campaigns: int, runs: int) -> str:
                     for _ in range(200):
                         try:
                             await act(
-                                client, handle.id, Act(step="review", actor="ana", action="approve")
+                                client,
+                                handle.id,
+                                Act(step="review", actor="ana", action="approve"),
+                                credentials=BENCH.asserting("ana"),
                             )
                             break
                         except Exception:  # not open yet

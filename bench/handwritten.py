@@ -82,7 +82,7 @@ class HandwrittenApproval:
         return {"outputs": {"approved_by": self._approved_by}, "steps_done": 1}
 
     @workflow.update(name=ACT_UPDATE)
-    def act(self, act: Act) -> Decided:
+    def act(self, act: Act, seal: Any = None) -> Decided:
         self._approved_by = act.actor
         return Decided(
             step="review",
@@ -93,7 +93,7 @@ class HandwrittenApproval:
         )
 
     @act.validator
-    def _validate_act(self, act: Act) -> None:
+    def _validate_act(self, act: Act, seal: Any = None) -> None:
         if not self._open or act.step != "review":
             raise ValueError(f"step '{act.step}' is not open")
         if self._team is None or act.actor not in self._team.people:

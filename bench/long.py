@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 from temporalio.client import Client
 
-from bench._harness import Server, embedded_server, worker_process
+from bench._harness import BENCH, Server, embedded_server, worker_process
 from bench._report import machine, write_section
 from bench._workload import compile_text
+from engine.client import seal_start
 from engine.workflow.campaign import CampaignStart
 
 TEXT = """\
@@ -75,13 +76,15 @@ async def one_campaign(
     text = TEXT.format(name=name, at_a_time=f", {batch} at a time" if batch > 1 else "")
     process = compile_text(text, f"{name}.mops")
     emails = [f"lead{n}@example.com" for n in range(leads)]
+    start = CampaignStart(
+        process=process, inputs={"leads": emails}, started_by="bench", history_limit=limit
+    )
+    campaign = f"{name}-{uuid.uuid4().hex[:6]}"
     began = time.perf_counter()
     handle = await server.client.start_workflow(
         process.name,
-        CampaignStart(
-            process=process, inputs={"leads": emails}, started_by="bench", history_limit=limit
-        ),
-        id=f"{name}-{uuid.uuid4().hex[:6]}",
+        args=[start, seal_start(start, campaign, BENCH)],
+        id=campaign,
         task_queue=queue,
     )
     result = await handle.result()

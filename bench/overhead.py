@@ -26,6 +26,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 
 from bench import handwritten
 from bench._harness import (
+    BENCH,
     Server,
     WorkerProcess,
     alternating,
@@ -81,7 +82,7 @@ async def start_one(
     campaign = f"{side}-{uuid.uuid4().hex[:12]}"
     if side.startswith("interpreter"):
         return await start_campaign(
-            client, process, {}, task_queue=task_queue, started_by="bench", campaign_id=campaign
+            client, process, {}, task_queue=task_queue, credentials=BENCH, campaign_id=campaign
         )
     return await client.start_workflow(
         handwritten.SEQUENTIAL, args=[FILE, STEPS], id=campaign, task_queue=task_queue

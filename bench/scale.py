@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 
 from temporalio.client import Client
 
-from bench._harness import Server, WorkerProcess, bounded, embedded_server, options, worker_process
+from bench._harness import (
+    BENCH,
+    Server,
+    WorkerProcess,
+    bounded,
+    embedded_server,
+    options,
+    worker_process,
+)
 from bench._report import machine, write_section
 from bench._workload import APPROVER, SCALE_TEXT, TEAM, compile_text
 from engine.client import act, start_campaign
@@ -106,7 +114,7 @@ async def measure(server: Server, *, campaigns: int, limit: float = 3600) -> Fig
             process,
             {},
             task_queue=worker.task_queue,
-            started_by="bench",
+            credentials=BENCH,
             team=TEAM,
         )
         handles = await bounded(CONCURRENCY, [functools.partial(start, campaign_id=c) for c in ids])
@@ -122,7 +130,7 @@ async def measure(server: Server, *, campaigns: int, limit: float = 3600) -> Fig
 
         async def approve(campaign: str) -> str | None:
             try:
-                await act(client, campaign, decision)
+                await act(client, campaign, decision, credentials=BENCH.asserting(decision.actor))
             except UserError as refused:
                 return f"{campaign}: {refused}"
             return None

@@ -54,6 +54,9 @@ APPROVAL_FIELDS: dict[str, Type] = {
     "decided_at": DATETIME,
 }
 
+STARTED_BY = "started_by"
+"""In ``not by``: the person who started the campaign (separation of duties)."""
+
 
 def check(
     file: ast.File,
@@ -632,8 +635,10 @@ class StepChecker(ExprChecker):
         ):
             if computed is not None:
                 self.expect(computed, DURATION, scope, what)
+        # 'not by started_by' bars the person who started the campaign.
+        barring: Scope = ChainMap({STARTED_BY: Symbol("input", TEXT, step.span)}, scope)
         for expr in step.not_by:
-            kind = self.type_of(expr, scope)
+            kind = self.type_of(expr, barring)
             if kind not in (None, ANY, TEXT, ListOf(TEXT)):
                 self.error(
                     "T002",

@@ -195,6 +195,15 @@ def _person(person_id: str, entry: Any, source: str) -> Person:
 
 
 def _consistency(roles: dict[str, str], people: dict[str, Person]) -> Iterable[str]:
+    # One person, one entry: a second entry with the same e-mail would let someone act
+    # twice, or on a step they are barred from (separation of duties).
+    first: dict[str, str] = {}
+    for person in people.values():
+        address = person.email.strip().casefold()
+        if address in first:
+            owner = first[address]
+            yield f"people.{person.id}: the e-mail {person.email} is already people.{owner}'s"
+        first.setdefault(address, person.id)
     for person in people.values():
         for role in person.roles:
             if role not in roles:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dsl import ActionSignature, Directory, DirectoryError, FieldSpec, Person, load_directory
 from engine.workflow.campaign import SECRET_MARKER, JsonValue, TaskRequest, idempotency_key
 from engine.workflow.facts import NoticeFact, NoticeKind
+from engine.workflow.provenance import Trust, register_trust
 
 __all__ = [
     "SECRET_MARKER",
@@ -23,6 +24,8 @@ __all__ = [
     "NoticeKind",
     "Person",
     "TaskRequest",
+    "Trust",
     "idempotency_key",
     "load_directory",
+    "register_trust",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import socket
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 from waiting import DEADLINE, wait_until
+
+from engine.client import Credentials, Settings, local_operator, operator
 
 SCRIPTS = Path(sysconfig.get_path("scripts"))
 MOPS = SCRIPTS / "mops"
@@ -82,6 +85,12 @@ class Mops:
             text=True,
             start_new_session=True,
         )
+
+    def operator(self) -> Credentials:
+        """The local operator of this state directory, signing as ``mops`` itself does
+        (the key is made on first use, as the first command would make it)."""
+        user = getpass.getuser()
+        return operator(local_operator(Settings.from_env(self.env).state_dir, user), user)
 
     def address(self) -> str:
         info = self.json("server", "status")

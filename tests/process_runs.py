@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import AnyUrl, BaseModel
-from support import recorded_notify, worker_for
+from support import raw_act, recorded_notify, signed, worker_for
 from temporalio.client import (
     WorkflowFailureError,
     WorkflowHandle,
@@ -43,8 +43,7 @@ from temporalio.worker import Replayer
 from dsl import Catalogue, load_directory
 from engine import ir
 from engine.compiler import compile_file
-from engine.workflow.campaign import ACT_UPDATE, STATUS_QUERY, CampaignStart, CampaignStatus
-from engine.workflow.facts import Decided
+from engine.workflow.campaign import STATUS_QUERY, CampaignStart, CampaignStatus
 from engine.workflow.team import Member, TeamSnapshot, snapshot
 from engine.workflow.work_items import Act, WorkItem
 from workers import WORKFLOWS, Action, ActionContext, Registry, load_registry, workflow_runner
@@ -211,7 +210,7 @@ async def respond_once(
                 outputs={name: sample_for_type(t) for name, t in item.returns} if work else {},
             )
             with contextlib.suppress(WorkflowUpdateFailedError):  # the step moved on
-                await handle.execute_update(ACT_UPDATE, act, result_type=Decided)
+                await raw_act(handle, act.model_dump(mode="json"), by="replay-suite")
                 taken += 1
     return taken
 
@@ -285,14 +284,15 @@ async def _run(
 ) -> tuple[dict[str, Any], WorkflowHistory]:
     client = env.client
     async with worker_for(client, registry, queue, cached=0):
+        start = CampaignStart(
+            process=process,
+            inputs=sample_inputs(process) if inputs is None else inputs,
+            started_by="replay-suite",
+            team=team,
+        )
         handle = await client.start_workflow(
             process.name,
-            CampaignStart(
-                process=process,
-                inputs=sample_inputs(process) if inputs is None else inputs,
-                started_by="replay-suite",
-                team=team,
-            ),
+            args=signed(start, campaign),
             id=campaign,
             task_queue=queue,
         )

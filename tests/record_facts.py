@@ -23,7 +23,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import contextlib
 
-from support import SCRIPTS, compile_text, recorded_notify, registry_replacing, team, worker_for
+from support import (
+    SCRIPTS,
+    compile_text,
+    operator,
+    recorded_notify,
+    registry_replacing,
+    signal,
+    signed,
+    team,
+    worker_for,
+)
+from support import act as send
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -79,10 +90,9 @@ async def until_open(client: Client, campaign: str, step: str) -> None:
 
 
 async def act(client: Client, campaign: str, **fields: Any) -> None:
-    from engine.client import act as send
     from engine.workflow.work_items import Act
 
-    print(await send(client, campaign, Act(**fields)))
+    print(await send(client, campaign, Act(**fields), by="olga"))
 
 
 async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
@@ -96,9 +106,10 @@ async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
     campaign = "facts-failed" if fail else "facts-completed"
     client = env.client
     async with worker_for(client, registry, queue):
+        start = CampaignStart(process=process, inputs={"stop": fail}, started_by="olga", team=TEAM)
         handle = await client.start_workflow(
             process.name,
-            CampaignStart(process=process, inputs={"stop": fail}, started_by="olga", team=TEAM),
+            args=signed(start, campaign),
             id=campaign,
             task_queue=queue,
             search_attributes=TypedSearchAttributes(
@@ -128,13 +139,21 @@ async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
             campaign,
             Act(step="review", actor="cleo", action="approve"),
             "cleo may not act on 'Review the draft': separation of duties",
+            credentials=operator("olga").asserting("cleo"),
         )
-        await handle.signal("pause", OperatorAction(by="olga", reason="budget freeze"))
-        await handle.signal("resume", OperatorAction(by="olga"))
-        await handle.signal(
-            "team", TeamPush(by="olga", team=TEAM.model_copy(update={"version": "v2-facts"}))
+        await signal(
+            client, campaign, "pause", OperatorAction(by="olga", reason="budget freeze"), by="olga"
         )
-        await handle.signal("event", ExternalEvent(name="lead.replied", key="someone-else"))
+        await signal(client, campaign, "resume", OperatorAction(by="olga"), by="olga")
+        pushed = TeamPush(by="olga", team=TEAM.model_copy(update={"version": "v2-facts"}))
+        await signal(client, campaign, "team", pushed, by="olga")
+        await signal(
+            client,
+            campaign,
+            "event",
+            ExternalEvent(name="lead.replied", key="someone-else"),
+            by="olga",
+        )
         await handle.signal("bogus", {"x": 1})
         await act(
             client,

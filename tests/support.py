@@ -9,16 +9,23 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from dsl import Catalogue, SourceFile, check_source, render_all
+from engine.client import Credentials, Signer, seal_start, signed_signal
+from engine.client import act as client_act
+from engine.client import operator as operator_credentials
 from engine.compiler import compile_process
 from engine.ir import ProcessIR
-from engine.workflow.campaign import CampaignStart
+from engine.workflow.campaign import ACT_UPDATE, CampaignStart
+from engine.workflow.facts import Decided
+from engine.workflow.provenance import SignedKind, Trust, TrustedKey, register_trust
 from engine.workflow.team import Member, TeamSnapshot
+from engine.workflow.work_items import Act
 from workers import (
     WORKFLOWS,
     Action,
@@ -123,6 +130,75 @@ def new_task_queue() -> str:
     return f"tq-{uuid.uuid4()}"
 
 
+# ---- who signs in tests ---------------------------------------------------------------
+
+OPERATORS = ("test", "t", "olga", "replay-suite")
+"""The operators tests act as; each has a key the tests' workers trust."""
+SIGNERS = {name: Signer(Ed25519PrivateKey.generate(), f"operator:{name}") for name in OPERATORS}
+TRUST = Trust(
+    keys={
+        signer.key_id: TrustedKey(
+            holder=signer.holder,
+            public=signer.public_b64,
+            may=("start", "assert", "operate", "team", "events"),
+        )
+        for signer in SIGNERS.values()
+    },
+    # The time-skipping server's clock runs ahead of the one the tests sign with.
+    fresh_for=None,
+)
+# Histories recorded by the tests replay (temporalio's Replayer) against the same keys.
+register_trust(None, TRUST)
+
+
+def operator(name: str = "test") -> Credentials:
+    """An operator of the tests, signing as themselves."""
+    return operator_credentials(SIGNERS[name], name)
+
+
+async def act(client: Client, campaign: str, decision: Act, *, by: str = "test") -> Decided:
+    """A person's decision, asserted by an operator as ``mops approve --as`` does."""
+    return await client_act(
+        client, campaign, decision, credentials=operator(by).asserting(decision.actor)
+    )
+
+
+async def signal(
+    client: Client, campaign: str, name: SignedKind, payload: BaseModel, *, by: str = "test"
+) -> None:
+    """A signal signed by an operator of the tests."""
+    await signed_signal(client, campaign, name, payload, credentials=operator(by))
+
+
+async def raw_signal(
+    handle: WorkflowHandle[Any, Any], name: SignedKind, payload: Any, *, by: str = "test"
+) -> None:
+    """Send a signal as a script would (a raw JSON payload), signed by an operator."""
+    credentials = operator(by)
+    sent = pydantic_data_converter.payload_converter.to_payload(payload).data
+    seal = credentials.signer.sign(name, handle.id, sent, credentials)
+    await handle.signal(name, args=[payload, seal])
+
+
+def sealed_update(campaign: str, payload: Any, *, by: str = "test") -> tuple[list[Any], str]:
+    """Raw ``act`` update arguments and the update id: a payload that names an actor is
+    signed as ``mops approve --as ACTOR`` would sign it, anything else goes unsigned."""
+    update_id = uuid.uuid4().hex
+    actor = payload.get("actor") if isinstance(payload, dict) else None
+    if not isinstance(actor, str):
+        return [payload], update_id
+    credentials = operator(by).asserting(actor)
+    sent = pydantic_data_converter.payload_converter.to_payload(payload).data
+    seal = credentials.signer.sign("act", campaign, sent, credentials, nonce=update_id)
+    return [payload, seal], update_id
+
+
+async def raw_act(handle: WorkflowHandle[Any, Any], payload: Any, *, by: str = "test") -> Any:
+    """Send a decision as a raw ``act`` update (a script would), signed as ``--as`` signs."""
+    args, update_id = sealed_update(handle.id, payload, by=by)
+    return await handle.execute_update(ACT_UPDATE, args=args, id=update_id, result_type=Decided)
+
+
 def worker_for(client: Client, registry: Registry, task_queue: str, *, cached: int = 0) -> Worker:
     """A worker running the interpreter; with ``cached=0`` every step replays from the
     start, so non-determinism shows up in every test."""
@@ -133,6 +209,7 @@ def worker_for(client: Client, registry: Registry, task_queue: str, *, cached: i
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(isolate_interpreter=True),
         max_cached_workflows=cached,
+        trust=TRUST,
     )
 
 
@@ -147,16 +224,23 @@ async def start(
     history_limit: int | None = None,
     started_by: str = "test",
 ) -> WorkflowHandle[Any, Any]:
-    """Start a campaign directly (inputs as JSON, as a script would)."""
+    """Start a campaign directly (inputs as JSON, as a script would), signed by the
+    operator ``started_by``."""
     start = CampaignStart(process=process, inputs=inputs, started_by=started_by, team=team)
     if history_limit is not None:
         start = start.model_copy(update={"history_limit": history_limit})
+    campaign_id = campaign_id or f"{process.name}-{uuid.uuid4().hex[:8]}"
     return await client.start_workflow(
         process.name,
-        start,
-        id=campaign_id or f"{process.name}-{uuid.uuid4().hex[:8]}",
+        args=signed(start, campaign_id),
+        id=campaign_id,
         task_queue=task_queue,
     )
+
+
+def signed(start: CampaignStart, campaign_id: str) -> list[Any]:
+    """A start's arguments: the start and its seal, by the operator it names."""
+    return [start, seal_start(start, campaign_id, operator(start.started_by))]
 
 
 def activity_events(events: Iterable[Any]) -> list[tuple[str, str]]:

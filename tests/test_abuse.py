@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench._harness import embedded_server
+from bench._harness import BENCH_TRUST, embedded_server
 from bench.abuse import SECRET_NAME, abuse, new_secret
 from workers import WORKFLOWS, WorkerConfig, build_worker, builtin_registry, workflow_runner
 
@@ -32,6 +32,7 @@ async def test_random_payloads_leave_no_traceback_no_stuck_task_and_no_secret(
             workflows=WORKFLOWS,
             workflow_runner=workflow_runner(isolate_interpreter=True),
             config=WorkerConfig.from_env(),
+            trust=BENCH_TRUST,
         )
         async with worker:
             counts = await abuse(server.client, queue, secret, cases=60, seed=7)

@@ -88,9 +88,10 @@ def test_an_auditor_finds_reads_exports_and_reports_campaigns(mops: Mops, tmp_pa
     shown = mops("history", by_ana, "--tz", "UTC")
     assert shown.returncode == 0, shown.stderr
     [line] = [line for line in shown.stdout.splitlines() if "approved: " in line]
+    # Who, in which capacity, and how it is proven: asserted by the local operator.
     assert re.search(
-        r"ana \(role editor\) +Review the promotion \(\S*promo.mops:3:3\) +"
-        r'approved: "Go"$',
+        r"ana \(role editor; asserted by operator \S+, key k-[0-9a-f]{8}\) +"
+        r'Review the promotion \(\S*promo.mops:3:3\) +approved: "Go"$',
         line,
     ), line
     assert re.search(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict
-from support import compile_text, new_task_queue, registry_with, start, worker_for
+from support import compile_text, new_task_queue, registry_with, signal, start, worker_for
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from waiting import status, wait_for
@@ -165,7 +165,13 @@ async def test_an_operator_cancel_undoes_completed_tasks_newest_first(
     async with worker_for(time_env.client, REGISTRY, queue):
         handle = await begin(time_env, text, queue)
         await wait_for(handle, lambda found: sum(s.state == "done" for s in found.steps) == 2)
-        await handle.signal(CANCEL_SIGNAL, OperatorAction(by="olga", reason="budget cut"))
+        await signal(
+            time_env.client,
+            handle.id,
+            CANCEL_SIGNAL,
+            OperatorAction(by="olga", reason="budget cut"),
+            by="olga",
+        )
         await handle.cancel()
         with pytest.raises(WorkflowFailureError):
             await handle.result()

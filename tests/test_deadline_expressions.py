@@ -5,10 +5,9 @@ in the IR (Monday to Friday, 9 to 5, UTC)."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
-from support import NOTICES, compile_text, new_task_queue, worker_for
+from support import NOTICES, act, compile_text, new_task_queue, start, worker_for
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from test_people import REGISTRY, TEAM, doing
@@ -18,10 +17,9 @@ from dsl import Catalogue, CheckedProcess, SourceFile, check_source
 from dsl._graph import build_graph
 from dsl._plan import plan
 from engine import ir
-from engine.client import act, resolve_inputs
+from engine.client import resolve_inputs
 from engine.compiler import compile_process
 from engine.ir import ProcessIR
-from engine.workflow.campaign import CampaignStart
 from engine.workflow.time_values import add_months
 from workers import builtin_registry
 
@@ -49,12 +47,7 @@ async def next_monday(time_env: WorkflowEnvironment, at: dt.time) -> dt.datetime
 async def begin(
     client: Client, process: ProcessIR, queue: str, inputs: dict[str, Any]
 ) -> WorkflowHandle[Any, Any]:
-    return await client.start_workflow(
-        process.name,
-        CampaignStart(process=process, inputs=inputs, started_by="test", team=TEAM),
-        id=f"{process.name}-{uuid.uuid4().hex[:8]}",
-        task_queue=queue,
-    )
+    return await start(client, process, inputs, queue, team=TEAM)
 
 
 async def reminders(handle: WorkflowHandle[Any, Any], expected: int) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict
-from support import compile_text, new_task_queue, registry_with, worker_for
+from support import compile_text, new_task_queue, registry_with, signal, signed, worker_for
 from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 from waiting import wait_for
@@ -71,8 +71,9 @@ process ads "Book the ads"
     )
     queue = new_task_queue()
     async with worker_for(time_env.client, REGISTRY, queue):
+        campaign = f"ads-{uuid.uuid4().hex[:6]}"
         handle = await time_env.client.start_workflow(
-            process.name, begin, id=f"ads-{uuid.uuid4().hex[:6]}", task_queue=queue
+            process.name, args=signed(begin, campaign), id=campaign, task_queue=queue
         )
         with pytest.raises(WorkflowFailureError):
             await handle.result()
@@ -98,17 +99,24 @@ process nurture "Nurture a lead"
     )
     queue = new_task_queue()
     async with worker_for(time_env.client, REGISTRY, queue):
+        campaign = f"nurture-{uuid.uuid4().hex[:6]}"
         handle = await time_env.client.start_workflow(
-            process.name, begin, id=f"nurture-{uuid.uuid4().hex[:6]}", task_queue=queue
+            process.name, args=signed(begin, campaign), id=campaign, task_queue=queue
         )
         await wait_for(
             handle, lambda found: any(s.id == "first" and s.state == "done" for s in found.steps)
         )
-        await handle.signal(
-            EVENT_SIGNAL, ExternalEvent(name="lead.unsubscribed", key="someone@else.example")
+        await signal(
+            time_env.client,
+            handle.id,
+            EVENT_SIGNAL,
+            ExternalEvent(name="lead.unsubscribed", key="someone@else.example"),
         )
-        await handle.signal(
-            EVENT_SIGNAL, ExternalEvent(name="lead.unsubscribed", key="jo@acme.example")
+        await signal(
+            time_env.client,
+            handle.id,
+            EVENT_SIGNAL,
+            ExternalEvent(name="lead.unsubscribed", key="jo@acme.example"),
         )
         result = await handle.result()
     assert BOOKED == ["book first"]

@@ -3,7 +3,6 @@ continued-as-new campaigns, and reused by ``mops status`` of a finished campaign
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from support import (
     recorded_notify,
     registry_replacing,
     registry_with,
+    start,
     worker_for,
 )
 from temporalio.client import WorkflowFailureError, WorkflowHistory
@@ -29,7 +29,6 @@ from engine.audit import (
     status_from_history,
     time_zone,
 )
-from engine.workflow.campaign import CampaignStart
 from workers import ActionContext, ActionFailed, action
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -142,12 +141,7 @@ async def test_a_campaign_that_continued_as_new_reads_as_one_story(
     process = compile_text(SHORT, REGISTRY)
     queue = new_task_queue()
     async with worker_for(client, REGISTRY, queue):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={}, started_by="olga", history_limit=12),
-            id=f"drip-{uuid.uuid4().hex[:8]}",
-            task_queue=queue,
-        )
+        handle = await start(client, process, {}, queue, started_by="olga", history_limit=12)
         try:
 
             async def opened() -> Timeline:
@@ -233,12 +227,7 @@ async def test_retries_failures_and_compensation_are_on_the_timeline(
     process = compile_text(ADS, registry)
     queue = new_task_queue()
     async with worker_for(client, registry, queue):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={}, started_by="olga"),
-            id=f"ads-{uuid.uuid4().hex[:8]}",
-            task_queue=queue,
-        )
+        handle = await start(client, process, {}, queue, started_by="olga")
         with pytest.raises(WorkflowFailureError):
             await handle.result()
     timeline = await campaign_timeline(client, handle.id)

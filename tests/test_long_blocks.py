@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from support import (
     LOGGED,
+    act,
     compile_text,
     messages,
     new_task_queue,
     recorded_log,
     registry_replacing,
+    signal,
     start,
     worker_for,
 )
@@ -29,7 +31,6 @@ from waiting import end_unfinished, outgrow_the_bound, wait_for
 from waiting import status as status_of
 
 from dsl import Catalogue
-from engine.client import act
 from engine.compiler import compile_file
 from engine.errors import UserError
 from engine.workflow.campaign import (
@@ -144,8 +145,11 @@ async def test_the_rest_of_an_exit_when_continues_as_new_and_still_hears_the_exi
         # Thirty weeks of touches, then the lead unsubscribes.
         await time_env.sleep(timedelta(weeks=30, hours=1))
         before = await status_of(handle)
-        await handle.signal(
-            EVENT_SIGNAL, ExternalEvent(name="lead.unsubscribed", key="jo@acme.example")
+        await signal(
+            time_env.client,
+            handle.id,
+            EVENT_SIGNAL,
+            ExternalEvent(name="lead.unsubscribed", key="jo@acme.example"),
         )
         await handle.result()
         after = await status_of(handle)

@@ -8,21 +8,31 @@ from typing import Any
 import pytest
 from support import (
     NOTICES,
+    act,
     compile_text,
     new_task_queue,
     recorded_notify,
     registry_replacing,
+    sealed_update,
+    signal,
+    signed,
     start,
     team,
     worker_for,
 )
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 from waiting import STARTED, end_unfinished, wait_for
 from waiting import outgrow_the_bound as outgrow
 
-from engine.client import act, said
+from engine.client import said
 from engine.errors import UserError
 from engine.ir import ProcessIR
 from engine.workflow.campaign import (
@@ -33,7 +43,6 @@ from engine.workflow.campaign import (
     CampaignStatus,
     ExternalEvent,
 )
-from engine.workflow.facts import Decided
 from engine.workflow.work_items import Act
 from workers import builtin_registry
 
@@ -63,20 +72,25 @@ async def test_a_year_long_drip_keeps_its_history_bounded(time_env: WorkflowEnvi
     process = compile_text(DRIP.replace("  output reply = reply.text\n", ""), registry)
     queue = new_task_queue()
     async with worker_for(time_env.client, registry, queue, cached=100):
+        campaign = f"drip-{uuid.uuid4().hex[:6]}"
+        begin = CampaignStart(
+            process=process,
+            inputs={"lead": "jo@acme.example"},
+            started_by="test",
+            history_limit=120,
+        )
         handle = await time_env.client.start_workflow(
             process.name,
-            CampaignStart(
-                process=process,
-                inputs={"lead": "jo@acme.example"},
-                started_by="test",
-                history_limit=120,
-            ),
-            id=f"drip-{uuid.uuid4().hex[:6]}",
+            args=signed(begin, campaign),
+            id=campaign,
             task_queue=queue,
         )
         # Sent early, in the first run: it must survive every continue-as-new.
-        await handle.signal(
-            EVENT_SIGNAL, ExternalEvent(name="lead.replied", key="jo@acme.example", data={"t": 1})
+        await signal(
+            time_env.client,
+            handle.id,
+            EVENT_SIGNAL,
+            ExternalEvent(name="lead.replied", key="jo@acme.example", data={"t": 1}),
         )
         result = await handle.result()
         status = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
@@ -163,9 +177,11 @@ async def test_a_campaign_continues_as_new_while_an_approval_is_open(
     assert "activity_task_scheduled_event_attributes" in kinds  # the launch ran in this run
 
 
-async def test_a_decision_that_reaches_the_new_run_before_it_starts_is_taken(
+async def test_a_decision_that_reaches_the_new_run_as_it_starts_is_taken(
     time_env: WorkflowEnvironment,
 ) -> None:
+    """The new run opens the carried step before any handler runs (workflow.init): a
+    decision in its very first workflow task is judged against the open step."""
     client = time_env.client
     registry = registry_replacing(recorded_notify)
     process = compile_text(SIGN_OFF, registry)
@@ -175,33 +191,52 @@ async def test_a_decision_that_reaches_the_new_run_before_it_starts_is_taken(
         await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
         await outgrow_the_bound(handle)
-        # The new run's own start, as the continue-as-new wrote it: the open step
-        # with ana's approval.
+        answer = await act(client, handle.id, Act(step="review", actor="ben", action="approve"))
+        result = await handle.result()
+    assert said(answer) == "'Review the launch' is approved"
+    assert result["outputs"] == {"approvers": ["ana", "ben"], "rounds": 1}
+
+
+async def test_a_start_from_outside_claiming_to_continue_a_campaign_is_refused(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """A continued run's start (its open step, its decisions so far) is the campaign's
+    own: one sent from outside, even signed, runs nothing and opens nothing."""
+    client = time_env.client
+    registry = registry_replacing(recorded_notify)
+    process = compile_text(SIGN_OFF, registry)
+    queue = new_task_queue()
+    async with worker_for(client, registry, queue, cached=0):
+        handle = await start_sign_off(client, process, queue)
+        await wait_for(handle, lambda s: any(i.step == "review" for i in s.open_items))
+        await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
+        await outgrow_the_bound(handle)
         renewed = await client.get_workflow_handle(handle.id).fetch_history()
         started = renewed.events[0].workflow_execution_started_event_attributes
         carried = client.data_converter.payload_converter.from_payload(
             started.input.payloads[0], CampaignStart
         )
-        # Started again (under another id; the first one is ended after the test) with
-        # a decision: ben's approval is in the run's very first workflow task, as when it
-        # reaches a campaign the moment it continues as new.
+        campaign = f"sign-off-{uuid.uuid4().hex[:6]}"
         again: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
             process.name,
-            carried,
-            id=f"sign-off-{uuid.uuid4().hex[:6]}",
+            args=signed(carried, campaign),
+            id=campaign,
             task_queue=queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
-        answer = await client.execute_update_with_start_workflow(
-            ACT_UPDATE,
-            Act(step="review", actor="ben", action="approve"),
-            start_workflow_operation=again,
-            result_type=Decided,
+        args, update_id = sealed_update(
+            campaign, {"step": "review", "actor": "ben", "action": "approve"}
         )
-        STARTED.append(await again.workflow_handle())
-        result = await (await again.workflow_handle()).result()
-    assert said(answer) == "'Review the launch' is approved"
-    assert result["outputs"] == {"approvers": ["ana", "ben"], "rounds": 1}
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await client.execute_update_with_start_workflow(
+                ACT_UPDATE, args=args, id=update_id, start_workflow_operation=again
+            )
+        forged = await again.workflow_handle()
+        STARTED.append(forged)
+        with pytest.raises(WorkflowFailureError) as failed:
+            await forged.result()
+    assert "step 'review' is not open" in str(getattr(refused.value.cause, "message", ""))
+    assert "a new campaign cannot claim to continue another" in str(failed.value.cause)
 
 
 async def test_reminders_and_escalation_keep_their_times_across_continue_as_new(

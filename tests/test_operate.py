@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from mops_cli import Mops
-from support import compile_text, new_task_queue, worker_for
+from support import compile_text, new_task_queue, signal, start, worker_for
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.testing import WorkflowEnvironment
@@ -17,7 +15,6 @@ from engine.workflow.campaign import (
     PAUSE_SIGNAL,
     RESUME_SIGNAL,
     STATUS_QUERY,
-    CampaignStart,
     CampaignStatus,
     OperatorAction,
 )
@@ -38,16 +35,19 @@ async def test_a_paused_campaign_holds_before_its_next_step(time_env: WorkflowEn
     process = compile_text(PROCESS, registry)
     queue = new_task_queue()
     async with worker_for(time_env.client, registry, queue):
-        handle = await time_env.client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={}, started_by="t"),
-            id=f"drip-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
+        handle = await start(time_env.client, process, {}, queue, started_by="t")
+        await signal(
+            time_env.client,
+            handle.id,
+            PAUSE_SIGNAL,
+            OperatorAction(by="olga", reason="budget review"),
+            by="olga",
         )
-        await handle.signal(PAUSE_SIGNAL, OperatorAction(by="olga", reason="budget review"))
         await time_env.sleep(3 * 86400)
         held = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
-        await handle.signal(RESUME_SIGNAL, OperatorAction(by="olga"))
+        await signal(
+            time_env.client, handle.id, RESUME_SIGNAL, OperatorAction(by="olga"), by="olga"
+        )
         result = await handle.result()
     assert held.state == "paused"
     # Paused right after it started: at most the step already under way finished.
@@ -60,14 +60,15 @@ async def test_cancelling_records_who_and_why(time_env: WorkflowEnvironment) -> 
     process = compile_text(PROCESS, registry)
     queue = new_task_queue()
     async with worker_for(time_env.client, registry, queue):
-        handle = await time_env.client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={}, started_by="t"),
-            id=f"drip-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
-        )
+        handle = await start(time_env.client, process, {}, queue, started_by="t")
         await wait_for(handle, lambda found: bool(found.steps))
-        await handle.signal(CANCEL_SIGNAL, OperatorAction(by="olga", reason="campaign pulled"))
+        await signal(
+            time_env.client,
+            handle.id,
+            CANCEL_SIGNAL,
+            OperatorAction(by="olga", reason="campaign pulled"),
+            by="olga",
+        )
         await handle.cancel()
         with pytest.raises(WorkflowFailureError) as stopped:
             await handle.result()

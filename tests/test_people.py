@@ -4,16 +4,17 @@ deadlines and escalations, refused attempts, events and sub-processes."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import pytest
 from support import (
     NOTICES,
+    act,
     compile_text,
     new_task_queue,
     recorded_notify,
     registry_replacing,
+    signal,
     start,
     worker_for,
 )
@@ -23,10 +24,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from waiting import status, wait_open
 
-from engine.client import act, said
+from engine.client import said
 from engine.errors import UserError
 from engine.ir import ProcessIR
-from engine.workflow.campaign import CampaignStart, TaskRequest
+from engine.workflow.campaign import TaskRequest
 from engine.workflow.team import Away, Member, TeamSnapshot
 from engine.workflow.work_items import Act
 
@@ -194,20 +195,19 @@ process follow_up
     )
     queue = new_task_queue()
     async with worker_for(client, REGISTRY, queue):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={"lead": "jo@acme.example"}, started_by="t"),
-            id=f"follow-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
-        )
+        handle = await start(client, process, {"lead": "jo@acme.example"}, queue, started_by="t")
         # Sent before the campaign waits for it: kept, not lost.
         from engine.workflow.campaign import EVENT_SIGNAL, ExternalEvent
 
-        await handle.signal(
+        await signal(
+            client,
+            handle.id,
             EVENT_SIGNAL,
             ExternalEvent(name="lead.replied", key="someone@else", data={"text": "no"}),
         )
-        await handle.signal(
+        await signal(
+            client,
+            handle.id,
             EVENT_SIGNAL,
             ExternalEvent(name="lead.replied", key="jo@acme.example", data={"text": "yes"}),
         )
@@ -242,12 +242,7 @@ process follow_up
     )
     queue = new_task_queue()
     async with worker_for(client, REGISTRY, queue):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={"lead": "jo@acme.example"}, started_by="t"),
-            id=f"follow-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
-        )
+        handle = await start(client, process, {"lead": "jo@acme.example"}, queue, started_by="t")
         await handle.result()
         steps = [s.title for s in (await status(handle)).steps]
     assert "Thank the lead" not in steps

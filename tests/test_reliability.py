@@ -145,6 +145,8 @@ class Approver(threading.Thread):
         self.task_queue = mops.env["MOPS_TASK_QUEUE"]
         self.team = snapshot(load_directory(Path(mops.env["MOPS_DIRECTORY"])))
         self.waiting = set(campaigns)
+        # As `mops approve --as ana` signs: asserted by this machine's operator.
+        self.credentials = mops.operator().asserting("ana")
         self.approved: list[str] = []
         self.refused: list[str] = []
         self.errors: list[BaseException] = []
@@ -165,7 +167,10 @@ class Approver(threading.Thread):
                     continue
                 try:
                     await act(
-                        client, task.campaign, Act(step=task.step, actor="ana", action="approve")
+                        client,
+                        task.campaign,
+                        Act(step=task.step, actor="ana", action="approve"),
+                        credentials=self.credentials,
                     )
                 except UserError as refused:
                     self.refused.append(f"{task.campaign}: {refused}")

@@ -355,9 +355,9 @@ def test_graph_of_a_file_with_errors_prints_them_and_draws_nothing(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["missing.mops"], "missing.mops: no such file\n"),
-        (["processes"], "processes: is a folder, not a process file\n"),
-        ([str(LAUNCH), "-o", "/nonexistent/x.svg"], "/nonexistent/x.svg: cannot be written"),
+        (["missing.mops"], "mops: missing.mops: no such file\n"),
+        (["processes"], "mops: processes: is a folder, not a process file\n"),
+        ([str(LAUNCH), "-o", "/nonexistent/x.svg"], "mops: /nonexistent/x.svg: cannot be written"),
     ],
 )
 def test_graph_mistakes_are_one_line_and_exit_1(

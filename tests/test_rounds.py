@@ -3,24 +3,23 @@ them: the second month of a monthly report has its own review rounds."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from support import (
     LOGGED,
+    act,
     compile_text,
     messages,
     new_task_queue,
     recorded_log,
     registry_replacing,
+    start,
     worker_for,
 )
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from waiting import wait_for
 
-from engine.client import act
-from engine.workflow.campaign import CampaignStart
 from engine.workflow.team import Member, TeamSnapshot
 from engine.workflow.work_items import Act
 
@@ -60,12 +59,7 @@ async def test_each_month_has_its_own_review_rounds(time_env: WorkflowEnvironmen
     LOGGED.clear()
     rounds = []
     async with worker_for(client, registry, queue):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={}, started_by="test", team=TEAM),
-            id=f"monthly-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
-        )
+        handle = await start(client, process, {}, queue, team=TEAM)
         # Every month: changes requested in round 1, approved in round 2.
         for logged_before in (1, 4):
             rounds.append(await open_round(handle, logged_before))

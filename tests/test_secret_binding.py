@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from httpserver import RecordingServer, http_server
 from smtpserver import PASSWORD, USER, smtp_server
-from support import compile_text, new_task_queue, start
+from support import TRUST, compile_text, new_task_queue, start
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
@@ -336,6 +336,7 @@ async def test_a_campaign_pointed_at_a_listener_fails_and_the_token_never_leaves
         registry=registry,
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(isolate_interpreter=True),
+        trust=TRUST,
         max_cached_workflows=0,
         config=LOCAL,
         secrets=SecretStore(env=_bound("https://cms.acme.example/api")),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from httpserver import Answer, RecordingServer
-from support import compile_text, new_task_queue, start, worker_for
+from support import TRUST, compile_text, new_task_queue, start, worker_for
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
@@ -67,6 +67,7 @@ async def run(env: WorkflowEnvironment, hook: str, send_to: str) -> tuple[object
         registry=registry,
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(isolate_interpreter=True),
+        trust=TRUST,
         max_cached_workflows=0,
         # The CMS listens on loopback, which a worker reaches only when allowed.
         config=WorkerConfig(egress=EgressConfig(allow=("127.0.0.1",))),

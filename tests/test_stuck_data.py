@@ -19,9 +19,12 @@ from typing import Any
 import pytest
 from record_facts import dev_server
 from support import (
+    act,
     compile_text,
     messages,
     new_task_queue,
+    operator,
+    raw_signal,
     recorded_log,
     recorded_notify,
     registry_replacing,
@@ -35,7 +38,7 @@ from temporalio.testing import WorkflowEnvironment
 from waiting import eventually, status, wait_open
 
 from dsl import Catalogue, SourceFile, check_source, render_all
-from engine.client import act, send_event
+from engine.client import send_event
 from engine.errors import UserError
 from engine.workflow.campaign import EVENT_SIGNAL, DroppedEvent
 from engine.workflow.work_items import Act
@@ -70,7 +73,7 @@ async def failure_of(
             client, compile_text(text, REGISTRY, "abuse.mops"), inputs or {}, queue
         )
         if event is not None:
-            await handle.signal(EVENT_SIGNAL, event)
+            await raw_signal(handle, EVENT_SIGNAL, event)
         try:
             with pytest.raises(WorkflowFailureError) as failed:
                 await asyncio.wait_for(handle.result(), WITHIN)
@@ -158,10 +161,12 @@ async def test_a_two_megabyte_event_of_a_million_items_is_dropped_with_a_record(
     async with worker_for(client, REGISTRY, queue, cached=100):
         process = compile_text(EVENT_LIST, REGISTRY, "abuse.mops")
         handle = await start(client, process, {}, queue)
-        await handle.signal(EVENT_SIGNAL, event)
+        await raw_signal(handle, EVENT_SIGNAL, event)
         dropped = await eventually(lambda: _dropped(handle))
         # A small event with the key still reaches the step.
-        await handle.signal(EVENT_SIGNAL, {"name": "big", "key": "k", "data": {"items": [1, 2]}})
+        await raw_signal(
+            handle, EVENT_SIGNAL, {"name": "big", "key": "k", "data": {"items": [1, 2]}}
+        )
         await asyncio.wait_for(handle.result(), WITHIN)
         tasks = await failed_tasks(handle)
     assert tasks == []
@@ -234,8 +239,8 @@ async def test_a_flood_of_large_events_nobody_waits_for_keeps_the_history_small(
         handle = await start(client, process, {}, queue, team=team("v1", ana="editor", lea="lead"))
         await wait_open(handle, "review")
         for number in range(27):
-            await handle.signal(
-                EVENT_SIGNAL, {"name": "spam", "key": f"k{number}", "data": {"blob": blob}}
+            await raw_signal(
+                handle, EVENT_SIGNAL, {"name": "spam", "key": f"k{number}", "data": {"blob": blob}}
             )
             # As fast as the campaign takes them (a burst faster than its worker
             # reads is held only by Temporal's own limits: docs/security.md).
@@ -258,7 +263,12 @@ async def _dropped_at_least(handle: WorkflowHandle[Any, Any], count: int) -> Non
 async def test_the_client_refuses_an_event_too_large_to_send(env: WorkflowEnvironment) -> None:
     with pytest.raises(UserError) as refused:
         await send_event(
-            env.client, name="spam", key="k", data={"blob": "x" * 1_900_000}, task_queue="q"
+            env.client,
+            name="spam",
+            key="k",
+            data={"blob": "x" * 1_900_000},
+            task_queue="q",
+            credentials=operator(),
         )
     assert str(refused.value) == (
         "not sent: the event's data holds a text of 1,900,000 characters (at most 100,000)"

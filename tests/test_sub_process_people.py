@@ -7,17 +7,25 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import new_task_queue, recorded_notify, registry_replacing, team, worker_for
+from support import (
+    act,
+    new_task_queue,
+    recorded_notify,
+    registry_replacing,
+    start,
+    team,
+    worker_for,
+)
 from temporalio.testing import WorkflowEnvironment
 from waiting import eventually, status
 
 from dsl import Catalogue
 from engine import ir
-from engine.client import SubProcessItem, act, said, sub_process_items
+from engine.client import SubProcessItem, said, sub_process_items
 from engine.compiler import compile_file
 from engine.errors import UserError
 from engine.workflow import attributes as sa
-from engine.workflow.campaign import CampaignStart, CampaignStatus
+from engine.workflow.campaign import CampaignStatus
 from engine.workflow.work_items import Act
 
 TEAM = team("v1-test", ana="editor")
@@ -58,12 +66,7 @@ async def test_an_approval_two_sub_processes_deep_is_found_and_decided(
     campaign = f"launch-{uuid.uuid4().hex[:8]}"
     grandchild = f"{campaign}.review.1.proof.1"
     async with worker_for(client, REGISTRY, queue):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={}, started_by="test", team=TEAM),
-            id=campaign,
-            task_queue=queue,
-        )
+        handle = await start(client, process, {}, queue, campaign, team=TEAM)
 
         async def grandchild_open() -> tuple[CampaignStatus, list[SubProcessItem]]:
             top = await status(handle)

@@ -96,7 +96,7 @@ def test_a_team_push_reaches_running_campaigns_after_a_preview(mops: Mops, tmp_p
         assert shown.stdout.splitlines()[0] == (
             f"would push team version {version[:12]} to 2 campaign(s) of article:"
         )
-        pushed = mops("team", "push", "--process", "article", "--yes", "--as", "olga")
+        pushed = mops("team", "push", "--process", "article", "--yes")
         assert pushed.returncode == 0, pushed.stderr
         assert sorted(line.rsplit(": ", 1)[1] for line in pushed.stdout.splitlines()) == campaigns
 

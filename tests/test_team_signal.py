@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 import pytest
 from support import (
+    act,
     compile_text,
     new_task_queue,
+    operator,
     recorded_notify,
     registry_replacing,
+    signal,
+    start,
     team,
     worker_for,
 )
@@ -21,14 +24,14 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from engine.audit import read_timeline, status_from_history
-from engine.client import act, push_team, said
+from engine.client import push_team, said
 from engine.errors import UserError
 from engine.workflow.campaign import (
     REFUSED_SIGNAL,
     STATUS_QUERY,
     TEAM_SIGNAL,
-    CampaignStart,
     CampaignStatus,
+    TeamPush,
 )
 from engine.workflow.team import Member, TeamSnapshot
 from engine.workflow.work_items import Act
@@ -65,21 +68,16 @@ async def test_a_pushed_team_decides_from_then_on(time_env: WorkflowEnvironment)
     process = compile_text(PROCESS, REGISTRY)
     queue = new_task_queue()
     async with worker_for(client, REGISTRY, queue):
-        handle = await client.start_workflow(
-            process.name,
-            CampaignStart(process=process, inputs={}, started_by="test", team=V1),
-            id=f"article-{uuid.uuid4().hex[:6]}",
-            task_queue=queue,
-        )
+        handle = await start(client, process, {}, queue, team=V1)
         await settled(handle, "v1")
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
         with pytest.raises(UserError) as unknown:
             await act(client, handle.id, Act(step="review", actor="bea", action="approve"))
-        # A bare snapshot, as older clients sent it, is taken too.
-        await handle.signal(TEAM_SIGNAL, V2)
+        # A push signed by an operator is taken (an unsigned one would be ignored).
+        await signal(client, handle.id, TEAM_SIGNAL, TeamPush(by="test", team=V2))
         await handle.signal(REFUSED_SIGNAL, {"who": "mallory"})  # malformed: ignored
         await settled(handle, "v2")
-        assert await push_team(client, [handle.id], V3, by="olga") == [handle.id]
+        assert await push_team(client, [handle.id], V3, credentials=operator("olga")) == [handle.id]
         before = await settled(handle, "v3")
         answer = await act(client, handle.id, Act(step="review", actor="bea", action="approve"))
         result = await handle.result()
@@ -95,14 +93,14 @@ async def test_a_pushed_team_decides_from_then_on(time_env: WorkflowEnvironment)
         if e.HasField("workflow_execution_signaled_event_attributes")
         and e.workflow_execution_signaled_event_attributes.signal_name == TEAM_SIGNAL
     ]
-    assert [p.get("by") for p in pushes] == [None, "olga"]
+    assert [p.get("by") for p in pushes] == ["test", "olga"]
     assert pushes[1]["team"]["version"] == "v3"
     # The auditors' timeline shows who pushed which version, and the malformed
     # signal as ignored, not as a refused attempt.
     timeline = read_timeline([history])
     teams = [(e.actor, e.text) for e in timeline.entries if e.what == "team_updated"]
     assert teams == [
-        ("system", "team directory now version v2"),
+        ("test", "team directory now version v2"),
         ("olga", "team directory now version v3"),
     ]
     [ignored] = [e for e in timeline.entries if e.what == "signal_ignored"]

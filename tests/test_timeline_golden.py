@@ -28,8 +28,14 @@ def reading(path: Path) -> dict[str, object]:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     timeline = read_timeline([history])
     status = status_from_timeline(timeline, state="completed")
+    dumped = timeline.model_dump(mode="json")
+    for entry in dumped["entries"]:
+        # Facts written before seals carry none: these fields came after the recordings.
+        for field in ("auth", "proof"):
+            if entry[field] is None:
+                del entry[field]
     return {
-        "timeline": timeline.model_dump(mode="json"),
+        "timeline": dumped,
         "text": render_timeline(timeline, time_zone("UTC")).splitlines(),
         "status_steps": [step.model_dump(mode="json") for step in status.steps],
     }

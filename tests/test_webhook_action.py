@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from httpserver import RecordedRequest, RecordingServer, http_server
-from support import compile_text, new_task_queue, start
+from support import TRUST, compile_text, new_task_queue, start
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
@@ -342,6 +342,7 @@ async def test_temporal_retries_deliver_identical_bytes(time_env: WorkflowEnviro
             registry=registry,
             workflows=WORKFLOWS,
             workflow_runner=workflow_runner(isolate_interpreter=True),
+            trust=TRUST,
             max_cached_workflows=0,
             config=WorkerConfig(egress=LOCAL),
             secrets=SecretStore(

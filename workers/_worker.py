@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from engine.contracts import Trust, register_trust
 from workers._config import WorkerConfig
 from workers._registry import Registry
 from workers._secrets import SecretStore
@@ -38,6 +39,7 @@ def build_worker(
     graceful_shutdown_timeout: timedelta = timedelta(seconds=30),
     config: WorkerConfig | None = None,
     secrets: SecretStore | None = None,
+    trust: Trust | None = None,
 ) -> Worker:
     """A worker that runs ``registry``'s actions and ``workflows`` on ``task_queue``.
 
@@ -58,7 +60,11 @@ def build_worker(
             the ``MOPS_*`` environment variables).
         secrets: Where secret references are resolved (default: environment
             and the configured secrets file).
+        trust: The public keys whose seals the campaigns on ``task_queue`` accept
+            (starts, decisions, signals); without it they accept none.
     """
+    trust = trust or Trust()
+    register_trust(task_queue, trust)
     return Worker(
         client,
         task_queue=task_queue,

@@ -6,6 +6,7 @@ Nothing here runs inside a workflow; it reads histories through the client.
 
 from engine.audit._export import GENESIS, Finding, Unreadable, canonical, digest, to_csv, to_jsonl
 from engine.audit._export import head as chain_head
+from engine.audit._export import parse as parse_export
 from engine.audit._export import records as export_records
 from engine.audit._export import verify as verify_export
 from engine.audit._fetch import (
@@ -15,7 +16,8 @@ from engine.audit._fetch import (
     selection_query,
     timelines,
 )
-from engine.audit._model import Bar, Entry, Timeline
+from engine.audit._model import Auth, Bar, Entry, Proof, Timeline
+from engine.audit._proofs import BadProof, check_proofs
 from engine.audit._report import report_html
 from engine.audit._status import status_from_history, status_from_timeline
 from engine.audit._text import render as render_timeline
@@ -24,18 +26,23 @@ from engine.audit._timeline import HistoryProblem, process_of, read_timeline
 
 __all__ = [
     "GENESIS",
+    "Auth",
+    "BadProof",
     "Bar",
     "Entry",
     "Finding",
     "HistoryProblem",
+    "Proof",
     "Timeline",
     "Unreadable",
     "campaign_histories",
     "campaign_timeline",
     "canonical",
     "chain_head",
+    "check_proofs",
     "digest",
     "export_records",
+    "parse_export",
     "process_of",
     "read_timeline",
     "render_timeline",

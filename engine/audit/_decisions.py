@@ -13,7 +13,16 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from engine import ir
 from engine.audit._compat import outcome_of
-from engine.audit._events import CONVERTER, EventReader, event_time, show
+from engine.audit._events import (
+    CONVERTER,
+    EventReader,
+    auth_of,
+    decode,
+    event_time,
+    proof_of,
+    seal_of,
+    show,
+)
 from engine.audit._model import What
 from engine.workflow.facts import OPENED_MEMO, Decided, StepOpened
 from engine.workflow.work_items import Act
@@ -35,7 +44,8 @@ class DecisionEvents(EventReader):
         request = attrs.accepted_request
         if request.input.name != "act" or not request.input.args.payloads:
             return
-        act = Act.model_validate(CONVERTER.from_payloads(request.input.args.payloads, [dict])[0])
+        act = Act.model_validate(decode(request.input.args, dict))
+        seal = seal_of(request.input.args)
         updates[request.meta.update_id] = act
         self.decision_entries[request.meta.update_id] = len(self.entries)
         assert self.people is not None
@@ -60,6 +70,8 @@ class DecisionEvents(EventReader):
             step=act.step,
             comment=act.comment,
             details=details,
+            auth=auth_of(seal),
+            proof=proof_of("act", request.input.args, seal),
         )
 
     def _decided(self, event: HistoryEvent, updates: dict[str, Act]) -> None:

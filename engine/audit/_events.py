@@ -10,6 +10,7 @@ state and :meth:`EventReader._add` live here.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -18,9 +19,10 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from engine import ir
-from engine.audit._model import ActorKind, Bar, Entry, What
+from engine.audit._model import ActorKind, Auth, Bar, Entry, Proof, What
 from engine.audit._people import PeopleTracker
 from engine.workflow.campaign import CampaignStart
+from engine.workflow.provenance import Seal
 
 CONVERTER = pydantic_data_converter.payload_converter
 
@@ -38,7 +40,34 @@ def failure_message(failure: Failure) -> str:
 
 
 def decode(payloads: Any, kind: type[Any]) -> Any:
-    return CONVERTER.from_payloads(payloads.payloads, [kind])[0]
+    """The first argument of a start, update or signal (the last may be its seal)."""
+    return CONVERTER.from_payload(payloads.payloads[0], kind)
+
+
+def seal_of(payloads: Any) -> Seal | None:
+    """The seal a start, decision or signal carried as its second argument, if any."""
+    if len(payloads.payloads) != 2:
+        return None
+    try:
+        seal: Seal = CONVERTER.from_payload(payloads.payloads[1], Seal)
+    except Exception:  # not a seal: as good as none
+        return None
+    return seal
+
+
+def proof_of(what: str, payloads: Any, seal: Seal | None) -> Proof | None:
+    """The seal of a fact and the exact payload it covers, for checking it offline."""
+    if seal is None:
+        return None
+    payload = base64.b64encode(payloads.payloads[0].data).decode()
+    return Proof(what=what, seal=seal.model_dump(mode="json"), payload=payload)
+
+
+def auth_of(seal: Seal | None) -> Auth | None:
+    """How the principal of a fact authenticated, as its seal says."""
+    if seal is None:
+        return None
+    return Auth(method=seal.method, key_id=seal.key_id, asserted_by=seal.asserted_by)
 
 
 def step_title(step: ir.AnyStep) -> str:
@@ -86,6 +115,8 @@ class EventReader:
     state: str
     run: int
     cancel_noted: bool
+    sealed: bool
+    """Whether the campaign was started with a seal (then only signed signals count)."""
     typed_openings: bool
     """Whether this history has said when its steps open (typed facts); until it
     does, openings are inferred from its search attributes or open-steps memo."""

@@ -40,9 +40,12 @@ FIELDS = (
     "text",
     "comment",
     "details",
+    "proof",
     "hash",
 )
 """The columns of a CSV export, and the keys of each JSON Lines record, in this order."""
+BEFORE_PROOFS = tuple(field for field in FIELDS if field != "proof")
+"""The columns of an export written before facts carried their seals."""
 
 Record = dict[str, Any]
 
@@ -89,6 +92,7 @@ def records(
                 "details": json.dumps(
                     entry.details, sort_keys=True, separators=(",", ":"), ensure_ascii=False
                 ),
+                "proof": "" if entry.proof is None else entry.proof.model_dump_json(),
             }
             if scrub is not None:
                 record = {k: scrub(v) if isinstance(v, str) else v for k, v in record.items()}
@@ -171,19 +175,20 @@ def parse(text: str) -> list[tuple[int, Record]]:
             found.append((number, _checked(record, number)))
         return found
     rows = list(csv.reader(io.StringIO(text)))
-    if not rows or tuple(rows[0]) != FIELDS:
+    if not rows or tuple(rows[0]) not in (FIELDS, BEFORE_PROOFS):
         raise Unreadable("neither JSON Lines nor a CSV export (its header is not the expected one)")
+    header = tuple(rows[0])
     found = []
     for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(FIELDS):
-            raise Unreadable(f"line {number} has {len(row)} columns, not {len(FIELDS)}")
-        record = dict(zip(FIELDS, (_as_written(cell) for cell in row), strict=True))
+        if len(row) != len(header):
+            raise Unreadable(f"line {number} has {len(row)} columns, not {len(header)}")
+        record = dict(zip(header, (_as_written(cell) for cell in row), strict=True))
         found.append((number, _checked(record, number)))
     return found
 
 
 def _checked(record: Any, number: int) -> Record:
-    if not isinstance(record, dict) or set(record) != set(FIELDS):
+    if not isinstance(record, dict) or set(record) not in (set(FIELDS), set(BEFORE_PROOFS)):
         raise Unreadable(f"line {number} is not a record of an export")
     try:
         record["seq"] = int(record["seq"])

@@ -52,6 +52,26 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Auth(_Model):
+    """How the principal of a fact proved who they are: the seal it carried."""
+
+    method: str
+    """operator_key | web_login | sso | api_token | integration_key"""
+    key_id: str
+    asserted_by: str | None = None
+    """For a person's decision asserted by an operator (``--as``): the operator."""
+
+
+class Proof(_Model):
+    """What a signed fact's seal covers, kept so that anyone can check it again offline."""
+
+    what: str
+    """The kind of message signed: start, act, pause, resume, cancelling, team, event, refused."""
+    seal: dict[str, Any]
+    payload: str
+    """The exact bytes of the payload signed, base64."""
+
+
 class Entry(_Model):
     """One fact of a campaign's history, as an auditor reads it."""
 
@@ -74,6 +94,9 @@ class Entry(_Model):
     """Facts that vary by kind: rule rows and their inputs, outputs, attempts..."""
     run: int = 1
     """Which run of the campaign (continue-as-new starts a new one) the fact is in."""
+    auth: Auth | None = None
+    """How the actor proved who they are (None: the fact carried no seal)."""
+    proof: Proof | None = None
     event_id: int
     """The Temporal history event the fact was read from (within its run)."""
 

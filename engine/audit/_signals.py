@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from temporalio.api.history.v1 import HistoryEvent
 
-from engine.audit._events import EventReader, decode
+from engine.audit._events import EventReader, auth_of, decode, proof_of, seal_of
 from engine.audit._model import What
 from engine.workflow.campaign import (
     CANCEL_SIGNAL,
@@ -23,6 +23,10 @@ from engine.workflow.campaign import (
     TeamPush,
 )
 from engine.workflow.team import TeamSnapshot
+
+_SIGNALS = frozenset(
+    (REFUSED_SIGNAL, PAUSE_SIGNAL, RESUME_SIGNAL, CANCEL_SIGNAL, EVENT_SIGNAL, TEAM_SIGNAL)
+)
 
 
 class SignalEvents(EventReader):
@@ -52,6 +56,12 @@ class SignalEvents(EventReader):
     def _read_signal(self, event: HistoryEvent) -> None:
         attrs = event.workflow_execution_signaled_event_attributes
         name = attrs.signal_name
+        seal = seal_of(attrs.input)
+        if seal is None and self.sealed and name in _SIGNALS:
+            # A campaign started with a seal counts only signed signals.
+            raise ValueError("not signed")
+        auth = auth_of(seal)
+        proof = proof_of(name, attrs.input, seal)
         if name == REFUSED_SIGNAL:
             attempt: RefusedAttempt = decode(attrs.input, RefusedAttempt)
             self._add(
@@ -61,6 +71,8 @@ class SignalEvents(EventReader):
                 actor=attempt.actor,
                 kind="person",
                 step=attempt.step,
+                auth=auth,
+                proof=proof,
                 details={"action": attempt.action, "reason": attempt.reason},
             )
         elif name in (PAUSE_SIGNAL, RESUME_SIGNAL, CANCEL_SIGNAL):
@@ -71,16 +83,21 @@ class SignalEvents(EventReader):
             self.cancel_noted = self.cancel_noted or name == CANCEL_SIGNAL
             self.state = {"paused": "paused", "resumed": "running"}.get(what, self.state)
             text = what.replace("_", " ") + (f": {action.reason}" if action.reason else "")
-            self._add(event, what, text, actor=action.by, comment=action.reason)
+            self._add(
+                event, what, text, actor=action.by, comment=action.reason, auth=auth, proof=proof
+            )
         elif name == EVENT_SIGNAL:
             received: ExternalEvent = decode(attrs.input, ExternalEvent)
             self._add(
                 event,
                 "event",
                 f"event {received.name} received for {received.key}",
-                actor=attrs.identity or "external",
-                kind="external",
+                # Who sent it: the signer, proven; else only what the client said it was.
+                actor=seal.principal if seal is not None else attrs.identity or "external",
+                kind="operator" if seal is not None and seal.kind == "operator" else "external",
                 details={"name": received.name, "key": received.key, "data": received.data},
+                auth=auth,
+                proof=proof,
             )
         elif name == TEAM_SIGNAL:
             raw = decode(attrs.input, dict)
@@ -93,6 +110,8 @@ class SignalEvents(EventReader):
                 "team_updated",
                 f"team directory now version {team.version[:12]}",
                 actor=push.by if push else "system",
+                auth=auth,
+                proof=proof,
             )
         else:
             raise ValueError("no such signal")

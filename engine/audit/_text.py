@@ -7,7 +7,7 @@ import json
 import zoneinfo
 from typing import Any
 
-from engine.audit._model import Entry, Timeline
+from engine.audit._model import Auth, Entry, Timeline
 from engine.errors import UserError
 
 
@@ -35,10 +35,35 @@ def local(moment: dt.datetime | None, zone: dt.tzinfo | None) -> str:
 
 
 def who(entry: Entry) -> str:
-    """The actor column: ``ana (role editor)``, ``eve (delegate of ben)``, ``system``."""
-    if entry.actor_kind == "operator":
-        return f"{entry.actor} (operator)"
-    return f"{entry.actor} ({entry.via})" if entry.via else entry.actor
+    """The actor column: ``ana (role editor)``, ``eve (delegate of ben)``, ``system``, and
+    how a signed fact's actor proved who they are: ``ana (role editor; asserted by
+    operator olga, key k-3f9a...)``, ``olga (operator; operator key k-...)``."""
+    capacity = "operator" if entry.actor_kind == "operator" else entry.via
+    proof = _proof(entry.auth)
+    details = "; ".join(part for part in (capacity, proof) if part)
+    return clean(f"{entry.actor} ({details})" if details else entry.actor)
+
+
+def _proof(auth: Auth | None) -> str:
+    if auth is None:
+        return ""
+    key = f"key {auth.key_id[:10]}"  # the whole id is in --json and in exports
+    if auth.asserted_by is not None:
+        return f"asserted by operator {auth.asserted_by}, {key}"
+    return f"{auth.method.replace('_', ' ')}, {key}"
+
+
+_CONTROLS = {ord(c): f"\\u{ord(c):04x}" for c in map(chr, [*range(32), *range(127, 160)])}
+_CONTROLS |= {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+_CONTROLS |= {
+    c: f"\\u{c:04x}" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
+
+def clean(text: str) -> str:
+    """Text a person wrote, made safe to print on one line: control characters (a newline
+    that would forge a line of the timeline, a bidi override) shown as escapes."""
+    return text.translate(_CONTROLS)
 
 
 def render(timeline: Timeline, zone: dt.tzinfo | None) -> str:
@@ -55,16 +80,20 @@ def render(timeline: Timeline, zone: dt.tzinfo | None) -> str:
     if len(t.runs) > 1:
         lines.append(f"runs      {len(t.runs)} (continued as new {len(t.runs) - 1} times)")
     if t.inputs:
-        lines.append("inputs    " + ", ".join(f"{k} = {_value(v)}" for k, v in t.inputs.items()))
+        lines.append(
+            clean("inputs    " + ", ".join(f"{k} = {_value(v)}" for k, v in t.inputs.items()))
+        )
     if t.outputs:
-        lines.append("outputs   " + ", ".join(f"{k} = {_value(v)}" for k, v in t.outputs.items()))
+        lines.append(
+            clean("outputs   " + ", ".join(f"{k} = {_value(v)}" for k, v in t.outputs.items()))
+        )
     lines.append("")
     actor_width = max((len(who(e)) for e in t.entries), default=6)
     step_width = max((len(_step(e)) for e in t.entries), default=4)
     for entry in t.entries:
         lines.append(
             f"{local(entry.at, zone)}  {who(entry):<{actor_width}}  "
-            f"{_step(entry):<{step_width}}  {entry.text}".rstrip()
+            f"{_step(entry):<{step_width}}  {clean(entry.text)}".rstrip()
         )
     return "\n".join(lines) + "\n"
 
@@ -72,7 +101,7 @@ def render(timeline: Timeline, zone: dt.tzinfo | None) -> str:
 def _step(entry: Entry) -> str:
     if not entry.step:
         return "-"
-    return f"{entry.title} ({entry.source})" if entry.source else entry.title or entry.step
+    return clean(f"{entry.title} ({entry.source})" if entry.source else entry.title or entry.step)
 
 
 def _value(value: Any) -> str:

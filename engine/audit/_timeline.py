@@ -20,7 +20,15 @@ from temporalio.client import WorkflowHistory
 
 from engine import ir
 from engine.audit._decisions import DecisionEvents
-from engine.audit._events import decode, event_time, failure_message, show
+from engine.audit._events import (
+    auth_of,
+    decode,
+    event_time,
+    failure_message,
+    proof_of,
+    seal_of,
+    show,
+)
 from engine.audit._model import Bar, Entry, Timeline
 from engine.audit._people import PeopleTracker
 from engine.audit._signals import SignalEvents
@@ -75,6 +83,7 @@ class _Reader(SystemEvents, DecisionEvents, SignalEvents):
         self.steps: dict[str, ir.AnyStep] = {}
         self.run = 1
         self.cancel_noted = False
+        self.sealed = False
         self.typed_openings = False
         self.decision_entries: dict[str, int] = {}
 
@@ -181,12 +190,19 @@ class _Reader(SystemEvents, DecisionEvents, SignalEvents):
             return
         self._begin(start, event_time(event))
         process = start.process
+        seal = seal_of(attrs.input)
+        self.sealed = seal is not None
+        details: dict[str, Any] = {"inputs": start.inputs, "source_hash": process.source_hash}
+        if seal is not None and seal.ir_hash:
+            details["ir_hash"] = seal.ir_hash
         self._add(
             event,
             "started",
             f"started {process.name} version {process.version}",
             actor=start.started_by,
-            details={"inputs": start.inputs, "source_hash": process.source_hash},
+            details=details,
+            auth=auth_of(seal),
+            proof=proof_of("start", attrs.input, seal),
         )
 
     def _begin(self, start: CampaignStart, at: dt.datetime) -> None:

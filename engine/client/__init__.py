@@ -12,6 +12,7 @@ from engine.client._campaigns import (
     has_worker,
     list_campaigns,
     new_campaign_id,
+    seal_start,
     start_campaign,
     wait_for_result,
 )
@@ -27,11 +28,25 @@ from engine.client._people import (
     report_refusal,
     said,
     send_event,
+    signed_signal,
     sub_process_items,
     typed_outputs,
 )
 from engine.client._server import EmbeddedServer, ServerInfo, find_temporal_cli
 from engine.client._settings import DEFAULT_TASK_QUEUE, Settings
+from engine.client._signing import (
+    Credentials,
+    Signer,
+    load_signer,
+    load_trust,
+    local_operator,
+    local_trust,
+    new_key_file,
+    operator,
+    payload_bytes,
+    trust_path,
+    write_trust,
+)
 from engine.client._watch import keep_embedded_server
 
 __all__ = [
@@ -39,9 +54,11 @@ __all__ = [
     "DEFAULT_TASK_QUEUE",
     "CampaignSummary",
     "ConnectionInfo",
+    "Credentials",
     "EmbeddedServer",
     "ServerInfo",
     "Settings",
+    "Signer",
     "SubProcessItem",
     "Task",
     "act",
@@ -54,16 +71,27 @@ __all__ = [
     "inbox",
     "keep_embedded_server",
     "list_campaigns",
+    "load_signer",
+    "load_trust",
+    "local_operator",
+    "local_trust",
     "new_campaign_id",
+    "new_key_file",
     "open_item",
+    "operator",
     "parse_assignments",
+    "payload_bytes",
     "push_team",
     "report_refusal",
     "resolve_inputs",
     "said",
+    "seal_start",
     "send_event",
+    "signed_signal",
     "start_campaign",
     "sub_process_items",
+    "trust_path",
     "typed_outputs",
     "wait_for_result",
+    "write_trust",
 ]

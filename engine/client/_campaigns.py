@@ -24,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.audit import campaign_histories, status_from_history
 from engine.client._attributes import by_hand
+from engine.client._signing import Credentials, payload_bytes
 from engine.errors import UserError
 from engine.ir import ProcessIR
 from engine.workflow import attributes as sa
@@ -34,6 +35,7 @@ from engine.workflow.campaign import (
     CampaignState,
     CampaignStatus,
 )
+from engine.workflow.provenance import Seal
 from engine.workflow.team import TeamSnapshot
 
 _STATES: dict[WorkflowExecutionStatus, CampaignState] = {
@@ -81,12 +83,13 @@ async def start_campaign(
     inputs: Mapping[str, Any],
     *,
     task_queue: str,
-    started_by: str,
+    credentials: Credentials,
     campaign_id: str | None = None,
     team: TeamSnapshot | None = None,
     reuse_id: bool = False,
 ) -> WorkflowHandle[Any, Any]:
-    """Start one campaign of ``process``; the inputs must already be resolved.
+    """Start one campaign of ``process``, signed for ``credentials`` (who starts it);
+    the inputs must already be resolved.
 
     ``team`` is the team directory the campaign checks its human steps against.
     ``reuse_id``: start it even if a closed campaign had ``campaign_id`` (never while
@@ -95,7 +98,7 @@ async def start_campaign(
     campaign_id = campaign_id or new_campaign_id(process)
     try:
         return await _start(
-            client, process, inputs, task_queue, started_by, campaign_id, team, reuse_id
+            client, process, inputs, task_queue, credentials, campaign_id, team, reuse_id
         )
     except WorkflowAlreadyStartedError:
         raise _id_taken(campaign_id, reuse_id) from None
@@ -125,14 +128,16 @@ async def _start(
     process: ProcessIR,
     inputs: Mapping[str, Any],
     task_queue: str,
-    started_by: str,
+    credentials: Credentials,
     campaign_id: str,
     team: TeamSnapshot | None,
     reuse_id: bool = False,
 ) -> WorkflowHandle[Any, Any]:
+    started_by = credentials.principal
+    start = CampaignStart(process=process, inputs=dict(inputs), started_by=started_by, team=team)
     return await client.start_workflow(
         process.name,
-        CampaignStart(process=process, inputs=dict(inputs), started_by=started_by, team=team),
+        args=[start, seal_start(start, campaign_id, credentials)],
         id=campaign_id,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE
         if reuse_id
@@ -148,6 +153,13 @@ async def _start(
                 SearchAttributePair(sa.EVENTS, sa.events_of(process)),
             ]
         ),
+    )
+
+
+def seal_start(start: CampaignStart, campaign_id: str, credentials: Credentials) -> Seal:
+    """The seal of a campaign's start: it covers the whole start and the IR's content hash."""
+    return credentials.signer.sign(
+        "start", campaign_id, payload_bytes(start), credentials, start=True
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine.client._signing import Credentials, payload_bytes
 from engine.errors import UserError
 from engine.workflow import attributes as sa
 from engine.workflow.campaign import (
@@ -38,6 +40,7 @@ from engine.workflow.campaign import (
 )
 from engine.workflow.facts import Decided
 from engine.workflow.limits import decision_problem, event_problem
+from engine.workflow.provenance import SignedKind
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.values import ValueProblem, parse_text
 from engine.workflow.work_items import Act, WorkItem, how_eligible
@@ -60,8 +63,9 @@ class Task(BaseModel):
     the step with ``campaign`` (the sub-process campaign's own id)."""
 
 
-async def act(client: Client, campaign: str, act: Act) -> Decided:
-    """Send one decision; returns what the campaign made of it (:func:`said` words it).
+async def act(client: Client, campaign: str, act: Act, *, credentials: Credentials) -> Decided:
+    """Send one decision, signed for ``credentials``; returns what the campaign made of it
+    (:func:`said` words it).
 
     Raises:
         UserError: the campaign refused it (the reason says why) or does not exist.
@@ -69,9 +73,17 @@ async def act(client: Client, campaign: str, act: Act) -> Decided:
     if (too_large := decision_problem(act)) is not None:
         raise UserError(f"not sent: {too_large}")
     handle = client.get_workflow_handle(campaign)
+    update_id = secrets.token_hex(16)
+    seal = credentials.signer.sign(
+        "act", campaign, payload_bytes(act), credentials, nonce=update_id
+    )
     try:
         answer: Decided = await handle.execute_update(
-            ACT_UPDATE, act, result_type=Decided, rpc_timeout=dt.timedelta(seconds=30)
+            ACT_UPDATE,
+            args=[act, seal],
+            id=update_id,
+            result_type=Decided,
+            rpc_timeout=dt.timedelta(seconds=30),
         )
         return answer
     except WorkflowUpdateRPCTimeoutOrCancelledError:
@@ -80,8 +92,7 @@ async def act(client: Client, campaign: str, act: Act) -> Decided:
         ) from None
     except WorkflowUpdateFailedError as refused:
         reason = getattr(refused.cause, "message", None) or str(refused.cause)
-        attempt = RefusedAttempt(step=act.step, actor=act.actor, action=act.action, reason=reason)
-        await handle.signal(REFUSED_SIGNAL, attempt)
+        await report_refusal(client, campaign, act, reason, credentials=credentials)
         raise UserError(
             f"refused: {reason}", hint=await _where_open(client, campaign, act)
         ) from None
@@ -96,16 +107,26 @@ def said(decided: Decided) -> str:
     return f"'{decided.title}' is {decided.outcome.replace('_', ' ')}"
 
 
-async def report_refusal(client: Client, campaign: str, act: Act, reason: str) -> None:
-    """Record a decision refused before it reached the campaign (e.g. a mistyped output)."""
+async def report_refusal(
+    client: Client, campaign: str, act: Act, reason: str, *, credentials: Credentials
+) -> None:
+    """Record a refused decision in the campaign's history (the refusal itself left none)."""
     attempt = RefusedAttempt(step=act.step, actor=act.actor, action=act.action, reason=reason)
     # If the campaign is gone, there is nothing to record it in.
     with contextlib.suppress(RPCError):
-        await client.get_workflow_handle(campaign).signal(REFUSED_SIGNAL, attempt)
+        await signed_signal(client, campaign, REFUSED_SIGNAL, attempt, credentials=credentials)
+
+
+async def signed_signal(
+    client: Client, campaign: str, name: SignedKind, payload: BaseModel, *, credentials: Credentials
+) -> None:
+    """Send a signal with its seal (its last argument)."""
+    seal = credentials.signer.sign(name, campaign, payload_bytes(payload), credentials)
+    await client.get_workflow_handle(campaign).signal(name, args=[payload, seal])
 
 
 async def push_team(
-    client: Client, campaigns: list[str], team: TeamSnapshot, *, by: str
+    client: Client, campaigns: list[str], team: TeamSnapshot, *, credentials: Credentials
 ) -> list[str]:
     """Send ``team`` to each running campaign; returns those it reached.
 
@@ -113,11 +134,11 @@ async def push_team(
     records the version it was checked against. A campaign that ended meanwhile
     is skipped.
     """
-    push = TeamPush(by=by, team=team)
+    push = TeamPush(by=credentials.principal, team=team)
     reached = []
     for campaign in campaigns:
         try:
-            await client.get_workflow_handle(campaign).signal(TEAM_SIGNAL, push)
+            await signed_signal(client, campaign, TEAM_SIGNAL, push, credentials=credentials)
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 continue  # it ended after it was listed
@@ -264,7 +285,13 @@ async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: 
 
 
 async def send_event(
-    client: Client, *, name: str, key: str, data: Mapping[str, Any], task_queue: str
+    client: Client,
+    *,
+    name: str,
+    key: str,
+    data: Mapping[str, Any],
+    task_queue: str,
+    credentials: Credentials,
 ) -> list[str]:
     """Deliver an external event to every running campaign that may wait for it.
 
@@ -280,6 +307,6 @@ async def send_event(
     delivered: list[str] = []
     event = ExternalEvent(name=name, key=key, data=dict(data))
     async for execution in client.list_workflows(query):
-        await client.get_workflow_handle(execution.id).signal(EVENT_SIGNAL, event)
+        await signed_signal(client, execution.id, EVENT_SIGNAL, event, credentials=credentials)
         delivered.append(execution.id)
     return delivered

@@ -150,5 +150,9 @@ def continue_as_new(
         paused=run.paused,
         ignored=tuple(run.ignored),
         dropped=tuple(run.dropped),
+        nonces=tuple(run.nonces),
+        held=run.held,
     )
-    workflow.continue_as_new(start.model_copy(update={"resume": carried, "team": run.team}))
+    workflow.continue_as_new(
+        start.model_copy(update={"resume": carried, "team": run.team, "started": run.provenance})
+    )

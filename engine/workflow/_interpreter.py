@@ -11,11 +11,13 @@ reads no clock but ``workflow.now()``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Coroutine, Sequence
 from typing import Any, assert_never
 
 from pydantic import ValidationError
 from temporalio import workflow
+from temporalio.api.common.v1 import Payload
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
@@ -23,10 +25,11 @@ from engine import ir
 from engine.workflow import _blocks as blocks
 from engine.workflow import _compensation as compensation
 from engine.workflow import _people_steps as people
+from engine.workflow import _seals as seals
 from engine.workflow import _signals as signals
 from engine.workflow import _steps as steps
 from engine.workflow import _tasks as tasks
-from engine.workflow import carry
+from engine.workflow import carry, patches
 from engine.workflow._position import At
 from engine.workflow._state import DATA_ERRORS, Env, RunState
 from engine.workflow.campaign import (
@@ -43,6 +46,10 @@ from engine.workflow.limits import start_problem
 from engine.workflow.values import ValueProblem, display, from_json, to_json
 from engine.workflow.work_items import Act, explain
 
+UNSIGNED = RawValue(Payload())
+"""What a decision sent without its seal gets instead (the SDK hands over raw values, as
+the seal's check needs them, only for parameters typed exactly ``RawValue``)."""
+
 
 @workflow.defn(dynamic=True)
 class CampaignWorkflow:
@@ -51,6 +58,7 @@ class CampaignWorkflow:
     @workflow.init
     def __init__(self, args: Sequence[RawValue]) -> None:
         self.run_state = RunState(dispatch=self._step)
+        self._asked_to_cancel = False
         self._open_carried_step(args)
 
     def _open_carried_step(self, args: Sequence[RawValue]) -> None:
@@ -62,23 +70,28 @@ class CampaignWorkflow:
         is left to run(), which fails the campaign with the reason.
         """
         try:
-            start = _decode_start(args[0]) if len(args) == 1 else None
+            start = _decode_start(args[0]) if len(args) in (1, 2) else None
         except ApplicationError:
             return
         if start is None:
             return
         self.run_state.team = start.team
-        if start.resume is not None and start.resume.open_item is not None:
+        # Only a run the campaign itself continued carries an open step (a start from
+        # outside claiming one is refused by run()).
+        continued = workflow.info().continued_run_id is not None
+        if continued and start.resume is not None and start.resume.open_item is not None:
             self.run_state.items[start.resume.open_item.step] = start.resume.open_item
 
     @workflow.run
     async def run(self, args: Sequence[RawValue]) -> CampaignResult:
-        if len(args) != 1:
+        if len(args) not in (1, 2):
             raise ApplicationError(
-                "a campaign takes one input", type="InvalidStart", non_retryable=True
+                "a campaign takes its start and its seal", type="InvalidStart", non_retryable=True
             )
         start = _decode_start(args[0])
         run = self.run_state
+        # Before anything happens: who started it, proven (or nothing runs).
+        run.provenance = seals.verify_start(start, args)
         if run.bounded() and (problem := start_problem(start)) is not None:
             raise ApplicationError(
                 f"the campaign's start cannot be read: {problem}",
@@ -101,6 +114,8 @@ class CampaignWorkflow:
             run.events, run.refused = list(resume.events), [*resume.refused, *run.refused]
             run.ignored = [*resume.ignored, *run.ignored]
             run.dropped = [*resume.dropped, *run.dropped]
+            run.nonces = [*resume.nonces, *run.nonces]
+            run.held = {step: list(people) for step, people in resume.held.items()}
             compensation.restore(run, resume.undo)
             run.carried_item, run.carried_reminder = resume.open_item, resume.next_reminder
             if resume.open_item is not None:
@@ -116,13 +131,15 @@ class CampaignWorkflow:
         env = run.top_env
         try:
             try:
-                await blocks.body(
-                    run,
-                    process.body,
-                    env,
-                    (),
-                    start_at=resume.index if resume else 0,
-                    resumed=resume is not None,
+                await self._until_cancelled(
+                    blocks.body(
+                        run,
+                        process.body,
+                        env,
+                        (),
+                        start_at=resume.index if resume else 0,
+                        resumed=resume is not None,
+                    )
                 )
             except JumpTo as jump:
                 raise ApplicationError(
@@ -151,21 +168,33 @@ class CampaignWorkflow:
         return self.run_state.status()
 
     @workflow.update(name=ACT_UPDATE)
-    def act(self, payload: Any) -> Decided:
+    def act(self, payload: RawValue, seal: RawValue = UNSIGNED) -> Decided:
         """A person approves, rejects, requests changes, completes or delegates a step."""
-        return people.accept(self.run_state, Act.model_validate(payload))
+        raw_seal = None if seal is UNSIGNED else _decoded(seal)
+        if isinstance(raw_seal, dict) and isinstance(raw_seal.get("nonce"), str):
+            seals.remember_nonce(self.run_state, raw_seal["nonce"])
+        return people.accept(self.run_state, Act.model_validate(_decoded(payload)))
 
     @act.validator
-    def _validate_act(self, payload: Any) -> None:
+    def _validate_act(self, payload: RawValue, seal: RawValue = UNSIGNED) -> None:
         # Refusing here keeps a bad decision out of the history altogether; the
         # reason goes back to the person who tried. The payload is read here, not
         # by the SDK, so that a malformed one is refused with a reason a person
-        # can act on.
+        # can act on; its seal covers its exact bytes.
         try:
-            act = Act.model_validate(payload)
+            act = Act.model_validate(_decoded(payload))
         except ValidationError as error:
             raise ValueError(f"not a decision: {explain(error)}") from None
-        reason = people.judge(self.run_state, act)
+        except ValueError as error:
+            raise ValueError(f"not a decision: {_first_line(error)}") from None
+        run = self.run_state
+        if not isinstance(payload, RawValue) or seal is UNSIGNED:
+            # The SDK hands over raw values only when both arrive: this one is unsigned.
+            raise ValueError("the decision is not signed: decide with mops or the people's app")
+        raw_seal = _decoded(seal)
+        reason = seals.decision_refusal(run, payload.payload.data, raw_seal, act) or people.judge(
+            run, act
+        )
         if reason is not None:
             raise ValueError(reason)
 
@@ -173,6 +202,40 @@ class CampaignWorkflow:
     def signal(self, name: str, args: Sequence[RawValue]) -> None:
         """Every signal: refused, event, pause, resume, cancelling, team."""
         signals.take(self.run_state, name, args)
+
+    async def _until_cancelled(self, body: Coroutine[Any, Any, None]) -> None:
+        """Run the campaign's body. A cancellation request counts only when an operator
+        signed for it (the ``cancelling`` signal): anyone who can reach the server can
+        request one. An unsigned request is recorded as ignored and the campaign goes on;
+        a signed one that comes after it (Temporal delivers one request per campaign)
+        stops the campaign by itself."""
+        run = self.run_state
+        work = asyncio.ensure_future(body)
+        late = asyncio.ensure_future(
+            workflow.wait_condition(lambda: run.cancel_verified and self._asked_to_cancel)
+        )
+        while True:
+            try:
+                await workflow.wait([work, late], return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                self._asked_to_cancel = True
+                if not self._cancel_counts():
+                    run.ignore("cancel", "a cancellation request nobody signed for")
+                    continue
+                await _stop(work, late)
+                raise
+            if work.done():
+                late.cancel()
+                return work.result()
+            await _stop(work, late)
+            raise asyncio.CancelledError("cancelled by a signed request")
+
+    def _cancel_counts(self) -> bool:
+        """Whether a cancellation request is the operator's (or the caller's, for a
+        sub-process; or any, in a history recorded before cancels were signed)."""
+        if self.run_state.cancel_verified or workflow.info().parent is not None:
+            return True
+        return not patches.SIGNED_CANCEL.applies()
 
     # ---- steps -----------------------------------------------------------------------
 
@@ -245,6 +308,14 @@ class CampaignWorkflow:
             raise run.failure(output.span, f"output '{output.name}': {problem}") from None
 
 
+async def _stop(work: asyncio.Future[None], late: asyncio.Future[None]) -> None:
+    """Cancel the campaign's body and let it unwind (what it holds open is closed)."""
+    late.cancel()
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await work
+
+
 def _bind_inputs(process: ir.ProcessIR, given: dict[str, Any]) -> dict[str, Any]:
     """Inputs as run-time values, defaults filled in. The client validated them already;
     a campaign started by other means gets the same checks here."""
@@ -284,6 +355,17 @@ def _decode_start(arg: RawValue) -> CampaignStart:
             non_retryable=True,
         ) from None
     return start
+
+
+def _decoded(value: RawValue | Any) -> Any:
+    """A raw argument as JSON data (a problem with it raises ValueError); the SDK decodes
+    a lone argument itself, and hands it over as it is."""
+    if not isinstance(value, RawValue):
+        return value
+    try:
+        return workflow.payload_converter().from_payload(value.payload)
+    except Exception as error:  # any decoding problem is the sender's
+        raise ValueError(str(error).splitlines()[0][:300] or type(error).__name__) from None
 
 
 def _first_line(error: BaseException) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from collections import ChainMap
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,9 @@ from engine.workflow.jumps import JumpTo
 from engine.workflow.limits import decision_problem
 from engine.workflow.values import display, from_plain_json
 from engine.workflow.work_items import Act, WorkItem
+
+STARTED_BY = "started_by"
+"""The name ``not by`` knows the person who started the campaign by (the checker's too)."""
 
 
 async def human(run: RunState, step: ir.HumanStep, env: Env) -> None:
@@ -88,10 +92,8 @@ async def human(run: RunState, step: ir.HumanStep, env: Env) -> None:
 
 
 def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number: int) -> WorkItem:
-    barred: list[str] = []
-    for expr in step.not_by:
-        value = run.eval(expr, env, f"step '{step.id}'")
-        barred.extend(value if isinstance(value, list) else [value])
+    one_vote = patches.SOD_WITHOUT_GAPS.applies()
+    barred = _barred(run, step, env, all_rounds=one_vote)
     now = workflow.now()
     item = WorkItem(
         step=step.id,
@@ -105,6 +107,7 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
         delegation=step.delegation,
         returns=tuple((f.name, f.type) for f in step.returns),
         opened_at=now,
+        one_vote=one_vote,
     )
     people = work_items.eligible_people(item, run.team_now()) - set(item.barred)
     needed = {"any": 1, "all": max(1, len(people)), "count": step.quorum_count or 1}
@@ -113,6 +116,31 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
     if due is not None:
         deadline = business_time.add(now, due, run.require_process().calendar)
     return item.model_copy(update={"needed": needed[step.quorum], "deadline": deadline})
+
+
+def _barred(run: RunState, step: ir.HumanStep, env: Env, *, all_rounds: bool) -> list[str]:
+    """Who may not act on ``step`` (separation of duties). ``not by draft.assignee`` bars
+    everyone who held the draft in any round, not only the last; ``not by started_by``
+    bars the person who started the campaign."""
+    barred: list[str] = []
+    scope: Env = ChainMap({STARTED_BY: run.started_by}, env)
+    for expr in step.not_by:
+        value = run.eval(expr, scope, f"step '{step.id}'")
+        barred.extend(value if isinstance(value, list) else [value])
+        held = _held_step(expr, run)
+        if all_rounds and held is not None:
+            barred.extend(run.held.get(held, ()))
+    return barred
+
+
+def _held_step(expr: ir.Expr, run: RunState) -> str | None:
+    """The human step a ``not by`` names people of (``draft.assignee``), if it does."""
+    if isinstance(expr, ir.Attr) and isinstance(expr.obj, ir.Ref):
+        name = expr.obj.name
+        steps = ir.iter_steps(run.require_process().body)
+        if any(isinstance(s, ir.HumanStep) and s.id == name for s in steps):
+            return name
+    return None
 
 
 def _write_opened(run: RunState, item: WorkItem) -> None:
@@ -250,6 +278,8 @@ def accept(run: RunState, act: Act) -> Decided:
     before = work_items.waiting_on(run.items.values())
     item = work_items.record(run.items[act.step], act, run.team_now(), workflow.now())
     run.items[act.step] = item
+    if act.action != "delegate" and act.actor not in run.held.get(item.step, ()):
+        run.held[item.step] = [*run.held.get(item.step, ()), act.actor]
     if patches.ONE_UPSERT_PER_DECISION.applies():
         _publish_decision(run, act, changed=work_items.waiting_on(run.items.values()) != before)
     else:

@@ -34,6 +34,7 @@ from engine.workflow.campaign import (
     StepState,
 )
 from engine.workflow.evaluate import EvaluationError, evaluate
+from engine.workflow.provenance import Verified
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.time_values import TimeProblem, as_duration
 from engine.workflow.work_items import WorkItem
@@ -43,6 +44,10 @@ StepRunner = Callable[[ir.Step, Env, "At | None"], Awaitable[None]]
 """Runs one step: the interpreter's dispatch, which blocks call for the steps they hold."""
 
 NO_TEAM = TeamSnapshot(version="none", people={})
+
+KEEP_IGNORED = 50
+"""Ignored signals kept on the status (the newest): a flood cannot grow the campaign."""
+
 
 DATA_ERRORS = (ArithmeticError, ValueError, RecursionError)
 """What the data a step works on can raise (overflow, a date out of range, a value
@@ -93,6 +98,14 @@ class RunState:
     team: TeamSnapshot | None = None
     """The team directory decisions are checked against (newest pushed)."""
     started_by: str = ""
+    provenance: Verified | None = None
+    """Who started the campaign, as its seal proved (None: recorded before seals)."""
+    held: dict[str, list[str]] = field(default_factory=dict)
+    """Everyone who acted on each work item or approval, in any round (``not by``)."""
+    nonces: list[str] = field(default_factory=list)
+    """Single-use ids of the signed decisions and signals taken (see ``_seals``)."""
+    cancel_verified: bool = False
+    """A signed ``cancelling`` signal came: a cancellation request is the operator's."""
     top_env: Env = field(default_factory=dict)
     """The campaign's names: inputs and the results of top-level steps."""
     runs: dict[str, int] = field(default_factory=dict)
@@ -141,6 +154,14 @@ class RunState:
     renew_on_size: bool | None = None
     """Whether a large history continues as new (a patch; asked once it is large)."""
     loops: Loops | None = None
+
+    # ---- what it ignored ---------------------------------------------------------------
+
+    def ignore(self, name: str, reason: str) -> None:
+        """Record a signal (or a cancellation request) that changed nothing, and why."""
+        ignored = IgnoredSignal(name=name[:100], reason=reason, at=workflow.now())
+        self.ignored = [*self.ignored, ignored][-KEEP_IGNORED:]
+        workflow.logger.warning("ignored %r: %s", name[:100], reason)
 
     # ---- what it runs ------------------------------------------------------------------
 

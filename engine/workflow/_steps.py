@@ -129,6 +129,7 @@ async def call(run: RunState, step: ir.CallStep, env: Env) -> None:
                 started_by=run.started_by,
                 team=run.team,
                 history_limit=start.history_limit,
+                started=run.provenance,
             ),
             id=child,
             search_attributes=_child_attributes(run, step.process),

@@ -8,12 +8,13 @@ import inside the workflow sandbox.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from engine.ir import ProcessIR
 from engine.workflow.facts import NoticeFact, TaskPurpose
+from engine.workflow.provenance import Verified
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.work_items import WorkItem
 
@@ -42,6 +43,9 @@ class CampaignStart(_Model):
     """Past this many history events the campaign continues as new at its next step."""
     resume: Carried | None = None
     """Set when the campaign continued as new: where it was and what it knew."""
+    started: Verified | None = None
+    """Who started the campaign, as its first run verified it: set by the engine on a
+    continued run and on a sub-process (a start from outside carries a seal instead)."""
 
 
 class Place(_Model):
@@ -89,6 +93,10 @@ class Carried(_Model):
     paused: bool = False
     ignored: tuple[IgnoredSignal, ...] = ()
     dropped: tuple[DroppedEvent, ...] = ()
+    nonces: tuple[str, ...] = ()
+    """Single-use ids of the signed decisions and signals taken so far (the newest)."""
+    held: dict[str, list[str]] = {}
+    """Everyone who acted on each work item or approval, in any round."""
 
 
 class CarriedUndo(_Model):
@@ -239,12 +247,12 @@ def idempotency_key(campaign_id: str, activity_id: str) -> str:
 
 STATUS_QUERY = "status"
 ACT_UPDATE = "act"
-REFUSED_SIGNAL = "refused"
-EVENT_SIGNAL = "event"
-TEAM_SIGNAL = "team"
-PAUSE_SIGNAL = "pause"
-RESUME_SIGNAL = "resume"
-CANCEL_SIGNAL = "cancelling"
+REFUSED_SIGNAL: Final = "refused"
+EVENT_SIGNAL: Final = "event"
+TEAM_SIGNAL: Final = "team"
+PAUSE_SIGNAL: Final = "pause"
+RESUME_SIGNAL: Final = "resume"
+CANCEL_SIGNAL: Final = "cancelling"
 
 SECRET_MARKER = "$secret"
 """Task arguments carry a secret as ``{"$secret": "name"}``: only the worker resolves it,

@@ -80,6 +80,26 @@ TYPED_FACTS = Patch(
     dt.date(2026, 12, 7),
     "a work item or approval opening is written as a typed memo fact for the audit reader",
 )
+SIGNED_STARTS = Patch(
+    "mops-signed-starts",
+    dt.date(2026, 12, 7),
+    "an unsigned start runs nothing: the campaign fails at once",
+)
+SIGNED_SIGNALS = Patch(
+    "mops-signed-signals",
+    dt.date(2026, 12, 7),
+    "an unsigned or badly signed signal changes nothing and is recorded as ignored",
+)
+SIGNED_CANCEL = Patch(
+    "mops-signed-cancel",
+    dt.date(2026, 12, 7),
+    "a cancellation request counts only after a signed 'cancelling' signal",
+)
+SOD_WITHOUT_GAPS = Patch(
+    "mops-sod-without-gaps",
+    dt.date(2026, 12, 7),
+    "a delegate carries the delegator's one vote; 'not by' bars every round's people",
+)
 BOUNDED_VALUES = Patch(
     "mops-bounded-values",
     dt.date(2026, 12, 8),
@@ -104,6 +124,10 @@ ALL: tuple[Patch, ...] = (
     RENEW_IN_BLOCKS,
     ROUNDS_PER_PASS,
     TYPED_FACTS,
+    SIGNED_STARTS,
+    SIGNED_SIGNALS,
+    SIGNED_CANCEL,
+    SOD_WITHOUT_GAPS,
     BOUNDED_VALUES,
     RENEW_ON_SIZE,
 )

@@ -49,6 +49,8 @@ class Decision(_Model):
     """How the actor could act: ``role editor``, ``person ana``, ``delegate of ben``..."""
     at: dt.datetime
     team_version: str
+    for_whom: str = ""
+    """Whose one vote this is: the delegator's, when a delegate acts (empty: the actor's)."""
 
 
 class WorkItem(_Model):
@@ -74,6 +76,11 @@ class WorkItem(_Model):
     deadline: dt.datetime | None = None
     escalated: int = 0
     """How many rungs of the escalation ladder have been climbed."""
+    handed: tuple[tuple[str, str], ...] = ()
+    """``(delegate, delegator)``: who handed the step to whom with ``delegate``."""
+    one_vote: bool = False
+    """Each person has one vote, which their delegate carries (steps opened since the
+    ``mops-sod-without-gaps`` patch; before it, a delegate's approval counted apart)."""
 
 
 def explain(error: ValidationError) -> str:
@@ -108,6 +115,9 @@ def how_eligible(item: WorkItem, team: TeamSnapshot, actor: str, day: dt.date) -
             return f"person {actor}"
         if kind == "role" and member is not None and name in member.roles:
             return f"role {name}"
+    handed_by = dict(item.handed).get(actor) if item.one_vote else None
+    if handed_by is not None:
+        return f"delegate of {handed_by}"
     if actor in item.added:
         return "added to the step"
     if item.delegation:
@@ -135,11 +145,35 @@ def refusal(item: WorkItem | None, act: Act, team: TeamSnapshot, now: dt.datetim
         return f"{act.actor} is not among who may act on '{item.title}' ({', '.join(item.parties)})"
     if any(d.actor == act.actor for d in item.decisions if d.action != "delegate"):
         return f"{act.actor} has already acted on '{item.title}' in this round"
+    if item.one_vote:
+        handed = _one_vote_refusal(item, act, via)
+        if handed is not None:
+            return handed
     if act.action == "delegate":
         return _delegation_refusal(item, act, team)
     if act.action == "complete":
         return _outputs_refusal(item, act.outputs)
     return None
+
+
+def _one_vote_refusal(item: WorkItem, act: Act, via: str) -> str | None:
+    """A person has one vote: a delegate carries it, and cannot add a second one."""
+    if any(delegator == act.actor for _delegate, delegator in item.handed):
+        return f"{act.actor} handed '{item.title}' to a delegate, who acts for them now"
+    whose = voter(act.actor, via)
+    cast = next((d for d in _acts(item) if (d.for_whom or d.actor) == whose), None)
+    if cast is not None:
+        return f"{whose}'s vote on '{item.title}' was already cast by {cast.actor}"
+    return None
+
+
+def voter(actor: str, via: str) -> str:
+    """Whose vote an act is: the delegator's for a delegate, else the actor's own."""
+    return via.removeprefix("delegate of ") if via.startswith("delegate of ") else actor
+
+
+def _acts(item: WorkItem) -> list[Decision]:
+    return [d for d in item.decisions if d.action != "delegate"]
 
 
 def _delegation_refusal(item: WorkItem, act: Act, team: TeamSnapshot) -> str | None:
@@ -177,6 +211,7 @@ def record(item: WorkItem, act: Act, team: TeamSnapshot, now: dt.datetime) -> Wo
         if act.action == "complete"
         else {}
     )
+    whose = voter(act.actor, via) if item.one_vote else act.actor
     decision = Decision(
         actor=act.actor,
         action=act.action,
@@ -185,11 +220,17 @@ def record(item: WorkItem, act: Act, team: TeamSnapshot, now: dt.datetime) -> Wo
         via=via,
         at=now,
         team_version=team.version,
+        for_whom="" if whose == act.actor else whose,
     )
-    added = item.added
-    if act.action == "delegate" and act.to is not None and act.to not in added:
-        added = (*added, act.to)
-    return item.model_copy(update={"decisions": (*item.decisions, decision), "added": added})
+    added, handed = item.added, item.handed
+    if act.action == "delegate" and act.to is not None:
+        if act.to not in added:
+            added = (*added, act.to)
+        if item.one_vote:
+            handed = (*handed, (act.to, whose))
+    return item.model_copy(
+        update={"decisions": (*item.decisions, decision), "added": added, "handed": handed}
+    )
 
 
 def outcome(item: WorkItem) -> Outcome | None:
@@ -203,7 +244,7 @@ def outcome(item: WorkItem) -> Outcome | None:
             return "rejected"
         if d.action == "request_changes":
             return "changes_requested"
-    approvals = {d.actor for d in acts if d.action == "approve"}
+    approvals = {d.for_whom or d.actor for d in acts if d.action == "approve"}
     return "approved" if len(approvals) >= item.needed else None
 
 

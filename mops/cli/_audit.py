@@ -9,7 +9,9 @@ from pathlib import Path
 from engine.audit import (
     Unreadable,
     chain_head,
+    check_proofs,
     export_records,
+    parse_export,
     selected_campaigns,
     selection_query,
     timelines,
@@ -17,6 +19,8 @@ from engine.audit import (
     to_jsonl,
     verify_export,
 )
+from engine.client import Settings, load_trust, trust_path
+from engine.contracts import Trust
 from engine.errors import UserError
 from mops.cli._commands import summary
 from mops.cli._common import day_or_time, print_json
@@ -45,6 +49,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     check.add_argument("file", type=Path, metavar="FILE", help="the exported file")
     check.add_argument(
         "--head", metavar="HASH", help="the chain head printed at export (catches cut-off ends)"
+    )
+    check.add_argument(
+        "--trust",
+        type=Path,
+        metavar="FILE",
+        help="the trust file whose public keys check every seal (default: this installation's)",
     )
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=run_verify)
@@ -140,5 +150,26 @@ async def run_verify(args: argparse.Namespace) -> int:
     if finding is not None:
         print(f"{args.file}:{finding.line}: {finding.kind}: {finding.message}")
         return 1
+    records = [record for _line, record in parse_export(text)]
+    lines = {int(record["seq"]): line for line, record in parse_export(text)}
+    trust = _trust(args.trust)
+    if trust is None:
+        print(f"{args.file}: intact, {count} records, chain head {head}")
+        if any(record.get("proof") for record in records):
+            print("  signatures not checked: no trust file (give --trust FILE)")
+        return 0
+    signed, bad = check_proofs(records, trust)
+    if bad is not None:
+        print(f"{args.file}:{lines.get(bad.seq, 0)}: forged: record {bad.seq}: {bad.message}")
+        return 1
     print(f"{args.file}: intact, {count} records, chain head {head}")
+    print(f"  {signed} signed facts checked against {len(trust.keys)} trusted key(s): all genuine")
     return 0
+
+
+def _trust(named: Path | None) -> Trust | None:
+    """The trust file to check seals with: the one named, else this installation's."""
+    if named is not None:
+        return load_trust(named)
+    path = trust_path(Settings.from_env().state_dir)
+    return load_trust(path) if path.exists() else None

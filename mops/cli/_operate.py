@@ -2,7 +2,8 @@
 
 With ``--process`` the command first shows exactly which campaigns it would
 touch and does nothing until it is run again with ``--yes``. Who did it (the
-local user, or ``--as``) and why are recorded in each campaign's history.
+local operator, signing with their key) and why are recorded in each campaign's
+history; a cancellation counts only with that signature.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import argparse
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from engine.client import list_campaigns
+from engine.client import Credentials, list_campaigns, signed_signal
 from engine.errors import UserError
 from engine.workflow.campaign import CANCEL_SIGNAL, PAUSE_SIGNAL, RESUME_SIGNAL, OperatorAction
 from mops.cli._commands import summary
-from mops.cli._common import print_json, who_am_i
-from mops.cli._connect import connected
+from mops.cli._common import print_json
+from mops.cli._connect import connected, credentials
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,14 +29,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         target.add_argument("--process", help="every running campaign of this process")
         parser.add_argument("--yes", action="store_true", help="with --process: do it")
         parser.add_argument("--reason", default="", help="kept in each campaign's history")
-        parser.add_argument("--as", dest="operator", help="who does it (default: you)")
         parser.add_argument("--json", action="store_true")
         parser.set_defaults(handler=run, verb=name)
 
 
 async def run(args: argparse.Namespace) -> int:
     client, _info, settings = await connected()
-    action = OperatorAction(by=args.operator or who_am_i(), reason=args.reason)
+    signing = credentials(settings)
+    action = OperatorAction(by=signing.principal, reason=args.reason)
     if args.campaign:
         targets = [args.campaign]
     else:
@@ -53,7 +54,11 @@ async def run(args: argparse.Namespace) -> int:
                     print(f"  {campaign}")
                 print("run again with --yes to do it")
             return 0
-    done = [campaign for campaign in targets if await _apply(client, campaign, args.verb, action)]
+    done = [
+        campaign
+        for campaign in targets
+        if await _apply(client, campaign, args.verb, action, signing)
+    ]
     if args.json:
         print_json({args.verb: done})
     else:
@@ -62,16 +67,17 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _apply(client: Client, campaign: str, verb: str, action: OperatorAction) -> bool:
-    handle = client.get_workflow_handle(campaign)
+async def _apply(
+    client: Client, campaign: str, verb: str, action: OperatorAction, signing: Credentials
+) -> bool:
     try:
         if verb == "pause":
-            await handle.signal(PAUSE_SIGNAL, action)
+            await signed_signal(client, campaign, PAUSE_SIGNAL, action, credentials=signing)
         elif verb == "resume":
-            await handle.signal(RESUME_SIGNAL, action)
+            await signed_signal(client, campaign, RESUME_SIGNAL, action, credentials=signing)
         else:
-            await handle.signal(CANCEL_SIGNAL, action)
-            await handle.cancel()
+            await signed_signal(client, campaign, CANCEL_SIGNAL, action, credentials=signing)
+            await client.get_workflow_handle(campaign).cancel()
     except RPCError as error:
         raise UserError(f"{campaign}: {error.message}") from None
     return True

@@ -28,7 +28,7 @@ from engine.workflow.team import TeamSnapshot, snapshot
 from engine.workflow.work_items import Act
 from mops.cli._commands import summary
 from mops.cli._common import print_json, team_directory
-from mops.cli._connect import connected
+from mops.cli._connect import connected, credentials
 from mops.cli._conventions import moment
 
 _DECISIONS = {"approve": "approve", "reject": "reject", "request-changes": "request_changes"}
@@ -114,7 +114,9 @@ async def show_tasks(args: argparse.Namespace) -> int:
 
 
 async def decide(args: argparse.Namespace) -> int:
-    client, _info, _settings = await connected()
+    client, _info, settings = await connected()
+    # Asserted by the local operator: recorded as such, never as the person's own act.
+    as_person = credentials(settings).asserting(args.person)
     outputs: dict[str, Any] = {}
     if args.action == "complete":
         item = await open_item(client, args.campaign, args.step, actor=args.person)
@@ -122,7 +124,9 @@ async def decide(args: argparse.Namespace) -> int:
             outputs = typed_outputs(item, parse_assignments(args.output))
         except UserError as mistake:
             attempt = Act(step=args.step, actor=args.person, action="complete")
-            await report_refusal(client, args.campaign, attempt, mistake.message)
+            await report_refusal(
+                client, args.campaign, attempt, mistake.message, credentials=as_person
+            )
             raise
     request = Act(
         step=args.step,
@@ -132,7 +136,7 @@ async def decide(args: argparse.Namespace) -> int:
         outputs=outputs,
         to=getattr(args, "to", None),
     )
-    decided = await act(client, args.campaign, request)
+    decided = await act(client, args.campaign, request, credentials=as_person)
     if args.json:
         print_json(
             {"campaign": args.campaign, "step": args.step, **decided.model_dump(mode="json")}
@@ -153,7 +157,12 @@ async def deliver_event(args: argparse.Namespace) -> int:
         raise UserError('--data must be a JSON object, e.g. \'{"reply": "yes"}\'')
     client, _info, settings = await connected()
     delivered = await send_event(
-        client, name=args.name, key=args.key, data=data, task_queue=settings.task_queue
+        client,
+        name=args.name,
+        key=args.key,
+        data=data,
+        task_queue=settings.task_queue,
+        credentials=credentials(settings),
     )
     if args.json:
         print_json({"delivered_to": delivered})

@@ -20,8 +20,8 @@ from engine.client import (
 from engine.workflow.campaign import CampaignResult
 from engine.workflow.team import snapshot
 from mops.cli._commands import summary
-from mops.cli._common import print_json, show_value, team_directory, who_am_i
-from mops.cli._connect import connected
+from mops.cli._common import print_json, show_value, team_directory
+from mops.cli._connect import connected, credentials, trust
 from mops.cli._prepare import compile_or_explain, registry
 from mops.cli._progress import ActionLogLines, Progress, follow
 from workers import WORKFLOWS, build_worker, run_worker, workflow_runner
@@ -57,7 +57,7 @@ async def run(args: argparse.Namespace) -> int:
         process,
         inputs,
         task_queue=settings.task_queue,
-        started_by=who_am_i(),
+        credentials=credentials(settings),
         campaign_id=args.campaign_id,
         team=None if directory is None else snapshot(directory),
         reuse_id=args.reuse_id,
@@ -87,6 +87,7 @@ async def run(args: argparse.Namespace) -> int:
         registry=actions,
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(),
+        trust=trust(settings),
     )
     stop = asyncio.Event()
     working = asyncio.create_task(run_worker(worker, stop=stop, install_signal_handlers=False))

@@ -13,8 +13,8 @@ import argparse
 
 from engine.client import list_campaigns, push_team
 from mops.cli._commands import summary
-from mops.cli._common import print_json, who_am_i
-from mops.cli._connect import connected
+from mops.cli._common import print_json
+from mops.cli._connect import connected, credentials
 from mops.cli._people import team
 
 
@@ -26,7 +26,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     push.add_argument("--process", help="only the campaigns of this process")
     push.add_argument("--yes", action="store_true", help="do it (without: show what it would do)")
-    push.add_argument("--as", dest="operator", help="who pushes (default: you)")
     push.add_argument("--json", action="store_true")
     push.set_defaults(handler=run_push)
 
@@ -49,7 +48,7 @@ async def run_push(args: argparse.Namespace) -> int:
                 print(f"  {campaign}")
             print("run again with --yes to do it")
         return 0
-    pushed = await push_team(client, targets, directory, by=args.operator or who_am_i())
+    pushed = await push_team(client, targets, directory, credentials=credentials(settings))
     if args.json:
         print_json({"pushed": pushed, "team_version": directory.version})
     else:

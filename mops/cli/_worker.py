@@ -13,6 +13,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from engine.client import Settings, connect, keep_embedded_server
 from engine.errors import UserError
 from mops.cli._commands import summary
+from mops.cli._connect import trust
 from mops.cli._logging import configure
 from mops.cli._prepare import registry
 from workers import (
@@ -116,6 +117,7 @@ async def run(args: argparse.Namespace) -> int:
         max_concurrent_activities=args.max_tasks,
         max_cached_workflows=args.max_cached,
         config=config,
+        trust=trust(settings),
     )
     where = "embedded server" if info.embedded else "cluster"
     metrics = (

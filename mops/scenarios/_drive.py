@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.api.common.v1 import RetryPolicy
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
@@ -28,7 +29,8 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from engine import ir
-from engine.client import act
+from engine.client import Credentials, Signer, act, operator, seal_start, signed_signal
+from engine.contracts import Trust
 from engine.errors import UserError
 from engine.workflow import business_time
 from engine.workflow.campaign import (
@@ -39,6 +41,7 @@ from engine.workflow.campaign import (
     ExternalEvent,
 )
 from engine.workflow.facts import TimerFact, TimerPurpose
+from engine.workflow.provenance import TrustedKey
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.work_items import Act, Action, WorkItem
 from workers import WORKFLOWS, Registry, build_worker, workflow_runner
@@ -131,11 +134,29 @@ class CampaignRun:
     """Why the campaign could not go on (it waits for something nobody will do)."""
 
 
+SCENARIO_OPERATOR = "scenario"
+"""Who starts the campaigns of a scenario run, and asserts its people's decisions."""
+
+
+def _scenario_keys() -> tuple[Credentials, Trust]:
+    """A key for one scenario run, and the trust its worker gives that key alone. The
+    time-skipping server's clock runs ahead of the wall clock, so freshness is not
+    checked there."""
+    signer = Signer(Ed25519PrivateKey.generate(), f"operator:{SCENARIO_OPERATOR}")
+    key = TrustedKey(
+        holder=signer.holder,
+        public=signer.public_b64,
+        may=("start", "assert", "operate", "team", "events"),
+    )
+    return operator(signer, SCENARIO_OPERATOR), Trust(keys={signer.key_id: key}, fresh_for=None)
+
+
 class _Live:
-    def __init__(self, plan: CampaignPlan, client: Client) -> None:
+    def __init__(self, plan: CampaignPlan, client: Client, credentials: Credentials) -> None:
         self.plan = plan
         self.run = CampaignRun(plan)
         self.client = client
+        self.credentials = credentials
         self.handle: WorkflowHandle[Any, Any] | None = None
         self.due: list[tuple[dt.datetime, str, Answer]] = []
         # Like answers, events arrive just after the campaign's own timers of the
@@ -169,6 +190,7 @@ class Driver:
 
     async def run(self, plans: Sequence[CampaignPlan], *, task_queue: str) -> list[CampaignRun]:
         client = self.env.client
+        credentials, trust = _scenario_keys()
         worker = build_worker(
             client,
             task_queue=task_queue,
@@ -177,8 +199,9 @@ class Driver:
             workflow_runner=workflow_runner(),
             secrets=self.secrets,
             graceful_shutdown_timeout=dt.timedelta(seconds=1),
+            trust=trust,
         )
-        lives = [_Live(plan, client) for plan in plans]
+        lives = [_Live(plan, client, credentials) for plan in plans]
         async with worker:
             await self._loop(lives, task_queue)
         return [live.run for live in lives]
@@ -237,11 +260,12 @@ class Driver:
 
 async def _start(live: _Live, task_queue: str, now: dt.datetime) -> None:
     plan = live.plan
+    start = CampaignStart(
+        process=plan.process, inputs=plan.inputs, started_by=SCENARIO_OPERATOR, team=plan.team
+    )
     live.handle = await live.client.start_workflow(
         plan.process.name,
-        CampaignStart(
-            process=plan.process, inputs=plan.inputs, started_by="scenario", team=plan.team
-        ),
+        args=[start, seal_start(start, plan.campaign_id, live.credentials)],
         id=plan.campaign_id,
         task_queue=task_queue,
     )
@@ -263,7 +287,9 @@ async def _step(live: _Live, now: dt.datetime) -> bool:
     for at, event in list(live.events):
         if at <= now:
             live.events.remove((at, event))
-            await handle.signal(EVENT_SIGNAL, event)
+            await signed_signal(
+                live.client, handle.id, EVENT_SIGNAL, event, credentials=live.credentials
+            )
             moved = True
     for entry in sorted(live.due, key=lambda e: e[0]):
         at, step, answer = entry
@@ -343,9 +369,11 @@ async def _act_once(live: _Live, decision: Act) -> None:
     the same moment; then the decision is sent again, unless the campaign shows
     it was taken after all.
     """
+    as_person = live.credentials.asserting(decision.actor)
     for _ in range(_ACT_TRIES - 1):
         try:
-            await asyncio.wait_for(act(live.client, live.plan.campaign_id, decision), _ACT_WAIT)
+            sent = act(live.client, live.plan.campaign_id, decision, credentials=as_person)
+            await asyncio.wait_for(sent, _ACT_WAIT)
             return
         except TimeoutError:
             await _settle([live])
@@ -354,7 +382,7 @@ async def _act_once(live: _Live, decision: Act) -> None:
             item = next((i for i in status.open_items if i.step == decision.step), None)
             if item is None or any(d.actor == decision.actor for d in item.decisions):
                 return
-    await act(live.client, live.plan.campaign_id, decision)
+    await act(live.client, live.plan.campaign_id, decision, credentials=as_person)
 
 
 def _finish(
