@@ -13,6 +13,7 @@ tests/test_timeline_golden.py pins their timelines.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -35,11 +36,11 @@ from support import (
     worker_for,
 )
 from support import act as send
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from waiting import wait_open
+from waiting import eventually, wait_open
 
 HERE = Path(__file__).resolve().parent / "histories" / "facts"
 
@@ -55,8 +56,8 @@ process facts "Every fact of the timeline"
   work draft "Write the draft"
     assign role writer
     deadline 2 seconds
-    remind every 2 seconds
-    escalate to role lead after 3 seconds
+    remind every 4 seconds
+    escalate to role lead after 6 seconds
     returns doc_url: url
 
   approval review "Review the draft"
@@ -83,6 +84,21 @@ process facts "Every fact of the timeline"
 TEAM = team(
     "v1-facts", cleo="writer", dora="writer", ana="editor", ben="editor", eve="editor", lena="lead"
 )
+
+
+async def notices_sent(handle: WorkflowHandle[Any, Any], count: int) -> None:
+    """Passes once ``count`` notices have been handed to the workers."""
+    history = await handle.fetch_history()
+    sent = sum(
+        1
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and json.loads(e.activity_task_scheduled_event_attributes.input.payloads[0].data).get(
+            "purpose"
+        )
+        == "notice"
+    )
+    assert sent >= count, f"{sent} notices so far"
 
 
 async def until_open(client: Client, campaign: str, step: str) -> None:
@@ -121,7 +137,9 @@ async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
             ),
         )
         await until_open(client, campaign, "draft")
-        await asyncio.sleep(4.5)  # reminders, then the escalation to the lead
+        # A reminder (4 s), the escalation to the lead (6 s), a second reminder (8 s): two
+        # seconds apart, so a worker slowed by a loaded machine still sees them one by one.
+        await eventually(lambda: notices_sent(handle, 3))
         await act(
             client,
             campaign,

@@ -16,11 +16,12 @@ Everything here is pure: the campaign runs it inside the workflow sandbox, and
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import fnmatch
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
@@ -261,6 +262,21 @@ def register_trust(task_queue: str | None, trust: Trust) -> None:
     before it polls); ``None``: any task queue this process names no trust for (a replay
     of a recorded history, say). Campaigns read it through :func:`trust_for`."""
     _TRUST[task_queue] = trust
+
+
+@contextlib.contextmanager
+def trusting(task_queue: str | None, trust: Trust) -> Iterator[None]:
+    """:func:`register_trust` for a while: what was registered before comes back after
+    (a replay inside a longer-lived process, say, a benchmark run by the test suite)."""
+    before = _TRUST.get(task_queue)
+    register_trust(task_queue, trust)
+    try:
+        yield
+    finally:
+        if before is None:
+            del _TRUST[task_queue]
+        else:
+            _TRUST[task_queue] = before
 
 
 def trust_for(task_queue: str) -> Trust:
