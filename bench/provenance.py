@@ -7,7 +7,8 @@ Every start and decision is signed by its sender and checked by the campaign
 
 - the start and the decision as users feel them, on the embedded server: the
   campaigns of bench/approvals.py started until all wait (time per start), and
-  each approved as ``mops approve`` does (round trip p50 and p95);
+  each approved as ``mops approve`` does (round trip p50 and p95, 100 in flight;
+  and 40 more sent one at a time, the round trip a person feels);
 - the extra work the seals add to each: making the seal on the client
   (serialising the payload, hashing it, and for a start the IR's content hash,
   and the Ed25519 signature) and checking it in the campaign (the same hashes and
@@ -25,15 +26,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench import approvals
-from bench._harness import BENCH, BENCH_TRUST, Server, embedded_server, median, options, percentile
+from bench._harness import (
+    BENCH,
+    BENCH_TRUST,
+    Server,
+    embedded_server,
+    median,
+    options,
+    percentile,
+    until_started,
+    worker_process,
+)
 from bench._report import machine, write_section
 from bench._workload import APPROVAL_TEXT, APPROVER, TEAM, compile_text
-from engine.client import payload_bytes, seal_start
+from engine.client import act, payload_bytes, seal_start
+from engine.ir import ProcessIR
 from engine.workflow.campaign import CampaignStart
 from engine.workflow.provenance import check, ir_hash
 from engine.workflow.work_items import Act
 
 REPEAT = 2000
+LONE = 40
 
 
 @dataclass
@@ -42,6 +55,9 @@ class Figures:
     start_seconds: list[float] = field(default_factory=list)
     """Per run: seconds per start, started until all wait, 100 in flight."""
     round_trips: list[list[float]] = field(default_factory=list)
+    """Per run: each decision's round trip, 100 in flight."""
+    lone_trips: list[float] = field(default_factory=list)
+    """Decisions sent one at a time, each waited for: the round trip a person feels."""
     seal_start: float = 0.0
     check_start: float = 0.0
     seal_decision: float = 0.0
@@ -97,8 +113,25 @@ async def measure(server: Server, *, campaigns: int, runs: int) -> Figures:
             f"round trip p50 {percentile(run.round_trips, 0.5) * 1000:.1f} ms",
             flush=True,
         )
+    figures.lone_trips = await one_at_a_time(server, process, LONE)
     measure_seals(figures)
     return figures
+
+
+async def one_at_a_time(server: Server, process: ProcessIR, count: int) -> list[float]:
+    """Round trips of ``count`` decisions, each sent when the one before was answered."""
+    async with worker_process(server, "interpreter") as worker:
+        handles = await approvals.start_waiting(
+            server, "interpreter", process, worker.task_queue, count
+        )
+        await until_started(handles)
+        decision = Act(step="review", actor=APPROVER, action="approve")
+        trips = []
+        for handle in handles:
+            sent = time.perf_counter()
+            await act(server.client, handle.id, decision, credentials=approvals.AS_ANA)
+            trips.append(time.perf_counter() - sent)
+    return trips
 
 
 def render(figures: Figures, command: str) -> str:
@@ -107,6 +140,8 @@ def render(figures: Figures, command: str) -> str:
     p95 = median([percentile(r, 0.95) for r in figures.round_trips])
     start_cost = figures.seal_start + figures.check_start
     decision_cost = figures.seal_decision + figures.check_decision
+    lone = percentile(figures.lone_trips, 0.5)
+    crowded_share, lone_share = f"{decision_cost / p50:.1%}", f"{decision_cost / lone:.1%}"
 
     def ms(seconds: float) -> str:
         return f"{seconds * 1000:.3f}"
@@ -130,7 +165,9 @@ the client and in the worker's workflow task, on the path of every start and dec
 | a decision's round trip, p95 | {ms(p95)} | |
 | seal of a decision: made by the client | {ms(figures.seal_decision)} | |
 | seal of a decision: checked by the update validator | {ms(figures.check_decision)} | |
-| **signing's share of a decision (p50)** | {ms(decision_cost)} | **{decision_cost / p50:.1%}** |
+| **signing's share (p50, 100 in flight)** | {ms(decision_cost)} | **{crowded_share}** |
+| a decision's round trip, one at a time, p50 of {len(figures.lone_trips)} | {ms(lone)} | |
+| **signing's share of a decision sent alone (p50)** | {ms(decision_cost)} | **{lone_share}** |
 """
 
 
