@@ -51,6 +51,11 @@ COMMANDS: dict[str, Command] = {
     "audit": Command("_audit", "export campaigns' timelines, verify an export"),
     "completion": Command("_completion", "print a shell completion script (bash, zsh, fish)"),
     "report": Command("_report", "an HTML audit report of a campaign: facts, path taken, timeline"),
+    "serve": Command(
+        "_serve", "the people's app: inbox, tasks, campaigns and a JSON API in a browser"
+    ),
+    "user": Command("_user", "local accounts and integrations of the people's app"),
+    "login": Command("_user", "get a personal API token from the people's app"),
 }
 
 

@@ -1,0 +1,115 @@
+"""``mops serve``: the people's app, on the embedded server or any cluster; with
+``--with-worker`` a worker runs in the same process (the one-machine default)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from engine.client import Settings, keep_embedded_server
+from engine.errors import UserError
+from mops.cli._commands import summary
+from mops.cli._connect import connected, trust
+from mops.web import WebSettings, create_app, directory_file, make_backend
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("serve", help=summary("serve"))
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="run a worker in the same process (the one-machine default)",
+    )
+    parser.add_argument(
+        "--processes", type=Path, metavar="DIR", help="process files operators may start"
+    )
+    parser.set_defaults(handler=run)
+
+
+def _say(message: str) -> None:
+    print(f"mops serve: {message}", file=sys.stderr, flush=True)
+
+
+async def run(args: argparse.Namespace) -> int:
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port {args.port} is not a port number")
+    client, info, settings = await connected()
+    web = WebSettings.from_env(settings, host=args.host, port=args.port)
+    if args.processes is not None:
+        if not args.processes.is_dir():
+            raise UserError(f"--processes {args.processes}: not a folder")
+        web = web.model_copy(update={"processes": args.processes})
+    backend = make_backend(
+        client, web, settings, directory_file(os.environ.get("MOPS_DIRECTORY"), Path.cwd())
+    )
+    app = create_app(backend)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=os.environ.get("MOPS_APP_LOG", "warning"),
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(_worker(settings, stop)) if args.with_worker else None
+    watching = (
+        asyncio.create_task(keep_embedded_server(settings, say=_say)) if info.embedded else None
+    )
+    where = "embedded server" if info.embedded else "cluster"
+    _say(
+        f"the people's app at {web.base_url} ({where} {info.address}, task queue "
+        f"'{settings.task_queue}'{', with a worker' if args.with_worker else ''}); "
+        f"app key {backend.signer.key_id} ({backend.signer.holder}); Ctrl-C to stop"
+    )
+    try:
+        await server.serve()  # until SIGINT or SIGTERM
+    finally:
+        stop.set()
+        if worker is not None:
+            await worker  # running tasks finish first
+        if watching is not None:
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
+    return 0
+
+
+async def _worker(settings: Settings, stop: asyncio.Event) -> None:
+    """The same worker ``mops worker`` runs, in this process."""
+    from pydantic import ValidationError
+
+    from mops.cli._prepare import registry
+    from workers import (
+        WORKFLOWS,
+        WorkerConfig,
+        build_worker,
+        run_worker,
+        settings_problem,
+        workflow_runner,
+    )
+
+    try:
+        config = WorkerConfig.from_env()
+    except ValidationError as error:
+        raise UserError(f"worker setting: {settings_problem(error)}") from None
+    client, _info, _settings = await connected(settings)
+    worker = build_worker(
+        client,
+        task_queue=settings.task_queue,
+        registry=registry(),
+        workflows=WORKFLOWS,
+        workflow_runner=workflow_runner(),
+        config=config,
+        trust=trust(settings),
+    )
+    await run_worker(worker, stop=stop, install_signal_handlers=False)
