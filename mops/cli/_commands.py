@@ -52,10 +52,10 @@ COMMANDS: dict[str, Command] = {
     "completion": Command("_completion", "print a shell completion script (bash, zsh, fish)"),
     "report": Command("_report", "an HTML audit report of a campaign: facts, path taken, timeline"),
     "serve": Command(
-        "_serve", "the people's app: inbox, tasks, campaigns and a JSON API in a browser"
+        "_serve", "the web app for people: inbox, tasks, campaigns, audit, a JSON API"
     ),
-    "user": Command("_user", "local accounts and integrations of the people's app"),
-    "login": Command("_user", "get a personal API token from the people's app"),
+    "user": Command("_user", "local accounts, tokens and integrations of the web app"),
+    "login": Command("_user", "get a personal API token from the web app (for scripts)"),
 }
 
 

@@ -28,13 +28,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     actions = parser.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     for name, text in (
         ("add", "give a person of the team directory a local account"),
-        ("passwd", "set a new password (ends the person's sessions)"),
+        ("passwd", "set a new password (ends every session of the account)"),
     ):
         sub = actions.add_parser(name, help=text)
         sub.add_argument("person", metavar="PERSON", help="the person's id in team.toml")
         sub.add_argument(
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
+        sub.add_argument("--json", action="store_true")
         if name == "add":
             sub.add_argument("--operator", action="store_true", help="may start and operate")
             sub.add_argument("--auditor", action="store_true", help="may read campaigns and audit")
@@ -43,15 +44,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=list_accounts)
     token = actions.add_parser("token", help="make a personal API token for a person")
-    token.add_argument("person", metavar="PERSON")
+    token.add_argument("person", metavar="PERSON", help="whose token")
     token.add_argument("--name", default="script", help="what the token is for")
+    token.add_argument("--json", action="store_true")
     token.set_defaults(handler=make_token)
     integration = actions.add_parser(
         "integration", help="register a system that sends events (its token and signing secret)"
     )
     integration.add_argument("name", metavar="NAME", help="e.g. crm")
     integration.add_argument(
-        "--scheme", choices=["standard-webhooks", "hmac-sha256"], default="standard-webhooks"
+        "--scheme",
+        choices=["standard-webhooks", "hmac-sha256"],
+        default="standard-webhooks",
+        help="how it signs its requests (default: standard-webhooks)",
     )
     integration.add_argument(
         "--events", default="*", help="event names it may send, e.g. 'lead.*' (default: any)"
@@ -61,8 +66,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     login = commands.add_parser("login", help=summary("login"))
     login.add_argument("--url", default=None, help="the app (default: MOPS_APP_URL or :8080)")
-    login.add_argument("--as", dest="person", required=True, metavar="PERSON")
-    login.add_argument("--password-stdin", action="store_true")
+    login.add_argument("--as", dest="person", required=True, metavar="PERSON", help="who signs in")
+    login.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    login.add_argument("--json", action="store_true")
     login.set_defaults(handler=log_in)
 
 
@@ -107,7 +115,10 @@ async def set_password(args: argparse.Namespace) -> int:
     if args.user_command == "add":
         rights = tuple(r for r, on in (("operate", args.operator), ("audit", args.auditor)) if on)
     store.set_account(args.person, hash_password(password), rights)
-    print(f"{'account made for' if known is None else 'new password for'} {args.person}")
+    if args.json:
+        print_json({"person": args.person, "made": known is None})
+    else:
+        print(f"{'account made for' if known is None else 'new password for'} {args.person}")
     return 0
 
 
@@ -133,6 +144,9 @@ async def make_token(args: argparse.Namespace) -> int:
     _in_team(args.person)
     token = new_token("personal")
     _store().add_token(token, args.person, "personal", args.name)
+    if args.json:
+        print_json({"person": args.person, "name": args.name, "token": token})
+        return 0
     print(token)
     print(
         f"a personal token for {args.person}: shown once, keep it like a password", file=sys.stderr
@@ -193,5 +207,8 @@ async def log_in(args: argparse.Namespace) -> int:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as out:
         json.dump({"url": url, "person": args.person, "token": token}, out)
-    print(f"signed in to {url} as {args.person}; the token is in {path} (0600)")
+    if args.json:
+        print_json({"url": url, "person": args.person, "token_file": str(path)})
+    else:
+        print(f"signed in to {url} as {args.person}; the token is in {path} (0600)")
     return 0
