@@ -18,6 +18,7 @@ from mops_cli import clean_env, free_port
 from support import recorded_notify, registry_replacing
 from temporalio.client import Client
 from temporalio.worker import Worker
+from waiting import eventually
 
 from engine.client import EmbeddedServer, Settings, connect, load_trust, trust_path
 from mops.web import Backend, WebSettings, create_app, hash_password, make_backend
@@ -78,6 +79,14 @@ process webinar "Spring webinar launch"
   output page = draft.doc_url
 """
 
+LEAD = """\
+process lead "Follow up a webinar lead"
+  allow G103
+  input email: email
+  wait for event "lead.replied" key email as reply
+  output said = text(reply.answer)
+"""
+
 PASSWORD = "correct horse battery"
 
 
@@ -105,6 +114,7 @@ class Harness:
         self.folder = folder
         (folder / "processes").mkdir(parents=True)
         (folder / "processes" / "webinar.mops").write_text(WEBINAR)
+        (folder / "processes" / "lead.mops").write_text(LEAD)
         (folder / "team.toml").write_text(TEAM)
         self.env = clean_env(
             MOPS_HOME=str(folder / "state"),
@@ -179,10 +189,10 @@ class Harness:
             assert done.status_code == 303, done.text
             yield browser
 
-    async def start_campaign(self, **inputs: str) -> str:
+    async def start_campaign(self, process: str = "webinar", **inputs: str) -> str:
         async with self.signed_in("olga") as olga:
-            form = await olga.get("/start/webinar")
-            done = await olga.post("/start/webinar", data={"csrf": csrf(form.text), **inputs})
+            form = await olga.get(f"/start/{process}")
+            done = await olga.post(f"/start/{process}", data={"csrf": csrf(form.text), **inputs})
             assert done.status_code == 200, done.text
             found = re.search(r'/campaigns/([^"]+)"', done.text)
             assert found
@@ -202,3 +212,29 @@ async def act(
         **values,
     }
     return await browser.post(f"/tasks/{campaign}/{step}", data=data)
+
+
+async def open_review(app: Harness) -> str:
+    """A campaign whose review waits for an editor (Cleo completed the draft in the app)."""
+    campaign = await app.start_campaign(title="Spring webinar")
+    async with app.signed_in("cleo") as cleo:
+
+        async def completed() -> None:
+            done = await act(
+                cleo,
+                campaign,
+                "draft",
+                "complete",
+                doc_url="https://docs.acme.example/v1",
+                words="300",
+            )
+            assert "is completed" in done.text, done.text
+
+        await eventually(completed)
+    async with app.signed_in("ana") as ana:
+
+        async def review_open() -> None:
+            assert (await ana.get(f"/tasks/{campaign}/review")).status_code == 200
+
+        await eventually(review_open)
+    return campaign

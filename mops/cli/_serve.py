@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
-from engine.client import Settings, keep_embedded_server
+from engine.client import Settings, keep_embedded_server, link_key_path
 from engine.errors import UserError
 from mops.cli._commands import summary
 from mops.cli._connect import connected, trust
@@ -61,7 +61,7 @@ async def run(args: argparse.Namespace) -> int:
     )
     server = uvicorn.Server(config)
     stop = asyncio.Event()
-    worker = asyncio.create_task(_worker(settings, stop)) if args.with_worker else None
+    worker = asyncio.create_task(_worker(settings, stop, web)) if args.with_worker else None
     watching = (
         asyncio.create_task(keep_embedded_server(settings, say=_say)) if info.embedded else None
     )
@@ -84,7 +84,7 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _worker(settings: Settings, stop: asyncio.Event) -> None:
+async def _worker(settings: Settings, stop: asyncio.Event, web: WebSettings) -> None:
     """The same worker ``mops worker`` runs, in this process."""
     from pydantic import ValidationError
 
@@ -102,6 +102,11 @@ async def _worker(settings: Settings, stop: asyncio.Event) -> None:
         config = WorkerConfig.from_env()
     except ValidationError as error:
         raise UserError(f"worker setting: {settings_problem(error)}") from None
+    if config.app_url is None:
+        # Its notices link to this very app, and carry approve-by-email links.
+        config = config.model_copy(
+            update={"app_url": web.base_url, "link_key_file": link_key_path(settings.state_dir)}
+        )
     client, _info, _settings = await connected(settings)
     worker = build_worker(
         client,

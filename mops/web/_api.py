@@ -112,6 +112,9 @@ async def decide(
     """Approve, reject, request changes, complete or delegate. The answer's ``state`` is
     ``confirmed``, ``refused`` or ``pending`` (ask ``GET /api/decisions/{update_id}``)."""
     b = backend(request)
+    known = b.store.decision(body.decision_id) if body.decision_id else None
+    if known is not None and known.person == caller.owner:
+        return await _decide.follow(b, known.update_id)  # sent before: the same decision
     rows = await inbox(b, caller.owner, campaign=campaign)
     row = next((r for r in rows if r.step == step), None)
     act = Act(

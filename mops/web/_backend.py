@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
-from engine.client import Credentials, Signer, has_worker
+from engine.client import Credentials, Signer
 from engine.contracts import Directory, DirectoryError, Person, load_directory
 from engine.ir import ProcessIR
 from engine.workflow.provenance import Method
@@ -94,12 +97,14 @@ class Backend:
     # ---- the cluster ----------------------------------------------------------------------
 
     async def worker_running(self) -> bool:
-        """Whether a worker polls the task queue (asked at most every 5 seconds)."""
+        """Whether a worker polled the task queue in the last 70 seconds (a worker's long
+        poll lasts up to a minute); asked at most every 5 seconds. A hint for the inbox:
+        the task page asks the campaign itself."""
         seen_at, running = self._worker_seen
         if time.monotonic() - seen_at < 5:
             return running
         try:
-            running = await has_worker(self.client, self.settings.task_queue)
+            running = await recent_poller(self.client, self.settings.task_queue)
         except RPCError:
             running = False
         self._worker_seen = (time.monotonic(), running)
@@ -154,6 +159,18 @@ class Backend:
         by = str(start.get("started_by") or "")
         self.store.keep_start(campaign, process.version, inputs, by)
         return process.version, inputs, by
+
+
+async def recent_poller(client: Client, task_queue: str) -> bool:
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    since = time.time() - 70
+    return any(p.last_access_time.ToSeconds() >= since for p in response.pollers)
 
 
 def today() -> dt.date:

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from engine import ir
@@ -62,17 +62,18 @@ async def _row(b: Backend, person: str, campaign: str, step: str) -> Row | None:
     return next((r for r in rows if r.step == step), None)
 
 
-async def _open_item(b: Backend, campaign: str, step: str) -> WorkItem | None:
-    """The open step as the campaign sees it, when a worker answers within 2 seconds."""
+async def _open_item(b: Backend, campaign: str, step: str) -> tuple[WorkItem | None, bool]:
+    """The open step as the campaign sees it, and whether it answered: it does through a
+    worker, within 2 seconds, or it cannot take a decision now either."""
     if not await b.worker_running():
-        return None
+        return None, False
     try:
         status: CampaignStatus = await b.client.get_workflow_handle(campaign).query(
             STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=2)
         )
-    except RPCError:
-        return None
-    return next((i for i in status.open_items if i.step == step), None)
+    except (RPCError, WorkflowQueryFailedError):
+        return None, False
+    return next((i for i in status.open_items if i.step == step), None), True
 
 
 async def task_context(b: Backend, who: Viewer, campaign: str, step_id: str) -> dict[str, Any]:
@@ -90,7 +91,7 @@ async def task_context(b: Backend, who: Viewer, campaign: str, step_id: str) -> 
     process = await b.process(version, campaign)
     step = human_step(process, step_id)
     start = await b.campaign_start(campaign)
-    item = await _open_item(b, campaign, step_id)
+    item, answered = await _open_item(b, campaign, step_id)
     if item is not None and who.person in item.barred:
         raise HTTPException(404, "This task is not open for you (separation of duties).")
     returns = (
@@ -113,7 +114,7 @@ async def task_context(b: Backend, who: Viewer, campaign: str, step_id: str) -> 
         "conversation": b.store.conversation(campaign),
         "escalates_to": ", ".join(f"{p.kind} {p.name}" for p in next_rung.to) if next_rung else "",
         "opened": memo.get(OPENED_MEMO),
-        "worker": await b.worker_running(),
+        "worker": answered,
         "decision_id": secrets.token_hex(16),
         "people": sorted(directory.people) if (directory := b.directory()) else [],
         "running": description.status == WorkflowExecutionStatus.RUNNING,
@@ -146,6 +147,10 @@ async def decide(request: Request, campaign: str, step: str, who: SignedIn) -> R
     action = form.get("action", "")
     if action not in ACTIONS:
         raise HTTPException(400, f"unknown action '{action}'")
+    known = b.store.decision(form.get("decision_id", ""))
+    if known is not None and known.person == who.person:
+        # The same form sent again (a double click, a reload): the same decision.
+        return page(request, "decided.html", who=who, sent=await _decide.follow(b, known.update_id))
     act = Act(step=step, actor=who.person, action=action, comment=form.get("comment", "")[:4000])
     row = await _row(b, who.person, campaign, step)
     if row is None:
