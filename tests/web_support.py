@@ -211,7 +211,10 @@ async def act(
         "action": action,
         **values,
     }
-    return await browser.post(f"/tasks/{campaign}/{step}", data=data)
+    sent = await browser.post(f"/tasks/{campaign}/{step}", data=data)
+    if sent.status_code != 303:
+        return sent
+    return await browser.get(sent.headers["location"])
 
 
 async def open_review(app: Harness) -> str:

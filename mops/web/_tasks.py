@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
@@ -150,7 +150,7 @@ async def decide(request: Request, campaign: str, step: str, who: SignedIn) -> R
     known = b.store.decision(form.get("decision_id", ""))
     if known is not None and known.person == who.person:
         # The same form sent again (a double click, a reload): the same decision.
-        return page(request, "decided.html", who=who, sent=await _decide.follow(b, known.update_id))
+        return RedirectResponse(f"/decisions/{known.update_id}", status_code=303)
     act = Act(step=step, actor=who.person, action=action, comment=form.get("comment", "")[:4000])
     row = await _row(b, who.person, campaign, step)
     if row is None:
@@ -179,7 +179,8 @@ async def decide(request: Request, campaign: str, step: str, who: SignedIn) -> R
         )
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
-    return page(request, "decided.html", who=who, sent=sent, row=row)
+    # After the POST, a page of its own: a reload asks again, it never sends again.
+    return RedirectResponse(f"/decisions/{sent.update_id}", status_code=303)
 
 
 def _returns(context: dict[str, Any]) -> list[tuple[str, ir.TypeRef]]:
