@@ -17,15 +17,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mops_cli import MOPS, ROOT, Mops, free_port
+from mops_cli import ROOT, free_port
 from smtpserver import Mailbox, smtp_server
 from waiting import wait_until
-from web_support import TEAM
+from web_serve import PASSWORD, Served
 
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
-PASSWORD = "correct horse battery"
 SHOTS = ("app-inbox.png", "app-task.png", "app-campaign.png")
 
 WEBINAR = """\
@@ -52,61 +51,20 @@ process webinar "Spring webinar launch"
 """
 
 
-class App:
-    """``mops serve --with-worker`` of a private state folder, and who uses it."""
-
-    def __init__(self, folder: Path, mailbox: Mailbox, issuer: str) -> None:
-        (folder / "processes").mkdir()
-        (folder / "processes" / "webinar.mops").write_text(WEBINAR)
-        self.mops = Mops(folder / "state")
-        self.mops.use_team(folder, TEAM)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.mops.env.update(
-            MOPS_PROCESSES=str(folder / "processes"),
-            MOPS_SMTP_HOST="127.0.0.1",
-            MOPS_SMTP_PORT=str(mailbox.port),
-            MOPS_OIDC_ISSUER=issuer,
-            MOPS_OIDC_CLIENT_ID="mops-flow",
-            MOPS_OIDC_CLIENT_SECRET="not-so-secret",
-        )
-        for person in ("cleo", "ana", "max", "zoe", "olga"):
-            extra = ["--operator"] if person == "olga" else []
-            done = subprocess.run(
-                [str(MOPS), "user", "add", person, "--password-stdin", *extra],
-                input=PASSWORD + "\n",
-                env=self.mops.env,
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=folder,
-            )
-            assert done.returncode == 0, done.stderr
-        self.process = subprocess.Popen(
-            [str(MOPS), "serve", "--with-worker", "--port", str(self.port)],
-            env=self.mops.env,
-            cwd=folder,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-
-        def answers() -> bool:
-            try:
-                return httpx.get(f"{self.url}/login", timeout=5).status_code == 200
-            except httpx.HTTPError:
-                assert self.process.poll() is None, (
-                    self.process.stdout and self.process.stdout.read()
-                )
-                return False
-
-        wait_until(answers, what="mops serve to answer")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=120)
-        self.mops("server", "stop", timeout=60)
+def serve(folder: Path, mailbox: Mailbox, issuer: str) -> Served:
+    """``mops serve --with-worker`` with the webinar, a real SMTP server for its notices
+    and the OIDC provider for single sign-on."""
+    return Served(
+        folder,
+        {"webinar": WEBINAR},
+        env={
+            "MOPS_SMTP_HOST": "127.0.0.1",
+            "MOPS_SMTP_PORT": str(mailbox.port),
+            "MOPS_OIDC_ISSUER": issuer,
+            "MOPS_OIDC_CLIENT_ID": "mops-flow",
+            "MOPS_OIDC_CLIENT_SECRET": "not-so-secret",
+        },
+    )
 
 
 @pytest.fixture
@@ -152,7 +110,7 @@ def issuer() -> Iterator[str]:
 def test_the_webinar_flow_in_chromium(tmp_path: Path, mailbox: Mailbox, issuer: str) -> None:
     from playwright.sync_api import Page, expect, sync_playwright
 
-    app = App(tmp_path, mailbox, issuer)
+    app = serve(tmp_path, mailbox, issuer)
     shots = tmp_path / "shots"
     shots.mkdir()
     try:

@@ -46,6 +46,7 @@ EXAMPLES: dict[str, str] = {
     "user list": "mops user list --json",
     "user token": "mops user token ana --name reporting-script",
     "user integration": "mops user integration crm --events 'lead.*'",
+    "user log": "mops user log --limit 20",
     "user": "mops user list",
     "login": "mops login --as ana --url http://127.0.0.1:8080",
     "history": "mops history blog_post-8f2a --tz Europe/Berlin",

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import uvicorn
 
-from engine.client import Settings, keep_embedded_server, link_key_path
+from engine.client import Settings, keep_embedded_server, link_key_path, load_trust, trust_path
+from engine.contracts import register_trust
 from engine.errors import UserError
 from mops.cli._commands import summary
 from mops.cli._connect import connected, trust
@@ -61,7 +62,11 @@ async def run(args: argparse.Namespace) -> int:
     )
     server = uvicorn.Server(config)
     stop = asyncio.Event()
-    worker = asyncio.create_task(_worker(settings, stop, web)) if args.with_worker else None
+    worker = None
+    if args.with_worker:
+        follower = TrustFollower(settings)
+        backend.refresh_trust = follower.refresh
+        worker = asyncio.create_task(_worker(settings, stop, web, follower))
     watching = (
         asyncio.create_task(keep_embedded_server(settings, say=_say)) if info.embedded else None
     )
@@ -84,7 +89,9 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _worker(settings: Settings, stop: asyncio.Event, web: WebSettings) -> None:
+async def _worker(
+    settings: Settings, stop: asyncio.Event, web: WebSettings, follower: TrustFollower
+) -> None:
     """The same worker ``mops worker`` runs, in this process."""
     from pydantic import ValidationError
 
@@ -117,4 +124,42 @@ async def _worker(settings: Settings, stop: asyncio.Event, web: WebSettings) -> 
         config=config,
         trust=trust(settings),
     )
-    await run_worker(worker, stop=stop, install_signal_handlers=False)
+    following = asyncio.create_task(follower.follow(stop))
+    try:
+        await run_worker(worker, stop=stop, install_signal_handlers=False)
+    finally:
+        following.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await following
+
+
+class TrustFollower:
+    """The trust file of the worker in this process, read again when it changes: a key
+    added while the app runs (``mops user integration`` makes one per integration) is
+    trusted without a restart — checked every few seconds, and by the events endpoint
+    just before it delivers. A separate ``mops worker`` reads the file when it starts."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.path = trust_path(settings.state_dir)
+        self.task_queue = settings.task_queue
+        self.seen: float | None = None
+
+    def refresh(self) -> None:
+        try:
+            stamp = self.path.stat().st_mtime
+        except OSError:
+            return
+        if stamp == self.seen:
+            return
+        try:
+            register_trust(self.task_queue, load_trust(self.path))
+        except UserError as error:
+            _say(f"the trust file changed but cannot be read, keeping the keys: {error}")
+            return
+        self.seen = stamp
+
+    async def follow(self, stop: asyncio.Event, every: float = 2.0) -> None:
+        while not stop.is_set():
+            self.refresh()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)

@@ -1,4 +1,4 @@
-"""``mops user add|passwd|list|token|integration`` and ``mops login``: the people's app's
+"""``mops user add|passwd|list|token|integration|log`` and ``mops login``: the people's app's
 local accounts, tokens and integrations (kept in the state folder's ``web.sqlite``)."""
 
 from __future__ import annotations
@@ -63,6 +63,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     integration.add_argument("--json", action="store_true")
     integration.set_defaults(handler=add_integration)
+    log = actions.add_parser(
+        "log", help="sign-ins and refused attempts recorded by the web app, newest first"
+    )
+    log.add_argument("--limit", type=int, default=100, help="how many entries (100)")
+    log.add_argument("--json", action="store_true")
+    log.set_defaults(handler=security_log)
 
     login = commands.add_parser("login", help=summary("login"))
     login.add_argument("--url", default=None, help="the app (default: MOPS_APP_URL or :8080)")
@@ -137,6 +143,21 @@ async def list_accounts(args: argparse.Namespace) -> int:
         print(f"{account.person:<20} {rights:<20} password set {account.changed:%Y-%m-%d %H:%M}")
     if not accounts:
         print("no local accounts ('mops user add PERSON' makes one)")
+    return 0
+
+
+async def security_log(args: argparse.Namespace) -> int:
+    if not 0 < args.limit <= 100_000:
+        raise UserError(f"--limit {args.limit}: give 1 to 100000")
+    entries = _store().security_log(args.limit)
+    if args.json:
+        print_json([e.model_dump(mode="json") for e in entries])
+        return 0
+    for e in entries:
+        when = f"{e.at:%Y-%m-%d %H:%M:%S} UTC"
+        print(f"{when}  {e.kind:<15} {e.person:<16} {e.address:<15} {e.detail}")
+    if not entries:
+        print("nothing recorded yet")
     return 0
 
 

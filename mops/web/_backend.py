@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ class Backend:
     link_key: bytes
     session_key: bytes
     directory_file: Path | None
+    refresh_trust: Callable[[], None] | None = None
+    """Set by ``mops serve --with-worker``: bring its worker's trust up to date (a new
+    integration's key) before an event is delivered."""
     _directory: tuple[float, Directory] | None = None
     _worker_seen: tuple[float, bool] = (0.0, False)
     _processes: dict[str, ProcessIR] = field(default_factory=dict)
