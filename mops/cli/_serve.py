@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from engine.contracts import register_trust
 from engine.errors import UserError
 from mops.cli._commands import summary
 from mops.cli._connect import connected, trust
-from mops.web import WebSettings, create_app, directory_file, make_backend
+from mops.web import Backend, WebSettings, create_app, directory_file, make_backend, trust_entry
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,6 +77,8 @@ async def run(args: argparse.Namespace) -> int:
         f"'{settings.task_queue}'{', with a worker' if args.with_worker else ''}); "
         f"app key {backend.signer.key_id} ({backend.signer.holder}); Ctrl-C to stop"
     )
+    if os.environ.get("MOPS_APP_KEY"):
+        _say(f"the workers' trust file (MOPS_TRUST_FILE) must hold this entry:\n{_entry(backend)}")
     try:
         await server.serve()  # until SIGINT or SIGTERM
     finally:
@@ -87,6 +90,15 @@ async def run(args: argparse.Namespace) -> int:
             with contextlib.suppress(asyncio.CancelledError):
                 await watching
     return 0
+
+
+def _entry(backend: Backend) -> str:
+    """The app key's trust-file entry, as a cluster's operators add it."""
+    signer = backend.signer
+    lines = [f'[keys."{signer.key_id}"]']
+    entry = trust_entry(signer, signer.holder).model_dump(mode="json", exclude_none=True)
+    lines += [f"{name} = {json.dumps(value)}" for name, value in entry.items()]
+    return "\n".join(lines)
 
 
 async def _worker(

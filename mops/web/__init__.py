@@ -7,7 +7,7 @@ served by uvicorn; it signs what people do with its own key (``app:NAME``).
 from mops.web._app import create_app, directory_file, make_backend
 from mops.web._auth import hash_password, new_token
 from mops.web._backend import Backend
-from mops.web._settings import WebSettings, app_signer, integration_signer
+from mops.web._settings import WebSettings, app_signer, integration_signer, trust_entry
 from mops.web._store import Integration, Store
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "integration_signer",
     "make_backend",
     "new_token",
+    "trust_entry",
 ]
