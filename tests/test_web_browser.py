@@ -241,6 +241,10 @@ def test_the_webinar_flow_in_chromium(tmp_path: Path, mailbox: Mailbox, issuer: 
             app.mops.wait_for_state(campaign, {"completed"})
             olga.goto(f"{app.url}/campaigns/{campaign}")
             expect(olga.locator("h1")).to_contain_text("completed")
+            # The audit report (diagram, path taken, timeline) is in its frame.
+            report = olga.frame_locator("iframe.report")
+            expect(report.locator("h1")).to_contain_text("Spring webinar launch")
+            expect(report.locator("svg").first).to_be_visible()
             olga.screenshot(path=str(shots / "app-campaign.png"), full_page=True)
             browser.close()
         history = app.mops.json("history", campaign)

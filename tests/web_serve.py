@@ -33,7 +33,9 @@ class Served:
         self.mops.use_team(folder, TEAM)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.mops.env.update(MOPS_PROCESSES=str(folder / "processes"), **(env or {}))
+        # Relative to the folder the app runs in, as a user names it: pages and
+        # histories show processes/NAME.mops.
+        self.mops.env.update(MOPS_PROCESSES="processes", **(env or {}))
         for person in ("cleo", "ana", "max", "zoe", "olga"):
             self.user("add", person, *(["--operator"] if person in operators else []))
         self.process = subprocess.Popen(
