@@ -103,26 +103,27 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def ensure_chromium() -> None:
-    """Install Debian's chromium for the HTML report test, when missing and running as root.
+    """Install Debian's chromium for the HTML report and people's app browser tests, when missing
+    and running as root.
 
-    The test opens reports in it headless; it is never downloaded by a test tool.
+    The tests open reports and the app in it headless; it is never downloaded by a test tool.
     """
     if CHROMIUM.exists() or not Path("/usr/bin/apt-get").exists():
         return
     if getattr(os, "geteuid", lambda: -1)() != 0:
         say(
-            "chromium is missing: the HTML report test is skipped "
+            "chromium is missing: the HTML report and browser tests are skipped "
             "(as root: apt-get install chromium)"
         )
         return
-    say("installing chromium (Debian package) for the HTML report test")
+    say("installing chromium (Debian package) for the HTML report and browser tests")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
         done = subprocess.run(command, env=env, capture_output=True, check=False)
         if done.returncode != 0:
             say(
                 f"could not install chromium ({' '.join(command)} failed): "
-                "the HTML report test is skipped"
+                "the HTML report and browser tests are skipped"
             )
             return
 
