@@ -26,7 +26,7 @@ from mops.web._auth import (
     new_token,
     password_ok,
 )
-from mops.web._inbox import Row, inbox
+from mops.web._inbox import Row, inbox, open_step
 from mops.web._store import SentDecision
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -115,8 +115,7 @@ async def decide(
     known = b.store.decision(body.decision_id) if body.decision_id else None
     if known is not None and known.person == caller.owner:
         return await _decide.follow(b, known.update_id)  # sent before: the same decision
-    rows = await inbox(b, caller.owner, campaign=campaign)
-    row = next((r for r in rows if r.step == step), None)
+    row = await open_step(b, caller.owner, campaign, step)
     act = Act(
         step=step,
         actor=caller.owner,

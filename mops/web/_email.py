@@ -19,7 +19,7 @@ from engine.workflow.work_items import Act
 from mops.web import _decide
 from mops.web._auth import address, backend
 from mops.web._backend import Backend
-from mops.web._inbox import inbox
+from mops.web._inbox import open_step
 from mops.web._render import page
 
 router = APIRouter()
@@ -47,8 +47,7 @@ async def confirm_page(request: Request, token: str) -> Response:
     """The confirmation page: nothing changes on GET."""
     b = backend(request)
     claim = _claim(b, request, token)
-    rows = await inbox(b, claim.person, campaign=claim.campaign)
-    row = next((r for r in rows if r.step == claim.step), None)
+    row = await open_step(b, claim.person, claim.campaign, claim.step)
     return page(
         request,
         "email.html",
@@ -72,9 +71,8 @@ async def confirmed(request: Request, token: str) -> Response:
     action = str(form.get("action") or "")
     if action not in ("approve", "reject", "request_changes"):
         raise HTTPException(400, "approve, reject or request changes")
-    rows = await inbox(b, claim.person, campaign=claim.campaign)
-    row = next((r for r in rows if r.step == claim.step and r.form == "approval"), None)
-    if row is None:
+    row = await open_step(b, claim.person, claim.campaign, claim.step)
+    if row is None or row.form != "approval":
         raise HTTPException(409, "Nothing to decide here any more: the step is not open for you.")
     if not b.store.use_link(claim.nonce):
         b.store.log("refused", claim.person, address(request), "e-mail link used again (replayed)")

@@ -16,6 +16,8 @@ import zoneinfo
 from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
+from temporalio.service import RPCError
 
 from engine import ir
 from engine.workflow import attributes as sa
@@ -95,21 +97,45 @@ async def inbox(
         clauses.append(f"WorkflowId = '{_quote(campaign)}'")
     rows: list[Row] = []
     async for execution in b.client.list_workflows(" AND ".join(clauses), limit=limit):
-        attrs = execution.typed_search_attributes
-        waiting = set(attrs.get(sa.WAITING_ON) or ())
-        memo = await execution.memo()
-        opened = _opened(memo.get(OPENED_MEMO))
-        step_id = opened.step if opened else attrs.get(sa.STEP)
-        if step_id is None:
-            continue
-        steps = await b.process(attrs.get(sa.VERSION), execution.id)
-        step = human_step(steps, step_id)
-        row = _row(b, person, execution.id, execution.workflow_type, steps, step, opened, waiting)
+        row = await _from_execution(b, person, execution)
         if row is not None:
-            rows.append(row.model_copy(update={"part_of": execution.parent_id}))
+            rows.append(row)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     rows.sort(key=lambda r: (r.deadline or far, r.campaign))
     return rows
+
+
+async def open_step(b: Backend, person: str, campaign: str, step: str) -> Row | None:
+    """The step ``step`` of ``campaign`` if it is open and ``person`` may act on it: the
+    inbox's own judgement, from the campaign's description — one read by its id, no
+    visibility query (so no visibility lag either); what a decision checks before the
+    app signs it."""
+    try:
+        found = await b.client.get_workflow_handle(campaign).describe()
+    except RPCError:
+        return None
+    if (
+        found.status != WorkflowExecutionStatus.RUNNING
+        or found.task_queue != b.settings.task_queue
+        or not set(found.typed_search_attributes.get(sa.WAITING_ON) or ()) & set(keys_of(b, person))
+    ):
+        return None
+    row = await _from_execution(b, person, found)
+    return row if row is not None and row.step == step else None
+
+
+async def _from_execution(b: Backend, person: str, execution: WorkflowExecution) -> Row | None:
+    attrs = execution.typed_search_attributes
+    waiting = set(attrs.get(sa.WAITING_ON) or ())
+    memo = await execution.memo()
+    opened = _opened(memo.get(OPENED_MEMO))
+    step_id = opened.step if opened else attrs.get(sa.STEP)
+    if step_id is None:
+        return None
+    steps = await b.process(attrs.get(sa.VERSION), execution.id)
+    step = human_step(steps, step_id)
+    row = _row(b, person, execution.id, execution.workflow_type, steps, step, opened, waiting)
+    return None if row is None else row.model_copy(update={"part_of": execution.parent_id})
 
 
 def repr_key(key: str) -> str:

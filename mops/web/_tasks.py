@@ -21,7 +21,7 @@ from engine.workflow.work_items import Act, WorkItem
 from mops.web import _decide, _forms
 from mops.web._auth import SignedIn, Viewer, address, backend, checked_form
 from mops.web._backend import Backend
-from mops.web._inbox import Row, human_step, inbox, time_left
+from mops.web._inbox import Row, human_step, inbox, open_step, time_left
 from mops.web._render import page
 
 router = APIRouter()
@@ -58,8 +58,7 @@ async def inbox_page(
 
 
 async def _row(b: Backend, person: str, campaign: str, step: str) -> Row | None:
-    rows = await inbox(b, person, campaign=campaign)
-    return next((r for r in rows if r.step == step), None)
+    return await open_step(b, person, campaign, step)
 
 
 async def _open_item(b: Backend, campaign: str, step: str) -> tuple[WorkItem | None, bool]:
