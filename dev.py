@@ -2,6 +2,8 @@
 """Set-up and everyday tasks for MOps Flow, with nothing but Python >= 3.11.
 
     python3 dev.py demo          set up, then run the example process on the embedded server
+    python3 dev.py app           set up, then start the people's app with a worker (the web
+                                 inbox, tasks and campaigns for processes/ and its team)
     python3 dev.py test          set up, then run ruff, mypy --strict, import-linter and every test
     python3 dev.py test --quick  the same, but only the tests that need no embedded server
                                  (no end-to-end or reliability tests): a few minutes
@@ -73,30 +75,55 @@ def demo() -> int:
     return code
 
 
+def app() -> int:
+    """The people's app for processes/ and its team.toml, with a worker, until Ctrl-C."""
+    set_up("")
+    team = ROOT / "processes" / "team.toml"
+    env = {
+        **os.environ,
+        "MOPS_DIRECTORY": os.environ.get("MOPS_DIRECTORY", str(team)),
+        # The example team's marketing ops may start and operate campaigns.
+        "MOPS_APP_OPERATOR_ROLES": os.environ.get("MOPS_APP_OPERATOR_ROLES", "marketing_ops"),
+    }
+    listed = subprocess.run(
+        [BIN / "mops", "user", "list", "--json"], env=env, capture_output=True, text=True
+    )
+    if listed.returncode == 0 and listed.stdout.strip() in ("", "[]"):
+        say("nobody has an account yet: make one for a person of processes/team.toml, e.g.")
+        say(f"  MOPS_DIRECTORY={team} {BIN / 'mops'} user add mara --operator")
+    say("starting the people's app with a worker (Ctrl-C stops it)")
+    command = [BIN / "mops", "serve", "--with-worker", "--processes", ROOT / "processes"]
+    try:
+        return subprocess.call([str(c) for c in command], cwd=ROOT, env=env)
+    except KeyboardInterrupt:
+        return 130
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
 def ensure_chromium() -> None:
-    """Install Debian's chromium for the HTML report test, when missing and running as root.
+    """Install Debian's chromium for the HTML report and people's app browser tests, when missing
+    and running as root.
 
-    The test opens reports in it headless; it is never downloaded by a test tool.
+    The tests open reports and the app in it headless; it is never downloaded by a test tool.
     """
     if CHROMIUM.exists() or not Path("/usr/bin/apt-get").exists():
         return
     if getattr(os, "geteuid", lambda: -1)() != 0:
         say(
-            "chromium is missing: the HTML report test is skipped "
+            "chromium is missing: the HTML report and browser tests are skipped "
             "(as root: apt-get install chromium)"
         )
         return
-    say("installing chromium (Debian package) for the HTML report test")
+    say("installing chromium (Debian package) for the HTML report and browser tests")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
         done = subprocess.run(command, env=env, capture_output=True, check=False)
         if done.returncode != 0:
             say(
                 f"could not install chromium ({' '.join(command)} failed): "
-                "the HTML report test is skipped"
+                "the HTML report and browser tests are skipped"
             )
             return
 
@@ -130,7 +157,7 @@ def test() -> int:
 
 
 def main() -> int:
-    tasks = {"demo": demo, "test": test}
+    tasks = {"demo": demo, "app": app, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in tasks:
         print(__doc__, file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ import sys
 
 from bench import (
     abuse,
+    app,
     approvals,
     audit,
     fuzz,
@@ -38,6 +39,7 @@ BENCHMARKS = {
     "audit": audit.main,
     "simulate": simulate_bench.main,
     "provenance": provenance.main,
+    "app": app.main,
 }
 NOT_IN_ALL = {"profile"}
 """Profiling needs py-spy (the ``bench`` extra) and measures nothing new."""

@@ -97,13 +97,15 @@ class WorkerProcess:
 
 @contextlib.asynccontextmanager
 async def worker_process(
-    server: Server, side: str, *, max_cached: int | None = None
+    server: Server, side: str, *, max_cached: int | None = None, trust: Path | None = None
 ) -> AsyncIterator[WorkerProcess]:
     """A worker for ``side`` on a task queue of its own, stopped (SIGTERM) afterwards."""
     task_queue = f"bench-{side}-{uuid.uuid4().hex[:8]}"
     args = [sys.executable, "-m", "bench._worker", server.address, task_queue, side]
     if max_cached is not None:
         args += ["--max-cached", str(max_cached)]
+    if trust is not None:
+        args += ["--trust", str(trust)]
     process = await asyncio.create_subprocess_exec(*args, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
     try:
         assert process.stdout is not None

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bench import approvals, long, memory, overhead, replay, scale
+from bench import app, approvals, long, memory, overhead, replay, scale
 from bench._harness import Server, embedded_server
 
 pytestmark = pytest.mark.e2e
@@ -93,3 +93,15 @@ async def test_long_follows_every_run_of_a_campaign_that_continued_as_new(server
     report = long.render([batch, one], "python -m bench long --leads 40 --one-at-a-time 12")
     assert "| `bench_long_batch` | 40 | 40 |" in report
     assert "largest input" in report
+
+
+async def test_app_serves_the_inbox_and_confirms_every_decision(server: Server) -> None:
+    figures = await app.measure(server, campaigns=12, mine=6, requests=2, decisions=2, rate=20)
+    # Ana's inbox holds her six tasks and not the six waiting on role lead.
+    assert figures.rows == 6
+    assert len(figures.page) == len(figures.api) == len(figures.floor) == 2
+    # Every decision sent through the app was confirmed (pending ones followed).
+    assert (len(figures.app), len(figures.direct), figures.refused) == (2, 2, [])
+    report = app.render(figures, "python -m bench app --campaigns 12 --mine 6")
+    assert "| inbox page (HTML) |" in report
+    assert "| through the app | 2 |" in report

@@ -65,8 +65,9 @@ def test_every_argument_has_help_and_every_command_an_example_that_parses() -> N
 
 def test_every_command_that_prints_takes_json() -> None:
     without = {p for p, c in leaves(build_parser()) if "--json" not in c._option_string_actions}
-    # The worker and the language server print logs and protocol, and completion a script.
-    assert without == {"worker", "lsp", "completion"}
+    # The worker, the web app and the language server print logs and protocol, and
+    # completion a script.
+    assert without == {"worker", "serve", "lsp", "completion"}
 
 
 def test_an_unknown_option_prints_the_usage_of_its_command() -> None:

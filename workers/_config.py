@@ -7,6 +7,7 @@ worker is configured the same way on a laptop, in a container or in CI.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from engine.errors import UserError
 
 __all__ = ["EgressConfig", "SmtpConfig", "WorkerConfig", "settings_problem"]
 
@@ -32,6 +35,8 @@ _VARIABLES = {
     ("secrets_file",): "MOPS_SECRETS_FILE",
     ("webhook_secret",): "MOPS_WEBHOOK_SECRET",
     ("directory_file",): "MOPS_DIRECTORY",
+    ("app_url",): "MOPS_APP_URL",
+    ("link_key_file",): "MOPS_LINK_KEY_FILE",
 }
 
 
@@ -133,6 +138,12 @@ class WorkerConfig(BaseModel):
     """The name of the secret that signs ``webhook.post`` requests by default."""
     directory_file: Path | None = None
     """The team directory (people, roles, preferences) notifications use."""
+    app_url: str | None = None
+    """Where people reach the people's app (``mops serve``): notices about a work item
+    or approval then carry a link to its task page, and an approve-by-email link."""
+    link_key_file: Path | None = None
+    """The key approve-by-email links are signed with, shared with the app (default:
+    ``keys/links.key`` in the state folder, which the app makes)."""
 
     @field_validator("export_mode")
     @classmethod
@@ -172,7 +183,14 @@ class WorkerConfig(BaseModel):
             ("secrets_file", "MOPS_SECRETS_FILE"),
             ("webhook_secret", "MOPS_WEBHOOK_SECRET"),
             ("directory_file", "MOPS_DIRECTORY"),
+            ("app_url", "MOPS_APP_URL"),
+            ("link_key_file", "MOPS_LINK_KEY_FILE"),
         ):
             if env.get(variable):
                 values[key] = env[variable]
+        if "app_url" in values and "link_key_file" not in values:
+            from engine.client import Settings, link_key_path
+
+            with contextlib.suppress(UserError):
+                values["link_key_file"] = link_key_path(Settings.from_env(env).state_dir, env)
         return cls.model_validate(values)

@@ -18,6 +18,15 @@ from engine.client._campaigns import (
 )
 from engine.client._connection import CONNECT_TIMEOUT, ConnectionInfo, connect
 from engine.client._inputs import parse_assignments, resolve_inputs
+from engine.client._links import (
+    LINK_DAYS,
+    BadLink,
+    LinkClaim,
+    email_link,
+    link_key_path,
+    read_link,
+    task_url,
+)
 from engine.client._people import (
     SubProcessItem,
     Task,
@@ -52,10 +61,13 @@ from engine.client._watch import keep_embedded_server
 __all__ = [
     "CONNECT_TIMEOUT",
     "DEFAULT_TASK_QUEUE",
+    "LINK_DAYS",
+    "BadLink",
     "CampaignSummary",
     "ConnectionInfo",
     "Credentials",
     "EmbeddedServer",
+    "LinkClaim",
     "ServerInfo",
     "Settings",
     "Signer",
@@ -65,11 +77,13 @@ __all__ = [
     "by_hand",
     "campaign_status",
     "connect",
+    "email_link",
     "ensure_search_attributes",
     "find_temporal_cli",
     "has_worker",
     "inbox",
     "keep_embedded_server",
+    "link_key_path",
     "list_campaigns",
     "load_signer",
     "load_trust",
@@ -82,6 +96,7 @@ __all__ = [
     "parse_assignments",
     "payload_bytes",
     "push_team",
+    "read_link",
     "report_refusal",
     "resolve_inputs",
     "said",
@@ -90,6 +105,7 @@ __all__ = [
     "signed_signal",
     "start_campaign",
     "sub_process_items",
+    "task_url",
     "trust_path",
     "typed_outputs",
     "wait_for_result",

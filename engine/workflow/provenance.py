@@ -36,8 +36,9 @@ Right = Literal["start", "decide", "assert", "operate", "team", "events"]
 assert a person's decision as an operator (``--as``); pause, resume and cancel;
 push a team directory; send events."""
 
-Method = Literal["operator_key", "web_login", "sso", "api_token", "integration_key"]
-"""How the principal was authenticated by whoever signed."""
+Method = Literal["operator_key", "web_login", "sso", "api_token", "integration_key", "email_link"]
+"""How the principal was authenticated by whoever signed (``email_link``: the people's
+app, by a signed single-use link it mailed to the person, confirmed on its page)."""
 
 PrincipalKind = Literal["person", "operator", "integration"]
 

@@ -51,6 +51,11 @@ COMMANDS: dict[str, Command] = {
     "audit": Command("_audit", "export campaigns' timelines, verify an export"),
     "completion": Command("_completion", "print a shell completion script (bash, zsh, fish)"),
     "report": Command("_report", "an HTML audit report of a campaign: facts, path taken, timeline"),
+    "serve": Command(
+        "_serve", "the web app for people: inbox, tasks, campaigns, audit, a JSON API"
+    ),
+    "user": Command("_user", "local accounts, tokens and integrations of the web app"),
+    "login": Command("_user", "get a personal API token from the web app (for scripts)"),
 }
 
 

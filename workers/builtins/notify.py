@@ -28,6 +28,7 @@ from engine.contracts import Directory, DirectoryError, Person, load_directory
 from workers._action import ActionContext, action
 from workers._egress import egress_client
 from workers._failures import ActionFailed, EgressRefused
+from workers.builtins._task_links import task_links
 from workers.builtins.email import send_message, smtp_destination
 
 __all__ = ["NotifyParams", "NotifyResult", "send"]
@@ -120,6 +121,7 @@ def _text(params: NotifyParams, ctx: ActionContext, person: Person | None) -> tu
         zone = zoneinfo.ZoneInfo(person.time_zone if person else "UTC")
         local = params.deadline.astimezone(zone)
         lines.append(f"Deadline: {local:%a %d %b %Y, %H:%M} {local.tzname()}")
+    lines += task_links(ctx, person.id if person else None)
     return f"[MOps Flow] {subject}", "\n".join(lines)
 
 
