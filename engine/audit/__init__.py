@@ -23,6 +23,7 @@ from engine.audit._status import status_from_history, status_from_timeline
 from engine.audit._text import render as render_timeline
 from engine.audit._text import time_zone
 from engine.audit._timeline import HistoryProblem, process_of, read_timeline
+from engine.audit._values import readable, readable_pairs
 
 __all__ = [
     "GENESIS",
@@ -45,6 +46,8 @@ __all__ = [
     "parse_export",
     "process_of",
     "read_timeline",
+    "readable",
+    "readable_pairs",
     "render_timeline",
     "report_html",
     "selected_campaigns",

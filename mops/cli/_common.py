@@ -68,19 +68,6 @@ def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
 
 
-def show_value(value: Any) -> str:
-    """A JSON value as a designer would write it: money as '2500 EUR', lists with commas."""
-    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
-        return f"{value['amount']} {value['currency']}"
-    if isinstance(value, list):
-        return ", ".join(show_value(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value == "":
-        return '""'
-    return str(value)
-
-
 def day_or_time(text: str) -> dt.datetime:
     """``2026-11-01`` (midnight UTC) or an ISO date and time (UTC unless it says)."""
     try:
