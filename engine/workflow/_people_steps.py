@@ -94,6 +94,7 @@ async def human(run: RunState, step: ir.HumanStep, env: Env) -> None:
 def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number: int) -> WorkItem:
     one_vote = patches.SOD_WITHOUT_GAPS.applies()
     barred = _barred(run, step, env, all_rounds=one_vote)
+    people_barred = tuple(dict.fromkeys(str(person) for person, _rule in barred if person))
     now = workflow.now()
     item = WorkItem(
         step=step.id,
@@ -102,7 +103,8 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
         source=source,
         round=round_number,
         parties=tuple(f"{p.kind}:{p.name}" for p in step.parties),
-        barred=tuple(str(b) for b in barred if b),
+        barred=people_barred,
+        barred_by=tuple((str(person), rule) for person, rule in barred if person),
         quorum=step.quorum,
         delegation=step.delegation,
         returns=tuple((f.name, f.type) for f in step.returns),
@@ -118,18 +120,22 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
     return item.model_copy(update={"needed": needed[step.quorum], "deadline": deadline})
 
 
-def _barred(run: RunState, step: ir.HumanStep, env: Env, *, all_rounds: bool) -> list[str]:
-    """Who may not act on ``step`` (separation of duties). ``not by draft.assignee`` bars
-    everyone who held the draft in any round, not only the last; ``not by started_by``
-    bars the person who started the campaign."""
-    barred: list[str] = []
+def _barred(
+    run: RunState, step: ir.HumanStep, env: Env, *, all_rounds: bool
+) -> list[tuple[str, str]]:
+    """Who may not act on ``step`` (separation of duties), each with the rule that bars
+    them (``not by draft.assignee``). ``not by draft.assignee`` bars everyone who held
+    the draft in any round, not only the last; ``not by started_by`` bars the person
+    who started the campaign."""
+    barred: list[tuple[str, str]] = []
     scope: Env = ChainMap({STARTED_BY: run.started_by}, env)
     for expr in step.not_by:
+        rule = f"not by {ir.expr_text(expr)}"
         value = run.eval(expr, scope, f"step '{step.id}'")
-        barred.extend(value if isinstance(value, list) else [value])
+        barred.extend((person, rule) for person in (value if isinstance(value, list) else [value]))
         held = _held_step(expr, run)
         if all_rounds and held is not None:
-            barred.extend(run.held.get(held, ()))
+            barred.extend((person, rule) for person in run.held.get(held, ()))
     return barred
 
 

@@ -67,6 +67,9 @@ class WorkItem(_Model):
     """People added later: by escalation, delegation or reassignment."""
     barred: tuple[str, ...] = ()
     """People who may not act (separation of duties)."""
+    barred_by: tuple[tuple[str, str], ...] = ()
+    """``(person, rule)``: which ``not by`` bars each of them (``not by draft.assignee``);
+    empty for steps opened before the rules were kept."""
     quorum: Literal["any", "all", "count"] = "any"
     needed: int = 1
     delegation: bool = True
@@ -139,7 +142,7 @@ def refusal(item: WorkItem | None, act: Act, team: TeamSnapshot, now: dt.datetim
     if act.action == "complete" and item.form != "work":
         return f"'{item.title}' is an approval: approve, reject or request changes"
     if act.actor in item.barred:
-        return f"{act.actor} may not act on '{item.title}': separation of duties"
+        return separation_of_duties(item, act.actor)
     via = how_eligible(item, team, act.actor, now.date())
     if via is None:
         return f"{act.actor} is not among who may act on '{item.title}' ({', '.join(item.parties)})"
@@ -156,14 +159,22 @@ def refusal(item: WorkItem | None, act: Act, team: TeamSnapshot, now: dt.datetim
     return None
 
 
+def separation_of_duties(item: WorkItem, person: str) -> str:
+    """Why ``person``, barred from ``item``, may not act: the rules that bar them."""
+    rules = list(dict.fromkeys(rule for who, rule in item.barred_by if who == person))
+    which = f" ({'; '.join(rules)})" if rules else ""
+    return f"{person} may not act on '{item.title}': separation of duties{which}"
+
+
 def _one_vote_refusal(item: WorkItem, act: Act, via: str) -> str | None:
     """A person has one vote: a delegate carries it, and cannot add a second one."""
+    rule = f"{act.actor} may not act on '{item.title}': separation of duties (one vote per person)"
     if any(delegator == act.actor for _delegate, delegator in item.handed):
-        return f"{act.actor} handed '{item.title}' to a delegate, who acts for them now"
+        return f"{rule}: {act.actor} handed '{item.title}' to a delegate, who acts for them now"
     whose = voter(act.actor, via)
     cast = next((d for d in _acts(item) if (d.for_whom or d.actor) == whose), None)
     if cast is not None:
-        return f"{whose}'s vote on '{item.title}' was already cast by {cast.actor}"
+        return f"{rule}: {whose}'s vote on '{item.title}' was already cast by {cast.actor}"
     return None
 
 
@@ -182,7 +193,7 @@ def _delegation_refusal(item: WorkItem, act: Act, team: TeamSnapshot) -> str | N
     if act.to is None or act.to not in team.people:
         return f"delegate to whom? '{act.to}' is not in the team directory"
     if act.to in item.barred:
-        return f"{act.to} may not act on '{item.title}': separation of duties"
+        return separation_of_duties(item, act.to)
     return None
 
 
