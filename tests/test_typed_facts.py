@@ -126,7 +126,18 @@ async def test_a_campaign_recorded_now_reads_as_the_one_recorded_by_the_english_
         if e.HasField("activity_task_scheduled_event_attributes")
     ]
     kinds = [r["notice"]["kind"] for r in requests if r["purpose"] == "notice"]
-    assert kinds == ["reminder", "escalation", "reminder"]
+    # Each opening tells its people (draft and review, two rounds each), the reminder
+    # and escalation as before, and the delegate is told of the delegation.
+    assert kinds == [
+        "opened",
+        "reminder",
+        "escalation",
+        "reminder",
+        "opened",
+        "opened",
+        "opened",
+        "delegated",
+    ]
     now = read_timeline([recorded_now])
     assert shape([e.model_dump(mode="json") for e in now.entries]) == shape(
         old["timeline"]["entries"]

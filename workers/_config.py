@@ -32,6 +32,7 @@ _VARIABLES = {
     ("secrets_file",): "MOPS_SECRETS_FILE",
     ("webhook_secret",): "MOPS_WEBHOOK_SECRET",
     ("directory_file",): "MOPS_DIRECTORY",
+    ("app_url",): "MOPS_APP_URL",
 }
 
 
@@ -133,6 +134,19 @@ class WorkerConfig(BaseModel):
     """The name of the secret that signs ``webhook.post`` requests by default."""
     directory_file: Path | None = None
     """The team directory (people, roles, preferences) notifications use."""
+    app_url: str | None = None
+    """Where the people's app is (``https://mops.acme.com``): notices link to task pages
+    there; without it they carry no link."""
+
+    @field_validator("app_url")
+    @classmethod
+    def _app_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme, sep, rest = url.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest.strip("/") or " " in url:
+            raise ValueError("must be the web address of the people's app, https://...")
+        return url.rstrip("/")
 
     @field_validator("export_mode")
     @classmethod
@@ -172,6 +186,7 @@ class WorkerConfig(BaseModel):
             ("secrets_file", "MOPS_SECRETS_FILE"),
             ("webhook_secret", "MOPS_WEBHOOK_SECRET"),
             ("directory_file", "MOPS_DIRECTORY"),
+            ("app_url", "MOPS_APP_URL"),
         ):
             if env.get(variable):
                 values[key] = env[variable]

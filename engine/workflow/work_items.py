@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine import ir
-from engine.workflow.facts import Outcome
+from engine.workflow.facts import Outcome, Returned
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.values import ValueProblem, from_json, to_json
 
@@ -51,6 +51,8 @@ class Decision(_Model):
     team_version: str
     for_whom: str = ""
     """Whose one vote this is: the delegator's, when a delegate acts (empty: the actor's)."""
+    to: str | None = None
+    """For ``delegate``: whom the step was handed to."""
 
 
 class WorkItem(_Model):
@@ -84,6 +86,16 @@ class WorkItem(_Model):
     one_vote: bool = False
     """Each person has one vote, which their delegate carries (steps opened since the
     ``mops-sod-without-gaps`` patch; before it, a delegate's approval counted apart)."""
+    escalated_to: tuple[str, ...] = ()
+    """``role:cmo`` / ``person:max``: whom the rungs climbed so far escalated it to, as the
+    process names them (published in ``MopsWaitingOn``)."""
+    returned: Returned | None = None
+    """Why this round opened: the approval that sent the campaign back, and its comments."""
+    notices: bool = False
+    """Its people are told when it opens and when it is delegated to them, with typed
+    notices the worker words (steps opened since the ``mops-step-notices`` patch)."""
+    told: int = 0
+    """How many of its delegations the delegates have been told of."""
 
 
 def explain(error: ValidationError) -> str:
@@ -232,6 +244,7 @@ def record(item: WorkItem, act: Act, team: TeamSnapshot, now: dt.datetime) -> Wo
         at=now,
         team_version=team.version,
         for_whom="" if whose == act.actor else whose,
+        to=act.to if act.action == "delegate" else None,
     )
     added, handed = item.added, item.handed
     if act.action == "delegate" and act.to is not None:
@@ -282,6 +295,6 @@ def result(item: WorkItem, decided: Outcome, now: dt.datetime) -> dict[str, Any]
 
 def waiting_on(items: Iterable[WorkItem]) -> list[str]:
     """Whom open work items wait for (``role:x`` / ``person:y``), for MopsWaitingOn."""
-    parties = {party for item in items for party in item.parties}
+    parties = {party for item in items for party in (*item.parties, *item.escalated_to)}
     added = {f"person:{person}" for item in items for person in item.added}
     return sorted(parties | added)
