@@ -21,6 +21,7 @@ from engine.errors import UserError
 
 if TYPE_CHECKING:
     from dsl import Catalogue, Directory
+    from engine.workflow.facts import Returned
     from workers import Registry
 
 
@@ -99,3 +100,16 @@ def write_atomically(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
+
+
+def sent_back(returned: Returned | None, round_number: int) -> list[str]:
+    """Why a round of a step opened again, as the person who reworks it reads it:
+    ``round 2: 'Legal review' rejected round 1`` and each comment, quoted."""
+    if returned is None:
+        return []
+    from engine.audit import printable
+
+    outcome = "requested changes in" if returned.outcome == "changes_requested" else "rejected"
+    lines = [f"round {round_number}: '{returned.title}' {outcome} round {returned.round}"]
+    lines += [f'{r.by}: "{printable(r.comment)}"' for r in returned.remarks]
+    return lines

@@ -10,7 +10,7 @@ from engine.client import SubProcessItem, campaign_status, list_campaigns, sub_p
 from engine.workflow.campaign import CampaignStatus
 from engine.workflow.work_items import WorkItem
 from mops.cli._commands import summary
-from mops.cli._common import day_or_time, print_json
+from mops.cli._common import day_or_time, print_json, sent_back
 from mops.cli._connect import connected
 from mops.cli._conventions import moment as shown
 
@@ -127,6 +127,8 @@ def _print_status(
             f"waiting   {item.title} ({item.form}, round {item.round}{due}{where}) for "
             + ", ".join(item.parties + tuple(f"person:{p}" for p in item.added))
         )
+        for line in sent_back(item.returned, item.round):
+            print(f"          {line}")
     for attempt in status.refused:
         print(
             f"refused   {attempt.actor} tried to {attempt.action} '{attempt.step}' "
