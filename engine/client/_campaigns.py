@@ -13,6 +13,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
+    WorkflowExecution,
     WorkflowExecutionStatus,
     WorkflowFailureError,
     WorkflowHandle,
@@ -36,6 +37,7 @@ from engine.workflow.campaign import (
     CampaignState,
     CampaignStatus,
 )
+from engine.workflow.facts import STARTED_MEMO
 from engine.workflow.provenance import Seal
 from engine.workflow.team import TeamSnapshot
 
@@ -254,7 +256,13 @@ async def list_campaigns(
     Raises:
         UserError: an unknown state, or ``waiting_on`` not ``role:NAME``/``person:NAME``.
     """
-    clauses = [f"TaskQueue = '{_quote(task_queue)}'", *where]
+    # One row per campaign: the runs a campaign continued from (continue-as-new) are
+    # not campaigns of their own, and its newest run says how it stands.
+    clauses = [
+        f"TaskQueue = '{_quote(task_queue)}'",
+        "ExecutionStatus != 'ContinuedAsNew'",
+        *where,
+    ]
     if process:
         clauses.append(f"WorkflowType = '{_quote(process)}'")
     if waiting_on is not None:
@@ -283,7 +291,7 @@ async def list_campaigns(
                 state=_state_of(execution.status, attrs.get(sa.STATE)),
                 version=attrs.get(sa.VERSION),
                 owner=attrs.get(sa.OWNER),
-                started_at=execution.start_time,
+                started_at=await _first_start(execution),
                 closed_at=execution.close_time,
             )
         )
@@ -311,6 +319,17 @@ async def has_worker(client: Client, task_queue: str) -> bool:
         or poller.last_access_time.ToDatetime(tzinfo=dt.UTC) >= recent
         for poller in response.pollers
     )
+
+
+async def _first_start(execution: WorkflowExecution) -> dt.datetime:
+    """When the campaign started: a continued run keeps its first run's start."""
+    kept = (await execution.memo()).get(STARTED_MEMO)
+    if isinstance(kept, str):
+        try:
+            return dt.datetime.fromisoformat(kept)
+        except ValueError:
+            pass
+    return execution.start_time
 
 
 def _state_of(status: WorkflowExecutionStatus | None, mops_state: str | None) -> CampaignState:
