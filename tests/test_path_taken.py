@@ -11,6 +11,7 @@ import re
 from support import compile_text, new_task_queue, start, worker_for
 from temporalio.testing import WorkflowEnvironment
 
+from engine import ir
 from engine.audit import process_of, read_timeline, report_html, time_zone
 from workers import builtin_registry
 
@@ -49,7 +50,7 @@ async def test_the_path_taken_shows_inner_ifs_past_waits_and_exits_by_their_word
         dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
     )
     lit = set(re.findall(r'<g class="step highlight" data-node="([^"]+)"', page))
-    ids = {step.id: step for step in _every_step(process)}
+    ids = {step.id: step for step in ir.iter_steps(process.body)}
     outer, inner = (i for i, s in ids.items() if s.kind == "if")
     [wait] = (i for i, s in ids.items() if s.kind == "wait")
     [exits] = (i for i, s in ids.items() if s.kind == "exit")
@@ -69,13 +70,6 @@ async def test_the_path_taken_shows_inner_ifs_past_waits_and_exits_by_their_word
         "set tier",
     ):
         assert label in labels, labels
-
-
-def _every_step(process: object) -> list[object]:
-    from engine import ir
-
-    assert isinstance(process, ir.ProcessIR)
-    return list(ir.iter_steps(process.body))
 
 
 def _labels(page: str) -> str:
