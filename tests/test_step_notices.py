@@ -137,7 +137,8 @@ def mail_to(mailbox: Mailbox, address: str) -> tuple[str, str]:
     part = mail.message.get_body()
     assert part is not None
     # A long subject is folded onto two header lines: read it as one.
-    return " ".join(str(mail.message["Subject"]).split()), str(part.get_content())
+    content = str(part.get_content()).replace("\r\n", "\n")
+    return " ".join(str(mail.message["Subject"]).split()), content
 
 
 async def test_an_approval_that_opens_tells_each_approver_what_to_do_by_when_in_their_zone(
@@ -180,6 +181,7 @@ async def test_a_round_sent_back_carries_the_comments_to_the_author(
     )
     await deliver(tmp_path, mailbox, chat, notice, app_url=None)
     subject, body = mail_to(mailbox, "cleo@acme.com")
+    assert body.strip() == _documented_notice().split("\n\nOpen it:")[0]
     assert (
         subject
         == "Rework needed: Write the copy of 'Spring webinar' (round 2) by Thu 12 Mar 17:00 CET"
@@ -189,6 +191,37 @@ async def test_a_round_sent_back_carries_the_comments_to_the_author(
     assert "What to do: complete it and hand in doc_url." in body
     assert "mops complete webinar-20260309-0900-3fa2c1 draft --as YOU -o doc_url=..." in body
     assert "Open it" not in body  # MOPS_APP_URL unset: no link
+
+
+def _documented_notice() -> str:
+    """The notice text docs/people.md shows (section "Notices")."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "people.md").read_text()
+    block = text.split("The text says the rest:\n\n```\n", 1)[1].split("\n```", 1)[0]
+    return block
+
+
+async def test_the_notice_docs_show_is_the_one_a_person_gets(
+    tmp_path: Path, mailbox: Mailbox, chat: RecordingServer
+) -> None:
+    returned = Returned(
+        step="legal",
+        title="Legal review",
+        outcome="rejected",
+        round=1,
+        remarks=(Remark(by="priya", action="reject", comment="Remove the 'best in class' claim"),),
+    )
+    notice = opened(
+        step="draft",
+        to=("person:cleo",),
+        title="Write the copy",
+        form="work",
+        round=2,
+        returns=("doc_url",),
+        returned=returned,
+    )
+    await deliver(tmp_path, mailbox, chat, notice)
+    _subject, body = mail_to(mailbox, "cleo@acme.com")
+    assert body.strip() == _documented_notice()
 
 
 @pytest.mark.parametrize(
