@@ -34,7 +34,7 @@ from engine.workflow.campaign import (
     StepState,
 )
 from engine.workflow.evaluate import EvaluationError, evaluate
-from engine.workflow.facts import INBOX_MEMO, OPENED_MEMO, Returned
+from engine.workflow.facts import INBOX_LIMIT, INBOX_MEMO, OPENED_MEMO, Returned
 from engine.workflow.provenance import Verified
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.time_values import TimeProblem, as_duration
@@ -327,10 +327,17 @@ class RunState:
             else:
                 memo[OPENED_MEMO] = opened
         if inbox:
-            memo[INBOX_MEMO] = [
-                item.model_copy(update={"decisions": ()}).model_dump(mode="json")
-                for item in self.items.values()
-            ]
+            # Bounded: each upsert writes the whole list into the history, so a campaign
+            # with many open steps at once (a 'for each' of approvals) publishes none and
+            # is asked by query instead.
+            memo[INBOX_MEMO] = (
+                [
+                    item.model_copy(update={"decisions": ()}).model_dump(mode="json")
+                    for item in self.items.values()
+                ]
+                if len(self.items) <= INBOX_LIMIT
+                else None
+            )
         if not self.has_attributes():
             workflow.upsert_memo({**memo, "open_steps": sorted(self.items)})
             return

@@ -170,6 +170,9 @@ INBOX_MEMO = "inbox"
 """The memo field listing a campaign's open work items and approvals (each a
 :class:`~engine.workflow.work_items.WorkItem` without its decisions), published with
 ``MopsWaitingOn`` so that inboxes are read from visibility, with no worker."""
+INBOX_LIMIT = 25
+"""At most this many open steps are published under ``inbox``; a campaign with more
+removes the field (readers then ask the campaign)."""
 STARTED_MEMO = "started_at"
 """The memo field a continued run keeps the campaign's first start in."""
 
