@@ -1,6 +1,7 @@
-"""`mops list` on a real dev server (search attributes on): one row per campaign across
-continue-as-new, `--state running` finds a continued campaign, and `--waiting-on` finds a
-step escalated to a role (issue 15)."""
+"""`mops list` and `mops tasks` on a real dev server (search attributes on): one row per
+campaign across continue-as-new, `--state running` finds a continued campaign,
+`--waiting-on` finds a step escalated to a role, and an inbox read from visibility leaves
+out a step its person has acted on (issue 15)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 import pytest
 from record_facts import dev_server
 from support import (
+    act,
     compile_text,
     new_task_queue,
     recorded_notify,
@@ -20,9 +22,10 @@ from support import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from waiting import eventually, outgrow_the_bound
 
-from engine.client import list_campaigns
+from engine.client import inbox, list_campaigns
 from engine.workflow import attributes as sa
 from engine.workflow.campaign import CampaignStart
+from engine.workflow.work_items import Act
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +95,48 @@ async def test_a_continued_campaign_is_one_running_row_found_by_whom_it_was_esca
             assert first_start <= row.started_at < first_start + dt.timedelta(seconds=5)
             assert row.started_at < newest
             await client.get_workflow_handle(handle.id).terminate("test over")
+
+
+QUORUM = """\
+process budget "Quarterly budget"
+  approval sign "Sign the budget"
+    by 2 of role finance
+"""
+
+
+async def test_an_inbox_read_from_visibility_leaves_out_a_step_its_person_has_acted_on() -> None:
+    registry = registry_replacing(recorded_notify)
+    process = compile_text(QUORUM, registry)
+    queue = new_task_queue()
+    finance = team("v1", fay="finance", gus="finance")
+    async with dev_server() as env:
+        client = env.client
+        async with worker_for(client, registry, queue):
+            start = CampaignStart(process=process, inputs={}, started_by="olga", team=finance)
+            handle = await client.start_workflow(
+                process.name,
+                args=signed(start, "budget-q4"),
+                id="budget-q4",
+                task_queue=queue,
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(sa.VERSION, process.version)]
+                ),
+            )
+
+            async def steps_of(person: str) -> list[str]:
+                tasks = await inbox(client, finance, person, task_queue=queue)
+                return [t.step for t in tasks]
+
+            async def both_see_it() -> None:
+                assert (await steps_of("fay"), await steps_of("gus")) == (["sign"], ["sign"])
+
+            await eventually(both_see_it)
+            said_ = await act(client, handle.id, Act(step="sign", actor="fay", action="approve"))
+            assert said_.waiting_for == 1
+
+            async def only_gus_sees_it() -> None:
+                # Fay has approved this round: nothing is left for her to do.
+                assert (await steps_of("fay"), await steps_of("gus")) == ([], ["sign"])
+
+            await eventually(only_gus_sees_it)
+            await handle.terminate("test over")

@@ -327,17 +327,7 @@ class RunState:
             else:
                 memo[OPENED_MEMO] = opened
         if inbox:
-            # Bounded: each upsert writes the whole list into the history, so a campaign
-            # with many open steps at once (a 'for each' of approvals) publishes none and
-            # is asked by query instead.
-            memo[INBOX_MEMO] = (
-                [
-                    item.model_copy(update={"decisions": ()}).model_dump(mode="json")
-                    for item in self.items.values()
-                ]
-                if len(self.items) <= INBOX_LIMIT
-                else None
-            )
+            memo[INBOX_MEMO] = self._inbox()
         if not self.has_attributes():
             workflow.upsert_memo({**memo, "open_steps": sorted(self.items)})
             return
@@ -345,6 +335,29 @@ class RunState:
             workflow.upsert_memo(memo)
         waiting = work_items.waiting_on(self.items.values())
         workflow.upsert_search_attributes([sa.WAITING_ON.value_set(waiting)])
+
+    def publish_inbox(self) -> None:
+        """Publish the open steps in the memo again (patched): after a decision, so that
+        inboxes read from visibility know who has acted in this round."""
+        workflow.upsert_memo({INBOX_MEMO: self._inbox()})
+
+    def _inbox(self) -> list[dict[str, Any]] | None:
+        """The open steps as the memo lists them: who acted, without what they said or
+        handed in (that is in the history). Bounded: each upsert writes the whole list
+        into the history, so a campaign with many open steps at once publishes none and
+        is asked by query instead."""
+        if len(self.items) > INBOX_LIMIT:
+            return None
+        return [
+            item.model_copy(
+                update={
+                    "decisions": tuple(
+                        d.model_copy(update={"comment": "", "outputs": {}}) for d in item.decisions
+                    )
+                }
+            ).model_dump(mode="json")
+            for item in self.items.values()
+        ]
 
     def set_state(self, state: CampaignState) -> None:
         """The campaign's state, on its status and (for pause/resume) its search attribute."""
