@@ -66,7 +66,16 @@ class _Delivered(BaseModel):
 
 @action("notify.send", description="Stand-in: record the notice instead of sending it")
 async def recorded_notify(params: _NotifyParams, ctx: ActionContext) -> _Delivered:
-    NOTICES.append({**params.model_dump(), "key": ctx.idempotency_key})
+    # A notice about a work item or approval: the facts it is worded from, by kind.
+    notice = ctx.notice
+    NOTICES.append(
+        {
+            **params.model_dump(),
+            "key": ctx.idempotency_key,
+            "kind": None if notice is None else notice.kind.value,
+            "notice": notice,
+        }
+    )
     return _Delivered(delivered=params.to)
 
 

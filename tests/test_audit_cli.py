@@ -95,7 +95,7 @@ def test_an_auditor_finds_reads_exports_and_reports_campaigns(mops: Mops, tmp_pa
         line,
     ), line
     assert re.search(
-        r'decided "paid" by the row at \S*promo.mops:8 with budget = 2500 EUR', shown.stdout
+        r'decided "paid" by the row at \S*promo.mops:8 with budget = 2,500.00 EUR', shown.stdout
     )
     assert "tried to complete: refused" in shown.stdout
     assert "outcome   completed" in shown.stdout

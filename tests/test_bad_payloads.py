@@ -255,7 +255,7 @@ WRONG_ON_REVIEW: list[tuple[dict[str, Any], str]] = [
     (decision("draft", "cleo", "complete", outputs=GOOD_DRAFT), f"step 'draft' {NOT_OPEN}"),
     (
         decision("review", "cleo", "approve"),
-        "cleo may not act on 'Review the draft': separation of duties",
+        "cleo may not act on 'Review the draft': separation of duties (not by draft.assignee)",
     ),
     (
         decision("review", "ana", "complete", outputs=GOOD_DRAFT),

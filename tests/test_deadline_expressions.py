@@ -55,7 +55,7 @@ async def reminders(handle: WorkflowHandle[Any, Any], expected: int) -> int:
     sent = 0
     for _ in range(100):
         await status(handle)  # lets the workflow finish what it was doing
-        sent = sum(n["message"].startswith("Reminder") for n in NOTICES)
+        sent = sum(n["kind"] == "reminder" for n in NOTICES)
         if sent >= expected:
             break
     return sent

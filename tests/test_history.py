@@ -85,7 +85,9 @@ def test_a_recorded_history_reads_as_who_did_what_when_and_why() -> None:
         "inputs": {"budget": {"amount": "5000", "currency": "EUR"}},
         "result": "boosted",
     }
-    assert rule.text == ('decided "boosted" by the row at article.mops:18 with budget = 5000 EUR')
+    assert rule.text == (
+        'decided "boosted" by the row at article.mops:18 with budget = 5,000.00 EUR'
+    )
     # Rework shows as two rounds of each human step, the rejected one marked.
     assert [(b.step, b.outcome) for b in timeline.bars if b.kind == "human"] == [
         ("draft", "completed"),
@@ -111,7 +113,7 @@ def test_status_of_a_finished_campaign_shows_the_people_and_their_comments() -> 
     titles = [s.title for s in status.steps]
     assert titles[:5] == [
         "Work: Write the draft",
-        "cleo (role writer) completed",
+        "cleo (role writer) completed with doc_url = https://x.example/a",
         "Approval: Review the draft",
         'ana (role editor) rejected: "too long"',
         "Work: Write the draft",

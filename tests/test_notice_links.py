@@ -62,7 +62,7 @@ async def test_a_notice_carries_the_task_page_and_a_signed_link_for_its_recipien
     part = mail.message.get_body()
     assert part is not None
     body = part.get_content()
-    assert "Open the task: https://mops.acme.example/tasks/webinar-1/review" in body
+    assert "Open it: https://mops.acme.example/tasks/webinar-1/review" in body
     found = re.search(r"https://mops\.acme\.example/email/(\S+)", body)
     assert found, body
     claim = read_link(KEY, found.group(1))

@@ -117,7 +117,8 @@ async def test_a_role_reaches_everyone_in_it_by_their_preference(
     assert result == {"delivered": ["ana by email", "ben by webhook"]}
     [mail] = mailbox.received
     assert mail.rcpt_tos == ["ana@acme.com"]
-    assert mail.message["Subject"] == "[MOps Flow] Editorial review (launch-q3)"
+    # The subject is what the message says, not "[MOps Flow] <step> (<campaign>)" (issue 15).
+    assert mail.message["Subject"] == "The draft waits for your review."
     part = mail.message.get_body()
     assert part is not None
     body = part.get_content()

@@ -172,8 +172,8 @@ process signoff
         )
         result = await handle.result()
     assert result["outputs"] == {"by": ["dan"]}
-    reminders = [n for n in NOTICES if n["message"].startswith("Reminder")]
-    escalations = [n for n in NOTICES if n["message"].startswith("Escalated")]
+    reminders = [n for n in NOTICES if n["kind"] == "reminder"]
+    escalations = [n for n in NOTICES if n["kind"] == "escalation"]
     assert len(reminders) >= 3
     assert [e["to"] for e in escalations] == [["role:lead"]]
     assert escalations[0]["deadline"] is not None

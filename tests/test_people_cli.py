@@ -87,7 +87,8 @@ def test_an_article_is_written_and_approved_from_the_command_line(
         refused = mops("approve", campaign, "review", "--as", "cleo")
         assert refused.returncode == 1
         assert refused.stderr.strip() == (
-            "mops: refused: cleo may not act on 'Review the draft': separation of duties"
+            "mops: refused: cleo may not act on 'Review the draft': separation of duties "
+            "(not by draft.assignee)"
         )
         approved = mops("approve", campaign, "review", "--as", "ana", "--comment", "Lovely")
         assert approved.returncode == 0, approved.stderr

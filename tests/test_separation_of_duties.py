@@ -83,7 +83,11 @@ async def test_a_delegate_carries_the_delegators_one_vote(time_env: WorkflowEnvi
         still = await wait_for(handle, lambda s: bool(s.open_items))
         await act(client, handle.id, Act(step="review", actor="ben", action="approve"))
         result = await handle.result()
-    assert "ana handed 'Review the brief' to a delegate" in str(twice.value)
+    # The refusal says which rule applied (issue 15).
+    assert str(twice.value) == (
+        "refused: ana may not act on 'Review the brief': separation of duties (one vote per "
+        "person): ana handed 'Review the brief' to a delegate, who acts for them now"
+    )
     assert [d.for_whom for d in still.open_items[0].decisions] == ["", "ana"]
     assert result["outputs"] == {"approvers": ["eve", "ben"]}
 
@@ -113,7 +117,10 @@ async def test_an_absent_persons_delegate_and_the_person_have_one_vote_between_t
         waiting = await wait_for(handle, lambda s: bool(s.open_items))
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
         result = await handle.result()
-    assert "ben's vote on 'Review the brief' was already cast by eve" in str(again.value)
+    assert str(again.value) == (
+        "refused: ben may not act on 'Review the brief': separation of duties (one vote per "
+        "person): ben's vote on 'Review the brief' was already cast by eve"
+    )
     assert len(waiting.open_items[0].decisions) == 1
     assert result["outputs"] == {"approvers": ["eve", "ana"]}
 
@@ -166,7 +173,10 @@ async def test_not_by_bars_everyone_who_held_the_step_in_any_round(
             await act(client, handle.id, Act(step="review", actor="cleo", action="approve"))
         await act(client, handle.id, Act(step="review", actor="ana", action="approve"))
         result = await handle.result()
-    assert "cleo may not act on 'Review the draft': separation of duties" in str(barred.value)
+    assert str(barred.value) == (
+        "refused: cleo may not act on 'Review the draft': separation of duties "
+        "(not by draft.assignee)"
+    )
     assert result["outputs"] == {"approvers": ["ana"]}
 
 
@@ -199,5 +209,8 @@ async def test_a_process_can_bar_the_person_who_started_the_campaign(
             )
         await act(client, handle.id, Act(step="sign", actor="fred", action="approve"))
         result = await handle.result()
-    assert "olga may not act on 'Sign the budget off': separation of duties" in str(barred.value)
+    assert str(barred.value) == (
+        "refused: olga may not act on 'Sign the budget off': separation of duties "
+        "(not by started_by)"
+    )
     assert result["outputs"] == {"signed_by": ["fred"]}

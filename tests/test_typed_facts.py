@@ -126,9 +126,33 @@ async def test_a_campaign_recorded_now_reads_as_the_one_recorded_by_the_english_
         if e.HasField("activity_task_scheduled_event_attributes")
     ]
     kinds = [r["notice"]["kind"] for r in requests if r["purpose"] == "notice"]
-    assert kinds == ["reminder", "escalation", "reminder"]
+    # Each opening tells its people (draft and review, two rounds each), the reminder
+    # and escalation as before, and the delegate is told of the delegation.
+    assert kinds == [
+        "opened",
+        "reminder",
+        "escalation",
+        "reminder",
+        "opened",
+        "opened",
+        "opened",
+        "delegated",
+    ]
     now = read_timeline([recorded_now])
-    assert shape([e.model_dump(mode="json") for e in now.entries]) == shape(
+    # The notices of openings and delegations are new (mops-step-notices): on the
+    # timeline as 'notified'; everything else reads as before.
+    told = [(e.step, e.text) for e in now.entries if e.what == "notified"]
+    assert told == [
+        ("draft", "told role writer: it opened"),
+        ("review", "told role editor: it opened"),
+        (
+            "draft",
+            "told role writer, person cleo: round 2 opened ('Review the draft' rejected round 1)",
+        ),
+        ("review", "told role editor: it opened"),
+        ("review", "told person eve: delegated by ana"),
+    ]
+    assert shape([e.model_dump(mode="json") for e in now.entries if e.what != "notified"]) == shape(
         old["timeline"]["entries"]
     )
     [event] = [e for e in now.entries if e.what == "event"]

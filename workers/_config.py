@@ -145,6 +145,16 @@ class WorkerConfig(BaseModel):
     """The key approve-by-email links are signed with, shared with the app (default:
     ``keys/links.key`` in the state folder, which the app makes)."""
 
+    @field_validator("app_url")
+    @classmethod
+    def _app_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme, sep, rest = url.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest.strip("/") or " " in url:
+            raise ValueError("must be the web address of the people's app, https://...")
+        return url.rstrip("/")
+
     @field_validator("export_mode")
     @classmethod
     def _mode(cls, mode: int) -> int:

@@ -20,9 +20,11 @@ from engine.audit._model import Auth, Bar, Entry, Proof, Timeline
 from engine.audit._proofs import BadProof, check_proofs
 from engine.audit._report import report_html
 from engine.audit._status import status_from_history, status_from_timeline
+from engine.audit._text import clean as printable
 from engine.audit._text import render as render_timeline
 from engine.audit._text import time_zone
 from engine.audit._timeline import HistoryProblem, process_of, read_timeline
+from engine.audit._values import readable, readable_pairs
 
 __all__ = [
     "GENESIS",
@@ -43,8 +45,11 @@ __all__ = [
     "digest",
     "export_records",
     "parse_export",
+    "printable",
     "process_of",
     "read_timeline",
+    "readable",
+    "readable_pairs",
     "render_timeline",
     "report_html",
     "selected_campaigns",

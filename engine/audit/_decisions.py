@@ -21,9 +21,9 @@ from engine.audit._events import (
     event_time,
     proof_of,
     seal_of,
-    show,
 )
 from engine.audit._model import What
+from engine.audit._values import readable, readable_pairs
 from engine.workflow.facts import OPENED_MEMO, Decided, StepOpened
 from engine.workflow.work_items import Act
 
@@ -57,6 +57,8 @@ class DecisionEvents(EventReader):
         text = what.replace("_", " ")
         if act.action == "delegate":
             text = f"delegated to {act.to}"
+        if act.outputs:
+            text += f" with {readable_pairs(act.outputs)}"
         if act.comment:
             text += f': "{act.comment}"'
         details: dict[str, Any] = {"outputs": act.outputs} if act.outputs else {}
@@ -140,11 +142,11 @@ class DecisionEvents(EventReader):
         start = self.start
         file = start.process.source_file if start is not None else ""
         lines = ", ".join(f"{file}:{row}" for row in rows) or "no row"
-        shown = ", ".join(f"{k} = {show(v)}" for k, v in inputs.items())
+        shown = readable_pairs(inputs)
         self._add(
             event,
             "decided",
-            f"decided {show(decision.get('result'))} by the row at {lines}"
+            f"decided {readable(decision.get('result'), quote=True)} by the row at {lines}"
             + (f" with {shown}" if shown else ""),
             step=step_id,
             details={"rows": rows, "inputs": inputs, "result": decision.get("result")},

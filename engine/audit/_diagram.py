@@ -13,6 +13,7 @@ from collections.abc import Collection
 from dsl import Arrow, Scene, Shape, draw_scene
 from engine import ir
 from engine.audit._events import step_title
+from engine.ir import expr_text
 
 _SHAPES = {
     "task": "box",
@@ -44,20 +45,31 @@ class _Builder:
 
     def body(self, steps: tuple[ir.Step, ...], entries: list[str]) -> list[str]:
         for step in steps:
-            self.shape(step.id, _SHAPES.get(step.kind, "box"), step_title(step), _detail(step))
+            self.shape(step.id, _SHAPES.get(step.kind, "box"), shape_title(step), _detail(step))
             for entry in entries:
                 self.arrow(entry, step.id)
             entries = self.inner(step)
         return entries
+
+    def _branch(self, source: str, steps: tuple[ir.Step, ...], label: str) -> list[str]:
+        """A branch of an ``if``: its first arrow says when it is taken."""
+        if not steps:
+            return [source]
+        start = len(self.arrows)
+        ends = self.body(steps, [source])
+        first = self.arrows[start]
+        self.arrows[start] = Arrow(first.source, first.target, first.key, label, first.dashed)
+        return ends
 
     def inner(self, step: ir.AnyStep) -> list[str]:
         """Draw what is inside ``step``; returns where the flow goes on from."""
         match step:
             case ir.IfStep():
                 exits: list[str] = []
-                for branch in step.branches:
-                    exits += self.body(branch.body, [step.id]) if branch.body else [step.id]
-                exits += self.body(step.orelse, [step.id]) if step.orelse else [step.id]
+                for number, branch in enumerate(step.branches):
+                    label = "yes" if number == 0 else f"else if {_short(branch.condition)}"
+                    exits += self._branch(step.id, branch.body, label)
+                exits += self._branch(step.id, step.orelse, "otherwise")
                 merge = f"{step.id}:merge"
                 self.shape(merge, "dot", "")
                 for node in dict.fromkeys(exits):
@@ -93,6 +105,35 @@ class _Builder:
             case _:
                 pass
         return [step.id]
+
+
+def _short(expr: ir.Expr, limit: int = 48) -> str:
+    text = expr_text(expr)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def shape_title(step: ir.AnyStep) -> str:
+    """What a step is called in the picture: its title, or what it does as the designer
+    wrote it (``if budget > 0 EUR``, ``for each lead in leads``) — never an internal id."""
+    match step:
+        case ir.IfStep():
+            return f"if {_short(step.branches[0].condition)}"
+        case ir.ForEachStep():
+            return f"for each {step.variable} in {_short(step.items, 32)}"
+        case ir.ParallelStep() if not step.title:
+            return "parallel"
+        case ir.SetStep():
+            return f"set {step.name}"
+        case ir.WaitStep() if step.until is not None:
+            return f"wait until {_short(step.until)}"
+        case ir.WaitStep() if step.duration_expr is not None:
+            return f"wait {_short(step.duration_expr)}"
+        case ir.GoBackStep():
+            return f"go back to {step.target}"
+        case ir.FailStep():
+            return "fail"
+        case _:
+            return step_title(step)
 
 
 def _detail(step: ir.AnyStep) -> str | None:
@@ -132,20 +173,32 @@ def path_taken(process: ir.ProcessIR, ran: Collection[str], *, finished: bool) -
         taken.add("end")
 
     def walk(steps: tuple[ir.Step, ...]) -> bool:
-        any_ran = False
         for step in steps:
             inner = [walk(body) for body in ir.child_bodies(step)]
             if any(inner):
                 taken.add(step.id)
-                if isinstance(step, ir.IfStep):
-                    taken.add(f"{step.id}:merge")
-                if isinstance(step, ir.ParallelStep):
-                    taken.add(f"{step.id}:join")
-            any_ran = any_ran or step.id in taken
-        return any_ran
+        # A step that leaves no trace of its own (an 'if' whose branch did nothing to
+        # see, a wait until a moment already past, 'exit when', 'set') ran when a step
+        # after it in the same block did.
+        later = False
+        for step in reversed(steps):
+            if step.id in taken:
+                later = True
+            elif later and step.kind in _SILENT:
+                taken.add(step.id)
+        for step in steps:
+            if step.id in taken and isinstance(step, ir.IfStep):
+                taken.add(f"{step.id}:merge")
+            if step.id in taken and isinstance(step, ir.ParallelStep):
+                taken.add(f"{step.id}:join")
+        return any(step.id in taken for step in steps)
 
     walk(process.body)
     return taken
+
+
+_SILENT = frozenset({"if", "wait", "exit", "set", "decide", "for_each", "parallel"})
+"""Kinds of step that may run without an entry on the timeline."""
 
 
 def process_svg(process: ir.ProcessIR, highlight: Collection[str]) -> str:

@@ -88,21 +88,6 @@ def step_title(step: ir.AnyStep) -> str:
             return step.id
 
 
-def show(value: Any) -> str:
-    """A value as the timeline's text shows it: ``"paid"``, ``100 EUR``, ``true``."""
-    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
-        return f"{value['amount']} {value['currency']}"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "nothing"
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    return str(value)
-
-
 class EventReader:
     """The state the handlers of every kind of fact share; the reader sets it up."""
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from typing import Any
 
 from engine import ir
 from engine.audit._diagram import path_taken, process_svg
 from engine.audit._model import Bar, Entry, Timeline
 from engine.audit._text import local, who
+from engine.audit._values import readable_pairs
 
 LEFT, WIDTH, ROW, TOP = 230, 720, 26, 34
 COLOURS = {"task": "#4dabf7", "human": "#ffa94d", "wait": "#ced4da", "event": "#b197fc"}
@@ -102,7 +102,7 @@ def _facts(t: Timeline, zone: dt.tzinfo | None) -> str:
 
 
 def _values(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items()) or "-"
+    return readable_pairs(values) or "-"
 
 
 def _legend() -> str:

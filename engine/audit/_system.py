@@ -26,7 +26,7 @@ from engine.audit._events import (
 )
 from engine.audit._model import Bar, What
 from engine.workflow.campaign import TaskRequest
-from engine.workflow.facts import NoticeKind, TaskPurpose, TimerFact, TimerPurpose
+from engine.workflow.facts import NoticeFact, NoticeKind, TaskPurpose, TimerFact, TimerPurpose
 from engine.workflow.values import display
 
 _E = EventType
@@ -68,6 +68,8 @@ class SystemEvents(EventReader):
                 )
             elif notice.kind is NoticeKind.REMINDER:
                 self._add(event, "reminded", f"reminded {targets}", step=step, details={"to": to})
+            else:
+                self._add(event, "notified", _told(notice, targets), step=step, details={"to": to})
         elif purpose is TaskPurpose.TASK:
             self._add(
                 event,
@@ -257,3 +259,16 @@ class SystemEvents(EventReader):
                     update={"end": event_time(event), "outcome": "done" if done else "failed"}
                 )
                 break
+
+
+def _told(notice: NoticeFact, targets: str) -> str:
+    """A notice of a step that opened or was delegated, as the timeline says it."""
+    if notice.kind is NoticeKind.DELEGATED:
+        return f"told {targets}: delegated by {notice.by or 'someone'}"
+    if notice.returned is not None:
+        how = notice.returned.outcome.replace("_", " ")
+        return (
+            f"told {targets}: round {notice.round} opened "
+            f"('{notice.returned.title}' {how} round {notice.returned.round})"
+        )
+    return f"told {targets}: it opened"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
-from typing import Any
 
 from engine.audit._model import Auth, Entry, Timeline
+from engine.audit._values import readable_pairs
 from engine.errors import UserError
 
 
@@ -80,13 +79,9 @@ def render(timeline: Timeline, zone: dt.tzinfo | None) -> str:
     if len(t.runs) > 1:
         lines.append(f"runs      {len(t.runs)} (continued as new {len(t.runs) - 1} times)")
     if t.inputs:
-        lines.append(
-            clean("inputs    " + ", ".join(f"{k} = {_value(v)}" for k, v in t.inputs.items()))
-        )
+        lines.append(clean("inputs    " + readable_pairs(t.inputs)))
     if t.outputs:
-        lines.append(
-            clean("outputs   " + ", ".join(f"{k} = {_value(v)}" for k, v in t.outputs.items()))
-        )
+        lines.append(clean("outputs   " + readable_pairs(t.outputs)))
     lines.append("")
     actor_width = max((len(who(e)) for e in t.entries), default=6)
     step_width = max((len(_step(e)) for e in t.entries), default=4)
@@ -102,11 +97,3 @@ def _step(entry: Entry) -> str:
     if not entry.step:
         return "-"
     return clean(f"{entry.title} ({entry.source})" if entry.source else entry.title or entry.step)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
-        return f"{value['amount']} {value['currency']}"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)

@@ -27,12 +27,12 @@ from engine.audit._events import (
     failure_message,
     proof_of,
     seal_of,
-    show,
 )
 from engine.audit._model import Bar, Entry, Timeline
 from engine.audit._people import PeopleTracker
 from engine.audit._signals import SignalEvents
 from engine.audit._system import Scheduled, SystemEvents
+from engine.audit._values import readable_pairs
 from engine.workflow.campaign import CampaignResult, CampaignStart
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.work_items import Act
@@ -215,7 +215,7 @@ class _Reader(SystemEvents, DecisionEvents, SignalEvents):
         if state == "completed":
             payloads = event.workflow_execution_completed_event_attributes.result
             self.outputs = decode(payloads, CampaignResult).outputs
-            shown = ", ".join(f"{k} = {show(v)}" for k, v in self.outputs.items())
+            shown = readable_pairs(self.outputs)
             self._add(
                 event,
                 "finished",

@@ -13,6 +13,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
+    WorkflowExecution,
     WorkflowExecutionStatus,
     WorkflowFailureError,
     WorkflowHandle,
@@ -24,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.audit import campaign_histories, status_from_history
 from engine.client._attributes import by_hand
+from engine.client._people import published_items
 from engine.client._signing import Credentials, payload_bytes
 from engine.errors import UserError
 from engine.ir import ProcessIR
@@ -35,6 +37,7 @@ from engine.workflow.campaign import (
     CampaignState,
     CampaignStatus,
 )
+from engine.workflow.facts import STARTED_MEMO
 from engine.workflow.provenance import Seal
 from engine.workflow.team import TeamSnapshot
 
@@ -196,13 +199,24 @@ async def campaign_status(
     # its earlier steps and decisions in the histories of its earlier runs.
     histories = await campaign_histories(client, campaign_id)
     try:
-        return status_from_history(histories, state=state)
+        status = status_from_history(histories, state=state)
     except Exception as error:  # any history at all may sit on the task queue
         reason = (str(error).strip() or type(error).__name__).splitlines()[0][:300]
         raise UserError(
             f"'{campaign_id}' cannot be read as a campaign ({state}): {reason}",
             hint="'mops list' shows it; Temporal's own UI or CLI show its history",
         ) from None
+    if state == "running" and (published := await published_items(description)) is not None:
+        # What the campaign published is its own word on its open steps (escalations,
+        # delegations and why a round was sent back included); the decisions taken so
+        # far are the history's.
+        rebuilt = {(i.step, i.round): i.decisions for i in status.open_items}
+        items = [
+            i.model_copy(update={"decisions": rebuilt.get((i.step, i.round), ())})
+            for i in published
+        ]
+        status = status.model_copy(update={"open_items": items})
+    return status
 
 
 async def wait_for_result(handle: WorkflowHandle[Any, Any]) -> CampaignResult:
@@ -242,7 +256,13 @@ async def list_campaigns(
     Raises:
         UserError: an unknown state, or ``waiting_on`` not ``role:NAME``/``person:NAME``.
     """
-    clauses = [f"TaskQueue = '{_quote(task_queue)}'", *where]
+    # One row per campaign: the runs a campaign continued from (continue-as-new) are
+    # not campaigns of their own, and its newest run says how it stands.
+    clauses = [
+        f"TaskQueue = '{_quote(task_queue)}'",
+        "ExecutionStatus != 'ContinuedAsNew'",
+        *where,
+    ]
     if process:
         clauses.append(f"WorkflowType = '{_quote(process)}'")
     if waiting_on is not None:
@@ -271,7 +291,7 @@ async def list_campaigns(
                 state=_state_of(execution.status, attrs.get(sa.STATE)),
                 version=attrs.get(sa.VERSION),
                 owner=attrs.get(sa.OWNER),
-                started_at=execution.start_time,
+                started_at=await _first_start(execution),
                 closed_at=execution.close_time,
             )
         )
@@ -281,7 +301,11 @@ async def list_campaigns(
 
 
 async def has_worker(client: Client, task_queue: str) -> bool:
-    """Whether any worker polled the task queue recently."""
+    """Whether any worker polled the task queue in the last 90 seconds.
+
+    A live worker polls again at least every minute (a long poll); the server lists a
+    worker that stopped for minutes more, so an older poll does not count.
+    """
     response = await client.workflow_service.describe_task_queue(
         DescribeTaskQueueRequest(
             namespace=client.namespace,
@@ -289,7 +313,23 @@ async def has_worker(client: Client, task_queue: str) -> bool:
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         )
     )
-    return bool(response.pollers)
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=90)
+    return any(
+        not poller.HasField("last_access_time")
+        or poller.last_access_time.ToDatetime(tzinfo=dt.UTC) >= recent
+        for poller in response.pollers
+    )
+
+
+async def _first_start(execution: WorkflowExecution) -> dt.datetime:
+    """When the campaign started: a continued run keeps its first run's start."""
+    kept = (await execution.memo()).get(STARTED_MEMO)
+    if isinstance(kept, str):
+        try:
+            return dt.datetime.fromisoformat(kept)
+        except ValueError:
+            pass
+    return execution.start_time
 
 
 def _state_of(status: WorkflowExecutionStatus | None, mops_state: str | None) -> CampaignState:

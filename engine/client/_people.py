@@ -9,18 +9,22 @@ a signal, which does (the auditor sees every attempt).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from temporalio.client import (
     Client,
+    WorkflowExecution,
+    WorkflowExecutionStatus,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -38,7 +42,7 @@ from engine.workflow.campaign import (
     RefusedAttempt,
     TeamPush,
 )
-from engine.workflow.facts import Decided
+from engine.workflow.facts import INBOX_MEMO, Decided, Returned
 from engine.workflow.limits import decision_problem, event_problem
 from engine.workflow.provenance import SignedKind
 from engine.workflow.team import TeamSnapshot
@@ -61,11 +65,53 @@ class Task(BaseModel):
     part_of: str | None = None
     """For a step of a sub-process: the id of the campaign that called it. Act on
     the step with ``campaign`` (the sub-process campaign's own id)."""
+    round: int = 1
+    returned: Returned | None = None
+    """For a round that opened because an approval sent the campaign back: which
+    approval, how it decided, and what its people said (the rework conversation)."""
 
 
-async def act(client: Client, campaign: str, act: Act, *, credentials: Credentials) -> Decided:
-    """Send one decision, signed for ``credentials``; returns what the campaign made of it
-    (:func:`said` words it).
+class Pending(BaseModel):
+    """A decision the server took but the campaign has not judged yet: no worker ran the
+    campaign in time, or the wait for it was interrupted. The server hands it to the
+    campaign when a worker runs; sent again with the same ``update_id``, it is the same
+    decision, never a second one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign: str
+    step: str
+    update_id: str
+    interrupted: bool = False
+    """The wait was interrupted (Ctrl-C) while it was being sent: it may not have
+    reached the server."""
+    accepted: bool = False
+    """The campaign accepted it (it is recorded); only its outcome was not awaited."""
+
+
+class DecisionPending(UserError):
+    """:func:`act` could not confirm a decision in time: it is pending, not refused."""
+
+    def __init__(self, pending: Pending) -> None:
+        super().__init__(pending_text(pending), hint=pending_hint(pending))
+        self.pending = pending
+
+
+async def send_decision(
+    client: Client,
+    campaign: str,
+    act: Act,
+    *,
+    credentials: Credentials,
+    wait: dt.timedelta = dt.timedelta(seconds=30),
+    update_id: str | None = None,
+) -> Decided | Pending:
+    """Send one decision, signed for ``credentials``: what the campaign made of it, or
+    :class:`Pending` when the campaign did not take it within ``wait`` (no worker runs
+    it) or the wait was interrupted. A pending decision is never reported as failed:
+    the server holds it and the campaign judges it when a worker runs.
+
+    ``update_id`` sends a pending decision again as the same decision.
 
     Raises:
         UserError: the campaign refused it (the reason says why) or does not exist.
@@ -73,31 +119,96 @@ async def act(client: Client, campaign: str, act: Act, *, credentials: Credentia
     if (too_large := decision_problem(act)) is not None:
         raise UserError(f"not sent: {too_large}")
     handle = client.get_workflow_handle(campaign)
-    update_id = secrets.token_hex(16)
+    update_id = update_id or secrets.token_hex(16)
     seal = credentials.signer.sign(
         "act", campaign, payload_bytes(act), credentials, nonce=update_id
     )
+    # The server holds an update until a worker runs the campaign, and the SDK asks
+    # again for as long as it is not accepted: the wait is bounded here. Interrupted
+    # (Ctrl-C) or timed out, the decision is pending, not failed.
+    stopped = (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, asyncio.CancelledError)
     try:
-        answer: Decided = await handle.execute_update(
-            ACT_UPDATE,
-            args=[act, seal],
-            id=update_id,
-            result_type=Decided,
-            rpc_timeout=dt.timedelta(seconds=30),
+        sent = await asyncio.wait_for(
+            handle.start_update(
+                ACT_UPDATE,
+                args=[act, seal],
+                id=update_id,
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                result_type=Decided,
+                rpc_timeout=wait,
+            ),
+            timeout=wait.total_seconds(),
         )
-        return answer
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        raise UserError(
-            f"no answer from {campaign} within 30 s: is a worker running ('mops worker')?"
-        ) from None
+    except stopped:
+        return _pending(campaign, act, update_id, accepted=False)
+    except RPCError as error:
+        raise UserError(f"campaign '{campaign}': {error.message}") from None
+    try:
+        answer: Decided = await asyncio.wait_for(sent.result(), timeout=30)
     except WorkflowUpdateFailedError as refused:
         reason = getattr(refused.cause, "message", None) or str(refused.cause)
         await report_refusal(client, campaign, act, reason, credentials=credentials)
         raise UserError(
             f"refused: {reason}", hint=await _where_open(client, campaign, act)
         ) from None
-    except RPCError as error:
-        raise UserError(f"campaign '{campaign}': {error.message}") from None
+    except stopped:
+        return _pending(campaign, act, update_id, accepted=True)
+    return answer
+
+
+def _pending(campaign: str, act: Act, update_id: str, *, accepted: bool) -> Pending:
+    # The SDK turns a cancelled wait (Ctrl-C) into the same error as a timeout.
+    task = asyncio.current_task()
+    interrupted = task is not None and task.cancelling() > 0
+    return Pending(
+        campaign=campaign,
+        step=act.step,
+        update_id=update_id,
+        interrupted=interrupted,
+        accepted=accepted,
+    )
+
+
+async def act(client: Client, campaign: str, act: Act, *, credentials: Credentials) -> Decided:
+    """Send one decision, signed for ``credentials``; returns what the campaign made of it
+    (:func:`said` words it).
+
+    Raises:
+        DecisionPending: the campaign did not take it within 30 s (no worker runs it).
+        UserError: the campaign refused it (the reason says why) or does not exist.
+    """
+    answer = await send_decision(client, campaign, act, credentials=credentials)
+    if isinstance(answer, Pending):
+        raise DecisionPending(answer)
+    return answer
+
+
+def pending_text(pending: Pending) -> str:
+    """What a person is told of a decision that is not confirmed yet."""
+    if pending.accepted:
+        return (
+            f"accepted: the campaign took the decision on '{pending.step}' (update "
+            f"{pending.update_id}); its outcome was not awaited"
+        )
+    if pending.interrupted:
+        return (
+            f"interrupted: the decision on '{pending.step}' may have reached the server and "
+            f"is then pending (update {pending.update_id}): the campaign takes it when a "
+            "worker runs"
+        )
+    return (
+        f"pending: the server holds the decision on '{pending.step}' (update "
+        f"{pending.update_id}); the campaign takes it when a worker runs it — nothing "
+        "failed, and it is not recorded yet"
+    )
+
+
+def pending_hint(pending: Pending) -> str:
+    """How to follow a pending decision up without doubling it."""
+    return (
+        f"'mops status {pending.campaign}' shows when it is taken; to send it again, add "
+        f"--update-id {pending.update_id}: it stays one decision"
+    )
 
 
 def said(decided: Decided) -> str:
@@ -153,15 +264,23 @@ async def open_item(client: Client, campaign: str, step: str, *, actor: str = "P
     Raises:
         UserError: no such campaign, or the step is not open.
     """
+    handle = client.get_workflow_handle(campaign)
     try:
-        status: CampaignStatus = await client.get_workflow_handle(campaign).query(
-            STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=10)
-        )
+        # What the campaign published needs no worker; older campaigns are asked.
+        description = await handle.describe()
+        items = await published_items(description)
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            items = []  # it ended: nothing is open, whatever it published last
+        elif items is None:
+            status: CampaignStatus = await handle.query(
+                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=10)
+            )
+            items = list(status.open_items)
     except RPCError as error:
         raise UserError(f"campaign '{campaign}': {error.message}") from None
-    item = next((i for i in status.open_items if i.step == step), None)
+    item = next((i for i in items if i.step == step), None)
     if item is None:
-        open_steps = ", ".join(i.step for i in status.open_items) or "none"
+        open_steps = ", ".join(i.step for i in items) or "none"
         attempt = Act(step=step, actor=actor, action="complete")
         raise UserError(
             f"step '{step}' of {campaign} is not open (open: {open_steps})",
@@ -240,7 +359,12 @@ def typed_outputs(item: WorkItem, texts: Mapping[str, str]) -> dict[str, Any]:
 
 
 async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: str) -> list[Task]:
-    """Every open step ``person`` may act on, across campaigns, soonest deadline first."""
+    """Every open step ``person`` may act on, across campaigns, soonest deadline first.
+
+    Read from visibility (``MopsWaitingOn`` and the open steps each campaign publishes
+    in its memo), so it needs no worker. Only campaigns started before open steps were
+    published are asked by query, and left out when no worker answers.
+    """
     member = team.people.get(person)
     if member is None:
         raise UserError(f"'{person}' is not in the team directory")
@@ -256,32 +380,61 @@ async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: 
     )
     tasks: list[Task] = []
     async for execution in client.list_workflows(query):
-        handle = client.get_workflow_handle(execution.id)
-        try:
-            status: CampaignStatus = await handle.query(
-                STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=10)
-            )
-        except RPCError:
-            continue  # no worker to answer right now
-        for item in status.open_items:
+        items = await published_items(execution)
+        if items is None:
+            items = await _asked_items(client, execution.id)
+        for item in items:
             via = how_eligible(item, team, person, dt.date.today())
-            if via is None or person in item.barred:
+            if via is None or person in item.barred or _has_acted(item, person):
                 continue
             tasks.append(
                 Task(
                     campaign=execution.id,
-                    process=status.process,
+                    process=execution.workflow_type,
                     step=item.step,
                     title=item.title,
                     form=item.form,
                     deadline=item.deadline,
                     via=via,
                     part_of=execution.parent_id,
+                    round=item.round,
+                    returned=item.returned,
                 )
             )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     tasks.sort(key=lambda t: t.deadline or far)
     return tasks
+
+
+def _has_acted(item: WorkItem, person: str) -> bool:
+    """Whether ``person`` has decided on this round of ``item`` (or their vote was cast
+    by their delegate): nothing is left for them to do."""
+    return any(d.action != "delegate" and person in (d.actor, d.for_whom) for d in item.decisions)
+
+
+async def published_items(execution: WorkflowExecution) -> list[WorkItem] | None:
+    """The open work items and approvals a campaign published in its memo (without
+    their decisions), or None for a campaign started before it published them."""
+    memo = await execution.memo()
+    published = memo.get(INBOX_MEMO)
+    if not isinstance(published, list):
+        return None
+    try:
+        return [WorkItem.model_validate(item) for item in published]
+    except ValidationError:
+        return None
+
+
+async def _asked_items(client: Client, campaign: str) -> list[WorkItem]:
+    """The open steps of a campaign that does not publish them, by query (a worker
+    answers), or none when no worker answers soon."""
+    try:
+        status: CampaignStatus = await client.get_workflow_handle(campaign).query(
+            STATUS_QUERY, result_type=CampaignStatus, rpc_timeout=dt.timedelta(seconds=5)
+        )
+    except (RPCError, WorkflowQueryFailedError):
+        return []
+    return list(status.open_items)
 
 
 async def send_event(

@@ -62,6 +62,7 @@ from engine.ir._steps import (
     child_bodies,
     iter_steps,
 )
+from engine.ir._text import expr_text
 from engine.ir._trusted import trusted
 
 __all__ = [
@@ -114,6 +115,7 @@ __all__ = [
     "Unary",
     "WaitStep",
     "child_bodies",
+    "expr_text",
     "iter_steps",
     "trusted",
     "type_text",

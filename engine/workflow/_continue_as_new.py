@@ -37,6 +37,7 @@ from engine.workflow import carry, patches, work_items
 from engine.workflow._position import At, Enter, carried_position
 from engine.workflow._state import RunState
 from engine.workflow.campaign import Carried, Place
+from engine.workflow.facts import STARTED_MEMO
 from engine.workflow.work_items import WorkItem
 
 KEEP_STEPS = 200
@@ -152,7 +153,11 @@ def continue_as_new(
         dropped=tuple(run.dropped),
         nonces=tuple(run.nonces),
         held=run.held,
+        returned=run.returned,
     )
+    # Listed as one campaign, started when its first run started (mops list).
+    memo = {STARTED_MEMO: carried.started_at.isoformat()} if run.publishes_inbox() else None
     workflow.continue_as_new(
-        start.model_copy(update={"resume": carried, "team": run.team, "started": run.provenance})
+        start.model_copy(update={"resume": carried, "team": run.team, "started": run.provenance}),
+        memo=memo,
     )

@@ -116,6 +116,7 @@ class CampaignWorkflow:
             run.dropped = [*resume.dropped, *run.dropped]
             run.nonces = [*resume.nonces, *run.nonces]
             run.held = {step: list(people) for step, people in resume.held.items()}
+            run.returned = dict(resume.returned)
             compensation.restore(run, resume.undo)
             run.carried_item, run.carried_reminder = resume.open_item, resume.next_reminder
             if resume.open_item is not None:

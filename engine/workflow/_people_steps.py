@@ -19,7 +19,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 from engine import ir
 from engine.workflow import _continue_as_new as continuing
@@ -28,11 +28,12 @@ from engine.workflow import business_time, patches, work_items
 from engine.workflow._state import Env, RunState
 from engine.workflow._tasks import NOTIFY_HEARTBEAT, NOTIFY_TIMEOUT, run_activity
 from engine.workflow.facts import (
-    OPENED_MEMO,
     Decided,
     NoticeFact,
     NoticeKind,
     Outcome,
+    Remark,
+    Returned,
     StepOpened,
     TaskPurpose,
     TimerFact,
@@ -57,8 +58,7 @@ async def human(run: RunState, step: ir.HumanStep, env: Env) -> None:
         run.items[step.id] = item
         # The fact first: a reader that sees it no longer infers openings from
         # the search attributes published next.
-        _write_opened(run, item)
-        run.publish_items()
+        run.publish_items(opened=_opened_fact(item))
         run.begin(
             step.id,
             f"{'Approval' if step.form == 'approval' else 'Work'}: {step.title}",
@@ -71,6 +71,8 @@ async def human(run: RunState, step: ir.HumanStep, env: Env) -> None:
         item, next_reminder = carried
         round_number = item.round
     try:
+        if carried is None and item.notices:
+            await _tell(run, step, NoticeKind.OPENED, item, to=_opened_to(run, item))
         decided = await _wait_for_people(run, step, env, next_reminder)
     except asyncio.CancelledError:
         # Cancelled (an exit, a finished 'parallel first'): nobody waits any more.
@@ -88,12 +90,34 @@ async def human(run: RunState, step: ir.HumanStep, env: Env) -> None:
         # That was the last round: the designed outcome, not another loop.
         _rounds_exhausted(run, step, env, source)
         return
+    _send_back(run, item, decided, target)
     raise JumpTo(target, f"'{step.title}': {decided.replace('_', ' ')}", step.id)
+
+
+def _send_back(run: RunState, item: WorkItem, decided: Outcome, target: str) -> None:
+    """Keep why the campaign goes back for the work item or approval that does the
+    rework: the first one at or after ``target`` (the rework conversation)."""
+    if decided not in ("rejected", "changes_requested"):
+        return
+    steps = ir.iter_steps(run.require_process().body)
+    at = next((i for i, s in enumerate(steps) if s.id == target), None)
+    rework = next((s for s in steps[at:] if isinstance(s, ir.HumanStep)), None)
+    if at is None or rework is None:
+        return
+    remarks = tuple(
+        Remark(by=d.actor, action=d.action, comment=d.comment)
+        for d in item.decisions
+        if d.comment and d.action != "delegate"
+    )
+    run.returned[rework.id] = Returned(
+        step=item.step, title=item.title, outcome=decided, round=item.round, remarks=remarks
+    )
 
 
 def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number: int) -> WorkItem:
     one_vote = patches.SOD_WITHOUT_GAPS.applies()
     barred = _barred(run, step, env, all_rounds=one_vote)
+    people_barred = tuple(dict.fromkeys(str(person) for person, _rule in barred if person))
     now = workflow.now()
     item = WorkItem(
         step=step.id,
@@ -102,12 +126,15 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
         source=source,
         round=round_number,
         parties=tuple(f"{p.kind}:{p.name}" for p in step.parties),
-        barred=tuple(str(b) for b in barred if b),
+        barred=people_barred,
+        barred_by=tuple((str(person), rule) for person, rule in barred if person),
         quorum=step.quorum,
         delegation=step.delegation,
         returns=tuple((f.name, f.type) for f in step.returns),
         opened_at=now,
         one_vote=one_vote,
+        returned=run.returned.pop(step.id, None),
+        notices=patches.STEP_NOTICES.applies(),
     )
     people = work_items.eligible_people(item, run.team_now()) - set(item.barred)
     needed = {"any": 1, "all": max(1, len(people)), "count": step.quorum_count or 1}
@@ -118,18 +145,22 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
     return item.model_copy(update={"needed": needed[step.quorum], "deadline": deadline})
 
 
-def _barred(run: RunState, step: ir.HumanStep, env: Env, *, all_rounds: bool) -> list[str]:
-    """Who may not act on ``step`` (separation of duties). ``not by draft.assignee`` bars
-    everyone who held the draft in any round, not only the last; ``not by started_by``
-    bars the person who started the campaign."""
-    barred: list[str] = []
+def _barred(
+    run: RunState, step: ir.HumanStep, env: Env, *, all_rounds: bool
+) -> list[tuple[str, str]]:
+    """Who may not act on ``step`` (separation of duties), each with the rule that bars
+    them (``not by draft.assignee``). ``not by draft.assignee`` bars everyone who held
+    the draft in any round, not only the last; ``not by started_by`` bars the person
+    who started the campaign."""
+    barred: list[tuple[str, str]] = []
     scope: Env = ChainMap({STARTED_BY: run.started_by}, env)
     for expr in step.not_by:
+        rule = f"not by {ir.expr_text(expr)}"
         value = run.eval(expr, scope, f"step '{step.id}'")
-        barred.extend(value if isinstance(value, list) else [value])
+        barred.extend((person, rule) for person in (value if isinstance(value, list) else [value]))
         held = _held_step(expr, run)
         if all_rounds and held is not None:
-            barred.extend(run.held.get(held, ()))
+            barred.extend((person, rule) for person in run.held.get(held, ()))
     return barred
 
 
@@ -143,10 +174,11 @@ def _held_step(expr: ir.Expr, run: RunState) -> str | None:
     return None
 
 
-def _write_opened(run: RunState, item: WorkItem) -> None:
-    """The step opened: a typed fact for the audit reader (one memo event)."""
+def _opened_fact(item: WorkItem) -> dict[str, Any] | None:
+    """The step opened: a typed fact for the audit reader (a memo field), or None in a
+    history recorded before facts were typed."""
     if not patches.TYPED_FACTS.applies():
-        return
+        return None
     fact = StepOpened(
         step=item.step,
         form=item.form,
@@ -154,7 +186,16 @@ def _write_opened(run: RunState, item: WorkItem) -> None:
         parties=item.parties,
         deadline=item.deadline,
     )
-    workflow.upsert_memo({OPENED_MEMO: fact.model_dump(mode="json")})
+    return fact.model_dump(mode="json")
+
+
+def _opened_to(run: RunState, item: WorkItem) -> tuple[str, ...]:
+    """Whom a step that opens tells: whom it names, those added to it, and for a round of
+    rework of a work item, whoever did the round before (the author)."""
+    to = [*item.parties, *(f"person:{p}" for p in item.added)]
+    if item.returned is not None and item.form == "work":
+        to += [f"person:{p}" for p in run.held.get(item.step, ())[-1:]]
+    return tuple(dict.fromkeys(to))
 
 
 async def _wait_for_people(
@@ -189,10 +230,12 @@ async def _wait_for_people(
                 lambda: (
                     work_items.outcome(run.items[step.id]) is not None
                     or continuing.due_at_open_step(run, step)
+                    or bool(_untold(run.items[step.id]))
                 ),
                 timeout=None if timeout is None else max(timeout, timedelta(0)),
                 timeout_summary=summary,
             )
+        await _tell_delegates(run, step)
         now = workflow.now()
         item = run.items[step.id]
         while item.escalated < len(ladder) and ladder[item.escalated][0] <= now:
@@ -213,31 +256,90 @@ async def _escalate(run: RunState, step: ir.HumanStep, item: WorkItem, rung: ir.
         widened.update(team.with_role(name) if kind == "role" else [name])
     added = tuple(sorted(widened))
     # The step stays open and waits on; whoever it was escalated to may now act.
-    run.items[step.id] = item.model_copy(update={"escalated": item.escalated + 1, "added": added})
+    update: dict[str, Any] = {"escalated": item.escalated + 1, "added": added}
+    if run.publishes_inbox():
+        # Found by whom it was escalated to, as the process names them (role:cmo).
+        update["escalated_to"] = tuple(dict.fromkeys((*item.escalated_to, *targets)))
+    run.items[step.id] = item.model_copy(update=update)
     run.publish_items()
-    notice = NoticeFact(kind=NoticeKind.ESCALATION, step=step.id, to=targets, added=added)
-    await _tell(run, step, notice, f"Escalated: '{step.title}' is past its deadline", item)
+    await _tell(run, step, NoticeKind.ESCALATION, item, to=targets, added=added)
 
 
 async def _remind(run: RunState, step: ir.HumanStep, item: WorkItem) -> None:
     waiting = (*item.parties, *(f"person:{p}" for p in item.added))
-    notice = NoticeFact(kind=NoticeKind.REMINDER, step=step.id, to=waiting)
-    await _tell(run, step, notice, f"Reminder: '{step.title}' waits for you", item)
+    await _tell(run, step, NoticeKind.REMINDER, item, to=waiting)
+
+
+def _untold(item: WorkItem) -> list[work_items.Decision]:
+    """The delegations of a step whose delegates have not been told yet."""
+    if not item.notices:
+        return []
+    return [d for d in item.decisions if d.action == "delegate"][item.told :]
+
+
+async def _tell_delegates(run: RunState, step: ir.HumanStep) -> None:
+    """Tell each person a step was handed to, with who handed it and what they said."""
+    for delegation in _untold(run.items[step.id]):
+        item = run.items[step.id]
+        run.items[step.id] = item = item.model_copy(update={"told": item.told + 1})
+        if delegation.to is None:
+            continue
+        await _tell(
+            run,
+            step,
+            NoticeKind.DELEGATED,
+            item,
+            to=(f"person:{delegation.to}",),
+            by=delegation.actor,
+            comment=delegation.comment or None,
+        )
+
+
+_TITLES = {
+    NoticeKind.OPENED: "Opened",
+    NoticeKind.REMINDER: "Reminder",
+    NoticeKind.ESCALATION: "Escalated",
+    NoticeKind.DELEGATED: "Delegated",
+}
+_LEGACY = {
+    NoticeKind.REMINDER: "Reminder: '{}' waits for you",
+    NoticeKind.ESCALATION: "Escalated: '{}' is past its deadline",
+}
 
 
 async def _tell(
-    run: RunState, step: ir.HumanStep, notice: NoticeFact, message: str, item: WorkItem
+    run: RunState,
+    step: ir.HumanStep,
+    kind: NoticeKind,
+    item: WorkItem,
+    *,
+    to: tuple[str, ...],
+    added: tuple[str, ...] = (),
+    by: str | None = None,
+    comment: str | None = None,
 ) -> None:
     """Send a notice; one that cannot be delivered is recorded on the campaign's steps,
-    and the step keeps waiting for its people."""
+    and the step keeps waiting for its people.
+
+    A step opened since the ``mops-step-notices`` patch sends the facts a notice is
+    worded from (the worker writes the words, in each recipient's zone); one opened
+    before sends its notice as it always did.
+    """
+    if item.notices:
+        notice = NoticeFact(kind=kind, step=step.id, to=to, added=added, by=by, comment=comment)
+        notice = notice.model_copy(update=_details(run, item))
+        message, title = "", f"{_TITLES[kind]}: '{step.title}'"
+    else:
+        notice = NoticeFact(kind=kind, step=step.id, to=to, added=added)
+        message = title = _LEGACY[kind].format(step.title)
     arguments: dict[str, Any] = {"to": list(notice.to), "message": message, "step": step.title}
     if item.deadline is not None:
         arguments["deadline"] = item.deadline.isoformat()
-    with contextlib.suppress(ApplicationError):
+    try:
         await run_activity(
             run,
             step=step.id,
-            title=message,
+            title=title,
             action="notify.send",
             arguments=arguments,
             span=step.span,
@@ -247,6 +349,41 @@ async def _tell(
             purpose=TaskPurpose.NOTICE,
             notice=notice,
         )
+    except ApplicationError as failed:
+        # A notice cancelled with the step (an operator's cancel, an exit) is no failure
+        # to wait past: the step is cancelled too.
+        if item.notices and is_cancelled_exception(failed.__cause__ or failed):
+            raise asyncio.CancelledError("cancelled while sending a notice") from failed
+
+
+def _details(run: RunState, item: WorkItem) -> dict[str, Any]:
+    """What a notice about ``item`` is worded from: typed facts, no sentence."""
+    process = run.require_process()
+    calendar = process.calendar
+    return {
+        "title": item.title,
+        "form": item.form,
+        "round": item.round,
+        "process": process.title,
+        "about": _about(run),
+        "deadline": item.deadline,
+        "zone": calendar.time_zone if calendar is not None else None,
+        "calendar": calendar.name if calendar is not None else None,
+        "returns": tuple(name for name, _type in item.returns),
+        "barred": item.barred,
+        "returned": item.returned,
+    }
+
+
+def _about(run: RunState) -> str:
+    """What the campaign is about: its first text input (a topic, a title), else the
+    process's title."""
+    process = run.require_process()
+    for decl in process.inputs:
+        value = run.top_env.get(decl.name)
+        if isinstance(decl.type, ir.ScalarType) and decl.type.name == "text" and value:
+            return str(value)[:120]
+    return process.title
 
 
 def _rounds_exhausted(run: RunState, step: ir.HumanStep, env: Env, source: str) -> None:
@@ -305,6 +442,13 @@ def _publish_decision(run: RunState, act: Act, *, changed: bool) -> None:
     if not run.has_attributes():
         return
     changes: list[SearchAttributeUpdate[Any]] = []
+    if changed and run.publishes_inbox():
+        # A delegation: the delegate's inbox lists the step from now on.
+        run.publish_items()
+        changed = False
+    elif run.publishes_inbox():
+        # Who has acted in this round: their inbox no longer lists the step.
+        run.publish_inbox()
     if changed:
         changes.append(sa.WAITING_ON.value_set(work_items.waiting_on(run.items.values())))
     if act.action == "approve" and (approver := sa.approver_update(act.actor)):

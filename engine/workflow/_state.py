@@ -34,6 +34,7 @@ from engine.workflow.campaign import (
     StepState,
 )
 from engine.workflow.evaluate import EvaluationError, evaluate
+from engine.workflow.facts import INBOX_LIMIT, INBOX_MEMO, OPENED_MEMO, Returned
 from engine.workflow.provenance import Verified
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.time_values import TimeProblem, as_duration
@@ -102,6 +103,8 @@ class RunState:
     """Who started the campaign, as its seal proved (None: recorded before seals)."""
     held: dict[str, list[str]] = field(default_factory=dict)
     """Everyone who acted on each work item or approval, in any round (``not by``)."""
+    returned: dict[str, Returned] = field(default_factory=dict)
+    """Why a work item or approval about to open again was sent back, by step."""
     nonces: list[str] = field(default_factory=list)
     """Single-use ids of the signed decisions and signals taken (see ``_seals``)."""
     cancel_verified: bool = False
@@ -153,6 +156,8 @@ class RunState:
     """Whether values past the limits fail the campaign (a patch; asked once)."""
     renew_on_size: bool | None = None
     """Whether a large history continues as new (a patch; asked once it is large)."""
+    inbox: bool | None = None
+    """Whether the open steps are published in the memo too (a patch; asked once)."""
     loops: Loops | None = None
 
     # ---- what it ignored ---------------------------------------------------------------
@@ -298,18 +303,61 @@ class RunState:
         without them would refuse an upsert and stall the campaign)."""
         return workflow.info().typed_search_attributes.get(sa.VERSION) is not None
 
-    def publish_items(self) -> None:
-        """Publish whom the open steps wait on (search attributes, or the memo without).
+    def publishes_inbox(self) -> bool:
+        """Whether the open steps go into the memo too, for inboxes read from visibility
+        (``mops tasks`` with no worker; patched)."""
+        if self.inbox is None:
+            self.inbox = patches.INBOX_MEMO.applies()
+        return self.inbox
+
+    def publish_items(self, *, opened: dict[str, Any] | None = None) -> None:
+        """Publish whom the open steps wait on (search attributes, or the memo without),
+        and (patched) the open steps themselves in the memo; ``opened`` is the fact of
+        a step that just opened, written with them.
 
         Either way opening or closing a step issues a command: a worker that replays
         the campaign from scratch then rebuilds the open steps before it judges a
         decision that arrives with the replay.
         """
+        inbox = self.publishes_inbox()
+        memo: dict[str, Any] = {}
+        if opened is not None:
+            if not inbox:
+                workflow.upsert_memo({OPENED_MEMO: opened})  # one event of its own, as before
+            else:
+                memo[OPENED_MEMO] = opened
+        if inbox:
+            memo[INBOX_MEMO] = self._inbox()
         if not self.has_attributes():
-            workflow.upsert_memo({"open_steps": sorted(self.items)})
+            workflow.upsert_memo({**memo, "open_steps": sorted(self.items)})
             return
+        if memo:
+            workflow.upsert_memo(memo)
         waiting = work_items.waiting_on(self.items.values())
         workflow.upsert_search_attributes([sa.WAITING_ON.value_set(waiting)])
+
+    def publish_inbox(self) -> None:
+        """Publish the open steps in the memo again (patched): after a decision, so that
+        inboxes read from visibility know who has acted in this round."""
+        workflow.upsert_memo({INBOX_MEMO: self._inbox()})
+
+    def _inbox(self) -> list[dict[str, Any]] | None:
+        """The open steps as the memo lists them: who acted, without what they said or
+        handed in (that is in the history). Bounded: each upsert writes the whole list
+        into the history, so a campaign with many open steps at once publishes none and
+        is asked by query instead."""
+        if len(self.items) > INBOX_LIMIT:
+            return None
+        return [
+            item.model_copy(
+                update={
+                    "decisions": tuple(
+                        d.model_copy(update={"comment": "", "outputs": {}}) for d in item.decisions
+                    )
+                }
+            ).model_dump(mode="json")
+            for item in self.items.values()
+        ]
 
     def set_state(self, state: CampaignState) -> None:
         """The campaign's state, on its status and (for pause/resume) its search attribute."""

@@ -13,7 +13,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.ir import ProcessIR
-from engine.workflow.facts import NoticeFact, TaskPurpose
+from engine.workflow.facts import NoticeFact, Returned, TaskPurpose
 from engine.workflow.provenance import Verified
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.work_items import WorkItem
@@ -97,6 +97,8 @@ class Carried(_Model):
     """Single-use ids of the signed decisions and signals taken so far (the newest)."""
     held: dict[str, list[str]] = {}
     """Everyone who acted on each work item or approval, in any round."""
+    returned: dict[str, Returned] = {}
+    """Why a work item or approval about to open again was sent back, by step."""
 
 
 class CarriedUndo(_Model):

@@ -48,12 +48,38 @@ class NoticeKind(StrEnum):
     """Which notice a work item or approval sends."""
 
     OPENED = "opened"
+    """The step opened, or opened again for another round."""
     REMINDER = "reminder"
     ESCALATION = "escalation"
+    DELEGATED = "delegated"
+    """Someone handed the step to the person told."""
+
+
+class Remark(_Fact):
+    """What one person said with their decision."""
+
+    by: str
+    action: str
+    """``approve``, ``reject``, ``request_changes``."""
+    comment: str
+
+
+class Returned(_Fact):
+    """Why a step opened again: the approval that sent the campaign back, and what its
+    people said in the round that decided it (the rework conversation)."""
+
+    step: str
+    title: str
+    outcome: Literal["rejected", "changes_requested"]
+    round: int
+    remarks: tuple[Remark, ...] = ()
 
 
 class NoticeFact(_Fact):
-    """A notice about a human step: to whom, and whom it added to the step."""
+    """A notice about a human step: to whom, whom it added to the step, and (since the
+    ``mops-step-notices`` patch) the facts the worker words it from. The workflow
+    writes no sentence: the worker composes the subject and text in each
+    recipient's own time zone."""
 
     kind: NoticeKind
     step: str
@@ -61,6 +87,33 @@ class NoticeFact(_Fact):
     """``role:editor`` / ``person:ana``, as the process names them."""
     added: tuple[str, ...] = ()
     """For an escalation: the people who may act on the step from now on."""
+    title: str | None = None
+    """The step's title (None in notices written before the patch)."""
+    form: Literal["work", "approval"] | None = None
+    round: int | None = None
+    process: str | None = None
+    """The process's title."""
+    about: str | None = None
+    """What the campaign is about: its first text input, else the process's title."""
+    deadline: dt.datetime | None = None
+    zone: str | None = None
+    """The time zone of the process's calendar: for recipients without one of their own."""
+    calendar: str | None = None
+    """The calendar the deadline was counted in (business time), if the process has one."""
+    returns: tuple[str, ...] = ()
+    """For a work item: the values to hand in."""
+    barred: tuple[str, ...] = ()
+    """People the step names but who may not act on it (separation of duties): not told."""
+    returned: Returned | None = None
+    """For a round that opened because an approval sent the campaign back: why."""
+    by: str | None = None
+    """For a delegation: who handed the step over."""
+    comment: str | None = None
+    """For a delegation: what they said."""
+    subject: str | None = None
+    """A subject the process's designer wrote for this notice: when set, it wins."""
+    body: str | None = None
+    """A text the process's designer wrote for this notice: when set, it wins."""
 
 
 class TimerPurpose(StrEnum):
@@ -113,6 +166,15 @@ class Decided(_Fact):
 
 OPENED_MEMO = "opened"
 """The memo field a campaign upserts when a work item or approval opens."""
+INBOX_MEMO = "inbox"
+"""The memo field listing a campaign's open work items and approvals (each a
+:class:`~engine.workflow.work_items.WorkItem` without its decisions), published with
+``MopsWaitingOn`` so that inboxes are read from visibility, with no worker."""
+INBOX_LIMIT = 25
+"""At most this many open steps are published under ``inbox``; a campaign with more
+removes the field (readers then ask the campaign)."""
+STARTED_MEMO = "started_at"
+"""The memo field a continued run keeps the campaign's first start in."""
 
 
 class StepOpened(_Fact):

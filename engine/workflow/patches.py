@@ -112,6 +112,19 @@ RENEW_ON_SIZE = Patch(
     dt.date(2026, 12, 8),
     "a campaign also continues as new when its history passes 8 MB, not only by event count",
 )
+STEP_NOTICES = Patch(
+    "mops-step-notices",
+    dt.date(2026, 12, 9),
+    "people are told when a work item or approval opens (each round, with the comments "
+    "that sent it back) and when it is delegated to them; every notice of a step carries "
+    "typed facts the worker words",
+)
+INBOX_MEMO = Patch(
+    "mops-inbox-memo",
+    dt.date(2026, 12, 9),
+    "open work items and approvals are published in the memo beside MopsWaitingOn, which "
+    "also names whom a step was escalated to; a continued run keeps the first start time",
+)
 
 ALL: tuple[Patch, ...] = (
     APPROVERS_ATTRIBUTE,
@@ -130,5 +143,7 @@ ALL: tuple[Patch, ...] = (
     SOD_WITHOUT_GAPS,
     BOUNDED_VALUES,
     RENEW_ON_SIZE,
+    STEP_NOTICES,
+    INBOX_MEMO,
 )
 """Every patch, oldest first: docs/operations.md lists them from here (a test checks)."""

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine import ir
-from engine.workflow.facts import Outcome
+from engine.workflow.facts import Outcome, Returned
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.values import ValueProblem, from_json, to_json
 
@@ -51,6 +51,8 @@ class Decision(_Model):
     team_version: str
     for_whom: str = ""
     """Whose one vote this is: the delegator's, when a delegate acts (empty: the actor's)."""
+    to: str | None = None
+    """For ``delegate``: whom the step was handed to."""
 
 
 class WorkItem(_Model):
@@ -67,6 +69,9 @@ class WorkItem(_Model):
     """People added later: by escalation, delegation or reassignment."""
     barred: tuple[str, ...] = ()
     """People who may not act (separation of duties)."""
+    barred_by: tuple[tuple[str, str], ...] = ()
+    """``(person, rule)``: which ``not by`` bars each of them (``not by draft.assignee``);
+    empty for steps opened before the rules were kept."""
     quorum: Literal["any", "all", "count"] = "any"
     needed: int = 1
     delegation: bool = True
@@ -81,6 +86,16 @@ class WorkItem(_Model):
     one_vote: bool = False
     """Each person has one vote, which their delegate carries (steps opened since the
     ``mops-sod-without-gaps`` patch; before it, a delegate's approval counted apart)."""
+    escalated_to: tuple[str, ...] = ()
+    """``role:cmo`` / ``person:max``: whom the rungs climbed so far escalated it to, as the
+    process names them (published in ``MopsWaitingOn``)."""
+    returned: Returned | None = None
+    """Why this round opened: the approval that sent the campaign back, and its comments."""
+    notices: bool = False
+    """Its people are told when it opens and when it is delegated to them, with typed
+    notices the worker words (steps opened since the ``mops-step-notices`` patch)."""
+    told: int = 0
+    """How many of its delegations the delegates have been told of."""
 
 
 def explain(error: ValidationError) -> str:
@@ -139,7 +154,7 @@ def refusal(item: WorkItem | None, act: Act, team: TeamSnapshot, now: dt.datetim
     if act.action == "complete" and item.form != "work":
         return f"'{item.title}' is an approval: approve, reject or request changes"
     if act.actor in item.barred:
-        return f"{act.actor} may not act on '{item.title}': separation of duties"
+        return separation_of_duties(item, act.actor)
     via = how_eligible(item, team, act.actor, now.date())
     if via is None:
         return f"{act.actor} is not among who may act on '{item.title}' ({', '.join(item.parties)})"
@@ -156,14 +171,22 @@ def refusal(item: WorkItem | None, act: Act, team: TeamSnapshot, now: dt.datetim
     return None
 
 
+def separation_of_duties(item: WorkItem, person: str) -> str:
+    """Why ``person``, barred from ``item``, may not act: the rules that bar them."""
+    rules = list(dict.fromkeys(rule for who, rule in item.barred_by if who == person))
+    which = f" ({'; '.join(rules)})" if rules else ""
+    return f"{person} may not act on '{item.title}': separation of duties{which}"
+
+
 def _one_vote_refusal(item: WorkItem, act: Act, via: str) -> str | None:
     """A person has one vote: a delegate carries it, and cannot add a second one."""
+    rule = f"{act.actor} may not act on '{item.title}': separation of duties (one vote per person)"
     if any(delegator == act.actor for _delegate, delegator in item.handed):
-        return f"{act.actor} handed '{item.title}' to a delegate, who acts for them now"
+        return f"{rule}: {act.actor} handed '{item.title}' to a delegate, who acts for them now"
     whose = voter(act.actor, via)
     cast = next((d for d in _acts(item) if (d.for_whom or d.actor) == whose), None)
     if cast is not None:
-        return f"{whose}'s vote on '{item.title}' was already cast by {cast.actor}"
+        return f"{rule}: {whose}'s vote on '{item.title}' was already cast by {cast.actor}"
     return None
 
 
@@ -182,7 +205,7 @@ def _delegation_refusal(item: WorkItem, act: Act, team: TeamSnapshot) -> str | N
     if act.to is None or act.to not in team.people:
         return f"delegate to whom? '{act.to}' is not in the team directory"
     if act.to in item.barred:
-        return f"{act.to} may not act on '{item.title}': separation of duties"
+        return separation_of_duties(item, act.to)
     return None
 
 
@@ -221,6 +244,7 @@ def record(item: WorkItem, act: Act, team: TeamSnapshot, now: dt.datetime) -> Wo
         at=now,
         team_version=team.version,
         for_whom="" if whose == act.actor else whose,
+        to=act.to if act.action == "delegate" else None,
     )
     added, handed = item.added, item.handed
     if act.action == "delegate" and act.to is not None:
@@ -271,6 +295,6 @@ def result(item: WorkItem, decided: Outcome, now: dt.datetime) -> dict[str, Any]
 
 def waiting_on(items: Iterable[WorkItem]) -> list[str]:
     """Whom open work items wait for (``role:x`` / ``person:y``), for MopsWaitingOn."""
-    parties = {party for item in items for party in item.parties}
+    parties = {party for item in items for party in (*item.parties, *item.escalated_to)}
     added = {f"person:{person}" for item in items for person in item.added}
     return sorted(parties | added)

@@ -21,6 +21,7 @@ from engine.errors import UserError
 
 if TYPE_CHECKING:
     from dsl import Catalogue, Directory
+    from engine.workflow.facts import Returned
     from workers import Registry
 
 
@@ -68,19 +69,6 @@ def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
 
 
-def show_value(value: Any) -> str:
-    """A JSON value as a designer would write it: money as '2500 EUR', lists with commas."""
-    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
-        return f"{value['amount']} {value['currency']}"
-    if isinstance(value, list):
-        return ", ".join(show_value(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value == "":
-        return '""'
-    return str(value)
-
-
 def day_or_time(text: str) -> dt.datetime:
     """``2026-11-01`` (midnight UTC) or an ISO date and time (UTC unless it says)."""
     try:
@@ -112,3 +100,16 @@ def write_atomically(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
+
+
+def sent_back(returned: Returned | None, round_number: int) -> list[str]:
+    """Why a round of a step opened again, as the person who reworks it reads it:
+    ``round 2: 'Legal review' rejected round 1`` and each comment, quoted."""
+    if returned is None:
+        return []
+    from engine.audit import printable
+
+    outcome = "requested changes in" if returned.outcome == "changes_requested" else "rejected"
+    lines = [f"round {round_number}: '{returned.title}' {outcome} round {returned.round}"]
+    lines += [f'{r.by}: "{printable(r.comment)}"' for r in returned.remarks]
+    return lines

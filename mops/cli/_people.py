@@ -9,17 +9,26 @@ ana may do: the campaign's validator checks her against the team directory.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import datetime as dt
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.client import (
-    act,
+    Credentials,
+    Pending,
+    Settings,
+    has_worker,
     inbox,
     open_item,
     parse_assignments,
+    pending_hint,
+    pending_text,
     report_refusal,
     said,
+    send_decision,
     send_event,
     typed_outputs,
 )
@@ -27,9 +36,12 @@ from engine.errors import UserError
 from engine.workflow.team import TeamSnapshot, snapshot
 from engine.workflow.work_items import Act
 from mops.cli._commands import summary
-from mops.cli._common import print_json, team_directory
+from mops.cli._common import print_json, sent_back, team_directory
 from mops.cli._connect import connected, credentials
 from mops.cli._conventions import moment
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 _DECISIONS = {"approve": "approve", "reject": "reject", "request-changes": "request_changes"}
 
@@ -78,6 +90,11 @@ def _target(parser: argparse.ArgumentParser) -> None:
         "--as", dest="person", required=True, metavar="PERSON", help="who acts (a person id)"
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--update-id",
+        metavar="ID",
+        help="send a pending decision again as the same one (the id it was reported with)",
+    )
 
 
 def team(here: Path | None = None) -> TeamSnapshot:
@@ -95,6 +112,13 @@ def team(here: Path | None = None) -> TeamSnapshot:
 async def show_tasks(args: argparse.Namespace) -> int:
     client, _info, settings = await connected()
     tasks = await inbox(client, team(), args.person, task_queue=settings.task_queue)
+    if not await has_worker(client, settings.task_queue):
+        # The inbox is read from the server alone; deciding needs a worker.
+        print(
+            f"mops: no worker is running for task queue '{settings.task_queue}': these are the "
+            "open steps, and a decision sent now stays pending until 'mops worker' runs",
+            file=sys.stderr,
+        )
     if args.json:
         print_json([t.model_dump(mode="json") for t in tasks])
         return 0
@@ -110,18 +134,59 @@ async def show_tasks(args: argparse.Namespace) -> int:
         # The first column is the RUN to act with: a sub-process's own campaign id.
         via = task.via if task.part_of is None else f"{task.via}; sub-process of {task.part_of}"
         print(f"{task.campaign}  {task.step:<16} {task.title:<32} {task.form:<9} {due}  ({via})")
+        for line in sent_back(task.returned, task.round):
+            print(f"    {line}")
     return 0
 
 
 async def decide(args: argparse.Namespace) -> int:
+    try:
+        request, client, settings, as_person = await _prepare_decision(args)
+        # Without a worker the campaign cannot take it now: wait briefly, then say it is
+        # pending (the server holds it) rather than wait long or report a failure.
+        wait = dt.timedelta(seconds=30 if await has_worker(client, settings.task_queue) else 5)
+    except asyncio.CancelledError:
+        print(
+            "mops: interrupted before the decision was sent: nothing is recorded", file=sys.stderr
+        )
+        return 130
+    decided = await send_decision(
+        client,
+        args.campaign,
+        request,
+        credentials=as_person,
+        wait=wait,
+        update_id=args.update_id,
+    )
+    if isinstance(decided, Pending):
+        return _pending(decided, as_json=args.json)
+    if args.json:
+        print_json(
+            {"campaign": args.campaign, "step": args.step, **decided.model_dump(mode="json")}
+        )
+    else:
+        print(said(decided))
+    return 0
+
+
+async def _prepare_decision(
+    args: argparse.Namespace,
+) -> tuple[Act, Client, Settings, Credentials]:
+    """The decision to send, checked as far as it can be before sending."""
     client, _info, settings = await connected()
     # Asserted by the local operator: recorded as such, never as the person's own act.
     as_person = credentials(settings).asserting(args.person)
     outputs: dict[str, Any] = {}
     if args.action == "complete":
-        item = await open_item(client, args.campaign, args.step, actor=args.person)
         try:
-            outputs = typed_outputs(item, parse_assignments(args.output))
+            item = await open_item(client, args.campaign, args.step, actor=args.person)
+        except UserError:
+            if args.update_id is None:
+                raise
+            item = None  # sent again: the campaign may have taken it already
+        try:
+            given = parse_assignments(args.output)
+            outputs = dict(given) if item is None else typed_outputs(item, given)
         except UserError as mistake:
             attempt = Act(step=args.step, actor=args.person, action="complete")
             await report_refusal(
@@ -136,14 +201,25 @@ async def decide(args: argparse.Namespace) -> int:
         outputs=outputs,
         to=getattr(args, "to", None),
     )
-    decided = await act(client, args.campaign, request, credentials=as_person)
-    if args.json:
-        print_json(
-            {"campaign": args.campaign, "step": args.step, **decided.model_dump(mode="json")}
-        )
+    return request, client, settings, as_person
+
+
+def _pending(pending: Pending, *, as_json: bool) -> int:
+    """Tell the truth about a decision that is not confirmed: exit 130 when interrupted,
+    4 when it waits for a worker, 0 when it was accepted and only its outcome is unseen."""
+    if as_json:
+        print_json({**pending.model_dump(mode="json"), "pending": not pending.accepted})
     else:
-        print(said(decided))
-    return 0
+        print(f"mops: {pending_text(pending)}", file=sys.stderr)
+        if not pending.accepted:
+            print(f"  hint: {pending_hint(pending)}", file=sys.stderr)
+    if pending.interrupted:
+        return 130
+    return 0 if pending.accepted else PENDING_EXIT
+
+
+PENDING_EXIT = 4
+"""The exit code of a decision the server holds and no worker has taken yet."""
 
 
 async def deliver_event(args: argparse.Namespace) -> int:

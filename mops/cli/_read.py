@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from engine.audit import selection_query
+from engine.audit import readable, selection_query
 from engine.client import SubProcessItem, campaign_status, list_campaigns, sub_process_items
 from engine.workflow.campaign import CampaignStatus
 from engine.workflow.work_items import WorkItem
 from mops.cli._commands import summary
-from mops.cli._common import day_or_time, print_json, show_value
+from mops.cli._common import day_or_time, print_json, sent_back
 from mops.cli._connect import connected
 from mops.cli._conventions import moment as shown
 
@@ -97,7 +97,7 @@ def _print_status(
     if status.inputs:
         print("inputs")
         for name, value in status.inputs.items():
-            print(f"  {name} = {show_value(value)}")
+            print(f"  {name} = {readable(value)}")
     print("steps")
     if not status.steps:
         print("  (none started yet)")
@@ -117,7 +117,7 @@ def _print_status(
     if status.outputs:
         print("outputs")
         for name, value in status.outputs.items():
-            print(f"  {name} = {show_value(value)}")
+            print(f"  {name} = {readable(value)}")
     waiting: list[tuple[str | None, WorkItem]] = [(None, item) for item in status.open_items]
     waiting += [(found.campaign, found.item) for found in inner or []]
     for campaign, item in waiting:
@@ -127,6 +127,8 @@ def _print_status(
             f"waiting   {item.title} ({item.form}, round {item.round}{due}{where}) for "
             + ", ".join(item.parties + tuple(f"person:{p}" for p in item.added))
         )
+        for line in sent_back(item.returned, item.round):
+            print(f"          {line}")
     for attempt in status.refused:
         print(
             f"refused   {attempt.actor} tried to {attempt.action} '{attempt.step}' "

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from engine.audit import readable
 from engine.client import (
     campaign_status,
     has_worker,
@@ -20,7 +21,7 @@ from engine.client import (
 from engine.workflow.campaign import CampaignResult
 from engine.workflow.team import snapshot
 from mops.cli._commands import summary
-from mops.cli._common import print_json, show_value, team_directory
+from mops.cli._common import print_json, team_directory
 from mops.cli._connect import connected, credentials, trust
 from mops.cli._prepare import compile_or_explain, registry
 from mops.cli._progress import ActionLogLines, Progress, follow
@@ -128,4 +129,4 @@ def _print_result(
         print("outputs:")
         width = max(len(name) for name in result.outputs)
         for name, value in result.outputs.items():
-            print(f"  {name:<{width}} = {show_value(value)}")
+            print(f"  {name:<{width}} = {readable(value)}")

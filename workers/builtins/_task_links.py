@@ -1,12 +1,13 @@
-"""The links a notice about a work item or approval carries into the people's app: its
-task page, and a signed, single-use, expiring approve-by-email link for the person it
-is sent to (the app shows a confirmation page; only its button decides)."""
+"""The approve-by-email link a notice about a work item or approval carries into the
+people's app, beside its task page (:mod:`workers.builtins._notice_text`): signed,
+single-use and expiring, for the person it is sent to (the app shows a confirmation
+page; only its button decides)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from engine.client import email_link, task_url
+from engine.client import email_link
 from workers._action import ActionContext
 
 _KEYS: dict[Path, bytes] = {}
@@ -24,14 +25,14 @@ def _key(path: Path) -> bytes | None:
     return _KEYS[path]
 
 
-def task_links(ctx: ActionContext, person: str | None) -> list[str]:
-    """Lines to add to a notice about a work item or approval (none without the app)."""
+def email_link_lines(ctx: ActionContext, person: str | None) -> list[str]:
+    """The approve-by-email line of a notice to ``person`` (none without the app, its
+    link key or a person to sign the link for)."""
     app = ctx.config.app_url
-    if ctx.notice is None or not app:
+    if ctx.notice is None or not app or person is None or not ctx.config.link_key_file:
         return []
-    lines = ["", f"Open the task: {task_url(app, ctx.campaign_id, ctx.notice.step)}"]
-    key = _key(ctx.config.link_key_file) if ctx.config.link_key_file else None
-    if person is not None and key is not None:
-        link = email_link(key, app, campaign=ctx.campaign_id, step=ctx.notice.step, person=person)
-        lines.append(f"Approve or reject from this e-mail (you confirm on the page): {link}")
-    return lines
+    key = _key(ctx.config.link_key_file)
+    if key is None:
+        return []
+    link = email_link(key, app, campaign=ctx.campaign_id, step=ctx.notice.step, person=person)
+    return [f"Approve or reject from this e-mail (you confirm on the page): {link}"]

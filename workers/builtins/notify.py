@@ -4,7 +4,10 @@ Recipients are ``role:editor``, ``person:ana`` or a plain e-mail address. The
 team directory (``MOPS_DIRECTORY``) says who holds a role, whether they want
 e-mail or a chat webhook, and who acts for them while they are away. Every
 message names the campaign, the step and, when there is one, the deadline in
-the recipient's time zone. Reminders and escalations use this action too.
+the recipient's time zone. Work items and approvals use this action too, to tell
+their people when they open, are delegated, are due and are escalated: those
+notices carry typed facts (``ctx.notice``) worded in :mod:`._notice_text`, with a
+link to the task page of the people's app when ``MOPS_APP_URL`` is set.
 
 Each channel goes only where its secret may go: a person's chat webhook URL is
 itself a secret, bound to its host like any other, and the SMTP password is
@@ -28,7 +31,8 @@ from engine.contracts import Directory, DirectoryError, Person, load_directory
 from workers._action import ActionContext, action
 from workers._egress import egress_client
 from workers._failures import ActionFailed, EgressRefused
-from workers.builtins._task_links import task_links
+from workers.builtins._notice_text import due, notice_text, plain_subject, task_link
+from workers.builtins._task_links import email_link_lines
 from workers.builtins.email import send_message, smtp_destination
 
 __all__ = ["NotifyParams", "NotifyResult", "send"]
@@ -43,6 +47,8 @@ class NotifyParams(BaseModel):
 
     to: list[str] = Field(min_length=1, description='"role:editor", "person:ana" or an e-mail')
     message: str
+    """What to say. A notice about a work item or approval sends an empty one: the
+    worker words it from the notice's facts (``ctx.notice``)."""
     subject: str | None = None
     campaign: str | None = None
     """Defaults to the campaign running the step."""
@@ -83,7 +89,9 @@ def _directory(ctx: ActionContext) -> Directory | None:
     return cached[1]
 
 
-def _recipients(to: list[str], directory: Directory | None, today: dt.date) -> list[_Recipient]:
+def _recipients(
+    to: list[str], directory: Directory | None, today: dt.date, skip: tuple[str, ...] = ()
+) -> list[_Recipient]:
     found: dict[str, _Recipient] = {}
     for entry in to:
         kind, _, name = entry.partition(":")
@@ -106,6 +114,8 @@ def _recipients(to: list[str], directory: Directory | None, today: dt.date) -> l
                 f"'{entry}' is not role:NAME, person:ID or an e-mail address", retryable=False
             )
         for person in people:
+            if person.id in skip:
+                continue  # barred from the step (separation of duties): nothing to do
             acting = directory.acting_for(person, today)
             note = "" if acting is person else f" (for {person.id}, away)"
             found.setdefault(acting.id, _Recipient(acting, acting.email, note))
@@ -114,15 +124,25 @@ def _recipients(to: list[str], directory: Directory | None, today: dt.date) -> l
 
 def _text(params: NotifyParams, ctx: ActionContext, person: Person | None) -> tuple[str, str]:
     campaign = params.campaign or ctx.campaign_id
+    app_url = ctx.config.app_url
+    if ctx.notice is not None and ctx.notice.title is not None:
+        # A notice about a work item or approval: worded here, from its facts.
+        subject, body = notice_text(ctx.notice, campaign=campaign, person=person, app_url=app_url)
+        emailed = email_link_lines(ctx, person.id if person else None)
+        return subject, "\n".join([body, *emailed]) if emailed else body
     step = params.step or ctx.title
-    subject = params.subject or f"{step} ({campaign})"
+    zone = person.time_zone if person else "UTC"
+    subject = params.subject or plain_subject(params.message)
+    if params.deadline is not None and params.subject is None and ctx.notice is not None:
+        subject += f" (due {due(params.deadline, zone)})"
     lines = [params.message, "", f"Campaign: {campaign}", f"Step: {step}"]
     if params.deadline is not None:
-        zone = zoneinfo.ZoneInfo(person.time_zone if person else "UTC")
-        local = params.deadline.astimezone(zone)
+        local = params.deadline.astimezone(zoneinfo.ZoneInfo(zone))
         lines.append(f"Deadline: {local:%a %d %b %Y, %H:%M} {local.tzname()}")
-    lines += task_links(ctx, person.id if person else None)
-    return f"[MOps Flow] {subject}", "\n".join(lines)
+    if ctx.notice is not None and (link := task_link(app_url, campaign, ctx.notice.step)):
+        lines += ["", f"Open it: {link}"]
+    lines += email_link_lines(ctx, person.id if person else None)
+    return subject, "\n".join(lines)
 
 
 @action(
@@ -139,7 +159,8 @@ async def send(params: NotifyParams, ctx: ActionContext) -> NotifyResult:
     details = temporalio.activity.info().heartbeat_details
     delivered: list[str] = list(details[0]) if details else []
     argument_secrets = dict(ctx.secret_names)  # before the channels add their own
-    for recipient in _recipients(params.to, directory, today):
+    barred = ctx.notice.barred if ctx.notice is not None else ()
+    for recipient in _recipients(params.to, directory, today, barred):
         who = recipient.person.id if recipient.person else recipient.email
         if any(line.split(" by ")[0] == who for line in delivered):
             continue
