@@ -21,6 +21,8 @@ from engine import ir
 from engine.client import parse_assignments
 from engine.errors import UserError
 from engine.workflow.team import TeamSnapshot, snapshot
+from mops.cli._audit import day_or_time
+from mops.cli._calibrate import calibration_text, fitted_model, holdout_errors, holdout_text
 from mops.cli._commands import summary
 from mops.cli._common import print_json
 from mops.scenarios import (
@@ -71,6 +73,32 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--chart", type=Path, help="write the duration histogram here (SVG)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="fit people, actions and events on the process's real campaigns first",
+    )
+    parser.add_argument(
+        "--since",
+        type=day_or_time,
+        metavar="DATE",
+        help="calibrate on campaigns started on or after",
+    )
+    parser.add_argument(
+        "--until", type=day_or_time, metavar="DATE", help="calibrate on campaigns started before"
+    )
+    parser.add_argument(
+        "--holdout",
+        type=day_or_time,
+        metavar="DATE",
+        help="fit on campaigns started before DATE, predict those from DATE on, report the error",
+    )
+    parser.add_argument(
+        "--write-responses",
+        type=Path,
+        metavar="FILE",
+        help="with --calibrate: write the fitted assumptions as a responses file",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -79,27 +107,71 @@ async def run(args: argparse.Namespace) -> int:
         raise UserError("--runs must be at least 1")
     if args.horizon < 1:
         raise UserError("--horizon must be at least 1 day")
+    calibrating = args.calibrate or args.holdout is not None
+    if calibrating and args.responses is not None:
+        raise UserError("give either --responses or --calibrate, not both")
+    if not calibrating and (args.since or args.until or args.write_responses):
+        raise UserError("--since, --until and --write-responses go with --calibrate")
+    registry = load_registry()
+    model = None
+    fitted = None
+    runs = args.runs
+    if calibrating:
+        process, _ = _process(_process_path(args.file), registry)
+        fitted = await fitted_model(
+            process.name,
+            hours_per_day=hours_per_day(process.calendar),
+            since=args.since,
+            until=args.until,
+            holdout=args.holdout,
+        )
+        model = fitted.model
+        if fitted.actual and "--runs" not in sys.argv:
+            runs = min(len(fitted.actual), 1000)
+        if args.write_responses is not None:
+            try:
+                args.write_responses.write_text(fitted.calibration.toml(), encoding="utf-8")
+            except OSError as error:
+                raise UserError(
+                    f"{args.write_responses}: cannot be written ({error.strerror})"
+                ) from None
     result = await simulate(
         args.file,
-        runs=args.runs,
+        runs=runs,
         seed=args.seed,
         responses=args.responses,
         inputs=parse_assignments(args.input),
         cases=args.cases,
         horizon=dt.timedelta(days=args.horizon),
+        model=model,
+        registry=registry,
     )
+    errors = holdout_errors(result, fitted.actual) if fitted and fitted.actual else None
     if args.chart is not None:
         try:
             args.chart.write_text(histogram_svg(result), encoding="utf-8")
         except OSError as error:
             raise UserError(f"{args.chart}: cannot be written ({error.strerror})") from None
     if args.json:
-        print_json(result.as_json())
-    else:
-        print(text_summary(result))
-        if args.chart is not None:
-            print(f"chart: {args.chart}")
+        shown = result.as_json()
+        if fitted is not None:
+            shown["calibration"] = fitted.calibration.as_json()
+        if errors is not None:
+            shown["holdout"] = errors
+        print_json(shown)
+        return 0
+    if fitted is not None:
+        print(calibration_text(fitted.calibration))
+    print(text_summary(result))
+    if errors is not None:
+        print(holdout_text(errors))
+    if args.chart is not None:
+        print(f"chart: {args.chart}")
     return 0
+
+
+def _process_path(file: Path) -> Path:
+    return file if file.suffix == ".mops" else file.with_suffix(".mops")
 
 
 async def simulate(
@@ -124,7 +196,7 @@ async def simulate(
         UserError: a file has errors or an input is missing.
     """
     registry = registry or load_registry()
-    process_path = file if file.suffix == ".mops" else file.with_suffix(".mops")
+    process_path = _process_path(file)
     process, team = _process(process_path, registry)
     base: dict[str, Any] = {}
     scenarios = process_path.with_suffix(".scenarios")

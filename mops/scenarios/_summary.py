@@ -32,6 +32,8 @@ class Summary:
     """Why campaigns did not complete: ``failed: <message>``, ``waiting: <what>``, with counts."""
     refusals: dict[str, int] = field(default_factory=dict)
     """Decisions the campaigns refused, with counts."""
+    completed_durations: tuple[float, ...] = ()
+    """Business days of each campaign that completed."""
 
     def percentile(self, share: float) -> float:
         return percentile(self.durations, share)
@@ -94,6 +96,9 @@ def summarise(done: Sequence[CampaignRun], process: ir.ProcessIR) -> Summary:
         hours_open=dict(sorted(hours.items())),
         reasons=dict(reasons.most_common()),
         refusals=dict(refusals.most_common()),
+        completed_durations=tuple(
+            business_days(run, process) for run in done if run.state == "completed"
+        ),
     )
 
 
