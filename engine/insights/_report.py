@@ -89,6 +89,7 @@ def _steps(group: list[CampaignFacts]) -> list[dict[str, Any]]:
     met: Counter[str] = Counter()
     missed: Counter[str] = Counter()
     refusals: Counter[str] = Counter()
+    outcomes: dict[str, Counter[str]] = defaultdict(Counter)
     titles: dict[str, tuple[str, str]] = {}
     for facts in group:
         titles.update(facts.steps)
@@ -101,6 +102,8 @@ def _steps(group: list[CampaignFacts]) -> list[dict[str, Any]]:
         for r in facts.rounds:
             rounds[r.step] += 1
             refusals[r.step] += r.refusals
+            if r.outcome:
+                outcomes[r.step][r.outcome.replace(" ", "_")] += 1
             if r.deadline_at is not None and r.closed_at is not None:
                 (met if r.closed_at <= r.deadline_at else missed)[r.step] += 1
     rows = []
@@ -122,6 +125,7 @@ def _steps(group: list[CampaignFacts]) -> list[dict[str, Any]]:
                 if with_rounds[step]
                 else None,
                 "refusals": refusals[step],
+                "outcomes": dict(sorted(outcomes[step].items())),
             }
         )
     return rows

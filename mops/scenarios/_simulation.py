@@ -40,8 +40,18 @@ from workers import Registry
 HORIZON = dt.timedelta(days=365)
 """How long a simulated campaign may run before it is reported as still running."""
 RESOLUTION = dt.timedelta(minutes=15)
-"""Simulated people answer, and events arrive, on a grid of this step: a finer grid
-costs more stops of the server's clock (docs/scenarios.md, "How fast")."""
+"""Simulated people answer, and events arrive, on a grid of this step at most (a tenth
+of the quickest median answer, if that is shorter): a finer grid costs more stops of
+the server's clock (docs/scenarios.md, "How fast")."""
+
+
+def resolution(model: Model) -> dt.timedelta:
+    """The grid of a simulation: a tenth of the quickest median time, 1 s to 15 min."""
+    medians = [b.answer.median_hours for b in (model.default, *model.roles.values())]
+    medians += [b.answer.median_hours for b in model.steps.values()]
+    medians += [e.after.median_hours for e in model.events.values()]
+    tenth = dt.timedelta(hours=min(medians) / 10)
+    return max(dt.timedelta(seconds=1), min(RESOLUTION, tenth))
 
 
 def hours_per_day(calendar: ir.Calendar | None) -> float:
@@ -313,7 +323,7 @@ async def run_cohort(
         world,
         seed=seed,
         sandboxed=sandboxed,
-        resolution=RESOLUTION,
+        resolution=resolution(model),
     )
     with quiet_sdk():
         env = await start_test_server()
