@@ -6,6 +6,7 @@ import sys
 
 from bench import approvals, audit, fuzz, long, memory, overhead, profile, replay, scale
 from bench import compile as compile_bench
+from bench import insights as insights_bench
 from bench import simulate as simulate_bench
 
 BENCHMARKS = {
@@ -20,6 +21,7 @@ BENCHMARKS = {
     "profile": profile.main,
     "audit": audit.main,
     "simulate": simulate_bench.main,
+    "insights": insights_bench.main,
 }
 NOT_IN_ALL = {"profile"}
 """Profiling needs py-spy (the ``bench`` extra) and measures nothing new."""

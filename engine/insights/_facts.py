@@ -33,23 +33,24 @@ SPAN_KINDS = {
 """Where the time of a bar goes: waiting for people, work (tasks, sub-processes), timers."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Round:
-    """One round of a work item or approval."""
+    """One round of a work item or approval (times in seconds since the epoch, like every
+    time below a campaign: ten thousand campaigns load without making a million dates)."""
 
     step: str
     role: str
     number: int
-    opened_at: dt.datetime
-    closed_at: dt.datetime | None
+    opened_at: float
+    closed_at: float | None
     outcome: str
-    deadline_at: dt.datetime | None
+    deadline_at: float | None
     escalated: bool
     reminders: int
     refusals: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Answer:
     """One person's decision on a round, and how long after it opened."""
 
@@ -58,25 +59,25 @@ class Answer:
     actor: str
     via: str
     action: str
-    at: dt.datetime
+    at: float
     seconds: float
     business_seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Span:
     """Time a step took: waiting for people, working, or waiting on a timer."""
 
     step: str
     kind: str
-    start: dt.datetime
-    end: dt.datetime
+    start: float
+    end: float
     seconds: float
     business_seconds: float
     outcome: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TaskRun:
     step: str
     action: str
@@ -85,11 +86,11 @@ class TaskRun:
     seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EventWait:
     step: str
     event: str
-    waited_from: dt.datetime
+    waited_from: float
     arrived_after: float | None
     """Business seconds until the event came (None: it never did)."""
 
@@ -159,8 +160,8 @@ def _facts(
             Span(
                 bar.step,
                 SPAN_KINDS[bar.kind],
-                bar.start,
-                bar.end,
+                bar.start.timestamp(),
+                bar.end.timestamp(),
                 (bar.end - bar.start).total_seconds(),
                 business(bar.start, bar.end),
                 bar.outcome,
@@ -192,7 +193,7 @@ def _facts(
             continue
         came = [at for at, name in arrivals if name == waiting.event and at >= began]
         after = business(began, min(came)) if came else None
-        facts.waits.append(EventWait(step_id, waiting.event, began, after))
+        facts.waits.append(EventWait(step_id, waiting.event, began.timestamp(), after))
     return facts
 
 
@@ -234,10 +235,10 @@ def _people(
                 step_id,
                 item.role,
                 item.number,
-                item.at,
-                end,
+                item.at.timestamp(),
+                None if end is None else end.timestamp(),
                 outcome,
-                item.deadline,
+                None if item.deadline is None else item.deadline.timestamp(),
                 item.escalated,
                 item.reminders,
                 item.refusals,
@@ -271,7 +272,7 @@ def _people(
                     entry.actor,
                     entry.via,
                     entry.what,
-                    entry.at,
+                    entry.at.timestamp(),
                     (entry.at - item.at).total_seconds(),
                     business(item.at, entry.at),
                 )

@@ -210,23 +210,35 @@ def _bottlenecks(group: list[CampaignFacts]) -> list[dict[str, Any]]:
 
 
 def _load(group: list[CampaignFacts], *, now: dt.datetime) -> dict[str, list[list[Any]]]:
-    """Open work items per role at the start of each week the campaigns span."""
-    rounds = [(r.role, r.opened_at, r.closed_at or now) for f in group for r in f.rounds]
-    if not rounds:
+    """Open work items per role at noon of each week the campaigns span (a sweep over the
+    rounds' openings and closings, so ten thousand campaigns take no longer than one)."""
+    changes: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for facts in group:
+        for r in facts.rounds:
+            changes[r.role].append((r.opened_at, 1))
+            changes[r.role].append((r.closed_at or now.timestamp(), -1))
+    if not changes:
         return {}
-    first = min(opened for _, opened, _ in rounds).date()
-    last = max(closed for _, _, closed in rounds).date()
-    days = max((last - first).days, 1)
-    step = max(7, days // 40)  # at most about 40 points a line
-    points: dict[str, list[list[Any]]] = defaultdict(list)
-    day = first
-    while day <= last:
-        moment = dt.datetime.combine(day, dt.time(12), dt.UTC)
-        counts = Counter(role for role, opened, closed in rounds if opened <= moment < closed)
-        for role in {role for role, _, _ in rounds}:
-            points[role].append([day.isoformat(), counts.get(role, 0)])
+    first = dt.datetime.fromtimestamp(min(t for c in changes.values() for t, _ in c), dt.UTC)
+    last = dt.datetime.fromtimestamp(max(t for c in changes.values() for t, _ in c), dt.UTC)
+    step = max(7, (last.date() - first.date()).days // 40)  # at most about 40 points a line
+    moments: list[tuple[str, float]] = []
+    day = first.date()
+    while day <= last.date():
+        moments.append((day.isoformat(), dt.datetime.combine(day, dt.time(12), dt.UTC).timestamp()))
         day += dt.timedelta(days=step)
-    return dict(points)
+    points: dict[str, list[list[Any]]] = {}
+    for role, found in changes.items():
+        found.sort()
+        line: list[list[Any]] = []
+        open_now, index = 0, 0
+        for day_text, moment in moments:
+            while index < len(found) and found[index][0] <= moment:
+                open_now += found[index][1]
+                index += 1
+            line.append([day_text, open_now])
+        points[role] = line
+    return points
 
 
 def _compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

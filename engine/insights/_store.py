@@ -28,7 +28,7 @@ from engine.insights._facts import (
 )
 
 FILE_NAME = "insights.sqlite3"
-SCHEMA = 1
+SCHEMA = 2
 """Bumped when the facts change shape: an older store is rebuilt from Temporal."""
 
 _TABLES = """
@@ -129,45 +129,46 @@ class Store:
 
 
 def _plain(facts: CampaignFacts) -> dict[str, Any]:
-    data = dataclasses.asdict(facts)
-    return _dates_out(data)  # type: ignore[no-any-return]
-
-
-def _dates_out(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return {"$t": value.timestamp()}
-    if isinstance(value, dict):
-        return {k: _dates_out(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_dates_out(v) for v in value]
-    return value
-
-
-def _dates_in(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "$t" in value and len(value) == 1:
-            return dt.datetime.fromtimestamp(value["$t"], dt.UTC)
-        return {k: _dates_in(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates_in(v) for v in value]
-    return value
+    """The facts as compact JSON: records as rows of values, in their fields' order."""
+    return {
+        "campaign": facts.campaign,
+        "process": facts.process,
+        "version": facts.version,
+        "state": facts.state,
+        "started_at": facts.started_at.timestamp(),
+        "ended_at": None if facts.ended_at is None else facts.ended_at.timestamp(),
+        "seconds": facts.seconds,
+        "business_seconds": facts.business_seconds,
+        "hours_per_day": facts.hours_per_day,
+        "rounds": [dataclasses.astuple(r) for r in facts.rounds],
+        "answers": [dataclasses.astuple(a) for a in facts.answers],
+        "spans": [dataclasses.astuple(s) for s in facts.spans],
+        "rules": facts.rules,
+        "declared_rows": facts.declared_rows,
+        "tasks": [dataclasses.astuple(t) for t in facts.tasks],
+        "waits": [dataclasses.astuple(w) for w in facts.waits],
+        "steps": facts.steps,
+    }
 
 
 def _facts(data: dict[str, Any]) -> CampaignFacts:
-    data = _dates_in(data)
-    facts = CampaignFacts(
-        **{
-            k: v
-            for k, v in data.items()
-            if k not in {"rounds", "answers", "spans", "rules", "declared_rows", "tasks", "waits"}
-        }
+    ended = data["ended_at"]
+    return CampaignFacts(
+        campaign=data["campaign"],
+        process=data["process"],
+        version=data["version"],
+        state=data["state"],
+        started_at=dt.datetime.fromtimestamp(data["started_at"], dt.UTC),
+        ended_at=None if ended is None else dt.datetime.fromtimestamp(ended, dt.UTC),
+        seconds=data["seconds"],
+        business_seconds=data["business_seconds"],
+        hours_per_day=data["hours_per_day"],
+        rounds=[Round(*r) for r in data["rounds"]],
+        answers=[Answer(*a) for a in data["answers"]],
+        spans=[Span(*s) for s in data["spans"]],
+        rules=[(r[0], r[1]) for r in data["rules"]],
+        declared_rows=[(r[0], r[1]) for r in data["declared_rows"]],
+        tasks=[TaskRun(*t) for t in data["tasks"]],
+        waits=[EventWait(*w) for w in data["waits"]],
+        steps={k: (v[0], v[1]) for k, v in data["steps"].items()},
     )
-    facts.steps = {k: (v[0], v[1]) for k, v in data["steps"].items()}
-    facts.rounds = [Round(**r) for r in data["rounds"]]
-    facts.answers = [Answer(**a) for a in data["answers"]]
-    facts.spans = [Span(**s) for s in data["spans"]]
-    facts.rules = [(r[0], r[1]) for r in data["rules"]]
-    facts.declared_rows = [(r[0], r[1]) for r in data["declared_rows"]]
-    facts.tasks = [TaskRun(**t) for t in data["tasks"]]
-    facts.waits = [EventWait(**w) for w in data["waits"]]
-    return facts
