@@ -23,6 +23,8 @@ def nice_ticks(high: float, count: int = 5) -> list[float]:
     """Round tick values from 0 to at least ``high``."""
     if high <= 0:
         return [0.0, 1.0]
+    if high <= count and float(high).is_integer():
+        return [float(n) for n in range(int(high) + 1)]  # counts: whole numbers
     raw = high / count
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
@@ -92,12 +94,12 @@ def histogram(
             f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" stroke="#333"/>'
             f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle">{low + i * width:.1f}</text>'
         )
-    for name, value in (marks or {}).items():
+    for number, (name, value) in enumerate((marks or {}).items()):
         x = left + (value - low) / (width * bins) * plot_w
         parts.append(
             f'<line x1="{x:.1f}" y1="{head}" x2="{x:.1f}" y2="{base}" stroke="#c2504f" '
-            f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="{head + 12}" fill="#c2504f">'
-            f"{escape(name)} {value:.1f}</text>"
+            f'stroke-dasharray="4 3"/><text x="{x + 3:.1f}" y="{head + 12 + 14 * number}" '
+            f'fill="#c2504f">{escape(name)} {value:.1f}</text>'
         )
     parts.append(
         _label(left + plot_w / 2, base + 36, x_label)

@@ -14,8 +14,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from temporalio.client import Client
 
 from engine import ir
 from engine.client import parse_assignments
@@ -185,6 +188,7 @@ async def simulate(
     model: Model | None = None,
     horizon: dt.timedelta = dt.timedelta(days=365),
     registry: Registry | None = None,
+    before_shutdown: Callable[[Client, Sequence[str]], Awaitable[None]] | None = None,
 ) -> Summary:
     """Run ``runs`` campaigns of the process in ``file`` and sum up what they did.
 
@@ -216,7 +220,16 @@ async def simulate(
         texts=inputs or {},
         cases=read_cases(cases) if cases is not None else (),
     )
-    return await run_cohort(process, team, registry, model, given, seed=seed, horizon=horizon)
+    return await run_cohort(
+        process,
+        team,
+        registry,
+        model,
+        given,
+        seed=seed,
+        horizon=horizon,
+        before_shutdown=before_shutdown,
+    )
 
 
 def _process(path: Path, registry: Any) -> tuple[ir.ProcessIR, TeamSnapshot | None]:

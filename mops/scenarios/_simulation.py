@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from temporalio.client import Client
 
 from engine import ir
 from engine.client import resolve_inputs
@@ -296,8 +297,13 @@ async def run_cohort(
     seed: int,
     horizon: dt.timedelta = HORIZON,
     sandboxed: bool = False,
+    before_shutdown: Callable[[Client, Sequence[str]], Awaitable[None]] | None = None,
 ) -> Summary:
-    """Run one campaign per entry of ``inputs`` and sum up what they did."""
+    """Run one campaign per entry of ``inputs`` and sum up what they did.
+
+    ``before_shutdown`` gets the test server's client and the campaigns' ids once they
+    have ended, before the server goes (to read their histories, say).
+    """
     book = ScriptBook()
     ids = [f"{process.name}-sim-{seed}-{n}" for n in range(len(inputs))]
     world = SimulatedWorld(
@@ -329,6 +335,8 @@ async def run_cohort(
         env = await start_test_server()
         try:
             done = await cohort.run(env, plans, horizon=horizon)
+            if before_shutdown is not None:
+                await before_shutdown(env.client, ids)
         finally:
             await env.shutdown()
     return summarise(done, process)
