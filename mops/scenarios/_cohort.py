@@ -81,12 +81,12 @@ from mops.scenarios._watch import WatchingRunner, commands
 from workers import WORKFLOWS, Registry, workflow_runner
 
 _CONVERTER = pydantic_data_converter.payload_converter
-_AFTER_TIMERS = dt.timedelta(seconds=1)
+_AFTER_TIMERS = dt.timedelta(milliseconds=100)
 """People and events come just after the campaign's own timers of the same moment."""
 _ACT_WAIT = 5.0  # real seconds an update may take before it is looked into
 _ACT_TRIES = 4
 _THREADS = 4  # the worker's threads for workflow tasks
-_OFF_GRID = dt.timedelta(milliseconds=1)
+_OFF_GRID = dt.timedelta(milliseconds=400)
 _BLOCK = 30.0  # real seconds the worker's thread waits for the clock to be locked
 _FOREVER = dt.timedelta(hours=6)  # an alarm's call waits this long (real time) at most
 _AT_ONCE = 64  # RPCs in flight at once when starting or closing many campaigns
@@ -307,7 +307,8 @@ class Cohort:
             # open at one slot set their deadlines and reminders on the grid of that
             # slot, and the test server can lose a decision that meets a timer firing
             # at the same instant (docs/scenarios.md).
-            at = self.origin + slot * self.resolution + _OFF_GRID * (slot * 7919 % 997)
+            off = min(self.resolution / 4, _OFF_GRID) * ((slot * 7919 % 997) / 997)
+            at = self.origin + slot * self.resolution + off
         with self.guard:
             heapq.heappush(self.agenda, (at, next(self.numbering), due))
             early = self.next_alarm is not None and at < self.next_alarm and self.locks == 0

@@ -47,12 +47,12 @@ the server's clock (docs/scenarios.md, "How fast")."""
 
 
 def resolution(model: Model) -> dt.timedelta:
-    """The grid of a simulation: a tenth of the quickest median time, 1 s to 15 min."""
+    """The grid of a simulation: a tenth of the quickest median time, 0.1 s to 15 min."""
     medians = [b.answer.median_hours for b in (model.default, *model.roles.values())]
     medians += [b.answer.median_hours for b in model.steps.values()]
     medians += [e.after.median_hours for e in model.events.values()]
     tenth = dt.timedelta(hours=min(medians) / 10)
-    return max(dt.timedelta(seconds=1), min(RESOLUTION, tenth))
+    return max(dt.timedelta(milliseconds=100), min(RESOLUTION, tenth))
 
 
 def hours_per_day(calendar: ir.Calendar | None) -> float:

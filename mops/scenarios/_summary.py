@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -11,7 +12,6 @@ from typing import Any
 from engine import ir
 from engine.workflow import business_time
 from mops.scenarios._drive import CampaignRun
-from mops.scenarios._expect import business_days, to_minute
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,7 @@ def summarise(done: Sequence[CampaignRun], process: ir.ProcessIR) -> Summary:
             role = next((p.partition(":")[2] for p in r.parties if p.startswith("role:")), "people")
             items[role] += 1
             end = r.closed_at or run.ended_at or r.opened_at
-            worked = business_time.working_time_between(
-                to_minute(r.opened_at), to_minute(end), process.calendar
-            )
+            worked = business_time.working_time_between(r.opened_at, end, process.calendar)
             hours[role] += worked.total_seconds() / 3600
     return Summary(
         runs=len(done),
@@ -100,6 +98,21 @@ def summarise(done: Sequence[CampaignRun], process: ir.ProcessIR) -> Summary:
             business_days(run, process) for run in done if run.state == "completed"
         ),
     )
+
+
+def business_days(run: CampaignRun, process: ir.ProcessIR) -> float:
+    """The campaign's duration in business days of its calendar, to the second (the
+    cohort reads the server's own times; scenarios judge to the minute instead)."""
+    if run.started_at is None or run.ended_at is None:
+        return 0.0
+    worked = business_time.working_time_between(run.started_at, run.ended_at, process.calendar)
+    office = (process.calendar or business_time.PLAIN).office_hours
+    day = (
+        dt.datetime.combine(dt.date.min, office[1]) - dt.datetime.combine(dt.date.min, office[0])
+        if office
+        else dt.timedelta(days=1)
+    )
+    return worked / day
 
 
 def _refusal_kind(refusal: str) -> str:
