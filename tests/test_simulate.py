@@ -344,3 +344,37 @@ async def test_a_campaign_nobody_answers_is_reported_as_stuck(folder: Path) -> N
     assert summary.outcomes == {"waiting": 2}
     # Nobody holds the role: nothing more will ever happen to it.
     assert list(summary.reasons) == ["waiting: still waits at 'draft' after 365 days"]
+
+
+async def test_a_case_with_a_bad_value_names_the_case(tmp_path: Path) -> None:
+    (tmp_path / "tiers.mops").write_text(TIERS)
+    (tmp_path / "cases.csv").write_text("budget\n500 EUR\nlots\n")
+
+    with pytest.raises(UserError) as raised:
+        await simulate(tmp_path / "tiers.mops", runs=2, seed=1, cases=tmp_path / "cases.csv")
+
+    assert "budget" in str(raised.value) and "(case 2)" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[steps.check]\napprove = 0.9\nchanges = 0.2\n", "approve + changes must be at most 1"),
+        ("[inputs.title]\none_of = []\n", "inputs.title.one_of must be a list of values"),
+        ('[events."x"]\narrives = 0.5\n', "[events.x] needs 'after'"),
+        ("[budget]\nx = 1\n", "no table [budget]"),
+    ],
+)
+async def test_a_responses_file_mistake_is_explained(folder: Path, toml: str, message: str) -> None:
+    (folder / "bad.toml").write_text(toml)
+
+    with pytest.raises(UserError) as raised:
+        await simulate(
+            folder / "review.mops",
+            runs=1,
+            seed=1,
+            responses=folder / "bad.toml",
+            inputs={"title": "x"},
+        )
+
+    assert message in str(raised.value)

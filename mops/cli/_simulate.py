@@ -51,7 +51,11 @@ __all__ = ["Summary", "histogram_svg", "register", "simulate", "text_summary"]
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("simulate", help=summary("simulate"))
     parser.add_argument("file", type=Path, metavar="FILE", help="the process file (.mops)")
-    parser.add_argument("--runs", type=int, default=100, help="how many campaigns (default 100)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        help="how many campaigns (default 100; with --holdout, as many as were held out)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="same seed, same result (default 1)")
     parser.add_argument(
         "--responses", type=Path, help="how people, actions and events behave (TOML)"
@@ -106,7 +110,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 async def run(args: argparse.Namespace) -> int:
-    if args.runs < 1:
+    if args.runs is not None and args.runs < 1:
         raise UserError("--runs must be at least 1")
     if args.horizon < 1:
         raise UserError("--horizon must be at least 1 day")
@@ -118,7 +122,7 @@ async def run(args: argparse.Namespace) -> int:
     registry = load_registry()
     model = None
     fitted = None
-    runs = args.runs
+    runs = args.runs or 100
     if calibrating:
         process, _ = _process(_process_path(args.file), registry)
         fitted = await fitted_model(
@@ -129,7 +133,7 @@ async def run(args: argparse.Namespace) -> int:
             holdout=args.holdout,
         )
         model = fitted.model
-        if fitted.actual and "--runs" not in sys.argv:
+        if fitted.actual and args.runs is None:
             runs = min(len(fitted.actual), 1000)
         if args.write_responses is not None:
             try:
