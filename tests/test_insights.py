@@ -128,3 +128,16 @@ def test_calibration_reads_people_and_actions_from_the_facts() -> None:
     assert found.roles["editor"]["approvals"] > 0
     assert "[roles.writer]" in found.toml()
     assert all(0 <= a["fail"] <= 1 for a in found.actions.values())
+
+
+def test_the_store_keeps_the_figures_of_one_selection(tmp_path: Path) -> None:
+    store = Store(tmp_path / "insights.sqlite3")
+    figures = report([_facts("article_review.json")], now=NOW)
+
+    store.keep_figures("a", figures)
+    store.keep_figures("b", {"versions": []})
+
+    assert store.figures("a") is None  # only the latest selection is kept
+    assert store.figures("b") == {"versions": []}
+    store.clear()
+    assert store.figures("b") is None

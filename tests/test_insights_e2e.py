@@ -149,6 +149,10 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     insights = mops("insights", "--process", "brief", "--json")
     assert insights.returncode == 0, insights.stderr
     figures: dict[str, Any] = json.loads(insights.stdout)["versions"][0]
+    again = mops("insights", "--process", "brief", "--json")
+    assert again.returncode == 0, again.stderr
+    # Nothing closed since: the same figures, kept with the store.
+    assert json.loads(again.stdout)["versions"][0] == figures
     calibrated = mops(
         "simulate", str(tmp_path / "brief.mops"), "--calibrate", "--runs", "20", "--json"
     )

@@ -77,6 +77,23 @@ class Store:
         value = self._meta("watermark")
         return None if value is None else dt.datetime.fromisoformat(value)
 
+    def figures(self, key: str) -> dict[str, Any] | None:
+        """The figures made last time for ``key`` (a selection at a watermark), if kept."""
+        value = self._meta(f"figures:{key}")
+        return None if value is None else dict(json.loads(value))
+
+    def keep_figures(self, key: str, figures: dict[str, Any]) -> None:
+        """Keep the figures of a selection of closed campaigns: until another campaign
+        closes, they are the same."""
+        with self.db:
+            self.db.execute("delete from meta where key like 'figures:%'")
+            self.db.execute(
+                "insert into meta values (?, ?)", (f"figures:{key}", json.dumps(figures))
+            )
+
+    def count(self) -> int:
+        return int(self.db.execute("select count(*) from campaigns").fetchone()[0])
+
     def known(self) -> set[str]:
         return {row[0] for row in self.db.execute("select id from campaigns")}
 
