@@ -34,6 +34,7 @@ import datetime as dt
 import heapq
 import itertools
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,7 @@ _AFTER_TIMERS = dt.timedelta(milliseconds=100)
 """People and events come just after the campaign's own timers of the same moment."""
 _ACT_WAIT = 5.0  # real seconds an update may take before it is looked into
 _ACT_TRIES = 4
+_STALL = 3.0  # real seconds of a clock crawling, with nothing happening, before it is freed
 _THREADS = 4  # the worker's threads for workflow tasks
 _OFF_GRID = dt.timedelta(milliseconds=400)
 _BLOCK = 30.0  # real seconds the worker's thread waits for the clock to be locked
@@ -198,6 +200,10 @@ class Cohort:
         self.locks = 1
         """Locks on the server's clock that the driver must release for time to run:
         the one it is created with, each alarm that rang, each opening that locked it."""
+        self.activations = 0
+        """Workflow tasks of the campaigns seen so far (to tell a stalled clock)."""
+        self.unstalled = 0
+        """Locks released that the test server kept for decisions it lost."""
         book.on_notice = self._notice
 
     async def run(
@@ -275,7 +281,15 @@ class Cohort:
                     await env.client.test_service.unlock_time_skipping(UnlockTimeSkippingRequest())
                 changed = asyncio.ensure_future(self.changed.wait())
                 waiting = {done, changed, *alarms.values()}
-                finished, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                while True:
+                    seen, looked = self.activations, time.monotonic()
+                    clock = await env.get_current_time()
+                    finished, _ = await asyncio.wait(
+                        waiting, timeout=_STALL, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if finished:
+                        break
+                    await self._unstall(env, seen, looked, clock)
                 changed.cancel()
                 for moment, alarm in list(alarms.items()):
                     if alarm in finished:
@@ -287,6 +301,19 @@ class Cohort:
             done.cancel()
             for alarm in alarms.values():
                 alarm.cancel()
+
+    async def _unstall(
+        self, env: WorkflowEnvironment, seen: int, looked: float, clock: dt.datetime
+    ) -> None:
+        """The clock crawls at the pace of real time and no campaign did anything: the
+        test server keeps a lock for a decision it lost (see ``_act_once``). Release it."""
+        with self.guard:
+            ours = self.locks
+        moved = (await env.get_current_time() - clock).total_seconds()
+        if ours == 0 and self.activations == seen and moved < 2 * (time.monotonic() - looked):
+            with contextlib.suppress(RPCError):
+                await env.client.test_service.unlock_time_skipping(UnlockTimeSkippingRequest())
+                self.unstalled += 1
 
     async def _alarm(self, env: WorkflowEnvironment, length: dt.timedelta) -> None:
         """Unlock the clock, and come back when it has run ``length`` (then it stands)."""
@@ -442,6 +469,7 @@ class Cohort:
     def _observe(
         self, workflow_id: str, at: dt.datetime, done: WorkflowActivationCompletion
     ) -> None:
+        self.activations += 1
         campaign = self.campaigns.get(workflow_id)
         if campaign is None or campaign.done:
             return
