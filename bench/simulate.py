@@ -151,7 +151,7 @@ async def _measure(repeat: int, runs: int, cohort: int) -> None:
         cohort_seconds = time.perf_counter() - started
         webinar_wall, webinar_cpu, webinar = await _webinar(cohort, base)
     body = f"""\
-`python -m bench simulate --repeat {repeat} --runs {runs}` ({machine()}).
+`python -m bench simulate --repeat {repeat} --runs {runs} --cohort {cohort}` ({machine()}).
 
 A quarter-long process (an approval with daily reminders, two monthly reports, 30-day
 waits, a closing approval; {days:.1f} business days of campaign time) run as one
