@@ -67,9 +67,9 @@ def holdout_errors(predicted: Summary, actual: list[CampaignFacts]) -> dict[str,
     def pair(share: float) -> dict[str, float]:
         guess, real = percentile(done, share), percentile(real_days, share)
         return {
-            "predicted": round(guess, 2),
-            "actual": round(real, 2),
-            "error": round(guess - real, 2),
+            "predicted": _figure(guess),
+            "actual": _figure(real),
+            "error": _figure(guess - real),
             "relative": round((guess - real) / real, 3) if real else 0.0,
         }
 
@@ -92,6 +92,10 @@ def holdout_errors(predicted: Summary, actual: list[CampaignFacts]) -> dict[str,
         "business_days_p90": pair(0.9),
         "escalation_rate": rates,
     }
+
+
+def _figure(value: float) -> float:
+    return float(f"{value:.3g}")
 
 
 def calibration_text(calibration: Calibration) -> str:
@@ -130,9 +134,9 @@ def holdout_text(errors: dict[str, Any]) -> str:
         f"held out: {errors['campaigns']['actual']} campaigns; predicted with "
         f"{errors['campaigns']['predicted']} simulated ones",
         f"  cycle time p50: predicted {p50['predicted']}, actual {p50['actual']} business days "
-        f"(error {p50['error']:+}, {p50['relative']:+.0%})",
+        f"(error {p50['error']:+.3g}, {p50['relative']:+.0%})",
         f"  cycle time p90: predicted {p90['predicted']}, actual {p90['actual']} business days "
-        f"(error {p90['error']:+}, {p90['relative']:+.0%})",
+        f"(error {p90['error']:+.3g}, {p90['relative']:+.0%})",
         "  escalation rate per step: predicted / actual (error)",
     ]
     for step, rate in errors["escalation_rate"].items():

@@ -44,16 +44,21 @@ class Summary:
             "outcomes": self.outcomes,
             "reasons": self.reasons,
             "business_days": {
-                "p50": round(self.percentile(0.5), 2),
-                "p90": round(self.percentile(0.9), 2),
-                "max": round(max(self.durations, default=0.0), 2),
-                "mean": round(statistics.fmean(self.durations), 2) if self.durations else 0.0,
+                "p50": _figure(self.percentile(0.5)),
+                "p90": _figure(self.percentile(0.9)),
+                "max": _figure(max(self.durations, default=0.0)),
+                "mean": _figure(statistics.fmean(self.durations)) if self.durations else 0.0,
             },
             "escalation_rate": {k: round(v, 3) for k, v in self.escalation_rate.items()},
             "work_items": self.work_items,
             "hours_open": {k: round(v, 1) for k, v in self.hours_open.items()},
             "refusals": self.refusals,
         }
+
+
+def _figure(value: float) -> float:
+    """Three significant digits: a campaign of seconds is not shown as 0 days."""
+    return float(f"{value:.3g}")
 
 
 def percentile(values: Sequence[float], share: float) -> float:
