@@ -77,6 +77,23 @@ class Store:
         value = self._meta("watermark")
         return None if value is None else dt.datetime.fromisoformat(value)
 
+    @property
+    def checked(self) -> tuple[dt.datetime, int] | None:
+        """Since when every closed campaign is known, and how many the server then counted
+        from that moment on (see ``refresh``)."""
+        value = self._meta("checked")
+        if value is None:
+            return None
+        since, count = json.loads(value)
+        return dt.datetime.fromisoformat(since), int(count)
+
+    def mark_checked(self, since: dt.datetime, count: int) -> None:
+        with self.db:
+            self.db.execute(
+                "insert or replace into meta values ('checked', ?)",
+                (json.dumps([since.isoformat(), count]),),
+            )
+
     def figures(self, key: str) -> dict[str, Any] | None:
         """The figures made last time for ``key`` (a selection at a watermark), if kept."""
         value = self._meta(f"figures:{key}")
