@@ -50,6 +50,9 @@ class CampaignWorkflow:
     @workflow.init
     def __init__(self, args: Sequence[RawValue]) -> None:
         self.run_state = RunState(dispatch=self._step)
+        self._start: CampaignStart | None = None
+        """The start as read here, so that run() does not read it a second time (it
+        carries the whole process: reading it is most of a campaign's first task)."""
         self._open_carried_step(args)
 
     def _open_carried_step(self, args: Sequence[RawValue]) -> None:
@@ -66,6 +69,7 @@ class CampaignWorkflow:
             return
         if start is None:
             return
+        self._start = start
         self.run_state.team = start.team
         if start.resume is not None and start.resume.open_item is not None:
             self.run_state.items[start.resume.open_item.step] = start.resume.open_item
@@ -76,7 +80,7 @@ class CampaignWorkflow:
             raise ApplicationError(
                 "a campaign takes one input", type="InvalidStart", non_retryable=True
             )
-        start = _decode_start(args[0])
+        start = self._start or _decode_start(args[0])
         run = self.run_state
         process = run.process = start.process
         run.start = start

@@ -106,6 +106,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="FILE",
         help="with --calibrate: write the fitted assumptions as a responses file",
     )
+    parser.add_argument(
+        "--on-server",
+        action="store_true",
+        help="run the cohort on a time-skipping Temporal test server (slower; the same result)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -152,6 +157,7 @@ async def run(args: argparse.Namespace) -> int:
         horizon=dt.timedelta(days=args.horizon),
         model=model,
         registry=registry,
+        on_server=args.on_server,
     )
     errors = holdout_errors(result, fitted.actual) if fitted and fitted.actual else None
     if args.chart is not None:
@@ -192,6 +198,7 @@ async def simulate(
     model: Model | None = None,
     horizon: dt.timedelta = dt.timedelta(days=365),
     registry: Registry | None = None,
+    on_server: bool = False,
     before_shutdown: Callable[[Client, Sequence[str]], Awaitable[None]] | None = None,
 ) -> Summary:
     """Run ``runs`` campaigns of the process in ``file`` and sum up what they did.
@@ -232,6 +239,7 @@ async def simulate(
         given,
         seed=seed,
         horizon=horizon,
+        on_server=on_server,
         before_shutdown=before_shutdown,
     )
 

@@ -440,20 +440,25 @@ class Cohort:
             return
         campaign.run.stuck = why
         self._finish(campaign, "waiting", at)
+        await self._terminate(campaign.plan.campaign_id, why)
+
+    async def _terminate(self, campaign: str, why: str) -> None:
         assert self.client is not None
         with contextlib.suppress(RPCError):
-            await self.client.get_workflow_handle(campaign.plan.campaign_id).terminate(
-                reason=f"simulation: {why}"
-            )
+            await self.client.get_workflow_handle(campaign).terminate(reason=f"simulation: {why}")
+
+    async def _status(self, campaign: str) -> CampaignStatus:
+        assert self.client is not None
+        handle = self.client.get_workflow_handle(campaign)
+        status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+        return status
 
     async def _at_horizon(
         self, campaign: _Campaign, at: dt.datetime, horizon: dt.timedelta
     ) -> None:
-        assert self.client is not None
-        handle = self.client.get_workflow_handle(campaign.plan.campaign_id)
         days = horizon.days
         try:
-            status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+            status = await self._status(campaign.plan.campaign_id)
         except Exception:
             await self._give_up(campaign, at, f"still running after {days} days")
             return
@@ -555,12 +560,10 @@ class Cohort:
             campaign.pending[key] = campaign.pending.get(key, 1) - 1
 
     async def _answer(self, campaign: _Campaign, due: DueAnswer, now: dt.datetime) -> None:
-        assert self.client is not None
         planned = due.answer
         person = planned.person
         if person is None:
-            handle = self.client.get_workflow_handle(due.campaign)
-            status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+            status = await self._status(due.campaign)
             item = next(
                 (i for i in status.open_items if i.step == due.step and i.round == due.round), None
             )
@@ -602,10 +605,7 @@ class Cohort:
             try:
                 return await asyncio.wait_for(act(self.client, campaign, decision), _ACT_WAIT)
             except TimeoutError:
-                handle = self.client.get_workflow_handle(campaign)
-                status: CampaignStatus = await handle.query(
-                    STATUS_QUERY, result_type=CampaignStatus
-                )
+                status = await self._status(campaign)
                 item = next((i for i in status.open_items if i.step == decision.step), None)
                 if item is None or any(d.actor == decision.actor for d in item.decisions):
                     return None

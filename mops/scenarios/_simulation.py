@@ -31,6 +31,8 @@ from engine.workflow.values import ValueProblem, display, from_json, from_plain_
 from engine.workflow.work_items import Action, WorkItem
 from mops.scenarios._cohort import Cohort, PlannedAnswer
 from mops.scenarios._drive import CampaignPlan
+from mops.scenarios._fast import FastCohort
+from mops.scenarios._inproc import plays
 from mops.scenarios._model import Model, business_hours, rng_for
 from mops.scenarios._plan import DEFAULT_START
 from mops.scenarios._run import quiet_sdk, start_test_server
@@ -297,12 +299,17 @@ async def run_cohort(
     seed: int,
     horizon: dt.timedelta = HORIZON,
     sandboxed: bool = False,
+    on_server: bool = False,
     before_shutdown: Callable[[Client, Sequence[str]], Awaitable[None]] | None = None,
 ) -> Summary:
     """Run one campaign per entry of ``inputs`` and sum up what they did.
 
-    ``before_shutdown`` gets the test server's client and the campaigns' ids once they
-    have ended, before the server goes (to read their histories, say).
+    The campaigns run in this process, the server's part played here
+    (:class:`FastCohort`), unless ``on_server`` or ``sandboxed`` is given, the
+    process calls a sub-process, or ``before_shutdown`` wants the histories: then
+    they run on a time-skipping test server. ``before_shutdown`` gets the test
+    server's client and the campaigns' ids once they have ended, before the server
+    goes (to read their histories, say).
     """
     book = ScriptBook()
     ids = [f"{process.name}-sim-{seed}-{n}" for n in range(len(inputs))]
@@ -323,7 +330,8 @@ async def run_cohort(
                 team=team,
             )
         )
-    cohort = Cohort(
+    here = not (on_server or sandboxed or before_shutdown) and plays(process)
+    cohort = (FastCohort if here else Cohort)(
         stand_in_registry(registry, book),
         book,
         world,
@@ -331,6 +339,9 @@ async def run_cohort(
         sandboxed=sandboxed,
         resolution=resolution(model),
     )
+    if isinstance(cohort, FastCohort):
+        with quiet_sdk():
+            return summarise(await cohort.run_here(plans, horizon=horizon), process)
     with quiet_sdk():
         env = await start_test_server()
         try:

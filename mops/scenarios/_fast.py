@@ -1,0 +1,158 @@
+"""A cohort whose campaigns run in this process, the server's part played here.
+
+The same cohort as :class:`~mops.scenarios._cohort.Cohort` — the same simulated
+people and events, the same typed facts read from the campaigns' commands, the
+same answers through the campaign's real ``act`` update and its validator —
+but on :class:`~mops.scenarios._inproc.InProcessServer` instead of the
+time-skipping test server: no process boundary, no clock to stop and start, and
+time jumps straight from one moment to the next. Why, and what is not played:
+docs/scenarios.md, "How fast, and how it works".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from engine import ir
+from engine.errors import UserError
+from engine.workflow import business_time
+from engine.workflow.campaign import (
+    ACT_UPDATE,
+    EVENT_SIGNAL,
+    REFUSED_SIGNAL,
+    STATUS_QUERY,
+    CampaignStart,
+    CampaignStatus,
+    RefusedAttempt,
+)
+from engine.workflow.facts import Decided
+from engine.workflow.work_items import Act
+from mops.scenarios._cohort import _AFTER_TIMERS, Cohort, DueEvent, _Campaign
+from mops.scenarios._drive import CampaignPlan, CampaignRun
+from mops.scenarios._inproc import InProcessServer, Refused, Unplayed
+from mops.scenarios._stand_ins import AnySecret
+from workers import WORKFLOWS
+
+_CLOSED = {"completed", "failed", "cancelled", "terminated"}
+
+
+class FastCohort(Cohort):
+    """Runs campaigns side by side in this process (see the module)."""
+
+    server: InProcessServer | None = None
+
+    async def run_here(
+        self, plans: Sequence[CampaignPlan], *, horizon: dt.timedelta
+    ) -> list[CampaignRun]:
+        """Run every plan (they all start at the first plan's moment) until all end."""
+        self.loop = asyncio.get_running_loop()
+        for plan in plans:
+            steps = {s.id: s for s in ir.iter_steps(plan.process.body)}
+            ladders = {
+                i: len(s.escalations) for i, s in steps.items() if isinstance(s, ir.HumanStep)
+            }
+            self.campaigns[plan.campaign_id] = _Campaign(plan, CampaignRun(plan), steps, ladders)
+        start = min((p.start_at for p in plans), default=dt.datetime.now(dt.UTC))
+        server = self.server = InProcessServer(
+            workflows=WORKFLOWS,
+            activities=self.stand_ins.activities(secrets=AnySecret(env={})),
+            converter=pydantic_data_converter,
+            observe=self._observe,
+            start=start,
+        )
+        self.origin = start + _AFTER_TIMERS
+        for campaign in self.campaigns.values():
+            await self._start(campaign, "simulation", start)
+        self._check_all_done()
+        end = start + horizon
+        while not self.all_done.is_set():
+            await self._settle()
+            if self.all_done.is_set():
+                break
+            ours = server.next_moment()
+            theirs = self.agenda[0][0] if self.agenda else None
+            if theirs is not None and (ours is None or theirs < ours):
+                if theirs > end:
+                    break
+                server.move_to(theirs)
+                await self._deliver(server.now)
+            elif ours is not None and ours <= end:
+                await server.run_due()
+            else:
+                break
+        await self._settle()
+        if not self.all_done.is_set():
+            server.move_to(end)
+            for campaign in list(self.campaigns.values()):
+                if not campaign.done:
+                    await self._at_horizon(campaign, server.now, horizon)
+        return [c.run for c in self.campaigns.values()]
+
+    async def _settle(self) -> None:
+        """Let what the campaigns' commands set off (closing, giving up) finish first."""
+        while True:
+            await asyncio.sleep(0)
+            if not self.tasks:
+                return
+            await asyncio.gather(*list(self.tasks))
+
+    def _here(self) -> InProcessServer:
+        assert self.server is not None
+        return self.server
+
+    # ---- the transport: the in-process server instead of the test server's RPCs ----
+
+    async def _start(self, campaign: _Campaign, queue: str, at: dt.datetime) -> None:
+        plan = campaign.plan
+        self._here().start(
+            plan.process.name,
+            plan.campaign_id,
+            CampaignStart(
+                process=plan.process, inputs=plan.inputs, started_by="simulation", team=plan.team
+            ),
+        )
+        campaign.run.started_at = at
+        campaign.run.state = "running"
+        for after, event in plan.events:
+            moment = business_time.add(at, after, plan.process.calendar) + _AFTER_TIMERS
+            self._expect_event(campaign, moment, event)
+
+    async def _send(self, due: DueEvent) -> None:
+        if not self.campaigns[due.campaign].done:
+            self._here().signal(due.campaign, EVENT_SIGNAL, due.event)
+
+    async def _terminate(self, campaign: str, why: str) -> None:
+        self._here().terminate(campaign)
+
+    async def _status(self, campaign: str) -> CampaignStatus:
+        status: CampaignStatus = self._here().query(campaign, STATUS_QUERY, CampaignStatus)
+        return status
+
+    async def _act_once(self, campaign: str, decision: Act) -> Decided | None:
+        server = self._here()
+        try:
+            decided: Decided = server.update(campaign, ACT_UPDATE, decision, Decided)
+        except Refused as refused:
+            # As engine.client.act does: the refusal is recorded in the campaign.
+            attempt = RefusedAttempt(
+                step=decision.step,
+                actor=decision.actor,
+                action=decision.action,
+                reason=str(refused),
+            )
+            server.signal(campaign, REFUSED_SIGNAL, attempt)
+            raise UserError(f"refused: {refused}") from None
+        except Unplayed:
+            return None
+        return decided
+
+    async def _confirm_closed(self, campaign: _Campaign) -> None:
+        run = self._here().runs[campaign.plan.campaign_id]
+        if run.state in _CLOSED:
+            self._finish(campaign, run.state, run.closed_at or self._here().now)
+        else:
+            campaign.closing = False
