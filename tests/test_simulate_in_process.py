@@ -70,3 +70,12 @@ async def test_a_cohort_in_process_does_what_it_does_on_the_test_server(tmp_path
     assert set(here.outcomes) == {"completed", "failed"}
     assert any("Fetch the registrants" in reason for reason in here.reasons)
     assert here.escalation_rate["copy_check"] > 0
+
+
+async def test_a_cohort_spread_over_processes_gives_the_same_result(tmp_path: Path) -> None:
+    responses = tmp_path / "webinar.toml"
+    responses.write_text(RESPONSES)
+    one = await simulate(WEBINAR, runs=RUNS, seed=3, responses=responses, processes=1)
+    two = await simulate(WEBINAR, runs=RUNS, seed=3, responses=responses, processes=2)
+    assert two.as_json() == one.as_json()
+    assert two.durations == one.durations

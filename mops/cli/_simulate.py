@@ -199,6 +199,7 @@ async def simulate(
     horizon: dt.timedelta = dt.timedelta(days=365),
     registry: Registry | None = None,
     on_server: bool = False,
+    processes: int | None = None,
     before_shutdown: Callable[[Client, Sequence[str]], Awaitable[None]] | None = None,
 ) -> Summary:
     """Run ``runs`` campaigns of the process in ``file`` and sum up what they did.
@@ -240,6 +241,7 @@ async def simulate(
         seed=seed,
         horizon=horizon,
         on_server=on_server,
+        processes=processes,
         before_shutdown=before_shutdown,
     )
 

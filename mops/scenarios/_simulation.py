@@ -31,7 +31,7 @@ from engine.workflow.values import ValueProblem, display, from_json, from_plain_
 from engine.workflow.work_items import Action, WorkItem
 from mops.scenarios._cohort import Cohort, PlannedAnswer
 from mops.scenarios._drive import CampaignPlan
-from mops.scenarios._fast import FastCohort
+from mops.scenarios._fast import FastCohort, processes_for, run_spread
 from mops.scenarios._inproc import plays
 from mops.scenarios._model import Model, business_hours, rng_for
 from mops.scenarios._plan import DEFAULT_START
@@ -300,6 +300,7 @@ async def run_cohort(
     horizon: dt.timedelta = HORIZON,
     sandboxed: bool = False,
     on_server: bool = False,
+    processes: int | None = None,
     before_shutdown: Callable[[Client, Sequence[str]], Awaitable[None]] | None = None,
 ) -> Summary:
     """Run one campaign per entry of ``inputs`` and sum up what they did.
@@ -309,7 +310,9 @@ async def run_cohort(
     process calls a sub-process, or ``before_shutdown`` wants the histories: then
     they run on a time-skipping test server. ``before_shutdown`` gets the test
     server's client and the campaigns' ids once they have ended, before the server
-    goes (to read their histories, say).
+    goes (to read their histories, say). In this process, a large cohort is spread
+    over ``processes`` forked processes (default: one per hundred campaigns, up to
+    one per core); the result is the same.
     """
     book = ScriptBook()
     ids = [f"{process.name}-sim-{seed}-{n}" for n in range(len(inputs))]
@@ -340,8 +343,10 @@ async def run_cohort(
         resolution=resolution(model),
     )
     if isinstance(cohort, FastCohort):
+        spread = processes_for(len(plans)) if processes is None else processes
         with quiet_sdk():
-            return summarise(await cohort.run_here(plans, horizon=horizon), process)
+            done = await run_spread(cohort, plans, horizon=horizon, processes=spread)
+        return summarise(done, process)
     with quiet_sdk():
         env = await start_test_server()
         try:
