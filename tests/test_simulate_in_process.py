@@ -12,12 +12,18 @@ which of them the worker runs first.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mops_cli import MOPS, clean_env
 
 from mops.cli._simulate import simulate
 from mops.scenarios import Summary
+from mops.scenarios._fast import can_fork
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBINAR = ROOT / "processes" / "webinar.mops"
@@ -72,10 +78,36 @@ async def test_a_cohort_in_process_does_what_it_does_on_the_test_server(tmp_path
     assert here.escalation_rate["copy_check"] > 0
 
 
-async def test_a_cohort_spread_over_processes_gives_the_same_result(tmp_path: Path) -> None:
+def test_a_cohort_spread_over_processes_gives_the_same_result(tmp_path: Path) -> None:
+    # In a process of its own: this one talked to a test server above, and a process
+    # with the SDK's threads does not fork (mops.scenarios._fast.can_fork).
     responses = tmp_path / "webinar.toml"
     responses.write_text(RESPONSES)
-    one = await simulate(WEBINAR, runs=RUNS, seed=3, responses=responses, processes=1)
-    two = await simulate(WEBINAR, runs=RUNS, seed=3, responses=responses, processes=2)
-    assert two.as_json() == one.as_json()
-    assert two.durations == one.durations
+
+    def simulated(processes: int) -> dict[str, Any]:
+        done = subprocess.run(
+            [
+                *(str(MOPS), "simulate", str(WEBINAR), "--runs", str(RUNS), "--seed", "3"),
+                *("--responses", str(responses), "--processes", str(processes), "--json"),
+            ],
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        shown: dict[str, Any] = json.loads(done.stdout)
+        return shown
+
+    assert simulated(2) == simulated(1)
+
+
+def test_a_process_that_talked_to_temporal_does_not_fork() -> None:
+    fresh = subprocess.run(
+        [sys.executable, "-c", "from mops.scenarios._fast import can_fork; print(can_fork())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert fresh.stdout.strip() == "True"
+    assert not can_fork()  # this one ran a test server above: the SDK's threads are here

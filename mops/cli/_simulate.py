@@ -107,6 +107,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="with --calibrate: write the fitted assumptions as a responses file",
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="spread the cohort over N processes (default: one per 100 campaigns, "
+        "up to one per core)",
+    )
+    parser.add_argument(
         "--on-server",
         action="store_true",
         help="run the cohort on a time-skipping Temporal test server (slower; the same result)",
@@ -119,6 +126,8 @@ async def run(args: argparse.Namespace) -> int:
         raise UserError("--runs must be at least 1")
     if args.horizon < 1:
         raise UserError("--horizon must be at least 1 day")
+    if args.processes is not None and args.processes < 1:
+        raise UserError("--processes must be at least 1")
     calibrating = args.calibrate or args.holdout is not None
     if calibrating and args.responses is not None:
         raise UserError("give either --responses or --calibrate, not both")
@@ -158,6 +167,7 @@ async def run(args: argparse.Namespace) -> int:
         model=model,
         registry=registry,
         on_server=args.on_server,
+        processes=args.processes,
     )
     errors = holdout_errors(result, fitted.actual) if fitted and fitted.actual else None
     if args.chart is not None:

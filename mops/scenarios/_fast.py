@@ -18,6 +18,7 @@ import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -50,8 +51,16 @@ _SHARDED: tuple[FastCohort, list[list[CampaignPlan]], dt.timedelta] | None = Non
 
 
 def processes_for(runs: int) -> int:
-    """How many processes a cohort of ``runs`` campaigns is spread over."""
+    """How many processes a cohort of ``runs`` campaigns is spread over by default."""
     return max(1, min(len(os.sched_getaffinity(0)), runs // _PER_PROCESS))
+
+
+def can_fork() -> bool:
+    """Whether this process may fork: it has one thread. A process that talked to
+    Temporal has the SDK's threads (its Rust runtime), and a child forked while one of
+    them holds a lock waits for it for ever; such a process runs the cohort itself."""
+    threads = Path("/proc/self/task")
+    return threads.is_dir() and sum(1 for _ in threads.iterdir()) == 1
 
 
 async def run_spread(
@@ -61,9 +70,10 @@ async def run_spread(
 
     Each campaign's world is drawn from the seed and the campaign alone (people,
     events, task outcomes), and campaigns do not touch each other, so the result
-    is the same however the cohort is spread; only the wall time differs.
+    is the same however the cohort is spread; only the wall time differs. A process
+    that cannot fork safely (:func:`can_fork`) runs them all itself.
     """
-    if processes <= 1 or len(plans) < 2:
+    if processes <= 1 or len(plans) < 2 or not can_fork():
         return await cohort.run_here(plans, horizon=horizon)
     global _SHARDED
     shares = [list(plans[n::processes]) for n in range(processes)]
