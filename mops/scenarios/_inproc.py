@@ -111,8 +111,10 @@ class Run:
     """One campaign: its workflow instance and what the server keeps for it."""
 
     workflow_id: str
+    workflow_type: str
     run_id: str
-    instance: WorkflowInstance
+    instance: WorkflowInstance | None
+    """None once the campaign is forgotten (closed, and nothing more to ask it)."""
     events: int = 0
     timers: set[int] = field(default_factory=set)
     activities: dict[int, _Activity] = field(default_factory=dict)
@@ -121,6 +123,11 @@ class Run:
     closed_at: dt.datetime | None = None
     result: Payload | None = None
     failure: Failure | None = None
+
+    def live(self) -> WorkflowInstance:
+        if self.instance is None:
+            raise Unplayed(f"campaign {self.workflow_id} is {self.state} and forgotten")
+        return self.instance
 
 
 class InProcessServer:
@@ -237,7 +244,7 @@ class InProcessServer:
         job = WorkflowActivationJob(
             query_workflow=QueryWorkflow(query_id=query_id, query_type=name)
         )
-        completion = _activate(run.instance, self._activation(run, [job]))
+        completion = _activate(run.live(), self._activation(run, [job]))
         for command in _commands(completion):
             if (
                 command.HasField("respond_to_query")
@@ -248,6 +255,14 @@ class InProcessServer:
                     raise Unplayed(f"query '{name}' failed: {answer.failed.message}")
                 return self.payloads.from_payload(answer.succeeded.response, result_type)
         raise Unplayed(f"query '{name}' of {workflow_id} got no answer")
+
+    def forget(self, workflow_id: str) -> None:
+        """Drop a closed campaign's workflow instance, as a worker evicts it: a cohort of
+        thousands would otherwise keep every one, and the garbage collector would walk
+        them all, again and again."""
+        run = self.runs[workflow_id]
+        if run.state != "running":
+            run.instance = None
 
     def terminate(self, workflow_id: str) -> None:
         run = self.runs[workflow_id]
@@ -310,7 +325,7 @@ class InProcessServer:
                 last_failure=None,
             )
         )
-        run = Run(workflow_id, run_id, instance)
+        run = Run(workflow_id, workflow_type, run_id, instance)
         self.runs[workflow_id] = run
         init = InitializeWorkflow(
             workflow_type=workflow_type,
@@ -338,7 +353,7 @@ class InProcessServer:
     def _activate(
         self, run: Run, jobs: Sequence[WorkflowActivationJob]
     ) -> WorkflowActivationCompletion:
-        completion = _activate(run.instance, self._activation(run, jobs))
+        completion = _activate(run.live(), self._activation(run, jobs))
         self.activations += 1
         run.events += _EVENTS_PER_TASK + len(jobs)
         self.observe(run.workflow_id, self.now, completion)
@@ -382,7 +397,7 @@ class InProcessServer:
         elif kind == "continue_as_new_workflow_execution":
             carried = command.continue_as_new_workflow_execution
             self._close(run, "continued")
-            workflow_type = carried.workflow_type or run.instance.get_info().workflow_type
+            workflow_type = carried.workflow_type or run.workflow_type
             self._start(workflow_type, run.workflow_id, list(carried.arguments), run.run_id)
         # Search attributes, memo, patch markers, query answers, update responses:
         # nothing for the server to do (the cohort reads them from the completion).
@@ -426,7 +441,7 @@ class InProcessServer:
             task_queue="simulation",
             workflow_id=run.workflow_id,
             workflow_run_id=run.run_id,
-            workflow_type=run.instance.get_info().workflow_type,
+            workflow_type=run.workflow_type,
             start_to_close_timeout=_or_none(command, "start_to_close_timeout"),
             schedule_to_close_timeout=_or_none(command, "schedule_to_close_timeout"),
             heartbeat_timeout=_or_none(command, "heartbeat_timeout"),
