@@ -165,6 +165,7 @@ class InProcessServer:
         self._env = ActivityEnvironment()
         self._env.payload_converter = self.payloads
         self.activations = 0
+        self._runs_of: dict[str, list[str]] = {}
 
     # ---- the clock ---------------------------------------------------------------
 
@@ -278,7 +279,11 @@ class InProcessServer:
         arguments: Sequence[Payload],
         continued_from: str | None,
     ) -> None:
-        run_id = str(uuid.uuid4())
+        # Run ids and random seeds from the campaign and its run's number: the same
+        # cohort twice is the same, down to what workflow.random() would draw.
+        number = len(self._runs_of.setdefault(workflow_id, [])) + 1
+        run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mops-simulation:{workflow_id}:{number}"))
+        self._runs_of[workflow_id].append(run_id)
         defn = self.named.get(workflow_type, self.dynamic)
         if defn is None:
             raise Unplayed(f"no workflow '{workflow_type}' is registered")
@@ -308,7 +313,7 @@ class InProcessServer:
             workflow_type=workflow_type,
             priority=temporalio.common.Priority.default,
         )
-        seed = hash((workflow_id, run_id)) & 0x7FFFFFFFFFFFFFFF
+        seed = uuid.UUID(run_id).int & 0x7FFFFFFFFFFFFFFF
         instance = self.runner.create_instance(
             WorkflowInstanceDetails(
                 payload_converter_factory=self.converter._new_payload_converter,
