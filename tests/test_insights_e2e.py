@@ -4,14 +4,19 @@
 Forty campaigns of a two-step process run on the real embedded server with a
 real worker (``mops worker``). The test plays the people: writers answer after
 a lognormal time with a median of 3 s and a 90th percentile of 6 s, editors
-after 2 s and 4 s, and editors approve 3 in 4. The process has no calendar, so
-business time is plain time. Tolerances: with 40 answers per role the median
+after 2 s and 4 s, and editors approve 3 in 4. The process's calendar works every
+day, all day (to 23:59: the language has no 24:00), so business time is plain time;
+without a calendar it would count only 09:00-17:00 UTC on weekdays, and the test
+failed when run in the evening. Tolerances: with 40 answers per role the median
 of a lognormal of this spread is within about 15% (two standard errors) of
 the truth, the 90th percentile within about 25%; on top comes the time the
 test takes to notice a step opened, which the answer's moment (counted from
 when the step opened, on the server's clock) absorbs unless it is longer than
-the drawn time. So: medians within 30%, 90th percentiles within 40%, the share
-approved within 0.2.
+the drawn time, and the time a decision takes to reach the campaign (up to 1.5 s
+on a loaded machine), which only ever makes an answer later. So: medians within
+30%, 90th percentiles within 40%, plus 1.5 s above; the share approved within 0.2.
+(With this seed the writers' drawn 90th percentile is already 7.3 s, 21% above
+the truth.)
 """
 
 from __future__ import annotations
@@ -41,7 +46,13 @@ from engine.workflow.work_items import Act
 pytestmark = pytest.mark.e2e
 
 PROCESS = """\
+calendar always "Every day, all day"
+  time zone "UTC"
+  working days mon to sun
+  office hours 00:00 to 23:59
+
 process brief "A brief, written and checked"
+  calendar always
   work draft "Write the brief"
     assign role writer
     deadline 1 business day
@@ -87,6 +98,10 @@ CAMPAIGNS = 40
 WRITER = (3.0, 6.0)  # median, 90th percentile: seconds
 EDITOR = (2.0, 4.0)
 APPROVE = 0.75
+_LATENCY = 1.5
+"""Seconds a decision may take to reach the campaign on a loaded 2-core machine (the
+update's round trip through the embedded server and the worker): answers only come later
+than drawn, never earlier."""
 _Z90 = 1.2815515655446004
 
 
@@ -113,6 +128,12 @@ async def _person(client: Client, campaign: str, rng: random.Random) -> None:
     await act(client, campaign, Act(step="check", actor=rng.choice(["eda", "eli"]), action=verdict))
     with contextlib.suppress(WorkflowFailureError):  # a rejected brief fails: that is the process
         await handle.result()
+
+
+def _near(reported: float, true: float, share: float) -> bool:
+    """Within ``share`` of the truth (the sample's spread), plus, above it only, the time
+    a decision takes to reach the campaign after the test sends it."""
+    return true * (1 - share) <= reported <= true * (1 + share) + _LATENCY
 
 
 async def _until(moment: dt.datetime) -> None:
@@ -164,11 +185,11 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     assert done["completed"] + done["failed"] == CAMPAIGNS
     roles = {r["role"]: r["response_hours"] for r in figures["roles"]}
     for role, (median, p90) in (("writer", WRITER), ("editor", EDITOR)):
-        assert roles[role]["p50"] * 3600 == pytest.approx(median, rel=0.3), role
-        assert roles[role]["p90"] * 3600 == pytest.approx(p90, rel=0.4), role
+        assert _near(roles[role]["p50"] * 3600, median, 0.3), role
+        assert _near(roles[role]["p90"] * 3600, p90, 0.4), role
         found = fitted["calibration"]["roles"][role]
-        assert found["median_hours"] * 3600 == pytest.approx(median, rel=0.3), role
-        assert found["p90_hours"] * 3600 == pytest.approx(p90, rel=0.4), role
+        assert _near(found["median_hours"] * 3600, median, 0.3), role
+        assert _near(found["p90_hours"] * 3600, p90, 0.4), role
     assert fitted["calibration"]["roles"]["editor"]["approve"] == pytest.approx(APPROVE, abs=0.2)
     check = next(s for s in figures["steps"] if s["step"] == "check")
     assert check["outcomes"]["approved"] / CAMPAIGNS == pytest.approx(APPROVE, abs=0.2)
