@@ -21,6 +21,7 @@ from bench import (
     startup,
 )
 from bench import compile as compile_bench
+from bench import insights as insights_bench
 from bench import simulate as simulate_bench
 
 BENCHMARKS = {
@@ -40,6 +41,7 @@ BENCHMARKS = {
     "simulate": simulate_bench.main,
     "provenance": provenance.main,
     "app": app.main,
+    "insights": insights_bench.main,
 }
 NOT_IN_ALL = {"profile"}
 """Profiling needs py-spy (the ``bench`` extra) and measures nothing new."""

@@ -2,7 +2,14 @@
 and a self-contained HTML report.
 
 Nothing here runs inside a workflow; it reads histories through the client.
+:func:`report_html` is imported on first use: it draws the process with the
+language package's diagram code, which the commands that only read histories
+(``mops insights``, ``mops status``) should not pay for at start-up.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from engine.audit._export import GENESIS, Finding, Unreadable, canonical, digest, to_csv, to_jsonl
 from engine.audit._export import head as chain_head
@@ -18,13 +25,15 @@ from engine.audit._fetch import (
 )
 from engine.audit._model import Auth, Bar, Entry, Proof, Timeline
 from engine.audit._proofs import BadProof, check_proofs
-from engine.audit._report import report_html
 from engine.audit._status import status_from_history, status_from_timeline
 from engine.audit._text import clean as printable
 from engine.audit._text import render as render_timeline
 from engine.audit._text import time_zone
 from engine.audit._timeline import HistoryProblem, process_of, read_timeline
 from engine.audit._values import readable, readable_pairs
+
+if TYPE_CHECKING:
+    from engine.audit._report import report_html
 
 __all__ = [
     "GENESIS",
@@ -62,3 +71,11 @@ __all__ = [
     "to_jsonl",
     "verify_export",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "report_html":
+        from engine.audit._report import report_html
+
+        return report_html
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

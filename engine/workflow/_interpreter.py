@@ -59,6 +59,9 @@ class CampaignWorkflow:
     def __init__(self, args: Sequence[RawValue]) -> None:
         self.run_state = RunState(dispatch=self._step)
         self._asked_to_cancel = False
+        self._start: CampaignStart | None = None
+        """The start as read here, so that run() does not read it a second time (it
+        carries the whole process: reading it is most of a campaign's first task)."""
         self._open_carried_step(args)
 
     def _open_carried_step(self, args: Sequence[RawValue]) -> None:
@@ -75,6 +78,7 @@ class CampaignWorkflow:
             return
         if start is None:
             return
+        self._start = start
         self.run_state.team = start.team
         # Only a run the campaign itself continued carries an open step (a start from
         # outside claiming one is refused by run()).
@@ -88,7 +92,7 @@ class CampaignWorkflow:
             raise ApplicationError(
                 "a campaign takes its start and its seal", type="InvalidStart", non_retryable=True
             )
-        start = _decode_start(args[0])
+        start = self._start or _decode_start(args[0])
         run = self.run_state
         # Before anything happens: who started it, proven (or nothing runs).
         run.provenance = seals.verify_start(start, args)

@@ -24,7 +24,11 @@ COMMANDS: dict[str, Command] = {
     "test": Command("_test", "run the scenarios of processes on a time-skipping test server"),
     "simulate": Command(
         "_simulate",
-        "run a cohort of campaigns with random response times: durations, escalations, load",
+        "run a cohort of campaigns on the real interpreter (optionally calibrated on real ones)",
+    ),
+    "insights": Command(
+        "_insights",
+        "what real campaigns did: cycle times, where the time goes, people, rules, versions",
     ),
     "run": Command("_run", "start a campaign of a process and follow it"),
     "worker": Command("_worker", "run a worker until SIGINT/SIGTERM"),

@@ -50,6 +50,9 @@ class Notice:
 Chooser = Callable[[str, str, int], Outcome | None]
 """``(campaign, step, call number) -> outcome`` for simulations; None: the default."""
 
+NoticeHook = Callable[[str, str, NoticeKind | None, dt.datetime], None]
+"""``(campaign, step id, which notice, when)``: told of every notice as it is sent."""
+
 
 class ScriptBook:
     """What every task returns, per campaign and step, and every notice sent."""
@@ -61,6 +64,9 @@ class ScriptBook:
         self.notices: list[Notice] = []
         self.failures: dict[tuple[str, str], int] = {}
         """How many attempts failed, per (campaign, step)."""
+        self.results: dict[tuple[str, str], dict[str, Any]] = {}
+        """What each task returned last, per (campaign, step), as JSON."""
+        self.on_notice: NoticeHook | None = None
 
     def script(self, campaign: str, step: str, outcomes: list[Outcome]) -> None:
         self._scripts[(campaign, step)] = outcomes
@@ -119,6 +125,8 @@ def _stand_in(real: Action[Any, Any], book: ScriptBook) -> Action[Any, Any]:
                     None if ctx.notice is None else ctx.notice.kind,
                 )
             )
+            if book.on_notice is not None and ctx.notice is not None:
+                book.on_notice(ctx.campaign_id, ctx.notice.step, ctx.notice.kind, now)
         outcome = book.next_outcome(ctx.campaign_id, ctx.step)
         if outcome.failure is not None:
             key = (ctx.campaign_id, ctx.step)
@@ -128,6 +136,7 @@ def _stand_in(real: Action[Any, Any], book: ScriptBook) -> Action[Any, Any]:
         if real.name == "notify.send":
             values["delivered"] = params.model_dump(mode="json")["to"]
         values.update(outcome.fields)
+        book.results[(ctx.campaign_id, ctx.step)] = values
         return values
 
     run.__module__ = __name__

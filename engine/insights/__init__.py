@@ -1,0 +1,39 @@
+"""Process analytics: what real campaigns did, read from their Temporal histories.
+
+Facts are taken once from each closed campaign's timeline (``engine.audit``)
+into a local analytics store (SQLite, a cache that can be rebuilt from
+Temporal); running campaigns are read fresh. The figures are computed from
+the store: cycle times, where the time goes per step, people's load and
+response times, rule rows, the bottleneck ranking, two versions side by side;
+and a simulation's assumptions are fitted from the same facts.
+"""
+
+from engine.insights._calibrate import Calibration, Fit, calibrate, fit_times
+from engine.insights._facts import CampaignFacts, facts_of
+from engine.insights._render import charts, html, text
+from engine.insights._report import percentile, report
+from engine.insights._store import FILE_NAME, Store
+from engine.insights._svg import bars, histogram, lines, nice_ticks
+from engine.insights._sync import Refreshed, refresh
+
+__all__ = [
+    "FILE_NAME",
+    "Calibration",
+    "CampaignFacts",
+    "Fit",
+    "Refreshed",
+    "Store",
+    "bars",
+    "calibrate",
+    "charts",
+    "facts_of",
+    "fit_times",
+    "histogram",
+    "html",
+    "lines",
+    "nice_ticks",
+    "percentile",
+    "refresh",
+    "report",
+    "text",
+]
