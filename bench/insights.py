@@ -40,11 +40,11 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import UnsandboxedWorkflowRunner
 
-from bench._harness import options
+from bench._harness import BENCH, BENCH_TRUST, options
 from bench._report import machine, spread, write_section
 from bench.audit import SMALL, TEAM, compiled, fetch_all, free_port
 from engine.audit import selected_campaigns, selection_query
-from engine.client import EmbeddedServer, Settings, act
+from engine.client import EmbeddedServer, Settings, act, seal_start
 from engine.insights import FILE_NAME, Store, refresh
 from engine.workflow.campaign import CampaignStart
 from engine.workflow.work_items import Act
@@ -64,21 +64,27 @@ async def _campaigns(client: Client, queue: str, count: int) -> None:
         workflows=WORKFLOWS,
         workflow_runner=UnsandboxedWorkflowRunner(),
         max_cached_workflows=2000,
+        trust=BENCH_TRUST,
     ):
         limit = asyncio.Semaphore(64)
 
         async def one(number: int) -> None:
             async with limit:
+                campaign = f"promo-{number:05d}"
+                start = CampaignStart(process=process, inputs={}, started_by="bench", team=TEAM)
                 handle = await client.start_workflow(
                     process.name,
-                    CampaignStart(process=process, inputs={}, started_by="bench", team=TEAM),
-                    id=f"promo-{number:05d}",
+                    args=[start, seal_start(start, campaign, BENCH)],
+                    id=campaign,
                     task_queue=queue,
                 )
                 for _ in range(400):
                     try:
                         await act(
-                            client, handle.id, Act(step="review", actor="ana", action="approve")
+                            client,
+                            handle.id,
+                            Act(step="review", actor="ana", action="approve"),
+                            credentials=BENCH.asserting("ana"),
                         )
                         break
                     except Exception:  # not open yet

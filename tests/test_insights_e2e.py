@@ -39,7 +39,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from waiting import wait_open
 
 from dsl import load_directory
-from engine.client import act, start_campaign
+from engine.client import Credentials, act, start_campaign
 from engine.workflow.team import snapshot
 from engine.workflow.work_items import Act
 
@@ -109,8 +109,9 @@ def _draw(rng: random.Random, median: float, p90: float) -> float:
     return rng.lognormvariate(math.log(median), math.log(p90 / median) / _Z90)
 
 
-async def _person(client: Client, campaign: str, rng: random.Random) -> None:
-    """One campaign's people: each answers a drawn time after the step opened."""
+async def _person(client: Client, campaign: str, rng: random.Random, operator: Credentials) -> None:
+    """One campaign's people: each answers a drawn time after the step opened (their
+    decisions asserted by the local operator, as ``mops approve --as`` sends them)."""
     handle = client.get_workflow_handle(campaign)
     draft = await wait_open(handle, "draft")
     await _until(draft.opened_at + dt.timedelta(seconds=_draw(rng, *WRITER)))
@@ -121,11 +122,18 @@ async def _person(client: Client, campaign: str, rng: random.Random) -> None:
         Act(
             step="draft", actor=writer, action="complete", outputs={"doc_url": "https://x.example/"}
         ),
+        credentials=operator.asserting(writer),
     )
     check = await wait_open(handle, "check")
     await _until(check.opened_at + dt.timedelta(seconds=_draw(rng, *EDITOR)))
     verdict = "approve" if rng.random() < APPROVE else "reject"
-    await act(client, campaign, Act(step="check", actor=rng.choice(["eda", "eli"]), action=verdict))
+    editor = rng.choice(["eda", "eli"])
+    await act(
+        client,
+        campaign,
+        Act(step="check", actor=editor, action=verdict),
+        credentials=operator.asserting(editor),
+    )
     with contextlib.suppress(WorkflowFailureError):  # a rejected brief fails: that is the process
         await handle.result()
 
@@ -148,6 +156,7 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     team = snapshot(load_directory(team_file))
     started = mops("server", "start")
     assert started.returncode == 0, started.stderr
+    operator = mops.operator()  # before the worker: it trusts the key made here
     worker = mops.worker()
     try:
         client = await Client.connect(mops.address(), data_converter=pydantic_data_converter)
@@ -158,11 +167,13 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
                 # The second half is held out: fitted on the first, predicted, compared.
                 holdout = dt.datetime.now(dt.UTC)
             handle = await start_campaign(
-                client, process, {}, task_queue=queue, started_by="test", team=team
+                client, process, {}, task_queue=queue, credentials=operator, team=team
             )
             campaigns.append(handle.id)
         rng = random.Random(19)
-        await asyncio.gather(*(_person(client, c, random.Random(rng.random())) for c in campaigns))
+        await asyncio.gather(
+            *(_person(client, c, random.Random(rng.random()), operator) for c in campaigns)
+        )
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=60)

@@ -44,7 +44,7 @@ from engine.workflow.campaign import (
 )
 from engine.workflow.facts import INBOX_MEMO, Decided, Returned
 from engine.workflow.limits import decision_problem, event_problem
-from engine.workflow.provenance import SignedKind
+from engine.workflow.provenance import Seal, SignedKind
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.values import ValueProblem, parse_text
 from engine.workflow.work_items import Act, WorkItem, how_eligible
@@ -120,9 +120,7 @@ async def send_decision(
         raise UserError(f"not sent: {too_large}")
     handle = client.get_workflow_handle(campaign)
     update_id = update_id or secrets.token_hex(16)
-    seal = credentials.signer.sign(
-        "act", campaign, payload_bytes(act), credentials, nonce=update_id
-    )
+    seal = seal_decision(campaign, act, update_id, credentials)
     # The server holds an update until a worker runs the campaign, and the SDK asks
     # again for as long as it is not accepted: the wait is bounded here. Interrupted
     # (Ctrl-C) or timed out, the decision is pending, not failed.
@@ -166,6 +164,14 @@ def _pending(campaign: str, act: Act, update_id: str, *, accepted: bool) -> Pend
         update_id=update_id,
         interrupted=interrupted,
         accepted=accepted,
+    )
+
+
+def seal_decision(campaign: str, act: Act, update_id: str, credentials: Credentials) -> Seal:
+    """The seal of a decision: it covers the decision's exact bytes and names the update
+    it travels in (its single-use id), so it cannot be sent again in another."""
+    return credentials.signer.sign(
+        "act", campaign, payload_bytes(act), credentials, nonce=update_id
     )
 
 
@@ -232,8 +238,15 @@ async def signed_signal(
     client: Client, campaign: str, name: SignedKind, payload: BaseModel, *, credentials: Credentials
 ) -> None:
     """Send a signal with its seal (its last argument)."""
-    seal = credentials.signer.sign(name, campaign, payload_bytes(payload), credentials)
+    seal = seal_signal(campaign, name, payload, credentials)
     await client.get_workflow_handle(campaign).signal(name, args=[payload, seal])
+
+
+def seal_signal(
+    campaign: str, name: SignedKind, payload: BaseModel, credentials: Credentials
+) -> Seal:
+    """The seal of a signal: it covers the payload's exact bytes, with a single-use id."""
+    return credentials.signer.sign(name, campaign, payload_bytes(payload), credentials)
 
 
 async def push_team(

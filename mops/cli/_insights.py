@@ -26,6 +26,7 @@ from engine.client import ConnectionInfo, Settings, connect
 from engine.errors import UserError
 from engine.insights import FILE_NAME, CampaignFacts, Store, html, refresh, report, text
 from mops.cli._commands import summary
+from mops.cli._common import day_or_time
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,17 +38,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--rebuild", action="store_true", help="forget the local store and read every history"
     )
     parser.set_defaults(handler=run)
-
-
-def day_or_time(text: str) -> dt.datetime:
-    """``2026-11-01`` (midnight UTC) or an ISO date and time (UTC unless it says)."""
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a date: write 2026-11-01 or 2026-11-01T09:00+01:00"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def add_selection(parser: argparse.ArgumentParser) -> None:

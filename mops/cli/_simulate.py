@@ -24,10 +24,9 @@ from engine import ir
 from engine.client import parse_assignments
 from engine.errors import UserError
 from engine.workflow.team import TeamSnapshot, snapshot
-from mops.cli._audit import day_or_time
 from mops.cli._calibrate import calibration_text, fitted_model, holdout_errors, holdout_text
 from mops.cli._commands import summary
-from mops.cli._common import print_json
+from mops.cli._common import day_or_time, print_json
 from mops.scenarios import (
     DEFAULT_START,
     Model,

@@ -54,7 +54,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 
 from engine import ir
-from engine.client import act
+from engine.client import act, seal_start, signed_signal
 from engine.errors import UserError
 from engine.workflow import business_time
 from engine.workflow.campaign import (
@@ -73,9 +73,10 @@ from engine.workflow.facts import (
     TimerFact,
     TimerPurpose,
 )
+from engine.workflow.provenance import trusting
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.work_items import Act, Action, eligible_people
-from mops.scenarios._drive import CampaignPlan, CampaignRun, HumanRound
+from mops.scenarios._drive import CampaignPlan, CampaignRun, HumanRound, _scenario_keys
 from mops.scenarios._model import rng_for
 from mops.scenarios._stand_ins import AnySecret, ScriptBook
 from mops.scenarios._watch import WatchingRunner, commands
@@ -92,6 +93,8 @@ _OFF_GRID = dt.timedelta(milliseconds=400)
 _BLOCK = 30.0  # real seconds the worker's thread waits for the clock to be locked
 _FOREVER = dt.timedelta(hours=6)  # an alarm's call waits this long (real time) at most
 _AT_ONCE = 64  # RPCs in flight at once when starting or closing many campaigns
+SIMULATION_OPERATOR = "simulation"
+"""Who starts the campaigns of a simulation, and asserts its simulated people's decisions."""
 _CLOSED = {
     WorkflowExecutionStatus.COMPLETED: "completed",
     WorkflowExecutionStatus.FAILED: "failed",
@@ -204,6 +207,9 @@ class Cohort:
         """Workflow tasks of the campaigns seen so far (to tell a stalled clock)."""
         self.unstalled = 0
         """Locks released that the test server kept for decisions it lost."""
+        self.credentials, self.trust = _scenario_keys(SIMULATION_OPERATOR)
+        """A key of this simulation's own: it signs the starts, asserts the decisions and
+        sends the events, and the campaigns trust it alone (as ``mops test`` does)."""
         book.on_notice = self._notice
 
     async def run(
@@ -234,6 +240,19 @@ class Cohort:
             # Activations are short: a few threads keep the GIL from being fought over.
             workflow_task_executor=executor,
         )
+        with trusting(queue, self.trust):
+            await self._run_worker(env, worker, plans, queue, horizon)
+        executor.shutdown(wait=False)
+        return [c.run for c in self.campaigns.values()]
+
+    async def _run_worker(
+        self,
+        env: WorkflowEnvironment,
+        worker: Worker,
+        plans: Sequence[CampaignPlan],
+        queue: str,
+        horizon: dt.timedelta,
+    ) -> None:
         async with worker:
             start = min((p.start_at for p in plans), default=dt.datetime.now(dt.UTC))
             now = await env.get_current_time()
@@ -251,8 +270,6 @@ class Cohort:
                 )
             for task in list(self.tasks):
                 task.cancel()
-        executor.shutdown(wait=False)
-        return [c.run for c in self.campaigns.values()]
 
     # ---- the clock -------------------------------------------------------------------
 
@@ -379,11 +396,10 @@ class Cohort:
     async def _start(self, campaign: _Campaign, queue: str, at: dt.datetime) -> None:
         assert self.client is not None
         plan = campaign.plan
+        start = self._campaign_start(plan)
         await self.client.start_workflow(
             plan.process.name,
-            CampaignStart(
-                process=plan.process, inputs=plan.inputs, started_by="simulation", team=plan.team
-            ),
+            args=[start, seal_start(start, plan.campaign_id, self.credentials)],
             id=plan.campaign_id,
             task_queue=queue,
         )
@@ -392,6 +408,13 @@ class Cohort:
         for after, event in plan.events:
             moment = business_time.add(at, after, plan.process.calendar) + _AFTER_TIMERS
             self._expect_event(campaign, moment, event)
+
+    def _campaign_start(self, plan: CampaignPlan) -> CampaignStart:
+        """What a campaign starts with, in the name of the simulation's operator."""
+        who = self.credentials.principal
+        return CampaignStart(
+            process=plan.process, inputs=plan.inputs, started_by=who, team=plan.team
+        )
 
     def _expect_event(self, campaign: _Campaign, at: dt.datetime, event: ExternalEvent) -> None:
         campaign.events_until = max(at, campaign.events_until or at)
@@ -402,7 +425,9 @@ class Cohort:
         if self.campaigns[due.campaign].done:
             return
         with contextlib.suppress(RPCError):
-            await self.client.get_workflow_handle(due.campaign).signal(EVENT_SIGNAL, due.event)
+            await signed_signal(
+                self.client, due.campaign, EVENT_SIGNAL, due.event, credentials=self.credentials
+            )
 
     def _finish(self, campaign: _Campaign, state: str, at: dt.datetime) -> None:
         if campaign.done:
@@ -601,15 +626,18 @@ class Cohort:
     async def _act_once(self, campaign: str, decision: Act) -> Decided | None:
         """Send a decision through the real update, once (resent if the server lost it)."""
         assert self.client is not None
+        # The simulation's operator asserts what each simulated person decides.
+        as_person = self.credentials.asserting(decision.actor)
         for _ in range(_ACT_TRIES - 1):
             try:
-                return await asyncio.wait_for(act(self.client, campaign, decision), _ACT_WAIT)
+                sent = act(self.client, campaign, decision, credentials=as_person)
+                return await asyncio.wait_for(sent, _ACT_WAIT)
             except TimeoutError:
                 status = await self._status(campaign)
                 item = next((i for i in status.open_items if i.step == decision.step), None)
                 if item is None or any(d.actor == decision.actor for d in item.decisions):
                     return None
-        return await act(self.client, campaign, decision)
+        return await act(self.client, campaign, decision, credentials=as_person)
 
     def _notice(
         self, campaign_id: str, step: str, kind: NoticeKind | None, at: dt.datetime

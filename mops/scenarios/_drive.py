@@ -138,17 +138,17 @@ SCENARIO_OPERATOR = "scenario"
 """Who starts the campaigns of a scenario run, and asserts its people's decisions."""
 
 
-def _scenario_keys() -> tuple[Credentials, Trust]:
-    """A key for one scenario run, and the trust its worker gives that key alone. The
-    time-skipping server's clock runs ahead of the wall clock, so freshness is not
-    checked there."""
-    signer = Signer(Ed25519PrivateKey.generate(), f"operator:{SCENARIO_OPERATOR}")
+def _scenario_keys(user: str = SCENARIO_OPERATOR) -> tuple[Credentials, Trust]:
+    """A key for one scenario run (or simulation), held by the operator ``user``, and
+    the trust its worker gives that key alone. The time-skipping server's clock runs
+    ahead of the wall clock (a simulation's, too), so freshness is not checked there."""
+    signer = Signer(Ed25519PrivateKey.generate(), f"operator:{user}")
     key = TrustedKey(
         holder=signer.holder,
         public=signer.public_b64,
         may=("start", "assert", "operate", "team", "events"),
     )
-    return operator(signer, SCENARIO_OPERATOR), Trust(keys={signer.key_id: key}, fresh_for=None)
+    return operator(signer, user), Trust(keys={signer.key_id: key}, fresh_for=None)
 
 
 class _Live:

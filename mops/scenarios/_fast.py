@@ -18,6 +18,8 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
+import secrets
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from engine import ir
+from engine.client import seal_decision, seal_signal, seal_start
 from engine.errors import UserError
 from engine.workflow import business_time
 from engine.workflow.campaign import (
@@ -32,11 +35,11 @@ from engine.workflow.campaign import (
     EVENT_SIGNAL,
     REFUSED_SIGNAL,
     STATUS_QUERY,
-    CampaignStart,
     CampaignStatus,
     RefusedAttempt,
 )
 from engine.workflow.facts import Decided
+from engine.workflow.provenance import trusting
 from engine.workflow.work_items import Act
 from mops.scenarios._cohort import _AFTER_TIMERS, Cohort, DueEvent, _Campaign
 from mops.scenarios._drive import CampaignPlan, CampaignRun
@@ -127,13 +130,17 @@ class FastCohort(Cohort):
         # all over and over (a fifth of a webinar cohort's CPU). Collect less often.
         thresholds = gc.get_threshold()
         gc.set_threshold(*_GC_THRESHOLDS)
+        # The campaigns check every seal, as on a server, against this simulation's
+        # key alone: the trust of their own task queue.
+        queue = f"simulation-{uuid.uuid4()}"
         try:
-            return await self._run_here(plans, horizon=horizon)
+            with trusting(queue, self.trust):
+                return await self._run_here(plans, horizon=horizon, queue=queue)
         finally:
             gc.set_threshold(*thresholds)
 
     async def _run_here(
-        self, plans: Sequence[CampaignPlan], *, horizon: dt.timedelta
+        self, plans: Sequence[CampaignPlan], *, horizon: dt.timedelta, queue: str
     ) -> list[CampaignRun]:
         self.loop = asyncio.get_running_loop()
         for plan in plans:
@@ -149,10 +156,11 @@ class FastCohort(Cohort):
             converter=pydantic_data_converter,
             observe=self._observe,
             start=start,
+            task_queue=queue,
         )
         self.origin = start + _AFTER_TIMERS
         for campaign in self.campaigns.values():
-            await self._start(campaign, "simulation", start)
+            await self._start(campaign, queue, start)
         self._check_all_done()
         end = start + horizon
         while not self.all_done.is_set():
@@ -194,13 +202,9 @@ class FastCohort(Cohort):
 
     async def _start(self, campaign: _Campaign, queue: str, at: dt.datetime) -> None:
         plan = campaign.plan
-        self._here().start(
-            plan.process.name,
-            plan.campaign_id,
-            CampaignStart(
-                process=plan.process, inputs=plan.inputs, started_by="simulation", team=plan.team
-            ),
-        )
+        start = self._campaign_start(plan)
+        seal = seal_start(start, plan.campaign_id, self.credentials)
+        self._here().start(plan.process.name, plan.campaign_id, [start, seal])
         campaign.run.started_at = at
         campaign.run.state = "running"
         for after, event in plan.events:
@@ -209,7 +213,8 @@ class FastCohort(Cohort):
 
     async def _send(self, due: DueEvent) -> None:
         if not self.campaigns[due.campaign].done:
-            self._here().signal(due.campaign, EVENT_SIGNAL, due.event)
+            seal = seal_signal(due.campaign, EVENT_SIGNAL, due.event, self.credentials)
+            self._here().signal(due.campaign, EVENT_SIGNAL, [due.event, seal])
 
     async def _terminate(self, campaign: str, why: str) -> None:
         self._here().terminate(campaign)
@@ -220,8 +225,15 @@ class FastCohort(Cohort):
 
     async def _act_once(self, campaign: str, decision: Act) -> Decided | None:
         server = self._here()
+        # As engine.client.act sends it: asserted by the simulation's operator, sealed
+        # for this very update.
+        as_person = self.credentials.asserting(decision.actor)
+        update_id = secrets.token_hex(16)
+        seal = seal_decision(campaign, decision, update_id, as_person)
         try:
-            decided: Decided = server.update(campaign, ACT_UPDATE, decision, Decided)
+            decided: Decided = server.update(
+                campaign, ACT_UPDATE, [decision, seal], Decided, update_id=update_id
+            )
         except Refused as refused:
             # As engine.client.act does: the refusal is recorded in the campaign.
             attempt = RefusedAttempt(
@@ -230,7 +242,8 @@ class FastCohort(Cohort):
                 action=decision.action,
                 reason=str(refused),
             )
-            server.signal(campaign, REFUSED_SIGNAL, attempt)
+            sealed = seal_signal(campaign, REFUSED_SIGNAL, attempt, as_person)
+            server.signal(campaign, REFUSED_SIGNAL, [attempt, sealed])
             raise UserError(f"refused: {refused}") from None
         except Unplayed:
             return None

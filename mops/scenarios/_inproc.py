@@ -141,6 +141,7 @@ class InProcessServer:
         converter: DataConverter,
         observe: Observer,
         start: dt.datetime,
+        task_queue: str,
     ) -> None:
         defns = [temporalio.workflow._Definition.must_from_class(w) for w in workflows]
         self.named = {d.name: d for d in defns if d.name is not None}
@@ -159,6 +160,9 @@ class InProcessServer:
         self.payloads = converter.payload_converter
         self.observe = observe
         self.now = start
+        self.task_queue = task_queue
+        """The campaigns' task queue, as a worker would poll it: they trust the keys
+        registered for it (:func:`engine.contracts.register_trust`)."""
         self.runs: dict[str, Run] = {}
         self._agenda: list[tuple[dt.datetime, int, Callable[[], Awaitable[None]]]] = []
         self._order = itertools.count()
@@ -189,24 +193,35 @@ class InProcessServer:
 
     # ---- what clients do ---------------------------------------------------------
 
-    def start(self, workflow_type: str, workflow_id: str, argument: Any) -> None:
-        """Start a campaign now (its first workflow task runs on the agenda, at once)."""
-        self._start(workflow_type, workflow_id, self.payloads.to_payloads([argument]), None)
+    def start(self, workflow_type: str, workflow_id: str, arguments: Sequence[Any]) -> None:
+        """Start a campaign now with ``arguments`` as a client sends them (a campaign's
+        start and its seal); its first workflow task runs on the agenda, at once."""
+        self._start(workflow_type, workflow_id, self.payloads.to_payloads(arguments), None)
 
-    def signal(self, workflow_id: str, name: str, argument: Any) -> None:
-        """Deliver a signal now (nothing happens to a closed campaign)."""
+    def signal(self, workflow_id: str, name: str, arguments: Sequence[Any]) -> None:
+        """Deliver a signal now, with its arguments (a payload and its seal); nothing
+        happens to a closed campaign."""
         run = self.runs[workflow_id]
         if run.state != "running":
             return
         job = WorkflowActivationJob(
             signal_workflow=SignalWorkflow(
-                signal_name=name, input=self.payloads.to_payloads([argument])
+                signal_name=name, input=self.payloads.to_payloads(arguments)
             )
         )
         self._activate(run, [job])
 
-    def update(self, workflow_id: str, name: str, argument: Any, result_type: type) -> Any:
-        """Send an update now; returns its result.
+    def update(
+        self,
+        workflow_id: str,
+        name: str,
+        arguments: Sequence[Any],
+        result_type: type,
+        *,
+        update_id: str,
+    ) -> Any:
+        """Send an update now, with its arguments (a decision and its seal) and its id (the
+        one its seal names); returns its result.
 
         Raises:
             Refused: the validator refused it (the message says why).
@@ -218,10 +233,10 @@ class InProcessServer:
         protocol = str(uuid.uuid4())
         job = WorkflowActivationJob(
             do_update=DoUpdate(
-                id=protocol,
+                id=update_id,
                 protocol_instance_id=protocol,
                 name=name,
-                input=self.payloads.to_payloads([argument]),
+                input=self.payloads.to_payloads(arguments),
                 run_validator=True,
             )
         )
@@ -306,7 +321,7 @@ class InProcessServer:
             search_attributes={},
             start_time=self.now,
             workflow_start_time=self.now,
-            task_queue="simulation",
+            task_queue=self.task_queue,
             task_timeout=dt.timedelta(seconds=10),
             typed_search_attributes=temporalio.common.TypedSearchAttributes.empty,
             workflow_id=workflow_id,
@@ -443,7 +458,7 @@ class InProcessServer:
             scheduled_time=task.scheduled_at,
             started_time=self.now,
             heartbeat_details=[],
-            task_queue="simulation",
+            task_queue=self.task_queue,
             workflow_id=run.workflow_id,
             workflow_run_id=run.run_id,
             workflow_type=run.workflow_type,
