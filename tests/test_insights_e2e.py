@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 from mops_cli import Mops
+from smtpserver import smtp_server
 from support import compile_text
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -40,7 +41,8 @@ from waiting import wait_open
 
 from dsl import load_directory
 from engine.client import Credentials, act, start_campaign
-from engine.workflow.team import snapshot
+from engine.ir import ProcessIR
+from engine.workflow.team import TeamSnapshot, snapshot
 from engine.workflow.work_items import Act
 
 pytestmark = pytest.mark.e2e
@@ -149,14 +151,10 @@ async def _until(moment: dt.datetime) -> None:
     await asyncio.sleep(max(0.0, (moment - dt.datetime.now(dt.UTC)).total_seconds()))
 
 
-async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) -> None:
-    team_file = mops.use_team(tmp_path, TEAM)
-    (tmp_path / "brief.mops").write_text(PROCESS)
-    process = compile_text(PROCESS, name="brief.mops")
-    team = snapshot(load_directory(team_file))
-    started = mops("server", "start")
-    assert started.returncode == 0, started.stderr
-    operator = mops.operator()  # before the worker: it trusts the key made here
+async def _campaigns(
+    mops: Mops, process: ProcessIR, team: TeamSnapshot, operator: Credentials
+) -> dt.datetime:
+    """Run the campaigns with a real worker, people answering; when the held-out half began."""
     worker = mops.worker()
     try:
         client = await Client.connect(mops.address(), data_converter=pydantic_data_converter)
@@ -177,6 +175,23 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=60)
+    return holdout
+
+
+async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) -> None:
+    team_file = mops.use_team(tmp_path, TEAM)
+    (tmp_path / "brief.mops").write_text(PROCESS)
+    process = compile_text(PROCESS, name="brief.mops")
+    team = snapshot(load_directory(team_file))
+    started = mops("server", "start")
+    assert started.returncode == 0, started.stderr
+    operator = mops.operator()  # before the worker: it trusts the key made here
+    with smtp_server() as mailbox:
+        # People are told when a step opens: by a real mail server, so that no notice
+        # fails (and the worker does not log a failure, and retry it, for each).
+        mops.env.update(MOPS_SMTP_HOST="127.0.0.1", MOPS_SMTP_PORT=str(mailbox.port))
+        holdout = await _campaigns(mops, process, team, operator)
+        assert mailbox.received, "nobody was told of a step"
 
     insights = mops("insights", "--process", "brief", "--json")
     assert insights.returncode == 0, insights.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from mops_cli import Mops
-from support import compile_text, new_task_queue, start
+from support import TRUST, compile_text, new_task_queue, start
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import UnsandboxedWorkflowRunner
@@ -55,6 +55,7 @@ async def test_a_refresh_with_nothing_new_lists_no_closed_campaign(
         registry=builtin_registry(),
         workflows=WORKFLOWS,
         workflow_runner=UnsandboxedWorkflowRunner(),
+        trust=TRUST,
     ):
         for _ in range(3):
             await (await start(client, process, {}, queue)).result()
