@@ -12,6 +12,7 @@ which of them the worker runs first.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -20,10 +21,22 @@ from typing import Any
 
 import pytest
 from mops_cli import MOPS, clean_env
+from support import compile_text, new_task_queue, team
+from temporalio.contrib.pydantic import pydantic_data_converter
 
+from engine.client import Credentials, seal_decision, seal_start
+from engine.workflow.campaign import ACT_UPDATE, CampaignStart
+from engine.workflow.facts import Decided
+from engine.workflow.provenance import trusting
+from engine.workflow.work_items import Act
 from mops.cli._simulate import simulate
 from mops.scenarios import Summary
+from mops.scenarios._cohort import SIMULATION_OPERATOR
+from mops.scenarios._drive import _scenario_keys
 from mops.scenarios._fast import can_fork
+from mops.scenarios._inproc import InProcessServer, Refused, Unplayed
+from mops.scenarios._stand_ins import AnySecret, ScriptBook, stand_in_registry
+from workers import WORKFLOWS, builtin_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBINAR = ROOT / "processes" / "webinar.mops"
@@ -111,3 +124,68 @@ def test_a_process_that_talked_to_temporal_does_not_fork() -> None:
     )
     assert fresh.stdout.strip() == "True"
     assert not can_fork()  # this one ran a test server above: the SDK's threads are here
+
+
+SEALED = """\
+process sealed "An approval the simulation's people answer"
+  approval ok "Approve it"
+    by role editor
+"""
+
+
+async def test_the_campaigns_played_here_check_every_seal() -> None:
+    """The server played here hands a campaign its start and seal, and a decision with
+    its seal under the update id the seal names, as a client does: the campaign's own
+    checks judge them as on a server, so a simulation proves nothing a real one would
+    refuse."""
+    process = compile_text(SEALED, name="sealed.mops")
+    queue = new_task_queue()
+    server = InProcessServer(
+        workflows=WORKFLOWS,
+        activities=stand_in_registry(builtin_registry(), ScriptBook()).activities(
+            secrets=AnySecret(env={})
+        ),
+        converter=pydantic_data_converter,
+        observe=lambda *_: None,
+        start=dt.datetime(2030, 1, 7, 9, tzinfo=dt.UTC),
+        task_queue=queue,
+    )
+    ours, trust = _scenario_keys(SIMULATION_OPERATOR)
+    stranger, _ = _scenario_keys(SIMULATION_OPERATOR)  # the same name, a key nobody trusts
+    start = CampaignStart(
+        process=process, inputs={}, started_by=SIMULATION_OPERATOR, team=team("v1", ana="editor")
+    )
+    decision = Act(step="ok", actor="ana", action="approve")
+
+    def decide(sealed_by: Credentials | None, *, update_id: str, sealed_for: str = "") -> Any:
+        args: list[Any] = [decision]
+        if sealed_by is not None:
+            for_update = sealed_for or update_id
+            args.append(seal_decision("signed", decision, for_update, sealed_by.asserting("ana")))
+        return server.update("signed", ACT_UPDATE, args, Decided, update_id=update_id)
+
+    with trusting(queue, trust):
+        server.start(process.name, "signed", [start, seal_start(start, "signed", ours)])
+        server.start(process.name, "forged", [start, seal_start(start, "forged", stranger)])
+        server.start(process.name, "unsigned", [start])
+        while await server.run_due():
+            pass
+        assert server.runs["signed"].state == "running"
+        for refused, why in (("forged", "does not trust"), ("unsigned", "not signed")):
+            run = server.runs[refused]
+            assert run.state == "failed"
+            assert run.failure is not None
+            assert "start is refused" in run.failure.message
+            assert why in run.failure.message
+
+        with pytest.raises(Refused, match="not signed"):
+            decide(None, update_id="u-1")
+        with pytest.raises(Refused, match="does not trust"):
+            decide(stranger, update_id="u-2")
+        with pytest.raises(Refused, match="another request"):
+            decide(ours, update_id="u-3", sealed_for="u-4")
+        decided = decide(ours, update_id="u-5")
+        assert decided.outcome == "approved"
+        with pytest.raises(Unplayed):  # it completed: nothing more to decide
+            decide(ours, update_id="u-6")
+    assert server.runs["signed"].state == "completed"
