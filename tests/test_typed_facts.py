@@ -20,10 +20,12 @@ from support import (
     recorded_notify,
     registry_replacing,
     start,
+    team,
     worker_for,
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from waiting import wait_open
 
 from engine.audit import read_timeline
 from engine.workflow.facts import OPENED_MEMO, TimerFact, TimerPurpose
@@ -180,3 +182,41 @@ def test_every_named_patch_is_listed_with_its_date_and_reason_in_operations_md()
     assert used == {
         name for name in vars(patches) if isinstance(getattr(patches, name), patches.Patch)
     }
+
+
+ONE_ITEM = """\
+process one_item "One work item"
+  work draft "Write the draft"
+    assign role writer
+"""
+
+
+async def test_a_step_that_opened_once_is_read_as_opened_once(
+    time_env: WorkflowEnvironment,
+) -> None:
+    """A campaign started without MOps Flow's search attributes (a script, a simulation
+    on the test server) writes the open steps' list beside the typed fact of the step
+    that opened, in one memo. A memo is a map, its fields in no set order (which one
+    comes first varies from one process to the next): read in either, the step opened
+    once (``mops insights`` counted a second round else)."""
+    process = compile_text(ONE_ITEM, REGISTRY)
+    queue = new_task_queue()
+    async with worker_for(time_env.client, REGISTRY, queue):
+        handles = [
+            await start(time_env.client, process, {}, queue, team=team("v1", wes="writer"))
+            for _ in range(8)
+        ]
+        for handle in handles:
+            await wait_open(handle, "draft")
+        histories = [await handle.fetch_history() for handle in handles]
+        for handle in handles:
+            await handle.terminate("read")
+    for history in histories:
+        together = [
+            e.workflow_properties_modified_event_attributes.upserted_memo.fields
+            for e in history.events
+            if OPENED_MEMO in e.workflow_properties_modified_event_attributes.upserted_memo.fields
+        ]
+        assert len(together) == 1 and "open_steps" in together[0]
+        opened = [e.step for e in read_timeline([history]).entries if e.what == "opened"]
+        assert opened == ["draft"]

@@ -100,8 +100,11 @@ class DecisionEvents(EventReader):
 
     def _memo(self, event: HistoryEvent) -> None:
         fields = event.workflow_properties_modified_event_attributes.upserted_memo.fields
-        for name, payload in fields.items():
-            value = CONVERTER.from_payload(payload)
+        # The typed fact first: written beside ``open_steps`` (a campaign without search
+        # attributes), it says the step opened, and nothing is inferred from the list.
+        # (A memo is a map: its fields come in no particular order.)
+        for name in sorted(fields, key=lambda field: field != OPENED_MEMO):
+            value = CONVERTER.from_payload(fields[name])
             if name == OPENED_MEMO and isinstance(value, dict):
                 # Written by the campaign as the step opens: from here on, this
                 # history says so itself, and nothing is inferred any more.
