@@ -117,6 +117,18 @@ class HumanRound:
     answered_by: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A scripted answer the campaign turned down, and why."""
+
+    person: str
+    step: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.person} on '{self.step}': {self.reason}"
+
+
 @dataclass
 class CampaignRun:
     """What one campaign actually did."""
@@ -129,7 +141,7 @@ class CampaignRun:
     outputs: dict[str, Any] = field(default_factory=dict)
     path: list[str] = field(default_factory=list)
     rounds: list[HumanRound] = field(default_factory=list)
-    refusals: list[str] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
     stuck: str | None = None
     """Why the campaign could not go on (it waits for something nobody will do)."""
 
@@ -355,7 +367,7 @@ async def _answer(live: _Live, step: str, answer: Answer, now: dt.datetime) -> N
             await _act_once(live, decision)
         except UserError as refused:
             reason = str(refused).removeprefix("refused: ")
-            live.run.refusals.append(f"{person} on '{step}': {reason}")
+            live.run.refusals.append(Refusal(person, step, reason))
             continue
         for known in live.run.rounds:
             if known.step == step and known.closed_at is None:
