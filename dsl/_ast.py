@@ -489,11 +489,16 @@ class Fail:
 
 @dataclass(frozen=True)
 class Exit:
-    """``exit when event "x" key k``: ends the enclosing block (or process) early."""
+    """``exit when event "x" key k as e``: ends the enclosing block (or process) early;
+    the steps under it (``then``) run when it fires, with the event's data as ``e``."""
 
     event: str
     key: Expr | None
     span: Span
+    bind: str | None = None
+    bind_span: Span | None = None
+    then: tuple[Statement, ...] = ()
+    """The on-exit steps: they run when the event arrives, before the block is left."""
 
 
 Statement = (

@@ -641,7 +641,18 @@ class AstBuilder(ExprBuilder):
 
     def exit_stmt(self, span: Span, children: list[Any]) -> ast.Exit:
         event = self._plain(children[0], "an event name")
-        return ast.Exit(event, children[1] if len(children) > 1 else None, span)
+        rest = children[1:]
+        key = next((c for c in rest if not isinstance(c, Token | tuple)), None)
+        bind = next((c for c in rest if isinstance(c, Token)), None)
+        then = next((c for c in rest if isinstance(c, tuple)), ())
+        return ast.Exit(
+            event,
+            key,
+            span,
+            None if bind is None else str(bind),
+            None if bind is None else self._span(bind),
+            then,
+        )
 
     # ---- helpers ---------------------------------------------------------------------
 

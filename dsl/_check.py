@@ -104,6 +104,8 @@ def child_bodies(statement: ast.Statement) -> list[tuple[ast.Statement, ...]]:
             return [b.body for b in branches]
         case ast.ForEach(body=body):
             return [body]
+        case ast.Exit(then=then) if then:
+            return [then]
         case _:
             return []
 
@@ -329,8 +331,7 @@ class StepChecker(ExprChecker):
                 case ast.Fail():
                     self.expect(statement.message, TEXT, scope, "the reason to fail")
                 case ast.Exit():
-                    if statement.key is not None:
-                        self.type_of(statement.key, scope)
+                    self._exit(statement, scope)
         finally:
             self.allowed = allowed
         name = step_name(statement)
@@ -352,6 +353,20 @@ class StepChecker(ExprChecker):
         for name in set.intersection(*(set(a) for a in added)):
             scope[name] = added[0][name]
         return scope
+
+    def _exit(self, statement: ast.Exit, scope: Scope) -> None:
+        """The key; the on-exit steps see the event's data as ``bind`` and what was defined
+        before the exit. What they define is not defined after the block: the exit may
+        not fire."""
+        if statement.key is not None:
+            self.type_of(statement.key, scope)
+        layer: dict[str, Symbol] = {}
+        if statement.bind is not None:
+            span = statement.bind_span or statement.span
+            self._declare(statement.bind, Symbol("event", RECORD, span))
+            layer[statement.bind] = Symbol("event", RECORD, span, None, None)
+        if statement.then:
+            self._overlay(statement.then, ChainMap(layer, scope))
 
     def _overlay(self, body: tuple[ast.Statement, ...], scope: Scope) -> dict[str, Symbol]:
         """Check ``body`` on top of ``scope``; the names it defines (``scope`` unchanged)."""

@@ -70,7 +70,7 @@ CODES: dict[str, str] = {
     "G003": "a jump into a parallel branch or a 'for each' from outside it",
     "G004": "a loop with no bound on how often it goes round",
     "G005": "a rework jump that does not go back to an earlier step",
-    "G006": "a jump into a branch of an 'if' from outside that branch",
+    "G006": "a jump into a branch of an 'if' (or the steps of an 'exit when') from outside it",
     "G007": "a jump out of a parallel branch",
     "G008": "a human step or a 'go back' inside a 'for each' running several items at once",
     "G101": "a human step without a deadline (warning)",

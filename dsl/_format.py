@@ -97,6 +97,8 @@ def _has_block(step: ast.Statement) -> bool:
     if isinstance(step, ast.Task):
         options = (step.timeout, step.retry_attempts, step.on_error, step.undo)
         return options != (None, None, None, None) or bool(step.allowed)
+    if isinstance(step, ast.Exit):
+        return bool(step.then)
     return isinstance(step, ast.Human | ast.Decide | ast.If | ast.Parallel | ast.ForEach)
 
 
@@ -281,6 +283,9 @@ class _Printer(ExprPrinter):
                 self.emit_expr(depth, head, message, "", line, blank)
             case ast.Fail(message=message):
                 self.emit_expr(depth, "fail ", message, "", line, blank)
+            case ast.Exit(then=then) if then:
+                self.emit(depth, self.simple(step), line, blank)
+                self.block(then, inner)
             case _:
                 self.emit(depth, self.simple(step), line, blank)
 
@@ -305,9 +310,11 @@ class _Printer(ExprPrinter):
                 return text
             case ast.GoBack(target=target, times=times):
                 return f"go back to {target.name}, at most {times} time{'s' * (times != 1)}"
-            case ast.Exit(event=event, key=key):
-                return f"exit when event {_quote(event)}" + (
-                    "" if key is None else f" key {self.expr(key, 5)}"
+            case ast.Exit(event=event, key=key, bind=bind):
+                return (
+                    f"exit when event {_quote(event)}"
+                    + ("" if key is None else f" key {self.expr(key, 5)}")
+                    + ("" if bind is None else f" as {bind}")
                 )
         raise AssertionError(f"no layout for {type(step).__name__}")
 

@@ -10,6 +10,8 @@ stay business days):
 * an ``if``: its longest branch; a ``parallel``: its longest branch when it
   waits for all, the shortest for ``first``, the N-th shortest for ``N of``;
 * a ``for each``: its body, *per item* (the number of items is not known);
+* the steps under an ``exit when``: added, as the event may arrive just as its block
+  ends;
 * a rework loop runs as many times as its bound allows: ``at most 3 rounds``
   three times, ``go back ..., at most 1 time`` twice. The engine counts rounds
   and go-backs per pass of the ``go back`` cycles around them, so a cycle
@@ -202,6 +204,9 @@ class _Planner:
                     replace(s, why=f"{s.why}, {note}", per_item=True) for s in inner.steps
                 )
                 return _Path(steps, ZERO, inner.total + inner.per_item, inner.open)
+            case ast.Exit(then=then) if then:
+                # At worst the event arrives as the block ends: its steps run after all.
+                return self.body(then)
             case _:
                 return _Path()
 

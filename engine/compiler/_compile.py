@@ -172,7 +172,7 @@ class _Compiler(ExprCompiler):
                 case ast.Parallel(branches=branches):
                     for parallel_branch in branches:
                         yield from self.result_fields(parallel_branch.body)
-                case ast.ForEach(body=body):
+                case ast.ForEach(body=body) | ast.Exit(then=body):
                     yield from self.result_fields(body)
                 case _:
                     pass
@@ -322,6 +322,8 @@ class _Compiler(ExprCompiler):
                     event=statement.event,
                     key=None if statement.key is None else self.expr(statement.key),
                     span=span,
+                    **({} if statement.bind is None else {"bind": statement.bind}),
+                    **({"then": self.body(statement.then)} if statement.then else {}),
                 )
             case _:
                 assert_never(statement)

@@ -255,14 +255,20 @@ class FailStep(_Node):
     span: Span
 
 
-class ExitStep(_Node):
-    """Ends the enclosing block (or the process) when the event arrives."""
+class ExitStep(_Later):
+    """Ends the enclosing block (or the process) when the event arrives; ``then`` runs
+    first, with the event's data as ``bind``."""
+
+    LATER = ("bind", "then")
 
     kind: Literal["exit"] = "exit"
     id: str
     event: str
     key: Expr | None = None
     span: Span
+    bind: str | None = None
+    then: tuple[Step, ...] | None = None
+    """The on-exit steps (None: none)."""
 
 
 AnyStep = (
@@ -332,6 +338,7 @@ for _model in (
     ParallelStep,
     ForEachStep,
     CallStep,
+    ExitStep,
     ProcessIR,
 ):
     _model.model_rebuild()
@@ -346,6 +353,8 @@ def child_bodies(step: AnyStep) -> list[tuple[Step, ...]]:
             return [b.body for b in step.branches]
         case ForEachStep():
             return [step.body]
+        case ExitStep(then=then) if then:
+            return [then]
         case _:
             return []
 

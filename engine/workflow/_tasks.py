@@ -9,15 +9,17 @@ Runs inside the workflow sandbox.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from bounds import size_problem
 from engine import ir
+from engine.workflow import patches
 from engine.workflow._state import Env, RunState
 from engine.workflow.campaign import TaskRequest
 from engine.workflow.facts import NoticeFact, TaskPurpose
@@ -82,6 +84,10 @@ async def run_activity(
             result_type=dict,
         )
     except ActivityError as error:
+        if isinstance(error.cause, CancelledError) and patches.EXIT_CANCELS_CLEANLY.applies():
+            # The block it ran in was left (an exit fired): cancelled, not failed.
+            run.end(step_id, "failed", "cancelled: the block it ran in was left")
+            raise asyncio.CancelledError from None
         # Workers already name the step in their messages; say it once.
         reason = failure_reason(error).removeprefix(f'step "{title}" ({source}): ')
         run.end(step_id, "failed", reason)

@@ -112,6 +112,13 @@ RENEW_ON_SIZE = Patch(
     dt.date(2026, 12, 8),
     "a campaign also continues as new when its history passes 8 MB, not only by event count",
 )
+EXIT_CANCELS_CLEANLY = Patch(
+    "mops-exit-cancels-cleanly",
+    dt.date(2026, 12, 7),
+    "an 'exit when' whose event came before it was reached fires at once, before the steps "
+    "after it start; a task it stops mid-run is cancelled, not failed (which failed the "
+    "campaign)",
+)
 
 ALL: tuple[Patch, ...] = (
     APPROVERS_ATTRIBUTE,
@@ -130,5 +137,6 @@ ALL: tuple[Patch, ...] = (
     SOD_WITHOUT_GAPS,
     BOUNDED_VALUES,
     RENEW_ON_SIZE,
+    EXIT_CANCELS_CLEANLY,
 )
 """Every patch, oldest first: docs/operations.md lists them from here (a test checks)."""
