@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from dsl._calendars import PRESETS as CALENDAR_PRESETS
     from dsl._calendars import pin as pin_calendar
     from dsl._calendars import time_zones, years_to_pin
-    from dsl._check import APPROVAL_FIELDS, WORK_FIELDS, iter_tasks
+    from dsl._check import APPROVAL_FIELDS, WORK_FIELDS, iter_steps, iter_tasks
+    from dsl._check_chosen import chosen_texts
     from dsl._check_expr import declared_type
     from dsl._complete import Expected, expected_at
     from dsl._diagnostics import CODES, Diagnostic, Severity, has_errors, render_all
@@ -61,6 +62,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "APPROVAL_FIELDS": ("dsl._check", "APPROVAL_FIELDS"),
     "WORK_FIELDS": ("dsl._check", "WORK_FIELDS"),
     "iter_tasks": ("dsl._check", "iter_tasks"),
+    "iter_steps": ("dsl._check", "iter_steps"),
+    "chosen_texts": ("dsl._check_chosen", "chosen_texts"),
     "declared_type": ("dsl._check_expr", "declared_type"),
     "CODES": ("dsl._diagnostics", "CODES"),
     "Diagnostic": ("dsl._diagnostics", "Diagnostic"),
@@ -175,6 +178,7 @@ __all__ = [
     "check_scenario_file",
     "check_scenario_source",
     "check_source",
+    "chosen_texts",
     "declared_type",
     "did_you_mean",
     "directory_for",
@@ -183,6 +187,7 @@ __all__ = [
     "format_source",
     "gc_paused",
     "has_errors",
+    "iter_steps",
     "iter_tasks",
     "load_directory",
     "parse_directory",

@@ -242,6 +242,22 @@ class Party:
 
 
 @dataclass(frozen=True)
+class PartyFrom:
+    """``role from route.team`` / ``person from route.manager``: who, worked out when the
+    step opens from an expression (a text or a list of texts naming roles or people)."""
+
+    kind: str  # "role" | "person"
+    expr: Expr
+    span: Span
+
+    def __str__(self) -> str:
+        return f"{self.kind} from ..."
+
+
+Parties = tuple[Party | PartyFrom, ...]
+
+
+@dataclass(frozen=True)
 class Quorum:
     """How many of the approvers must approve: any one, all of them, or N."""
 
@@ -251,10 +267,21 @@ class Quorum:
 
 
 @dataclass(frozen=True)
+class StepCalendar:
+    """``calendar emea`` / ``calendar "DE"`` / ``calendar from region``: the calendar a
+    step counts its business time in, instead of the process's."""
+
+    name: StepRef | None
+    """A calendar block of the file or a preset (None: chosen by ``expr``)."""
+    expr: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True)
 class Escalation:
     """``escalate to role cmo after 4 business days`` (no ``after``: at the deadline)."""
 
-    to: tuple[Party, ...]
+    to: Parties
     after: Duration | None
     span: Span
     after_expr: Expr | None = None
@@ -314,7 +341,7 @@ class Human:
     title: str | None
     span: Span
     name_span: Span
-    parties: tuple[Party, ...] = ()
+    parties: Parties = ()
     """Who may act: ``assign`` for work, ``by`` for approvals."""
     quorum: Quorum | None = None
     not_by: tuple[Expr, ...] = ()
@@ -330,6 +357,8 @@ class Human:
     deadline_expr: Expr | None = None
     """``deadline review_time``: worked out when the step opens (``deadline`` is None then)."""
     remind_every_expr: Expr | None = None
+    calendar: StepCalendar | None = None
+    """Where its deadline, reminders and escalations count business time."""
 
     @property
     def has_deadline(self) -> bool:
@@ -418,6 +447,7 @@ class WaitFor:
     """None when the duration is an expression (``expr``)."""
     span: Span
     expr: Expr | None = None
+    calendar: StepCalendar | None = None
 
 
 @dataclass(frozen=True)
@@ -427,6 +457,8 @@ class WaitUntil:
     zone: str | None
     send_window: bool
     span: Span
+    calendar: StepCalendar | None = None
+    """Its zone and send window, when not the process calendar's."""
 
 
 @dataclass(frozen=True)
@@ -438,6 +470,8 @@ class WaitEvent:
     on_timeout: StepRef | None
     span: Span
     bind_span: Span | None = None
+    calendar: StepCalendar | None = None
+    """Where the deadline counts business time."""
 
 
 @dataclass(frozen=True)
@@ -467,7 +501,7 @@ class Set:
 
 @dataclass(frozen=True)
 class Notify:
-    parties: tuple[Party, ...]
+    parties: Parties
     message: Expr
     span: Span
 

@@ -33,8 +33,18 @@ _WEEKDAYS = {
 }
 _HIT_POLICIES = ("first", "unique", "collect", "priority")
 # Which options each kind of step takes (the grammar accepts them all in any block).
-_WORK_OPTIONS = {"assign", "deadline", "remind", "escalate", "returns", "delegation", "allow"}
+_WORK_OPTIONS = {
+    "assign",
+    "deadline",
+    "remind",
+    "escalate",
+    "returns",
+    "delegation",
+    "calendar",
+    "allow",
+}
 _APPROVAL_OPTIONS = {
+    "calendar",
     "by",
     "not_by",
     "deadline",
@@ -123,7 +133,16 @@ class AstBuilder(ExprBuilder):
         )
 
     def owner_decl(self, span: Span, children: list[Any]) -> Option:
-        return ("owner", children[0], span)
+        owner = children[0]
+        if isinstance(owner, ast.PartyFrom):
+            self._error(
+                "T002",
+                "the owner of a process is named as written, not worked out",
+                owner.span,
+                hint="write: owner role marketing_ops (or owner person ana)",
+            )
+            owner = None
+        return ("owner", owner, span)
 
     def calendar_use(self, span: Span, children: list[Any]) -> Option:
         name = children[0]
@@ -362,6 +381,7 @@ class AstBuilder(ExprBuilder):
             deadline=_literal(self._single(options, "deadline")),
             remind_every=_literal(self._single(options, "remind")),
             escalations=tuple(v for k, v, _s in options if k == "escalate"),
+            calendar=self._single(options, "calendar"),
             returns=self._single(options, "returns", ()),
             on_reject=self._single(options, "on_reject"),
             on_changes=self._single(options, "on_changes"),
@@ -446,7 +466,7 @@ class AstBuilder(ExprBuilder):
     def n_of(self, span: Span, children: list[Token]) -> ast.Quorum:
         return ast.Quorum("count", self._count(children[0], "approvers"), span)
 
-    def parties(self, span: Span, children: list[ast.Party]) -> tuple[ast.Party, ...]:
+    def parties(self, span: Span, children: list[Any]) -> ast.Parties:
         return tuple(children)
 
     def role_party(self, span: Span, children: list[Token]) -> ast.Party:
@@ -454,6 +474,12 @@ class AstBuilder(ExprBuilder):
 
     def person_party(self, span: Span, children: list[Token]) -> ast.Party:
         return ast.Party("person", str(children[0]), span)
+
+    def role_from(self, span: Span, children: list[Any]) -> ast.PartyFrom:
+        return ast.PartyFrom("role", children[0], span)
+
+    def person_from(self, span: Span, children: list[Any]) -> ast.PartyFrom:
+        return ast.PartyFrom("person", children[0], span)
 
     # ---- decisions -----------------------------------------------------------------
 
@@ -567,19 +593,40 @@ class AstBuilder(ExprBuilder):
     def concurrency(self, span: Span, children: list[Token]) -> int:
         return self._count(children[0], "at a time")
 
-    def wait_duration(self, span: Span, children: list[ast.Expr]) -> ast.WaitFor:
-        return ast.WaitFor(_literal(children[0]), span, _computed(children[0]))
+    def wait_duration(self, span: Span, children: list[Any]) -> ast.WaitFor:
+        calendar = children[1] if len(children) > 1 else None
+        return ast.WaitFor(_literal(children[0]), span, _computed(children[0]), calendar)
 
     def wait_until(self, span: Span, children: list[Any]) -> ast.WaitUntil:
         moment, *options = children
-        found = dict(o for o in options if o is not None)
+        found: dict[str, Any] = dict(o for o in options if isinstance(o, tuple))
+        calendar = next((o for o in options if isinstance(o, ast.StepCalendar)), None)
         return ast.WaitUntil(
             moment,
             found.get("at"),
             found.get("zone"),
             bool(found.get("window")),
             span,
+            calendar,
         )
+
+    def wait_calendar(self, span: Span, children: list[Any]) -> ast.StepCalendar:
+        chosen: ast.StepCalendar = children[0]
+        return chosen
+
+    def calendar_option(self, span: Span, children: list[Any]) -> Option:
+        return ("calendar", children[0], span)
+
+    def calendar_named(self, span: Span, children: list[Any]) -> ast.StepCalendar:
+        name = children[0]
+        if isinstance(name, ast.TextLit):
+            ref = ast.StepRef(name.plain, name.span)
+        else:
+            ref = ast.StepRef(str(name), self._span(name))
+        return ast.StepCalendar(ref, None, span)
+
+    def calendar_from(self, span: Span, children: list[Any]) -> ast.StepCalendar:
+        return ast.StepCalendar(None, children[0], span)
 
     def wait_at(self, span: Span, children: list[Token]) -> tuple[str, Any]:
         return ("at", self.parse_time(children[0]))
@@ -603,14 +650,16 @@ class AstBuilder(ExprBuilder):
             None if deadline is None else deadline[1],
             span,
             None if bind is None else self._span(bind),
+            None if deadline is None else deadline[2],
         )
 
     def event_as(self, span: Span, children: list[Token]) -> Token:
         return children[0]
 
-    def event_deadline(self, span: Span, children: list[Any]) -> tuple[Any, Any]:
-        target = self._ref(children[1]) if len(children) > 1 else None
-        return (children[0], target)
+    def event_deadline(self, span: Span, children: list[Any]) -> tuple[Any, Any, Any]:
+        calendar = next((c for c in children[1:] if isinstance(c, ast.StepCalendar)), None)
+        target = next((self._ref(c) for c in children[1:] if isinstance(c, Token)), None)
+        return (children[0], target, calendar)
 
     def call_stmt(self, span: Span, children: list[Any]) -> ast.CallProcess:
         name_tok: Token = children[0]

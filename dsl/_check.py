@@ -16,7 +16,8 @@ from collections.abc import Iterator, Mapping
 from dsl import _ast as ast
 from dsl._calendar_defs import spec_of
 from dsl._calendars import calendar_hint, problems_of, zone_hint
-from dsl._check_expr import ExprChecker, Scope, Symbol, declared_type
+from dsl._check_chosen import ChosenChecks
+from dsl._check_expr import Scope, Symbol, declared_type
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._directory import Directory
 from dsl._signatures import ActionSignature, Catalogue
@@ -126,7 +127,7 @@ LONG_LOOP = 10
 """A ``go back`` allowed this many times inside a ``parallel`` branch is warned of (G104)."""
 
 
-class StepChecker(ExprChecker):
+class StepChecker(ChosenChecks):
     """Walks the process, step by step, keeping track of what is defined where."""
 
     def __init__(
@@ -145,6 +146,7 @@ class StepChecker(ExprChecker):
         self.calendars = calendars
         self.allowed: set[str] = set()
         self.steps: dict[str, ast.Statement] = {}
+        self.reported: set[tuple[Span, str]] = set()
 
     def warn(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         if code not in self.allowed:
@@ -264,10 +266,12 @@ class StepChecker(ExprChecker):
                 or "steps are named by task, work, approval, decide and call",
             )
 
-    def _parties(self, parties: tuple[ast.Party, ...]) -> None:
+    def _parties(self, parties: ast.Parties) -> None:
         if self.directory is None:
             return
         for party in parties:
+            if isinstance(party, ast.PartyFrom):
+                continue  # worked out when the step opens: see chosen_parties
             known = self.directory.roles if party.kind == "role" else self.directory.people
             if party.name not in known:
                 self.error(
@@ -276,6 +280,27 @@ class StepChecker(ExprChecker):
                     party.span,
                     hint=did_you_mean(party.name, known) or f"add it to {self.directory.source}",
                 )
+
+    def step_calendar(self, chosen: ast.StepCalendar | None, scope: Scope) -> None:
+        """A step's own calendar: a calendar the file or the presets have, or an
+        expression whose values name one (checked where the checker knows them)."""
+        if chosen is None:
+            return
+        if chosen.name is not None:
+            self._calendar_ref(chosen.name)
+            return
+        assert chosen.expr is not None
+        own = [c.name for c in self.file.calendars]
+        self.chosen(
+            chosen.expr,
+            scope,
+            what="calendar from",
+            noun="calendar",
+            known={*own, *self.calendars},
+            missing=lambda value: f"there is no calendar '{value}'",
+            code="N009",
+            hint='name a calendar block of this file or a country preset such as "DE"',
+        )
 
     def _calendar_ref(self, ref: ast.StepRef) -> None:
         own = {c.name for c in self.file.calendars}
@@ -315,16 +340,21 @@ class StepChecker(ExprChecker):
                     return self._parallel(statement, scope)
                 case ast.ForEach():
                     self._for_each(statement, scope)
-                case ast.WaitFor(expr=expr) if expr is not None:
-                    self.expect(expr, DURATION, scope, "the wait")
+                case ast.WaitFor(expr=expr):
+                    if expr is not None:
+                        self.expect(expr, DURATION, scope, "the wait")
+                    self.step_calendar(statement.calendar, scope)
                 case ast.WaitUntil():
                     self._wait_until(statement, scope)
+                    self.step_calendar(statement.calendar, scope)
                 case ast.WaitEvent():
+                    self.step_calendar(statement.calendar, scope)
                     return self._wait_event(statement, scope)
                 case ast.Set():
                     return self._set(statement, scope)
                 case ast.Notify():
                     self._parties(statement.parties)
+                    self.chosen_parties(statement.parties, scope)
                     self.expect(statement.message, TEXT, scope, "a notification")
                 case ast.GoBack():
                     self._ref(statement.target, "go back to")
@@ -640,8 +670,11 @@ class StepChecker(ExprChecker):
                 hint=f"add a line: {option} (or person ...)",
             )
         self._parties(step.parties)
+        self.chosen_parties(step.parties, scope)
+        self.step_calendar(step.calendar, scope)
         for escalation in step.escalations:
             self._parties(escalation.to)
+            self.chosen_parties(escalation.to, scope)
         self._quorum(step)
         for what, computed in (
             ("the deadline", step.deadline_expr),
@@ -695,7 +728,7 @@ class StepChecker(ExprChecker):
         quorum = step.quorum
         if quorum is None or quorum.kind != "count" or quorum.count is None:
             return
-        people = [p for p in step.parties if p.kind == "person"]
+        people = [p for p in step.parties if isinstance(p, ast.Party) and p.kind == "person"]
         if len(people) == len(step.parties) and quorum.count > len(people):
             self.error(
                 "T002",

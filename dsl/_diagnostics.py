@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "R002": "a decision row that can never be reached",
     "R003": "a decision table with inputs that no row matches",
     "R004": "two rows of a 'hit policy unique' table that can both match",
+    "R005": "a row whose result names a role, person or calendar that does not exist",
     "R006": "two rows with the same priority that can both match",
     "R101": "a decision row that never matches: never true, or hidden by rows above (warning)",
     "R102": "a decision table that could not be checked for gaps or overlaps (warning)",

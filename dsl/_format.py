@@ -279,7 +279,7 @@ class _Printer(ExprPrinter):
             case ast.Set(name=name, value=value):
                 self.emit_expr(depth, f"set {name} = ", value, "", line, blank)
             case ast.Notify(parties=parties, message=message):
-                head = f"notify {', '.join(map(str, parties))} "
+                head = f"notify {self.parties(parties)} "
                 self.emit_expr(depth, head, message, "", line, blank)
             case ast.Fail(message=message):
                 self.emit_expr(depth, "fail ", message, "", line, blank)
@@ -292,20 +292,22 @@ class _Printer(ExprPrinter):
     def simple(self, step: ast.Statement) -> str:
         match step:
             case ast.WaitFor(duration=duration, expr=expr):
+                where = self.in_calendar(step.calendar)
                 if duration is not None:
-                    return f"wait {duration.text}"
+                    return f"wait {duration.text}{where}"
                 assert expr is not None, "a wait without a duration has an expression"
-                return f"wait {self.expr(expr, 5)}"
+                return f"wait {self.expr(expr, 5)}{where}"
             case ast.WaitUntil():
                 at = "" if step.at is None else f" at {_clock(step.at)}"
                 zone = "" if step.zone is None else f" in {_quote(step.zone)}"
+                zone += self.in_calendar(step.calendar)
                 window = " in send window" if step.send_window else ""
                 return f"wait until {self.expr(step.moment, 5)}{at}{zone}{window}"
             case ast.WaitEvent():
                 text = f"wait for event {_quote(step.event)} key {self.expr(step.key, 5)}"
                 text += "" if step.bind is None else f" as {step.bind}"
                 if step.deadline is not None:
-                    text += f", deadline {step.deadline.text}"
+                    text += f", deadline {step.deadline.text}{self.in_calendar(step.calendar)}"
                     text += "" if step.on_timeout is None else f" -> {step.on_timeout.name}"
                 return text
             case ast.GoBack(target=target, times=times):
@@ -378,9 +380,11 @@ class _Printer(ExprPrinter):
                 if quorum is None
                 else {"any": "any of ", "all": "all of "}.get(quorum.kind, f"{quorum.count} of ")
             )
-            put(f"{word} {count}{', '.join(map(str, step.parties))}", step.parties[0].span.line)
+            put(f"{word} {count}{self.parties(step.parties)}", step.parties[0].span.line)
         if step.not_by:
             put("not by " + ", ".join(self.expr(e) for e in step.not_by), step.not_by[0].span.line)
+        if step.calendar is not None:
+            put(self.step_calendar(step.calendar), step.calendar.span.line)
         if not step.delegation:
             put("no delegation", self.first(step.span, "no", "delegation"))
         elif (explicit := self.first(step.span, "delegation", "allowed")) is not None:
@@ -396,7 +400,7 @@ class _Printer(ExprPrinter):
         for up in step.escalations:
             after = "" if up.after is None else f" after {up.after.text}"
             after = after if up.after_expr is None else f" after {self.expr(up.after_expr, 5)}"
-            put(f"escalate to {', '.join(map(str, up.to))}{after}", up.span.line)
+            put(f"escalate to {self.parties(up.to)}{after}", up.span.line)
         if step.returns:
             self.returns(step.returns, depth)
         if step.on_reject is not None:
@@ -418,6 +422,29 @@ class _Printer(ExprPrinter):
                 then = ""
             put(f"at most {rounds.count} rounds{then}", rounds.span.line)
         self.allow(depth, step.allowed, step.span)
+
+    def step_calendar(self, chosen: ast.StepCalendar) -> str:
+        """``calendar emea``, ``calendar "DE"`` or ``calendar from region``."""
+        if chosen.name is None:
+            assert chosen.expr is not None
+            return f"calendar from {self.expr(chosen.expr, 5)}"
+        name = chosen.name.name
+        quoted = (
+            not _NAME.fullmatch(name)
+            or '"'
+            in self.code(chosen.name.span.line)[chosen.name.span.col - 1 : chosen.name.span.col]
+        )
+        return f"calendar {_quote(name) if quoted else name}"
+
+    def in_calendar(self, chosen: ast.StepCalendar | None) -> str:
+        return "" if chosen is None else f" in {self.step_calendar(chosen)}"
+
+    def parties(self, parties: ast.Parties) -> str:
+        """``role editor, person from route.manager``."""
+        return ", ".join(
+            f"{p.kind} from {self.expr(p.expr, 5)}" if isinstance(p, ast.PartyFrom) else str(p)
+            for p in parties
+        )
 
     def returns(self, fields: tuple[ast.FieldDecl, ...], depth: int) -> None:
         # Fields that do not fit on the line go on the next, after a '\\'; not when

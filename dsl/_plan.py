@@ -36,7 +36,9 @@ from decimal import Decimal
 import networkx as nx
 
 from dsl import _ast as ast
+from dsl._calendar_defs import resolve_calendar
 from dsl._check import child_bodies, iter_steps
+from dsl._check_chosen import chosen_texts
 from dsl._graph import BACK, step_nodes
 from dsl._graph_names import _defines as defines
 from dsl._graph_names import _names as names_read
@@ -100,6 +102,7 @@ def plan(
     calendar: WorkingWeek | None,
     *,
     catalogue: Catalogue | None = None,
+    file: ast.File | None = None,
 ) -> Plan:
     """The worst-case duration of a checked process along its critical path.
 
@@ -109,8 +112,10 @@ def plan(
         calendar: The process's calendar (its working week decides which of two
             branches in different units is longer); None: Monday to Friday, 9 to 5.
         catalogue: The actions, for their own timeouts; None: the engine's default.
+        file: The file the process is in, for the calendars its steps count in (None:
+            a step's own calendar is counted like the process's).
     """
-    planner = _Planner(process, graph, calendar, catalogue)
+    planner = _Planner(process, graph, calendar, catalogue, file)
     path = planner.body(process.body)
     return Plan(
         process=process.name,
@@ -146,7 +151,10 @@ class _Planner:
         graph: nx.MultiDiGraph,
         week: WorkingWeek | None,
         catalogue: Catalogue | None,
+        file: ast.File | None = None,
     ) -> None:
+        self.process = process
+        self.file = file
         self.graph = graph
         self.week = week
         self.catalogue = catalogue
@@ -178,17 +186,23 @@ class _Planner:
                 counted = human_time(statement)
                 if counted is None:
                     return self._open(statement, "no deadline: it may wait forever")
-                return self._takes(statement, *counted)
+                return self._takes(statement, *self._counted_in(statement.calendar, *counted))
             case ast.WaitFor(duration=None, expr=expr) if expr is not None:
                 return self._open(statement, f"the wait depends on {self._reads(expr)}")
             case ast.WaitFor(duration=duration) if duration is not None:
-                return self._takes(statement, Amount.of(duration), f"wait {duration.text}")
+                counted = self._counted_in(
+                    statement.calendar, Amount.of(duration), f"wait {duration.text}"
+                )
+                return self._takes(statement, *counted)
             case ast.WaitUntil():
                 return self._open(statement, "waits until a date: depends on the campaign")
             case ast.WaitEvent(deadline=deadline, event=event):
                 if deadline is None:
                     return self._open(statement, f'unbounded: waits for "{event}" with no deadline')
-                return self._takes(statement, Amount.of(deadline), f"deadline {deadline.text}")
+                counted = self._counted_in(
+                    statement.calendar, Amount.of(deadline), f"deadline {deadline.text}"
+                )
+                return self._takes(statement, *counted)
             case ast.CallProcess(process=callee):
                 return self._open(statement, f"a sub-process: plan '{callee}' on its own")
             case ast.If(branches=branches, orelse=orelse):
@@ -209,6 +223,29 @@ class _Planner:
                 return self.body(then)
             case _:
                 return _Path()
+
+    def _counted_in(
+        self, chosen: ast.StepCalendar | None, amount: Amount, why: str
+    ) -> tuple[Amount, str]:
+        """A step's time, its business time counted in its own calendar: the one it names,
+        or of those it may choose, the one where it takes longest."""
+        if chosen is None or self.file is None:
+            return amount, why
+        if chosen.name is not None:
+            names = [chosen.name.name]
+        else:
+            assert chosen.expr is not None
+            names = chosen_texts(self.process, chosen.expr) or [c.name for c in self.file.calendars]
+        weeks = {n: w for n in names if (w := resolve_calendar(self.file, n)) is not None}
+        if not weeks:
+            return amount, why
+        own = self.process.calendar.name if self.process.calendar is not None else None
+        name = max(weeks, key=lambda n: amount.counted_in(n, weeks[n]).estimate(self.week))
+        if len(weeks) > 1:
+            why += f"; in calendar {name}, the longest of {', '.join(sorted(weeks))}"
+        elif name != own:
+            why += f"; in calendar {name}"
+        return (amount if name == own else amount.counted_in(name, weeks[name])), why
 
     def _parallel(self, statement: ast.Parallel) -> _Path:
         branches = [self.body(b.body) for b in statement.branches]

@@ -68,14 +68,24 @@ class Party(_Node):
     name: str
 
 
+class PartyFrom(_Node):
+    """Roles or people worked out when the step opens: the value of ``expr`` (a text or
+    a list of texts), checked against the campaign's team directory then."""
+
+    kind: Literal["role", "person"]
+    expr: Expr
+
+
 class Escalation(_Later):
-    LATER = ("after_expr",)
+    LATER = ("after_expr", "to_from")
 
     to: tuple[Party, ...]
     after: Duration | None = None
     """None: at the deadline (or after ``after_expr``)."""
     after_expr: Expr | None = None
     """A duration worked out when the step opens, instead of ``after``."""
+    to_from: tuple[PartyFrom, ...] | None = None
+    """Escalation targets worked out when the step opens, besides ``to``."""
 
 
 class RoundsLimit(_Node):
@@ -94,7 +104,7 @@ class Field_(_Node):
 class HumanStep(_Later):
     """A work item (completed with typed outputs) or an approval (decided)."""
 
-    LATER = ("deadline_expr", "remind_every_expr")
+    LATER = ("deadline_expr", "remind_every_expr", "parties_from", "calendar", "calendar_expr")
 
     kind: Literal["human"] = "human"
     id: str
@@ -117,6 +127,13 @@ class HumanStep(_Later):
     """A deadline worked out when the step opens (a duration), instead of ``deadline``."""
     remind_every_expr: Expr | None = None
     """Likewise for ``remind_every``."""
+    parties_from: tuple[PartyFrom, ...] | None = None
+    """Who may act, worked out when the step opens, besides ``parties``."""
+    calendar: str | None = None
+    """The calendar (of :attr:`ProcessIR.calendars`) its deadline, reminders and
+    escalations count in, instead of the process's."""
+    calendar_expr: Expr | None = None
+    """The name of that calendar, worked out when the step opens."""
 
 
 class Rule(_Node):
@@ -186,7 +203,7 @@ class ForEachStep(_Node):
 class WaitStep(_Later):
     """Wait a duration, or until a moment (optionally at a time, in a zone or send window)."""
 
-    LATER = ("duration_expr",)
+    LATER = ("duration_expr", "calendar", "calendar_expr")
 
     kind: Literal["wait"] = "wait"
     id: str
@@ -198,10 +215,15 @@ class WaitStep(_Later):
     span: Span
     duration_expr: Expr | None = None
     """A duration worked out when the wait starts, instead of ``duration``."""
+    calendar: str | None = None
+    """Its own calendar (see :attr:`HumanStep.calendar`)."""
+    calendar_expr: Expr | None = None
 
 
-class EventStep(_Node):
+class EventStep(_Later):
     """Wait for an external event whose key matches, with an optional deadline."""
+
+    LATER = ("calendar", "calendar_expr")
 
     kind: Literal["event"] = "event"
     id: str
@@ -211,6 +233,9 @@ class EventStep(_Node):
     deadline: Duration | None = None
     on_timeout: str | None = None
     span: Span
+    calendar: str | None = None
+    """Where its deadline counts business time (see :attr:`HumanStep.calendar`)."""
+    calendar_expr: Expr | None = None
 
 
 class CallStep(_Node):
@@ -232,12 +257,16 @@ class SetStep(_Node):
     span: Span
 
 
-class NotifyStep(_Node):
+class NotifyStep(_Later):
+    LATER = ("parties_from",)
+
     kind: Literal["notify"] = "notify"
     id: str
     parties: tuple[Party, ...]
     message: Expr
     span: Span
+    parties_from: tuple[PartyFrom, ...] | None = None
+    """Roles or people worked out when the step runs, besides ``parties``."""
 
 
 class GoBackStep(_Node):
@@ -305,8 +334,10 @@ class OutputDecl(_Node):
     span: Span
 
 
-class ProcessIR(_Node):
+class ProcessIR(_Later):
     """A whole compiled process: what one campaign runs."""
+
+    LATER = ("calendars",)
 
     ir_version: Literal[1, 2] = IR_VERSION
     name: str
@@ -320,6 +351,8 @@ class ProcessIR(_Node):
     owner: Party | None = None
     calendar: Calendar | None = None
     span: Span
+    calendars: dict[str, Calendar] | None = None
+    """Every other calendar a step may count in, pinned like ``calendar``, by name."""
 
     @property
     def version(self) -> str:
@@ -332,6 +365,7 @@ class ProcessIR(_Node):
 
 
 for _model in (
+    PartyFrom,
     Branch,
     IfStep,
     ParallelBranch,

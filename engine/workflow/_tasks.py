@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from bounds import size_problem
 from engine import ir
 from engine.workflow import patches
+from engine.workflow._chosen import chosen_parties
 from engine.workflow._state import Env, RunState
 from engine.workflow.campaign import TaskRequest
 from engine.workflow.facts import NoticeFact, TaskPurpose
@@ -128,7 +129,8 @@ async def notify(run: RunState, step: ir.NotifyStep, env: Env) -> None:
     """A ``notify`` step: a message to roles and people."""
     message = display(run.eval(step.message, env, step.id))
     to = [f"{p.kind}:{p.name}" for p in step.parties]
-    title = "Notify " + ", ".join(f"{p.kind} {p.name}" for p in step.parties)
+    to += chosen_parties(run, step, step.parties_from, env)
+    title = "Notify " + ", ".join(t.replace(":", " ", 1) for t in to)
     await run_activity(
         run,
         step=step.id,

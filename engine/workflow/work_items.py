@@ -81,6 +81,9 @@ class WorkItem(_Model):
     one_vote: bool = False
     """Each person has one vote, which their delegate carries (steps opened since the
     ``mops-sod-without-gaps`` patch; before it, a delegate's approval counted apart)."""
+    calendar: str | None = None
+    """The calendar its deadline counts in, when the step has its own (``calendar emea``,
+    ``calendar from region``); None: the process's."""
 
 
 def explain(error: ValidationError) -> str:

@@ -74,7 +74,10 @@ def run(args: argparse.Namespace) -> int:
                 if process.calendar is None
                 else resolve_calendar(checked.file, process.calendar.name)
             )
-            print(print_plan(plan(process, build_graph(process), calendar, catalogue=actions)))
+            worst = plan(
+                process, build_graph(process), calendar, catalogue=actions, file=checked.file
+            )
+            print(print_plan(worst))
     if args.json:
         print_json(report)
     return 1 if failed else 0

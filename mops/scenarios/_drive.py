@@ -328,7 +328,10 @@ def _observe(live: _Live, status: CampaignStatus, now: dt.datetime) -> None:
             if answer is not None:
                 at = item.opened_at
                 if answer.after is not None:
-                    at = business_time.add(at, answer.after, live.plan.process.calendar)
+                    # Counted in the step's own calendar, where it has one.
+                    calendar = (live.plan.process.calendars or {}).get(item.calendar or "")
+                    calendar = calendar or live.plan.process.calendar
+                    at = business_time.add(at, answer.after, calendar)
                     # The step's own timers (deadline, reminders) fall on the same
                     # moments; a person answering at that very instant is late in the
                     # engine's eyes too, and the test server can lose an update that
