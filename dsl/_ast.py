@@ -359,6 +359,11 @@ class Human:
     remind_every_expr: Expr | None = None
     calendar: StepCalendar | None = None
     """Where its deadline, reminders and escalations count business time."""
+    instructions: str | None = None
+    """What the person doing it reads: plain text, shown as written."""
+    notice_subject: Expr | None = None
+    """The subject of the step's notices (a text with values in it), instead of ours."""
+    notice_body: Expr | None = None
 
     @property
     def has_deadline(self) -> bool:
@@ -503,7 +508,9 @@ class Set:
 class Notify:
     parties: Parties
     message: Expr
+    """The text: written on the line, or as ``body`` under it."""
     span: Span
+    subject: Expr | None = None
 
 
 @dataclass(frozen=True)

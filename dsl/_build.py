@@ -34,6 +34,9 @@ _WEEKDAYS = {
 _HIT_POLICIES = ("first", "unique", "collect", "priority")
 # Which options each kind of step takes (the grammar accepts them all in any block).
 _WORK_OPTIONS = {
+    "instructions",
+    "notice_subject",
+    "notice_body",
     "assign",
     "deadline",
     "remind",
@@ -44,6 +47,9 @@ _WORK_OPTIONS = {
     "allow",
 }
 _APPROVAL_OPTIONS = {
+    "instructions",
+    "notice_subject",
+    "notice_body",
     "calendar",
     "by",
     "not_by",
@@ -382,6 +388,9 @@ class AstBuilder(ExprBuilder):
             remind_every=_literal(self._single(options, "remind")),
             escalations=tuple(v for k, v, _s in options if k == "escalate"),
             calendar=self._single(options, "calendar"),
+            instructions=self._single(options, "instructions"),
+            notice_subject=self._single(options, "notice_subject"),
+            notice_body=self._single(options, "notice_body"),
             returns=self._single(options, "returns", ()),
             on_reject=self._single(options, "on_reject"),
             on_changes=self._single(options, "on_changes"),
@@ -617,6 +626,23 @@ class AstBuilder(ExprBuilder):
     def calendar_option(self, span: Span, children: list[Any]) -> Option:
         return ("calendar", children[0], span)
 
+    def instructions_option(self, span: Span, children: list[Any]) -> Option:
+        text: ast.TextLit = children[0]
+        if not text.is_plain:
+            self._error(
+                "T002",
+                "instructions are shown as written, without {interpolation}",
+                text.span,
+                hint='put values in the step\'s notices: notice body "... {lead} ..."',
+            )
+        return ("instructions", text.plain, span)
+
+    def notice_subject_option(self, span: Span, children: list[Any]) -> Option:
+        return ("notice_subject", children[0], span)
+
+    def notice_body_option(self, span: Span, children: list[Any]) -> Option:
+        return ("notice_body", children[0], span)
+
     def calendar_named(self, span: Span, children: list[Any]) -> ast.StepCalendar:
         name = children[0]
         if isinstance(name, ast.TextLit):
@@ -680,7 +706,37 @@ class AstBuilder(ExprBuilder):
         return ast.Set(str(children[0]), children[1], span, self._span(children[0]))
 
     def notify_stmt(self, span: Span, children: list[Any]) -> ast.Notify:
-        return ast.Notify(children[0], children[1], span)
+        parties, *rest = children
+        message = next((c for c in rest if not isinstance(c, list)), None)
+        options: list[Option] = next((c for c in rest if isinstance(c, list)), [])
+        self._no_repeats(options)
+        body = self._single(options, "body")
+        if message is not None and body is not None:
+            self._error(
+                "N002",
+                "the notification's text is given twice: on its line and as 'body'",
+                next(where for key, _v, where in options if key == "body"),
+                hint="keep one of them",
+            )
+        text = message if message is not None else body
+        if text is None:
+            self._error(
+                "T006",
+                "the notification says nothing",
+                span,
+                hint='add its text: notify role sales "..." (or a line: body "...")',
+            )
+            text = ast.TextLit(("",), span)
+        return ast.Notify(parties, text, span, self._single(options, "subject"))
+
+    def notify_options(self, span: Span, children: list[Option]) -> list[Option]:
+        return children
+
+    def subject_option(self, span: Span, children: list[Any]) -> Option:
+        return ("subject", children[0], span)
+
+    def body_option(self, span: Span, children: list[Any]) -> Option:
+        return ("body", children[0], span)
 
     def go_back_stmt(self, span: Span, children: list[Token]) -> ast.GoBack:
         return ast.GoBack(self._ref(children[0]), self._count(children[1], "times"), span)

@@ -356,6 +356,8 @@ class StepChecker(ChosenChecks):
                     self._parties(statement.parties)
                     self.chosen_parties(statement.parties, scope)
                     self.expect(statement.message, TEXT, scope, "a notification")
+                    if statement.subject is not None:
+                        self.expect(statement.subject, TEXT, scope, "a notification's subject")
                 case ast.GoBack():
                     self._ref(statement.target, "go back to")
                 case ast.Fail():
@@ -672,6 +674,9 @@ class StepChecker(ChosenChecks):
         self._parties(step.parties)
         self.chosen_parties(step.parties, scope)
         self.step_calendar(step.calendar, scope)
+        for what, text in (("subject", step.notice_subject), ("text", step.notice_body)):
+            if text is not None:
+                self.expect(text, TEXT, scope, f"the {what} of its notices")
         for escalation in step.escalations:
             self._parties(escalation.to)
             self.chosen_parties(escalation.to, scope)

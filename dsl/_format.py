@@ -99,6 +99,8 @@ def _has_block(step: ast.Statement) -> bool:
         return options != (None, None, None, None) or bool(step.allowed)
     if isinstance(step, ast.Exit):
         return bool(step.then)
+    if isinstance(step, ast.Notify):
+        return step.subject is not None
     return isinstance(step, ast.Human | ast.Decide | ast.If | ast.Parallel | ast.ForEach)
 
 
@@ -278,9 +280,15 @@ class _Printer(ExprPrinter):
                 self.call(depth, head, step.process, step.arguments, line, blank)
             case ast.Set(name=name, value=value):
                 self.emit_expr(depth, f"set {name} = ", value, "", line, blank)
-            case ast.Notify(parties=parties, message=message):
+            case ast.Notify(parties=parties, message=message, subject=None):
                 head = f"notify {self.parties(parties)} "
                 self.emit_expr(depth, head, message, "", line, blank)
+            case ast.Notify(parties=parties, message=message, subject=subject):
+                assert subject is not None
+                self.emit(depth, f"notify {self.parties(parties)}", line, blank)
+                self.fresh = True
+                self.emit_expr(inner, "subject ", subject, "", subject.span.line)
+                self.emit_expr(inner, "body ", message, "", message.span.line)
             case ast.Fail(message=message):
                 self.emit_expr(depth, "fail ", message, "", line, blank)
             case ast.Exit(then=then) if then:
@@ -385,6 +393,11 @@ class _Printer(ExprPrinter):
             put("not by " + ", ".join(self.expr(e) for e in step.not_by), step.not_by[0].span.line)
         if step.calendar is not None:
             put(self.step_calendar(step.calendar), step.calendar.span.line)
+        if step.instructions is not None:
+            put(f"instructions {_quote(step.instructions)}", self.first(step.span, "instructions"))
+        for word, text in (("subject", step.notice_subject), ("body", step.notice_body)):
+            if text is not None:
+                self.emit_expr(depth, f"notice {word} ", text, "", text.span.line)
         if not step.delegation:
             put("no delegation", self.first(step.span, "no", "delegation"))
         elif (explicit := self.first(step.span, "delegation", "allowed")) is not None:

@@ -314,6 +314,7 @@ def _uses(statement: ast.Statement) -> Iterator[ast.Name]:
             for escalation in statement.escalations:
                 exprs += _chosen(escalation.to)
             exprs += _calendar(statement.calendar)
+            exprs += [t for t in (statement.notice_subject, statement.notice_body) if t]
             if rounds is not None and rounds.message is not None:
                 # shown once the last round is decided: the step's own result is there
                 told = _names(rounds.message)
@@ -339,6 +340,7 @@ def _uses(statement: ast.Statement) -> Iterator[ast.Name]:
         case ast.Notify(message=message):
             exprs.append(message)
             exprs += _chosen(statement.parties)
+            exprs += [] if statement.subject is None else [statement.subject]
         case ast.Fail(message=message):
             exprs.append(message)
         case ast.Exit(key=key) if key is not None:

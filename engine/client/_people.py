@@ -61,6 +61,8 @@ class Task(BaseModel):
     part_of: str | None = None
     """For a step of a sub-process: the id of the campaign that called it. Act on
     the step with ``campaign`` (the sub-process campaign's own id)."""
+    instructions: str | None = None
+    """What the process's designer wrote for the person doing the step."""
 
 
 async def act(client: Client, campaign: str, act: Act, *, credentials: Credentials) -> Decided:
@@ -277,6 +279,7 @@ async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: 
                     deadline=item.deadline,
                     via=via,
                     part_of=execution.parent_id,
+                    instructions=item.instructions,
                 )
             )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)

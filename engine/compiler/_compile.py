@@ -334,6 +334,11 @@ class _Compiler(ExprCompiler):
                     message=self.expr(statement.message),
                     span=span,
                     **self.parties_from("parties_from", statement.parties),
+                    **(
+                        {}
+                        if statement.subject is None
+                        else {"subject": self.expr(statement.subject)}
+                    ),
                 )
             case ast.GoBack():
                 return ir.trusted(
@@ -452,6 +457,15 @@ class _Compiler(ExprCompiler):
             else self.expr(step.remind_every_expr),
             **self.parties_from("parties_from", step.parties),
             **self.step_calendar(step.calendar),
+            **{
+                name: value
+                for name, value in (
+                    ("instructions", step.instructions),
+                    ("notice_subject", step.notice_subject and self.expr(step.notice_subject)),
+                    ("notice_body", step.notice_body and self.expr(step.notice_body)),
+                )
+                if value is not None
+            },
         )
 
     def parties_from(self, field: str, parties: ast.Parties) -> dict[str, Any]:

@@ -104,7 +104,16 @@ class Field_(_Node):
 class HumanStep(_Later):
     """A work item (completed with typed outputs) or an approval (decided)."""
 
-    LATER = ("deadline_expr", "remind_every_expr", "parties_from", "calendar", "calendar_expr")
+    LATER = (
+        "deadline_expr",
+        "remind_every_expr",
+        "parties_from",
+        "calendar",
+        "calendar_expr",
+        "instructions",
+        "notice_subject",
+        "notice_body",
+    )
 
     kind: Literal["human"] = "human"
     id: str
@@ -134,6 +143,13 @@ class HumanStep(_Later):
     escalations count in, instead of the process's."""
     calendar_expr: Expr | None = None
     """The name of that calendar, worked out when the step opens."""
+    instructions: str | None = None
+    """What the person doing the step reads (plain text, shown as written)."""
+    notice_subject: Expr | None = None
+    """The subject of the step's notices, as its designer wrote it (a text); worked out
+    when the step opens."""
+    notice_body: Expr | None = None
+    """Likewise, the text of its notices."""
 
 
 class Rule(_Node):
@@ -258,7 +274,7 @@ class SetStep(_Node):
 
 
 class NotifyStep(_Later):
-    LATER = ("parties_from",)
+    LATER = ("parties_from", "subject")
 
     kind: Literal["notify"] = "notify"
     id: str
@@ -267,6 +283,8 @@ class NotifyStep(_Later):
     span: Span
     parties_from: tuple[PartyFrom, ...] | None = None
     """Roles or people worked out when the step runs, besides ``parties``."""
+    subject: Expr | None = None
+    """The subject, as the designer wrote it (None: the worker's own)."""
 
 
 class GoBackStep(_Node):

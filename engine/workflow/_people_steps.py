@@ -128,8 +128,16 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
             "needed": needed[step.quorum],
             "deadline": deadline,
             "calendar": None if own is None else own.name,
+            "instructions": step.instructions,
+            # The designer's words for its notices, with the values of now.
+            "subject": _text(run, step, step.notice_subject, env),
+            "body": _text(run, step, step.notice_body, env),
         }
     )
+
+
+def _text(run: RunState, step: ir.HumanStep, text: ir.Expr | None, env: Env) -> str | None:
+    return None if text is None else display(run.eval(text, env, f"step '{step.id}'"))
 
 
 def _barred(run: RunState, step: ir.HumanStep, env: Env, *, all_rounds: bool) -> list[str]:
@@ -247,8 +255,14 @@ async def _tell(
     run: RunState, step: ir.HumanStep, notice: NoticeFact, message: str, item: WorkItem
 ) -> None:
     """Send a notice; one that cannot be delivered is recorded on the campaign's steps,
-    and the step keeps waiting for its people."""
-    arguments: dict[str, Any] = {"to": list(notice.to), "message": message, "step": step.title}
+    and the step keeps waiting for its people. The designer's subject and text, when the
+    step has them, win."""
+    if item.subject is not None or item.body is not None:
+        notice = notice.model_copy(update={"subject": item.subject, "body": item.body})
+    arguments: dict[str, Any] = {"to": list(notice.to), "message": item.body or message}
+    arguments["step"] = step.title
+    if item.subject is not None:
+        arguments["subject"] = item.subject
     if item.deadline is not None:
         arguments["deadline"] = item.deadline.isoformat()
     with contextlib.suppress(ApplicationError):

@@ -131,12 +131,15 @@ async def notify(run: RunState, step: ir.NotifyStep, env: Env) -> None:
     to = [f"{p.kind}:{p.name}" for p in step.parties]
     to += chosen_parties(run, step, step.parties_from, env)
     title = "Notify " + ", ".join(t.replace(":", " ", 1) for t in to)
+    arguments: dict[str, Any] = {"to": to, "message": message}
+    if step.subject is not None:
+        arguments["subject"] = display(run.eval(step.subject, env, step.id))
     await run_activity(
         run,
         step=step.id,
         title=title,
         action="notify.send",
-        arguments={"to": to, "message": message},
+        arguments=arguments,
         span=step.span,
         start_to_close=NOTIFY_TIMEOUT,
         retry=ir.RetryPolicy(),

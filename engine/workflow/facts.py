@@ -61,6 +61,10 @@ class NoticeFact(_Fact):
     """``role:editor`` / ``person:ana``, as the process names them."""
     added: tuple[str, ...] = ()
     """For an escalation: the people who may act on the step from now on."""
+    subject: str | None = None
+    """A subject the process's designer wrote for this notice: when set, it wins."""
+    body: str | None = None
+    """A text the process's designer wrote for this notice: when set, it wins."""
 
 
 class TimerPurpose(StrEnum):
