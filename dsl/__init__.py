@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from dsl._calendars import PRESETS as CALENDAR_PRESETS
     from dsl._calendars import pin as pin_calendar
     from dsl._calendars import time_zones, years_to_pin
-    from dsl._check import APPROVAL_FIELDS, WORK_FIELDS, iter_steps, iter_tasks
+    from dsl._check import APPROVAL_FIELDS, WORK_FIELDS, iter_tasks
     from dsl._check_chosen import chosen_texts
     from dsl._check_expr import declared_type
     from dsl._complete import Expected, expected_at
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from dsl._suggest import did_you_mean
     from dsl._symbols import STEP_KINDS, Definition, Reference, Symbols, step_kind, symbols
     from dsl._types import ListOf, OneOf, Scalar, Type, TypeSyntaxError, parse_type
+    from dsl._walk import iter_steps
 
 _WHERE: dict[str, tuple[str, str]] = {
     "ast": ("dsl._ast", ""),

@@ -599,6 +599,26 @@ class Process:
     calendar: StepRef | None = None
     """The calendar's name (a ``calendar`` block or a country code such as "DE")."""
     allowed: tuple[str, ...] = ()
+    schedule: Schedule | None = None
+    """When campaigns of it start by themselves (``mops schedule create``)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``every month on the first business day at 09:00 in "Europe/Berlin"``."""
+
+    every: str
+    """``day``, ``week`` or ``month``."""
+    at: dt.time
+    span: Span
+    weekday: int | None = None
+    """For ``every week``: Monday is 0."""
+    day: int | None = None
+    """For ``every month on the 15th``."""
+    first_business_day: bool = False
+    """For ``every month on the first business day`` (in the process calendar)."""
+    zone: str | None = None
+    """The time zone ``at`` is read in; None: the process calendar's."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ becomes a diagnostic, never an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -96,6 +97,7 @@ class AstBuilder(ExprBuilder):
         options = [i for i in items if isinstance(i, tuple)]
         owner = self._single(options, "owner")
         calendar = self._single(options, "calendar")
+        schedule = self._single(options, "schedule")
         return ast.Process(
             name=str(name_tok),
             title=title,
@@ -107,6 +109,7 @@ class AstBuilder(ExprBuilder):
             owner=owner,
             calendar=calendar,
             allowed=self._allowed(options),
+            schedule=schedule,
         )
 
     def title(self, span: Span, children: list[Any]) -> ast.TextLit:
@@ -157,6 +160,32 @@ class AstBuilder(ExprBuilder):
         else:
             ref = ast.StepRef(str(name), self._span(name))
         return ("calendar", ref, span)
+
+    def schedule_decl(self, span: Span, children: list[Any]) -> Option:
+        period: dict[str, Any] = children[0]
+        at = self.parse_time(children[1]) or dt.time(9)
+        zone = self._plain(children[2], "a time zone") if len(children) > 2 else None
+        return ("schedule", ast.Schedule(at=at, span=span, zone=zone, **period), span)
+
+    def every_day(self, span: Span, children: list[Token]) -> dict[str, Any]:
+        return {"every": "day"}
+
+    def every_week(self, span: Span, children: list[Token]) -> dict[str, Any]:
+        return {"every": "week", "weekday": self._weekday(children[0]) or 0}
+
+    def every_month_on(self, span: Span, children: list[Token]) -> dict[str, Any]:
+        day = int(str(children[0])[:-2])
+        if not 1 <= day <= 28:
+            self._error(
+                "C001",
+                f"not every month has a {children[0]} day",
+                self._span(children[0]),
+                hint="write a day from the 1st to the 28th, or: on the first business day",
+            )
+        return {"every": "month", "day": day}
+
+    def every_first_business_day(self, span: Span, children: list[Token]) -> dict[str, Any]:
+        return {"every": "month", "first_business_day": True}
 
     def allow_decl(self, span: Span, children: list[Token]) -> Option:
         return ("allow", tuple(str(c) for c in children), span)

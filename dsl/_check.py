@@ -40,6 +40,7 @@ from dsl._types import (
     Type,
     is_assignable,
 )
+from dsl._walk import iter_steps
 
 WORK_FIELDS: dict[str, Type] = {
     "assignee": TEXT,
@@ -86,29 +87,6 @@ def check(
             where = spans.get(option, definition.name_span)
             checker.error("C003", f"calendar '{definition.name}': {problem}", where, hint)
     return checker.problems
-
-
-def iter_steps(body: tuple[ast.Statement, ...]) -> Iterator[ast.Statement]:
-    """Every statement in a body, in file order, at any depth."""
-    for statement in body:
-        yield statement
-        for inner in child_bodies(statement):
-            yield from iter_steps(inner)
-
-
-def child_bodies(statement: ast.Statement) -> list[tuple[ast.Statement, ...]]:
-    """The blocks directly inside a statement."""
-    match statement:
-        case ast.If(branches=branches, orelse=orelse):
-            return [b.body for b in branches] + ([orelse] if orelse else [])
-        case ast.Parallel(branches=branches):
-            return [b.body for b in branches]
-        case ast.ForEach(body=body):
-            return [body]
-        case ast.Exit(then=then) if then:
-            return [then]
-        case _:
-            return []
 
 
 def iter_tasks(body: tuple[ast.Statement, ...]) -> Iterator[ast.Task]:
@@ -172,6 +150,12 @@ class StepChecker(ChosenChecks):
             self._parties((process.owner,))
         if process.calendar is not None:
             self._calendar_ref(process.calendar)
+        zone = None if process.schedule is None else process.schedule.zone
+        if zone is not None and not _is_zone(zone):
+            assert process.schedule is not None
+            self.error(
+                "C003", f"'{zone}' is not a time zone", process.schedule.span, hint=zone_hint(zone)
+            )
         scope = self._body(process.body, scope)
         outputs: set[str] = set()
         for output in process.outputs:

@@ -20,6 +20,7 @@ from dsl._directory import Directory
 from dsl._source import Span
 from dsl._suggest import did_you_mean
 from dsl._types import ANY, TEXT, ListOf, OneOf, Type
+from dsl._walk import iter_steps
 
 NAMING = (TEXT, ANY)
 """Types whose values can name a role, a person or a calendar (``one of`` too)."""
@@ -189,8 +190,6 @@ def chosen_texts(process: ast.Process, expr: ast.Expr) -> list[str]:
 
 def _row_texts(process: ast.Process, name: str, field: str | None) -> list[str]:
     """The plain texts the rows of the decision ``name`` give for ``field``."""
-    from dsl._check import iter_steps
-
     for statement in iter_steps(process.body):
         if isinstance(statement, ast.Decide) and statement.name == name:
             return [

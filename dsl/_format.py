@@ -203,6 +203,8 @@ class _Printer(ExprPrinter):
         if (ref := process.calendar) is not None:
             quoted = '"' in self.code(ref.span.line) or not _NAME.fullmatch(ref.name)
             self.emit(1, f"calendar {_quote(ref.name) if quoted else ref.name}", ref.span.line)
+        if (every := process.schedule) is not None:
+            self.emit(1, _schedule(every), every.span.line)
         self.allow(1, process.allowed, process.span, indent=indent)
         lead = "force"
         for item in process.inputs:
@@ -501,3 +503,25 @@ class _Printer(ExprPrinter):
             else:
                 tail = f" -> {result}{rank}"
                 self.emit_expr(depth, "when ", rule.condition, tail, rule.span.line)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _schedule(every: ast.Schedule) -> str:
+    """``every month on the 1st at 09:00 in "Europe/Berlin"``."""
+    if every.every == "week":
+        period = f"week on {_DAYS[every.weekday or 0]}"
+    elif every.first_business_day:
+        period = "month on the first business day"
+    elif every.day is not None:
+        period = f"month on the {_ordinal(every.day)}"
+    else:
+        period = "day"
+    zone = "" if every.zone is None else f" in {_quote(every.zone)}"
+    return f"every {period} at {every.at:%H:%M}{zone}"
+
+
+def _ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"

@@ -37,7 +37,6 @@ import networkx as nx
 
 from dsl import _ast as ast
 from dsl._calendar_defs import resolve_calendar
-from dsl._check import child_bodies, iter_steps
 from dsl._check_chosen import chosen_texts
 from dsl._graph import BACK, step_nodes
 from dsl._graph_names import _defines as defines
@@ -45,6 +44,7 @@ from dsl._graph_names import _names as names_read
 from dsl._graph_names import _uses as uses
 from dsl._plan_time import ZERO, Amount, WorkingWeek, human_time, task_time
 from dsl._signatures import Catalogue
+from dsl._walk import child_bodies, iter_steps
 
 
 @dataclass(frozen=True)

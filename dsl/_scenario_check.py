@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 
 from dsl import _ast as ast
 from dsl import _scenario_ast as sc
-from dsl._check import iter_steps
 from dsl._diagnostics import Diagnostic
 from dsl._directory import Directory
 from dsl._literals import scalar_literal_type
@@ -35,6 +34,7 @@ from dsl._types import (
     is_assignable,
     parse_type,
 )
+from dsl._walk import iter_steps
 
 _VERDICTS = {"approval": ("approved", "rejected", "changes_requested"), "work": ("completed",)}
 

@@ -32,6 +32,13 @@ from engine.client._people import (
     sub_process_items,
     typed_outputs,
 )
+from engine.client._schedules import (
+    ScheduleSummary,
+    change_schedule,
+    create_schedule,
+    list_schedules,
+    seal_schedule,
+)
 from engine.client._server import EmbeddedServer, ServerInfo, find_temporal_cli
 from engine.client._settings import DEFAULT_TASK_QUEUE, Settings
 from engine.client._signing import (
@@ -56,6 +63,7 @@ __all__ = [
     "ConnectionInfo",
     "Credentials",
     "EmbeddedServer",
+    "ScheduleSummary",
     "ServerInfo",
     "Settings",
     "Signer",
@@ -64,13 +72,16 @@ __all__ = [
     "act",
     "by_hand",
     "campaign_status",
+    "change_schedule",
     "connect",
+    "create_schedule",
     "ensure_search_attributes",
     "find_temporal_cli",
     "has_worker",
     "inbox",
     "keep_embedded_server",
     "list_campaigns",
+    "list_schedules",
     "load_signer",
     "load_trust",
     "local_operator",
@@ -85,6 +96,7 @@ __all__ = [
     "report_refusal",
     "resolve_inputs",
     "said",
+    "seal_schedule",
     "seal_start",
     "send_event",
     "signed_signal",

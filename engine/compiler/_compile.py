@@ -142,6 +142,19 @@ class _Compiler(ExprCompiler):
             calendar=self.calendar,
             span=span_of(process.span),
             **({"calendars": dict(sorted(self.calendars.items()))} if self.calendars else {}),
+            **({} if process.schedule is None else {"schedule": self.schedule(process.schedule)}),
+        )
+
+    def schedule(self, every: ast.Schedule) -> ir.Schedule:
+        zone = every.zone or (self.calendar.time_zone if self.calendar else "UTC")
+        return ir.trusted(
+            ir.Schedule,
+            every=every.every,
+            at=f"{every.at:%H:%M}",
+            time_zone=zone,
+            weekday=every.weekday,
+            day=every.day,
+            first_business_day=every.first_business_day,
         )
 
     def pin(self, name: str) -> bool:

@@ -352,10 +352,27 @@ class OutputDecl(_Node):
     span: Span
 
 
+class Schedule(_Node):
+    """When campaigns of the process start by themselves: a Temporal Schedule that
+    ``mops schedule create`` makes from it."""
+
+    every: Literal["day", "week", "month"]
+    at: str
+    """``HH:MM``, in ``time_zone``."""
+    time_zone: str
+    weekday: int | None = None
+    """``every week``: Monday is 0."""
+    day: int | None = None
+    """``every month on the Nth``."""
+    first_business_day: bool = False
+    """``every month on the first business day``: the schedule starts the campaign on the
+    1st, and the campaign waits, in the process calendar, for the first business day."""
+
+
 class ProcessIR(_Later):
     """A whole compiled process: what one campaign runs."""
 
-    LATER = ("calendars",)
+    LATER = ("calendars", "schedule")
 
     ir_version: Literal[1, 2] = IR_VERSION
     name: str
@@ -371,6 +388,8 @@ class ProcessIR(_Later):
     span: Span
     calendars: dict[str, Calendar] | None = None
     """Every other calendar a step may count in, pinned like ``calendar``, by name."""
+    schedule: Schedule | None = None
+    """When campaigns of it start by themselves."""
 
     @property
     def version(self) -> str:
