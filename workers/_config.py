@@ -133,6 +133,8 @@ class WorkerConfig(BaseModel):
     """The name of the secret that signs ``webhook.post`` requests by default."""
     directory_file: Path | None = None
     """The team directory (people, roles, preferences) notifications use."""
+    notify_mode: Literal["send", "log"] = "send"
+    """``log`` (``MOPS_NOTIFY=log``): notices are written to the worker's log, not sent."""
 
     @field_validator("export_mode")
     @classmethod
@@ -172,6 +174,7 @@ class WorkerConfig(BaseModel):
             ("secrets_file", "MOPS_SECRETS_FILE"),
             ("webhook_secret", "MOPS_WEBHOOK_SECRET"),
             ("directory_file", "MOPS_DIRECTORY"),
+            ("notify_mode", "MOPS_NOTIFY"),
         ):
             if env.get(variable):
                 values[key] = env[variable]

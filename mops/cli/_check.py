@@ -10,7 +10,7 @@ from dsl import Severity, build_graph, check_file, plan, render_all, resolve_cal
 from mops.cli._commands import summary
 from mops.cli._common import catalogue, print_json, team_directory
 from mops.cli._conventions import paint, paint_diagnostics
-from mops.cli._plan import print_plan
+from mops.cli._plan import notice_warnings, print_plan
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
                 process, build_graph(process), calendar, catalogue=actions, file=checked.file
             )
             print(print_plan(worst))
+            for line in notice_warnings(process):
+                print(line, file=sys.stderr)
     if args.json:
         print_json(report)
     return 1 if failed else 0
