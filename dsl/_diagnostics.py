@@ -79,7 +79,7 @@ CODES: dict[str, str] = {
     "G103": "a wait for an event without a deadline (warning)",
     "G104": "a long loop inside a parallel branch (warning)",
     # calendar and time
-    "C001": "a day of the week that does not exist",
+    "C001": "a day of the week or of the month that does not exist",
     "C002": "a date or time that does not exist",
     "C003": "a calendar that cannot be used as written",
     "C004": "business time where elapsed time is needed",
