@@ -143,7 +143,7 @@ def _activity(
             # A failure the action explains: one readable log line, no traceback (the
             # SDK logs a benign failure at debug level only).
             message = redact(f"{where}: {failure.message}", used)
-            _LOG.warning("%s failed: %s", action.name, message)
+            _LOG.info("%s failed: %s", action.name, message)
             # 'from None': the chained exception would carry the raw message too.
             raise ApplicationError(
                 message,
