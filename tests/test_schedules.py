@@ -185,6 +185,10 @@ async def test_schedules_start_signed_campaigns_and_forged_ones_run_nothing(
     try:
         assert mops("schedule", "trigger", "digest").returncode == 0
         genuine = _ended(mops, "digest")
+        # The auditor checks the scheduled start's seal offline, bound to the schedule.
+        out = tmp_path / "digest.jsonl"
+        exported = mops("audit", "export", "--process", "daily_digest", "-o", str(out))
+        verified = mops("audit", "verify", str(out))
         # Altered: other inputs under the genuine seal.
         altered = start.model_copy(update={"inputs": {"audience": "the whole list"}})
         await _forge(
@@ -208,6 +212,10 @@ async def test_schedules_start_signed_campaigns_and_forged_ones_run_nothing(
     after = mops.json("schedule", "list")
 
     assert genuine["state"] == "completed"
+    assert exported.returncode == 0, exported.stderr
+    assert verified.returncode == 0, verified.stdout
+    assert "signed facts checked against 1 trusted key(s): all genuine" in verified.stdout
+    assert '\\"bound\\":\\"digest\\"' in out.read_text()
     assert [s["title"] for s in genuine["steps"]] == ["Send the digest"]
     started = history[0]
     assert started["text"].endswith("by schedule digest")
