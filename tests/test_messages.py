@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from support import (
     NOTICES,
     act,
@@ -23,8 +24,10 @@ from dsl import Catalogue, SourceFile, check_source
 from dsl._format import format_source
 from engine.compiler import compile_process
 from engine.ir import HumanStep, NotifyStep
+from engine.workflow.campaign import STATUS_QUERY, CampaignStatus
 from engine.workflow.team import Member, TeamSnapshot
 from engine.workflow.work_items import Act
+from mops.cli._read import _print_status
 from workers import builtin_registry
 
 CATALOGUE = Catalogue(builtin_registry().signatures())
@@ -105,7 +108,9 @@ def test_the_ir_carries_the_texts() -> None:
     assert "subject" not in second.model_dump(mode="json")
 
 
-async def test_the_campaign_sends_the_designers_words(time_env: WorkflowEnvironment) -> None:
+async def test_the_campaign_sends_the_designers_words(
+    time_env: WorkflowEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
     NOTICES.clear()
     client = time_env.client
     process = compile_text(PROCESS, REGISTRY)
@@ -113,11 +118,15 @@ async def test_the_campaign_sends_the_designers_words(time_env: WorkflowEnvironm
     async with worker_for(client, REGISTRY, queue):
         handle = await start(client, process, {"lead": "jo@acme.example"}, queue, team=TEAM)
         opened = await wait_open(handle, "qualify")
+        _print_status(handle.id, await handle.query(STATUS_QUERY, result_type=CampaignStatus))
+        shown = capsys.readouterr().out
         await time_env.sleep(dt.timedelta(hours=30))
         await act(client, handle.id, Act(step="qualify", actor="sam", action="complete"))
         await handle.result()
 
     assert opened.instructions == "Call the lead within a day; note what they need."
+    assert "waiting   Qualify the lead (work, round 1, due " in shown
+    assert "\n          Call the lead within a day; note what they need.\n" in shown
     reminders = [n for n in NOTICES if n["to"] == ["role:sdr"]]
     escalated = [n for n in NOTICES if n["to"] == ["role:sales_manager"]]
     told = [n for n in NOTICES if n["to"] == ["role:sales"]]

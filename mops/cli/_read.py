@@ -130,6 +130,8 @@ def _print_status(
             f"waiting   {item.title} ({item.form}, round {item.round}{due}{where}) for "
             + ", ".join(item.parties + tuple(f"person:{p}" for p in item.added))
         )
+        if item.instructions:
+            print(f"          {item.instructions}")
     for attempt in status.refused:
         print(
             f"refused   {attempt.actor} tried to {attempt.action} '{attempt.step}' "
