@@ -204,7 +204,7 @@ class _Printer(ExprPrinter):
             quoted = '"' in self.code(ref.span.line) or not _NAME.fullmatch(ref.name)
             self.emit(1, f"calendar {_quote(ref.name) if quoted else ref.name}", ref.span.line)
         if (every := process.schedule) is not None:
-            self.emit(1, _schedule(every), every.span.line)
+            self.emit(1, schedule_text(every), every.span.line)
         self.allow(1, process.allowed, process.span, indent=indent)
         lead = "force"
         for item in process.inputs:
@@ -508,7 +508,7 @@ class _Printer(ExprPrinter):
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _schedule(every: ast.Schedule) -> str:
+def schedule_text(every: ast.Schedule) -> str:
     """``every month on the 1st at 09:00 in "Europe/Berlin"``."""
     if every.every == "week":
         period = f"week on {_DAYS[every.weekday or 0]}"

@@ -7,6 +7,8 @@ or altered schedule action fails its campaign at once, before any step."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from engine.workflow.campaign import CampaignStart
 from workers import builtin_registry
 
 CATALOGUE = Catalogue(builtin_registry().signatures())
+MOPS = Path(sysconfig.get_path("scripts")) / "mops"
 
 MONTHLY = """\
 process monthly_report "Monthly report"
@@ -83,6 +86,23 @@ def test_a_schedule_no_month_has_or_in_no_zone_is_an_error() -> None:
 
     assert _codes(late) == [("C001", "not every month has a 31st day")]
     assert _codes(nowhere) == [("C003", "'Europe/Berln' is not a time zone")]
+
+
+def test_check_plan_says_when_campaigns_start(tmp_path: Path) -> None:
+    (tmp_path / "monthly.mops").write_text(MONTHLY)
+    done = subprocess.run(
+        [str(MOPS), "check", "--plan", str(tmp_path / "monthly.mops")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert (
+        'Starts by itself: every month on the first business day at 09:00 in "Europe/Berlin" '
+        "(mops schedule create)"
+    ) in done.stdout.splitlines()
 
 
 def test_a_process_without_a_schedule_compiles_as_before() -> None:

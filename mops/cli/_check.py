@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from dsl import Severity, build_graph, check_file, plan, render_all, resolve_calendar
+from dsl._format import schedule_text
 from mops.cli._commands import summary
 from mops.cli._common import catalogue, print_json, team_directory
 from mops.cli._conventions import paint, paint_diagnostics
@@ -78,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
                 process, build_graph(process), calendar, catalogue=actions, file=checked.file
             )
             print(print_plan(worst))
+            if process.schedule is not None:
+                print(f"Starts by itself: {schedule_text(process.schedule)} (mops schedule create)")
             for line in notice_warnings(process):
                 print(line, file=sys.stderr)
     if args.json:
