@@ -105,6 +105,22 @@ def test_check_plan_says_when_campaigns_start(tmp_path: Path) -> None:
     ) in done.stdout.splitlines()
 
 
+def test_a_process_that_says_nothing_of_when_it_starts_gets_no_schedule(tmp_path: Path) -> None:
+    (tmp_path / "once.mops").write_text(MONTHLY.replace(MONTHLY.splitlines()[2] + "\n", ""))
+    done = subprocess.run(
+        [str(MOPS), "schedule", "create", str(tmp_path / "once.mops")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "MOPS_HOME": str(tmp_path / "s")},
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert "has no 'every ...' line: nothing says when its campaigns start" in done.stderr
+    assert not (tmp_path / "s").exists()  # no server was started for it
+
+
 def test_a_process_without_a_schedule_compiles_as_before() -> None:
     text = MONTHLY.replace(MONTHLY.splitlines()[2] + "\n", "")
 

@@ -38,6 +38,7 @@ from engine.client._schedules import (
     create_schedule,
     list_schedules,
     seal_schedule,
+    spec_of,
 )
 from engine.client._server import EmbeddedServer, ServerInfo, find_temporal_cli
 from engine.client._settings import DEFAULT_TASK_QUEUE, Settings
@@ -100,6 +101,7 @@ __all__ = [
     "seal_start",
     "send_event",
     "signed_signal",
+    "spec_of",
     "start_campaign",
     "sub_process_items",
     "trust_path",

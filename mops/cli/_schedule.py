@@ -16,6 +16,7 @@ from engine.client import (
     list_schedules,
     parse_assignments,
     resolve_inputs,
+    spec_of,
 )
 from engine.workflow.team import snapshot
 from mops.cli._commands import summary
@@ -62,6 +63,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 async def run_create(args: argparse.Namespace) -> int:
     process = compile_or_explain(args.file, registry())
+    spec_of(process)  # a process that says nothing of when it starts: before any server
     inputs = resolve_inputs(process, texts=parse_assignments(args.input))
     directory = team_directory(args.file)
     client, _info, settings = await connected()
