@@ -47,6 +47,14 @@ from engine.client._people import (
     sub_process_items,
     typed_outputs,
 )
+from engine.client._schedules import (
+    ScheduleSummary,
+    change_schedule,
+    create_schedule,
+    list_schedules,
+    seal_schedule,
+    spec_of,
+)
 from engine.client._server import EmbeddedServer, ServerInfo, find_temporal_cli
 from engine.client._settings import DEFAULT_TASK_QUEUE, Settings
 from engine.client._signing import (
@@ -76,6 +84,7 @@ __all__ = [
     "EmbeddedServer",
     "LinkClaim",
     "Pending",
+    "ScheduleSummary",
     "ServerInfo",
     "Settings",
     "Signer",
@@ -84,8 +93,10 @@ __all__ = [
     "act",
     "by_hand",
     "campaign_status",
+    "change_schedule",
     "connect",
     "email_link",
+    "create_schedule",
     "ensure_search_attributes",
     "find_temporal_cli",
     "has_worker",
@@ -93,6 +104,7 @@ __all__ = [
     "keep_embedded_server",
     "link_key_path",
     "list_campaigns",
+    "list_schedules",
     "load_signer",
     "load_trust",
     "local_operator",
@@ -111,10 +123,12 @@ __all__ = [
     "report_refusal",
     "resolve_inputs",
     "said",
+    "seal_schedule",
     "seal_start",
     "send_decision",
     "send_event",
     "signed_signal",
+    "spec_of",
     "start_campaign",
     "sub_process_items",
     "task_url",
