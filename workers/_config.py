@@ -154,6 +154,7 @@ class WorkerConfig(BaseModel):
         if scheme not in ("http", "https") or not sep or not rest.strip("/") or " " in url:
             raise ValueError("must be the web address of the people's app, https://...")
         return url.rstrip("/")
+
     notify_mode: Literal["send", "log"] = "send"
     """``log`` (``MOPS_NOTIFY=log``): notices are written to the worker's log, not sent."""
 
