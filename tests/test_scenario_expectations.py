@@ -47,6 +47,10 @@ roles = ["editor"]
 name = "Cleo"
 email = "cleo@example.com"
 roles = ["lead"]
+
+[people.dan]
+name = "Dan"
+email = "dan@example.com"
 """
 
 SCENARIOS = """\
@@ -58,7 +62,8 @@ scenario "Ana may not check her own draft: expected"
   expect path draft, check
   expect notified cleo
   expect notified role lead
-  expect not notified ben
+  expect notified ben
+  expect not notified dan
   expect no exit
   expect outcome completed
 
@@ -113,7 +118,8 @@ def test_an_expected_refusal_passes_and_a_notice_to_a_role_reaches_its_members(
 
     assert expected.passed, expected.failures
     assert expected.refused == (
-        "ana on 'check': ana may not act on 'Check the draft': separation of duties",
+        "ana on 'check': ana may not act on 'Check the draft': separation of duties "
+        "(not by draft.assignee)",
     )
     # The notice went to the role; cleo holds it, ben does not.
     assert "role:lead" in expected.notified
@@ -126,7 +132,8 @@ def test_a_refusal_nobody_expected_still_fails_the_scenario(
 
     assert not unexpected.passed
     assert unexpected.failures == (
-        "refused: ana on 'check': ana may not act on 'Check the draft': separation of duties",
+        "refused: ana on 'check': ana may not act on 'Check the draft': separation of duties "
+        "(not by draft.assignee)",
     )
 
 
@@ -137,9 +144,10 @@ def test_an_expected_refusal_must_happen_and_for_the_reason_given(
     missing = results["An expected refusal that does not happen"]
 
     assert other.failures == (
-        "refused: ana on 'check': ana may not act on 'Check the draft': separation of duties",
+        "refused: ana on 'check': ana may not act on 'Check the draft': separation of duties "
+        "(not by draft.assignee)",
         "ana was refused on 'check' with \"ana may not act on 'Check the draft': separation "
-        'of duties", expected "deadline"',
+        'of duties (not by draft.assignee)", expected "deadline"',
     )
     assert missing.failures == ("ana was not refused on 'check'",)
 
