@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dsl._calendars import pin as pin_calendar
     from dsl._calendars import time_zones, years_to_pin
     from dsl._check import APPROVAL_FIELDS, WORK_FIELDS, iter_tasks
+    from dsl._check_chosen import chosen_texts
     from dsl._check_expr import declared_type
     from dsl._complete import Expected, expected_at
     from dsl._diagnostics import CODES, Diagnostic, Severity, has_errors, render_all
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from dsl._suggest import did_you_mean
     from dsl._symbols import STEP_KINDS, Definition, Reference, Symbols, step_kind, symbols
     from dsl._types import ListOf, OneOf, Scalar, Type, TypeSyntaxError, parse_type
+    from dsl._walk import iter_steps
 
 _WHERE: dict[str, tuple[str, str]] = {
     "ast": ("dsl._ast", ""),
@@ -61,6 +63,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "APPROVAL_FIELDS": ("dsl._check", "APPROVAL_FIELDS"),
     "WORK_FIELDS": ("dsl._check", "WORK_FIELDS"),
     "iter_tasks": ("dsl._check", "iter_tasks"),
+    "iter_steps": ("dsl._check", "iter_steps"),
+    "chosen_texts": ("dsl._check_chosen", "chosen_texts"),
     "declared_type": ("dsl._check_expr", "declared_type"),
     "CODES": ("dsl._diagnostics", "CODES"),
     "Diagnostic": ("dsl._diagnostics", "Diagnostic"),
@@ -175,6 +179,7 @@ __all__ = [
     "check_scenario_file",
     "check_scenario_source",
     "check_source",
+    "chosen_texts",
     "declared_type",
     "did_you_mean",
     "directory_for",
@@ -183,6 +188,7 @@ __all__ = [
     "format_source",
     "gc_paused",
     "has_errors",
+    "iter_steps",
     "iter_tasks",
     "load_directory",
     "parse_directory",

@@ -242,6 +242,22 @@ class Party:
 
 
 @dataclass(frozen=True)
+class PartyFrom:
+    """``role from route.team`` / ``person from route.manager``: who, worked out when the
+    step opens from an expression (a text or a list of texts naming roles or people)."""
+
+    kind: str  # "role" | "person"
+    expr: Expr
+    span: Span
+
+    def __str__(self) -> str:
+        return f"{self.kind} from ..."
+
+
+Parties = tuple[Party | PartyFrom, ...]
+
+
+@dataclass(frozen=True)
 class Quorum:
     """How many of the approvers must approve: any one, all of them, or N."""
 
@@ -251,10 +267,21 @@ class Quorum:
 
 
 @dataclass(frozen=True)
+class StepCalendar:
+    """``calendar emea`` / ``calendar "DE"`` / ``calendar from region``: the calendar a
+    step counts its business time in, instead of the process's."""
+
+    name: StepRef | None
+    """A calendar block of the file or a preset (None: chosen by ``expr``)."""
+    expr: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True)
 class Escalation:
     """``escalate to role cmo after 4 business days`` (no ``after``: at the deadline)."""
 
-    to: tuple[Party, ...]
+    to: Parties
     after: Duration | None
     span: Span
     after_expr: Expr | None = None
@@ -314,7 +341,7 @@ class Human:
     title: str | None
     span: Span
     name_span: Span
-    parties: tuple[Party, ...] = ()
+    parties: Parties = ()
     """Who may act: ``assign`` for work, ``by`` for approvals."""
     quorum: Quorum | None = None
     not_by: tuple[Expr, ...] = ()
@@ -330,6 +357,13 @@ class Human:
     deadline_expr: Expr | None = None
     """``deadline review_time``: worked out when the step opens (``deadline`` is None then)."""
     remind_every_expr: Expr | None = None
+    calendar: StepCalendar | None = None
+    """Where its deadline, reminders and escalations count business time."""
+    instructions: str | None = None
+    """What the person doing it reads: plain text, shown as written."""
+    notice_subject: Expr | None = None
+    """The subject of the step's notices (a text with values in it), instead of ours."""
+    notice_body: Expr | None = None
 
     @property
     def has_deadline(self) -> bool:
@@ -418,6 +452,7 @@ class WaitFor:
     """None when the duration is an expression (``expr``)."""
     span: Span
     expr: Expr | None = None
+    calendar: StepCalendar | None = None
 
 
 @dataclass(frozen=True)
@@ -427,6 +462,8 @@ class WaitUntil:
     zone: str | None
     send_window: bool
     span: Span
+    calendar: StepCalendar | None = None
+    """Its zone and send window, when not the process calendar's."""
 
 
 @dataclass(frozen=True)
@@ -438,6 +475,8 @@ class WaitEvent:
     on_timeout: StepRef | None
     span: Span
     bind_span: Span | None = None
+    calendar: StepCalendar | None = None
+    """Where the deadline counts business time."""
 
 
 @dataclass(frozen=True)
@@ -467,9 +506,11 @@ class Set:
 
 @dataclass(frozen=True)
 class Notify:
-    parties: tuple[Party, ...]
+    parties: Parties
     message: Expr
+    """The text: written on the line, or as ``body`` under it."""
     span: Span
+    subject: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -489,11 +530,16 @@ class Fail:
 
 @dataclass(frozen=True)
 class Exit:
-    """``exit when event "x" key k``: ends the enclosing block (or process) early."""
+    """``exit when event "x" key k as e``: ends the enclosing block (or process) early;
+    the steps under it (``then``) run when it fires, with the event's data as ``e``."""
 
     event: str
     key: Expr | None
     span: Span
+    bind: str | None = None
+    bind_span: Span | None = None
+    then: tuple[Statement, ...] = ()
+    """The on-exit steps: they run when the event arrives, before the block is left."""
 
 
 Statement = (
@@ -553,6 +599,26 @@ class Process:
     calendar: StepRef | None = None
     """The calendar's name (a ``calendar`` block or a country code such as "DE")."""
     allowed: tuple[str, ...] = ()
+    schedule: Schedule | None = None
+    """When campaigns of it start by themselves (``mops schedule create``)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``every month on the first business day at 09:00 in "Europe/Berlin"``."""
+
+    every: str
+    """``day``, ``week`` or ``month``."""
+    at: dt.time
+    span: Span
+    weekday: int | None = None
+    """For ``every week``: Monday is 0."""
+    day: int | None = None
+    """For ``every month on the 15th``."""
+    first_business_day: bool = False
+    """For ``every month on the first business day`` (in the process calendar)."""
+    zone: str | None = None
+    """The time zone ``at`` is read in; None: the process calendar's."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ becomes a diagnostic, never an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -33,8 +34,24 @@ _WEEKDAYS = {
 }
 _HIT_POLICIES = ("first", "unique", "collect", "priority")
 # Which options each kind of step takes (the grammar accepts them all in any block).
-_WORK_OPTIONS = {"assign", "deadline", "remind", "escalate", "returns", "delegation", "allow"}
+_WORK_OPTIONS = {
+    "instructions",
+    "notice_subject",
+    "notice_body",
+    "assign",
+    "deadline",
+    "remind",
+    "escalate",
+    "returns",
+    "delegation",
+    "calendar",
+    "allow",
+}
 _APPROVAL_OPTIONS = {
+    "instructions",
+    "notice_subject",
+    "notice_body",
+    "calendar",
     "by",
     "not_by",
     "deadline",
@@ -80,6 +97,7 @@ class AstBuilder(ExprBuilder):
         options = [i for i in items if isinstance(i, tuple)]
         owner = self._single(options, "owner")
         calendar = self._single(options, "calendar")
+        schedule = self._single(options, "schedule")
         return ast.Process(
             name=str(name_tok),
             title=title,
@@ -91,6 +109,7 @@ class AstBuilder(ExprBuilder):
             owner=owner,
             calendar=calendar,
             allowed=self._allowed(options),
+            schedule=schedule,
         )
 
     def title(self, span: Span, children: list[Any]) -> ast.TextLit:
@@ -123,7 +142,16 @@ class AstBuilder(ExprBuilder):
         )
 
     def owner_decl(self, span: Span, children: list[Any]) -> Option:
-        return ("owner", children[0], span)
+        owner = children[0]
+        if isinstance(owner, ast.PartyFrom):
+            self._error(
+                "T002",
+                "the owner of a process is named as written, not worked out",
+                owner.span,
+                hint="write: owner role marketing_ops (or owner person ana)",
+            )
+            owner = None
+        return ("owner", owner, span)
 
     def calendar_use(self, span: Span, children: list[Any]) -> Option:
         name = children[0]
@@ -132,6 +160,32 @@ class AstBuilder(ExprBuilder):
         else:
             ref = ast.StepRef(str(name), self._span(name))
         return ("calendar", ref, span)
+
+    def schedule_decl(self, span: Span, children: list[Any]) -> Option:
+        period: dict[str, Any] = children[0]
+        at = self.parse_time(children[1]) or dt.time(9)
+        zone = self._plain(children[2], "a time zone") if len(children) > 2 else None
+        return ("schedule", ast.Schedule(at=at, span=span, zone=zone, **period), span)
+
+    def every_day(self, span: Span, children: list[Token]) -> dict[str, Any]:
+        return {"every": "day"}
+
+    def every_week(self, span: Span, children: list[Token]) -> dict[str, Any]:
+        return {"every": "week", "weekday": self._weekday(children[0]) or 0}
+
+    def every_month_on(self, span: Span, children: list[Token]) -> dict[str, Any]:
+        day = int(str(children[0])[:-2])
+        if not 1 <= day <= 28:
+            self._error(
+                "C001",
+                f"not every month has a {children[0]} day",
+                self._span(children[0]),
+                hint="write a day from the 1st to the 28th, or: on the first business day",
+            )
+        return {"every": "month", "day": day}
+
+    def every_first_business_day(self, span: Span, children: list[Token]) -> dict[str, Any]:
+        return {"every": "month", "first_business_day": True}
 
     def allow_decl(self, span: Span, children: list[Token]) -> Option:
         return ("allow", tuple(str(c) for c in children), span)
@@ -362,6 +416,10 @@ class AstBuilder(ExprBuilder):
             deadline=_literal(self._single(options, "deadline")),
             remind_every=_literal(self._single(options, "remind")),
             escalations=tuple(v for k, v, _s in options if k == "escalate"),
+            calendar=self._single(options, "calendar"),
+            instructions=self._single(options, "instructions"),
+            notice_subject=self._single(options, "notice_subject"),
+            notice_body=self._single(options, "notice_body"),
             returns=self._single(options, "returns", ()),
             on_reject=self._single(options, "on_reject"),
             on_changes=self._single(options, "on_changes"),
@@ -446,7 +504,7 @@ class AstBuilder(ExprBuilder):
     def n_of(self, span: Span, children: list[Token]) -> ast.Quorum:
         return ast.Quorum("count", self._count(children[0], "approvers"), span)
 
-    def parties(self, span: Span, children: list[ast.Party]) -> tuple[ast.Party, ...]:
+    def parties(self, span: Span, children: list[Any]) -> ast.Parties:
         return tuple(children)
 
     def role_party(self, span: Span, children: list[Token]) -> ast.Party:
@@ -454,6 +512,12 @@ class AstBuilder(ExprBuilder):
 
     def person_party(self, span: Span, children: list[Token]) -> ast.Party:
         return ast.Party("person", str(children[0]), span)
+
+    def role_from(self, span: Span, children: list[Any]) -> ast.PartyFrom:
+        return ast.PartyFrom("role", children[0], span)
+
+    def person_from(self, span: Span, children: list[Any]) -> ast.PartyFrom:
+        return ast.PartyFrom("person", children[0], span)
 
     # ---- decisions -----------------------------------------------------------------
 
@@ -567,19 +631,57 @@ class AstBuilder(ExprBuilder):
     def concurrency(self, span: Span, children: list[Token]) -> int:
         return self._count(children[0], "at a time")
 
-    def wait_duration(self, span: Span, children: list[ast.Expr]) -> ast.WaitFor:
-        return ast.WaitFor(_literal(children[0]), span, _computed(children[0]))
+    def wait_duration(self, span: Span, children: list[Any]) -> ast.WaitFor:
+        calendar = children[1] if len(children) > 1 else None
+        return ast.WaitFor(_literal(children[0]), span, _computed(children[0]), calendar)
 
     def wait_until(self, span: Span, children: list[Any]) -> ast.WaitUntil:
         moment, *options = children
-        found = dict(o for o in options if o is not None)
+        found: dict[str, Any] = dict(o for o in options if isinstance(o, tuple))
+        calendar = next((o for o in options if isinstance(o, ast.StepCalendar)), None)
         return ast.WaitUntil(
             moment,
             found.get("at"),
             found.get("zone"),
             bool(found.get("window")),
             span,
+            calendar,
         )
+
+    def wait_calendar(self, span: Span, children: list[Any]) -> ast.StepCalendar:
+        chosen: ast.StepCalendar = children[0]
+        return chosen
+
+    def calendar_option(self, span: Span, children: list[Any]) -> Option:
+        return ("calendar", children[0], span)
+
+    def instructions_option(self, span: Span, children: list[Any]) -> Option:
+        text: ast.TextLit = children[0]
+        if not text.is_plain:
+            self._error(
+                "T002",
+                "instructions are shown as written, without {interpolation}",
+                text.span,
+                hint='put values in the step\'s notices: notice body "... {lead} ..."',
+            )
+        return ("instructions", text.plain, span)
+
+    def notice_subject_option(self, span: Span, children: list[Any]) -> Option:
+        return ("notice_subject", children[0], span)
+
+    def notice_body_option(self, span: Span, children: list[Any]) -> Option:
+        return ("notice_body", children[0], span)
+
+    def calendar_named(self, span: Span, children: list[Any]) -> ast.StepCalendar:
+        name = children[0]
+        if isinstance(name, ast.TextLit):
+            ref = ast.StepRef(name.plain, name.span)
+        else:
+            ref = ast.StepRef(str(name), self._span(name))
+        return ast.StepCalendar(ref, None, span)
+
+    def calendar_from(self, span: Span, children: list[Any]) -> ast.StepCalendar:
+        return ast.StepCalendar(None, children[0], span)
 
     def wait_at(self, span: Span, children: list[Token]) -> tuple[str, Any]:
         return ("at", self.parse_time(children[0]))
@@ -603,14 +705,16 @@ class AstBuilder(ExprBuilder):
             None if deadline is None else deadline[1],
             span,
             None if bind is None else self._span(bind),
+            None if deadline is None else deadline[2],
         )
 
     def event_as(self, span: Span, children: list[Token]) -> Token:
         return children[0]
 
-    def event_deadline(self, span: Span, children: list[Any]) -> tuple[Any, Any]:
-        target = self._ref(children[1]) if len(children) > 1 else None
-        return (children[0], target)
+    def event_deadline(self, span: Span, children: list[Any]) -> tuple[Any, Any, Any]:
+        calendar = next((c for c in children[1:] if isinstance(c, ast.StepCalendar)), None)
+        target = next((self._ref(c) for c in children[1:] if isinstance(c, Token)), None)
+        return (children[0], target, calendar)
 
     def call_stmt(self, span: Span, children: list[Any]) -> ast.CallProcess:
         name_tok: Token = children[0]
@@ -631,7 +735,37 @@ class AstBuilder(ExprBuilder):
         return ast.Set(str(children[0]), children[1], span, self._span(children[0]))
 
     def notify_stmt(self, span: Span, children: list[Any]) -> ast.Notify:
-        return ast.Notify(children[0], children[1], span)
+        parties, *rest = children
+        message = next((c for c in rest if not isinstance(c, list)), None)
+        options: list[Option] = next((c for c in rest if isinstance(c, list)), [])
+        self._no_repeats(options)
+        body = self._single(options, "body")
+        if message is not None and body is not None:
+            self._error(
+                "N002",
+                "the notification's text is given twice: on its line and as 'body'",
+                next(where for key, _v, where in options if key == "body"),
+                hint="keep one of them",
+            )
+        text = message if message is not None else body
+        if text is None:
+            self._error(
+                "T006",
+                "the notification says nothing",
+                span,
+                hint='add its text: notify role sales "..." (or a line: body "...")',
+            )
+            text = ast.TextLit(("",), span)
+        return ast.Notify(parties, text, span, self._single(options, "subject"))
+
+    def notify_options(self, span: Span, children: list[Option]) -> list[Option]:
+        return children
+
+    def subject_option(self, span: Span, children: list[Any]) -> Option:
+        return ("subject", children[0], span)
+
+    def body_option(self, span: Span, children: list[Any]) -> Option:
+        return ("body", children[0], span)
 
     def go_back_stmt(self, span: Span, children: list[Token]) -> ast.GoBack:
         return ast.GoBack(self._ref(children[0]), self._count(children[1], "times"), span)
@@ -641,7 +775,18 @@ class AstBuilder(ExprBuilder):
 
     def exit_stmt(self, span: Span, children: list[Any]) -> ast.Exit:
         event = self._plain(children[0], "an event name")
-        return ast.Exit(event, children[1] if len(children) > 1 else None, span)
+        rest = children[1:]
+        key = next((c for c in rest if not isinstance(c, Token | tuple)), None)
+        bind = next((c for c in rest if isinstance(c, Token)), None)
+        then = next((c for c in rest if isinstance(c, tuple)), ())
+        return ast.Exit(
+            event,
+            key,
+            span,
+            None if bind is None else str(bind),
+            None if bind is None else self._span(bind),
+            then,
+        )
 
     # ---- helpers ---------------------------------------------------------------------
 

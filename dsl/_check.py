@@ -16,7 +16,8 @@ from collections.abc import Iterator, Mapping
 from dsl import _ast as ast
 from dsl._calendar_defs import spec_of
 from dsl._calendars import calendar_hint, problems_of, zone_hint
-from dsl._check_expr import ExprChecker, Scope, Symbol, declared_type
+from dsl._check_chosen import ChosenChecks
+from dsl._check_expr import Scope, Symbol, declared_type
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._directory import Directory
 from dsl._signatures import ActionSignature, Catalogue
@@ -39,6 +40,7 @@ from dsl._types import (
     Type,
     is_assignable,
 )
+from dsl._walk import iter_steps
 
 WORK_FIELDS: dict[str, Type] = {
     "assignee": TEXT,
@@ -87,27 +89,6 @@ def check(
     return checker.problems
 
 
-def iter_steps(body: tuple[ast.Statement, ...]) -> Iterator[ast.Statement]:
-    """Every statement in a body, in file order, at any depth."""
-    for statement in body:
-        yield statement
-        for inner in child_bodies(statement):
-            yield from iter_steps(inner)
-
-
-def child_bodies(statement: ast.Statement) -> list[tuple[ast.Statement, ...]]:
-    """The blocks directly inside a statement."""
-    match statement:
-        case ast.If(branches=branches, orelse=orelse):
-            return [b.body for b in branches] + ([orelse] if orelse else [])
-        case ast.Parallel(branches=branches):
-            return [b.body for b in branches]
-        case ast.ForEach(body=body):
-            return [body]
-        case _:
-            return []
-
-
 def iter_tasks(body: tuple[ast.Statement, ...]) -> Iterator[ast.Task]:
     """Every task in a body, in file order, at any depth."""
     yield from (s for s in iter_steps(body) if isinstance(s, ast.Task))
@@ -124,7 +105,7 @@ LONG_LOOP = 10
 """A ``go back`` allowed this many times inside a ``parallel`` branch is warned of (G104)."""
 
 
-class StepChecker(ExprChecker):
+class StepChecker(ChosenChecks):
     """Walks the process, step by step, keeping track of what is defined where."""
 
     def __init__(
@@ -143,6 +124,7 @@ class StepChecker(ExprChecker):
         self.calendars = calendars
         self.allowed: set[str] = set()
         self.steps: dict[str, ast.Statement] = {}
+        self.reported: set[tuple[Span, str]] = set()
 
     def warn(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         if code not in self.allowed:
@@ -168,6 +150,12 @@ class StepChecker(ExprChecker):
             self._parties((process.owner,))
         if process.calendar is not None:
             self._calendar_ref(process.calendar)
+        zone = None if process.schedule is None else process.schedule.zone
+        if zone is not None and not _is_zone(zone):
+            assert process.schedule is not None
+            self.error(
+                "C003", f"'{zone}' is not a time zone", process.schedule.span, hint=zone_hint(zone)
+            )
         scope = self._body(process.body, scope)
         outputs: set[str] = set()
         for output in process.outputs:
@@ -262,10 +250,12 @@ class StepChecker(ExprChecker):
                 or "steps are named by task, work, approval, decide and call",
             )
 
-    def _parties(self, parties: tuple[ast.Party, ...]) -> None:
+    def _parties(self, parties: ast.Parties) -> None:
         if self.directory is None:
             return
         for party in parties:
+            if isinstance(party, ast.PartyFrom):
+                continue  # worked out when the step opens: see chosen_parties
             known = self.directory.roles if party.kind == "role" else self.directory.people
             if party.name not in known:
                 self.error(
@@ -274,6 +264,27 @@ class StepChecker(ExprChecker):
                     party.span,
                     hint=did_you_mean(party.name, known) or f"add it to {self.directory.source}",
                 )
+
+    def step_calendar(self, chosen: ast.StepCalendar | None, scope: Scope) -> None:
+        """A step's own calendar: a calendar the file or the presets have, or an
+        expression whose values name one (checked where the checker knows them)."""
+        if chosen is None:
+            return
+        if chosen.name is not None:
+            self._calendar_ref(chosen.name)
+            return
+        assert chosen.expr is not None
+        own = [c.name for c in self.file.calendars]
+        self.chosen(
+            chosen.expr,
+            scope,
+            what="calendar from",
+            noun="calendar",
+            known={*own, *self.calendars},
+            missing=lambda value: f"there is no calendar '{value}'",
+            code="N009",
+            hint='name a calendar block of this file or a country preset such as "DE"',
+        )
 
     def _calendar_ref(self, ref: ast.StepRef) -> None:
         own = {c.name for c in self.file.calendars}
@@ -313,24 +324,30 @@ class StepChecker(ExprChecker):
                     return self._parallel(statement, scope)
                 case ast.ForEach():
                     self._for_each(statement, scope)
-                case ast.WaitFor(expr=expr) if expr is not None:
-                    self.expect(expr, DURATION, scope, "the wait")
+                case ast.WaitFor(expr=expr):
+                    if expr is not None:
+                        self.expect(expr, DURATION, scope, "the wait")
+                    self.step_calendar(statement.calendar, scope)
                 case ast.WaitUntil():
                     self._wait_until(statement, scope)
+                    self.step_calendar(statement.calendar, scope)
                 case ast.WaitEvent():
+                    self.step_calendar(statement.calendar, scope)
                     return self._wait_event(statement, scope)
                 case ast.Set():
                     return self._set(statement, scope)
                 case ast.Notify():
                     self._parties(statement.parties)
+                    self.chosen_parties(statement.parties, scope)
                     self.expect(statement.message, TEXT, scope, "a notification")
+                    if statement.subject is not None:
+                        self.expect(statement.subject, TEXT, scope, "a notification's subject")
                 case ast.GoBack():
                     self._ref(statement.target, "go back to")
                 case ast.Fail():
                     self.expect(statement.message, TEXT, scope, "the reason to fail")
                 case ast.Exit():
-                    if statement.key is not None:
-                        self.type_of(statement.key, scope)
+                    self._exit(statement, scope)
         finally:
             self.allowed = allowed
         name = step_name(statement)
@@ -352,6 +369,20 @@ class StepChecker(ExprChecker):
         for name in set.intersection(*(set(a) for a in added)):
             scope[name] = added[0][name]
         return scope
+
+    def _exit(self, statement: ast.Exit, scope: Scope) -> None:
+        """The key; the on-exit steps see the event's data as ``bind`` and what was defined
+        before the exit. What they define is not defined after the block: the exit may
+        not fire."""
+        if statement.key is not None:
+            self.type_of(statement.key, scope)
+        layer: dict[str, Symbol] = {}
+        if statement.bind is not None:
+            span = statement.bind_span or statement.span
+            self._declare(statement.bind, Symbol("event", RECORD, span))
+            layer[statement.bind] = Symbol("event", RECORD, span, None, None)
+        if statement.then:
+            self._overlay(statement.then, ChainMap(layer, scope))
 
     def _overlay(self, body: tuple[ast.Statement, ...], scope: Scope) -> dict[str, Symbol]:
         """Check ``body`` on top of ``scope``; the names it defines (``scope`` unchanged)."""
@@ -625,8 +656,14 @@ class StepChecker(ExprChecker):
                 hint=f"add a line: {option} (or person ...)",
             )
         self._parties(step.parties)
+        self.chosen_parties(step.parties, scope)
+        self.step_calendar(step.calendar, scope)
+        for what, text in (("subject", step.notice_subject), ("text", step.notice_body)):
+            if text is not None:
+                self.expect(text, TEXT, scope, f"the {what} of its notices")
         for escalation in step.escalations:
             self._parties(escalation.to)
+            self.chosen_parties(escalation.to, scope)
         self._quorum(step)
         for what, computed in (
             ("the deadline", step.deadline_expr),
@@ -680,7 +717,7 @@ class StepChecker(ExprChecker):
         quorum = step.quorum
         if quorum is None or quorum.kind != "count" or quorum.count is None:
             return
-        people = [p for p in step.parties if p.kind == "person"]
+        people = [p for p in step.parties if isinstance(p, ast.Party) and p.kind == "person"]
         if len(people) == len(step.parties) and quorum.count > len(people):
             self.error(
                 "T002",

@@ -97,6 +97,10 @@ def _has_block(step: ast.Statement) -> bool:
     if isinstance(step, ast.Task):
         options = (step.timeout, step.retry_attempts, step.on_error, step.undo)
         return options != (None, None, None, None) or bool(step.allowed)
+    if isinstance(step, ast.Exit):
+        return bool(step.then)
+    if isinstance(step, ast.Notify):
+        return step.subject is not None
     return isinstance(step, ast.Human | ast.Decide | ast.If | ast.Parallel | ast.ForEach)
 
 
@@ -199,6 +203,8 @@ class _Printer(ExprPrinter):
         if (ref := process.calendar) is not None:
             quoted = '"' in self.code(ref.span.line) or not _NAME.fullmatch(ref.name)
             self.emit(1, f"calendar {_quote(ref.name) if quoted else ref.name}", ref.span.line)
+        if (every := process.schedule) is not None:
+            self.emit(1, schedule_text(every), every.span.line)
         self.allow(1, process.allowed, process.span, indent=indent)
         lead = "force"
         for item in process.inputs:
@@ -276,38 +282,51 @@ class _Printer(ExprPrinter):
                 self.call(depth, head, step.process, step.arguments, line, blank)
             case ast.Set(name=name, value=value):
                 self.emit_expr(depth, f"set {name} = ", value, "", line, blank)
-            case ast.Notify(parties=parties, message=message):
-                head = f"notify {', '.join(map(str, parties))} "
+            case ast.Notify(parties=parties, message=message, subject=None):
+                head = f"notify {self.parties(parties)} "
                 self.emit_expr(depth, head, message, "", line, blank)
+            case ast.Notify(parties=parties, message=message, subject=subject):
+                assert subject is not None
+                self.emit(depth, f"notify {self.parties(parties)}", line, blank)
+                self.fresh = True
+                self.emit_expr(inner, "subject ", subject, "", subject.span.line)
+                self.emit_expr(inner, "body ", message, "", message.span.line)
             case ast.Fail(message=message):
                 self.emit_expr(depth, "fail ", message, "", line, blank)
+            case ast.Exit(then=then) if then:
+                self.emit(depth, self.simple(step), line, blank)
+                self.block(then, inner)
             case _:
                 self.emit(depth, self.simple(step), line, blank)
 
     def simple(self, step: ast.Statement) -> str:
         match step:
             case ast.WaitFor(duration=duration, expr=expr):
+                where = self.in_calendar(step.calendar)
                 if duration is not None:
-                    return f"wait {duration.text}"
+                    return f"wait {duration.text}{where}"
                 assert expr is not None, "a wait without a duration has an expression"
-                return f"wait {self.expr(expr, 5)}"
+                return f"wait {self.expr(expr, 5)}{where}"
             case ast.WaitUntil():
                 at = "" if step.at is None else f" at {_clock(step.at)}"
                 zone = "" if step.zone is None else f" in {_quote(step.zone)}"
+                zone += self.in_calendar(step.calendar)
                 window = " in send window" if step.send_window else ""
                 return f"wait until {self.expr(step.moment, 5)}{at}{zone}{window}"
             case ast.WaitEvent():
                 text = f"wait for event {_quote(step.event)} key {self.expr(step.key, 5)}"
                 text += "" if step.bind is None else f" as {step.bind}"
                 if step.deadline is not None:
-                    text += f", deadline {step.deadline.text}"
+                    text += f", deadline {step.deadline.text}{self.in_calendar(step.calendar)}"
                     text += "" if step.on_timeout is None else f" -> {step.on_timeout.name}"
                 return text
             case ast.GoBack(target=target, times=times):
                 return f"go back to {target.name}, at most {times} time{'s' * (times != 1)}"
-            case ast.Exit(event=event, key=key):
-                return f"exit when event {_quote(event)}" + (
-                    "" if key is None else f" key {self.expr(key, 5)}"
+            case ast.Exit(event=event, key=key, bind=bind):
+                return (
+                    f"exit when event {_quote(event)}"
+                    + ("" if key is None else f" key {self.expr(key, 5)}")
+                    + ("" if bind is None else f" as {bind}")
                 )
         raise AssertionError(f"no layout for {type(step).__name__}")
 
@@ -371,9 +390,16 @@ class _Printer(ExprPrinter):
                 if quorum is None
                 else {"any": "any of ", "all": "all of "}.get(quorum.kind, f"{quorum.count} of ")
             )
-            put(f"{word} {count}{', '.join(map(str, step.parties))}", step.parties[0].span.line)
+            put(f"{word} {count}{self.parties(step.parties)}", step.parties[0].span.line)
         if step.not_by:
             put("not by " + ", ".join(self.expr(e) for e in step.not_by), step.not_by[0].span.line)
+        if step.calendar is not None:
+            put(self.step_calendar(step.calendar), step.calendar.span.line)
+        if step.instructions is not None:
+            put(f"instructions {_quote(step.instructions)}", self.first(step.span, "instructions"))
+        for word, text in (("subject", step.notice_subject), ("body", step.notice_body)):
+            if text is not None:
+                self.emit_expr(depth, f"notice {word} ", text, "", text.span.line)
         if not step.delegation:
             put("no delegation", self.first(step.span, "no", "delegation"))
         elif (explicit := self.first(step.span, "delegation", "allowed")) is not None:
@@ -389,7 +415,7 @@ class _Printer(ExprPrinter):
         for up in step.escalations:
             after = "" if up.after is None else f" after {up.after.text}"
             after = after if up.after_expr is None else f" after {self.expr(up.after_expr, 5)}"
-            put(f"escalate to {', '.join(map(str, up.to))}{after}", up.span.line)
+            put(f"escalate to {self.parties(up.to)}{after}", up.span.line)
         if step.returns:
             self.returns(step.returns, depth)
         if step.on_reject is not None:
@@ -411,6 +437,29 @@ class _Printer(ExprPrinter):
                 then = ""
             put(f"at most {rounds.count} rounds{then}", rounds.span.line)
         self.allow(depth, step.allowed, step.span)
+
+    def step_calendar(self, chosen: ast.StepCalendar) -> str:
+        """``calendar emea``, ``calendar "DE"`` or ``calendar from region``."""
+        if chosen.name is None:
+            assert chosen.expr is not None
+            return f"calendar from {self.expr(chosen.expr, 5)}"
+        name = chosen.name.name
+        quoted = (
+            not _NAME.fullmatch(name)
+            or '"'
+            in self.code(chosen.name.span.line)[chosen.name.span.col - 1 : chosen.name.span.col]
+        )
+        return f"calendar {_quote(name) if quoted else name}"
+
+    def in_calendar(self, chosen: ast.StepCalendar | None) -> str:
+        return "" if chosen is None else f" in {self.step_calendar(chosen)}"
+
+    def parties(self, parties: ast.Parties) -> str:
+        """``role editor, person from route.manager``."""
+        return ", ".join(
+            f"{p.kind} from {self.expr(p.expr, 5)}" if isinstance(p, ast.PartyFrom) else str(p)
+            for p in parties
+        )
 
     def returns(self, fields: tuple[ast.FieldDecl, ...], depth: int) -> None:
         # Fields that do not fit on the line go on the next, after a '\\'; not when
@@ -454,3 +503,25 @@ class _Printer(ExprPrinter):
             else:
                 tail = f" -> {result}{rank}"
                 self.emit_expr(depth, "when ", rule.condition, tail, rule.span.line)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def schedule_text(every: ast.Schedule) -> str:
+    """``every month on the 1st at 09:00 in "Europe/Berlin"``."""
+    if every.every == "week":
+        period = f"week on {_DAYS[every.weekday or 0]}"
+    elif every.first_business_day:
+        period = "month on the first business day"
+    elif every.day is not None:
+        period = f"month on the {_ordinal(every.day)}"
+    else:
+        period = "day"
+    zone = "" if every.zone is None else f" in {_quote(every.zone)}"
+    return f"every {period} at {every.at:%H:%M}{zone}"
+
+
+def _ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"

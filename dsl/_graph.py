@@ -29,7 +29,9 @@ Edge attributes:
     kind: ``seq`` | ``branch`` | ``loop`` | ``jump`` | ``back`` | ``error`` |
         ``timeout`` | ``exit``.
     rounds / times / items: The bound of a loop edge, if it has one.
-    outcome: ``failed`` or ``exited`` on edges that end the process early.
+    outcome: ``failed`` or ``exited`` on edges that end the process early (an ``exit
+        when`` with steps under it enters them first, by an ``exit`` edge, and leaves
+        its block from their end).
     branch: On edges into a join (and from a fork): the branch's index.
     span: Where a jump is written (its target's name).
 """
@@ -211,11 +213,18 @@ class _Builder:
             case ast.Fail():
                 self.graph.add_edge(node, END, key="fail", kind=EXIT, outcome="failed")
                 return []
-            case ast.Exit():
+            case ast.Exit(then=then):
                 ends = {"outcome": "exited"} if block.end == END else {}
-                self.graph.add_edge(
-                    node, block.end, key="exit", **{"kind": EXIT, **ends, **dict(block.closing)}
-                )
+                attributes = {"kind": EXIT, **ends, **dict(block.closing)}
+                if not then:
+                    self.graph.add_edge(node, block.end, key="exit", **attributes)
+                    return after
+                # The on-exit steps are a block of their own, entered only when the event
+                # arrives; at their end the enclosing block is left, as the exit leaves it.
+                inner = _Block(block.end, (*block.scope, (node, 0)), block.closing)
+                exits = self._body(then, [(node, "exit", {"kind": EXIT})], inner)
+                for source, key, data in exits:
+                    self.graph.add_edge(source, block.end, key=key, **{**data, **attributes})
             case ast.If():
                 return self._if(statement, node, block)
             case ast.Parallel():

@@ -113,6 +113,19 @@ def _jumps_into_blocks(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagno
         if graph.nodes[block]["kind"] == "if":
             problems.append(_into_if(graph, block, index, name, data["span"]))
             continue
+        if graph.nodes[block]["kind"] == "exit":
+            line = graph.nodes[block]["span"].line
+            problems.append(
+                Diagnostic(
+                    "G006",
+                    f"the jump to '{name}' enters the steps of the 'exit when' on line {line} "
+                    "from outside them",
+                    data["span"],
+                    hint="they run only when its event arrives: jump to a step of the jump's "
+                    "own block or of a block around it",
+                )
+            )
+            continue
         if graph.nodes[block]["kind"] == "for_each":
             message = f"the jump to '{name}' enters a 'for each' from outside it"
             hint = "there is no item to run it for: jump to a step outside the loop"

@@ -310,6 +310,11 @@ def _uses(statement: ast.Statement) -> Iterator[ast.Name]:
             exprs += (a.value for a in arguments)
         case ast.Human(not_by=not_by, rounds=rounds):
             exprs += not_by
+            exprs += _chosen(statement.parties)
+            for escalation in statement.escalations:
+                exprs += _chosen(escalation.to)
+            exprs += _calendar(statement.calendar)
+            exprs += [t for t in (statement.notice_subject, statement.notice_body) if t]
             if rounds is not None and rounds.message is not None:
                 # shown once the last round is decided: the step's own result is there
                 told = _names(rounds.message)
@@ -324,11 +329,19 @@ def _uses(statement: ast.Statement) -> Iterator[ast.Name]:
             exprs.append(items)
         case ast.WaitUntil(moment=moment):
             exprs.append(moment)
+            exprs += _calendar(statement.calendar)
+        case ast.WaitFor():
+            exprs += _calendar(statement.calendar)
         case ast.WaitEvent(key=key):
             exprs.append(key)
+            exprs += _calendar(statement.calendar)
         case ast.Set(value=value):
             exprs.append(value)
-        case ast.Notify(message=message) | ast.Fail(message=message):
+        case ast.Notify(message=message):
+            exprs.append(message)
+            exprs += _chosen(statement.parties)
+            exprs += [] if statement.subject is None else [statement.subject]
+        case ast.Fail(message=message):
             exprs.append(message)
         case ast.Exit(key=key) if key is not None:
             exprs.append(key)
@@ -336,6 +349,16 @@ def _uses(statement: ast.Statement) -> Iterator[ast.Name]:
             pass
     for expr in exprs:
         yield from _names(expr)
+
+
+def _chosen(parties: ast.Parties) -> list[ast.Expr]:
+    """The expressions of ``role from ...`` and ``person from ...``."""
+    return [p.expr for p in parties if isinstance(p, ast.PartyFrom)]
+
+
+def _calendar(chosen: ast.StepCalendar | None) -> list[ast.Expr]:
+    """The expression of ``calendar from ...``, if the step has one."""
+    return [] if chosen is None or chosen.expr is None else [chosen.expr]
 
 
 def _names(expr: ast.Expr) -> Iterator[ast.Name]:

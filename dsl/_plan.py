@@ -10,6 +10,8 @@ stay business days):
 * an ``if``: its longest branch; a ``parallel``: its longest branch when it
   waits for all, the shortest for ``first``, the N-th shortest for ``N of``;
 * a ``for each``: its body, *per item* (the number of items is not known);
+* the steps under an ``exit when``: added, as the event may arrive just as its block
+  ends;
 * a rework loop runs as many times as its bound allows: ``at most 3 rounds``
   three times, ``go back ..., at most 1 time`` twice. The engine counts rounds
   and go-backs per pass of the ``go back`` cycles around them, so a cycle
@@ -34,13 +36,15 @@ from decimal import Decimal
 import networkx as nx
 
 from dsl import _ast as ast
-from dsl._check import child_bodies, iter_steps
+from dsl._calendar_defs import resolve_calendar
+from dsl._check_chosen import chosen_texts
 from dsl._graph import BACK, step_nodes
 from dsl._graph_names import _defines as defines
 from dsl._graph_names import _names as names_read
 from dsl._graph_names import _uses as uses
 from dsl._plan_time import ZERO, Amount, WorkingWeek, human_time, task_time
 from dsl._signatures import Catalogue
+from dsl._walk import child_bodies, iter_steps
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def plan(
     calendar: WorkingWeek | None,
     *,
     catalogue: Catalogue | None = None,
+    file: ast.File | None = None,
 ) -> Plan:
     """The worst-case duration of a checked process along its critical path.
 
@@ -107,8 +112,10 @@ def plan(
         calendar: The process's calendar (its working week decides which of two
             branches in different units is longer); None: Monday to Friday, 9 to 5.
         catalogue: The actions, for their own timeouts; None: the engine's default.
+        file: The file the process is in, for the calendars its steps count in (None:
+            a step's own calendar is counted like the process's).
     """
-    planner = _Planner(process, graph, calendar, catalogue)
+    planner = _Planner(process, graph, calendar, catalogue, file)
     path = planner.body(process.body)
     return Plan(
         process=process.name,
@@ -144,7 +151,10 @@ class _Planner:
         graph: nx.MultiDiGraph,
         week: WorkingWeek | None,
         catalogue: Catalogue | None,
+        file: ast.File | None = None,
     ) -> None:
+        self.process = process
+        self.file = file
         self.graph = graph
         self.week = week
         self.catalogue = catalogue
@@ -176,17 +186,23 @@ class _Planner:
                 counted = human_time(statement)
                 if counted is None:
                     return self._open(statement, "no deadline: it may wait forever")
-                return self._takes(statement, *counted)
+                return self._takes(statement, *self._counted_in(statement.calendar, *counted))
             case ast.WaitFor(duration=None, expr=expr) if expr is not None:
                 return self._open(statement, f"the wait depends on {self._reads(expr)}")
             case ast.WaitFor(duration=duration) if duration is not None:
-                return self._takes(statement, Amount.of(duration), f"wait {duration.text}")
+                counted = self._counted_in(
+                    statement.calendar, Amount.of(duration), f"wait {duration.text}"
+                )
+                return self._takes(statement, *counted)
             case ast.WaitUntil():
                 return self._open(statement, "waits until a date: depends on the campaign")
             case ast.WaitEvent(deadline=deadline, event=event):
                 if deadline is None:
                     return self._open(statement, f'unbounded: waits for "{event}" with no deadline')
-                return self._takes(statement, Amount.of(deadline), f"deadline {deadline.text}")
+                counted = self._counted_in(
+                    statement.calendar, Amount.of(deadline), f"deadline {deadline.text}"
+                )
+                return self._takes(statement, *counted)
             case ast.CallProcess(process=callee):
                 return self._open(statement, f"a sub-process: plan '{callee}' on its own")
             case ast.If(branches=branches, orelse=orelse):
@@ -202,8 +218,34 @@ class _Planner:
                     replace(s, why=f"{s.why}, {note}", per_item=True) for s in inner.steps
                 )
                 return _Path(steps, ZERO, inner.total + inner.per_item, inner.open)
+            case ast.Exit(then=then) if then:
+                # At worst the event arrives as the block ends: its steps run after all.
+                return self.body(then)
             case _:
                 return _Path()
+
+    def _counted_in(
+        self, chosen: ast.StepCalendar | None, amount: Amount, why: str
+    ) -> tuple[Amount, str]:
+        """A step's time, its business time counted in its own calendar: the one it names,
+        or of those it may choose, the one where it takes longest."""
+        if chosen is None or self.file is None:
+            return amount, why
+        if chosen.name is not None:
+            names = [chosen.name.name]
+        else:
+            assert chosen.expr is not None
+            names = chosen_texts(self.process, chosen.expr) or [c.name for c in self.file.calendars]
+        weeks = {n: w for n in names if (w := resolve_calendar(self.file, n)) is not None}
+        if not weeks:
+            return amount, why
+        own = self.process.calendar.name if self.process.calendar is not None else None
+        name = max(weeks, key=lambda n: amount.counted_in(n, weeks[n]).estimate(self.week))
+        if len(weeks) > 1:
+            why += f"; in calendar {name}, the longest of {', '.join(sorted(weeks))}"
+        elif name != own:
+            why += f"; in calendar {name}"
+        return (amount if name == own else amount.counted_in(name, weeks[name])), why
 
     def _parallel(self, statement: ast.Parallel) -> _Path:
         branches = [self.body(b.body) for b in statement.branches]

@@ -37,6 +37,8 @@ class Amount:
     business_days: Decimal = _ZERO
     business_hours: Decimal = _ZERO
     seconds: Decimal = _ZERO
+    elsewhere: tuple[Elsewhere, ...] = ()
+    """Business time of steps that count in a calendar of their own, per calendar."""
 
     @classmethod
     def of(cls, duration: ast.Duration) -> Amount:
@@ -52,32 +54,40 @@ class Amount:
         return cls(seconds=Decimal(str(seconds)))
 
     def __add__(self, other: Amount) -> Amount:
+        merged = {e.calendar: e for e in self.elsewhere}
+        for entry in other.elsewhere:
+            mine = merged.get(entry.calendar)
+            merged[entry.calendar] = entry if mine is None else mine.plus(entry)
         return Amount(
             self.business_days + other.business_days,
             self.business_hours + other.business_hours,
             self.seconds + other.seconds,
+            tuple(merged.values()),
         )
 
     def times(self, count: int) -> Amount:
-        return Amount(self.business_days * count, self.business_hours * count, self.seconds * count)
+        return Amount(
+            self.business_days * count,
+            self.business_hours * count,
+            self.seconds * count,
+            tuple(e.times(count) for e in self.elsewhere),
+        )
 
     def __bool__(self) -> bool:
-        return any((self.business_days, self.business_hours, self.seconds))
+        return any((self.business_days, self.business_hours, self.seconds, self.elsewhere))
+
+    def counted_in(self, calendar: str, week: WorkingWeek | None) -> Amount:
+        """This amount with its business time counted in ``calendar`` (a step's own)."""
+        if not self.business_days and not self.business_hours:
+            return self
+        moved = Elsewhere(calendar, self.business_days, self.business_hours, week)
+        return Amount(seconds=self.seconds) + Amount(elsewhere=(moved,))
 
     def estimate(self, week: WorkingWeek | None) -> Decimal:
         """Roughly how many elapsed seconds this is: only to compare amounts."""
-        days = len(week.working_days) if week is not None else 5
-        start, end = (
-            (dt.time(9), dt.time(17)) if week is None else (week.office_hours or (None, None))
-        )
-        hours = Decimal(24)
-        if start is not None and end is not None:
-            hours = Decimal((end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)) / 60
-        calendar_day = Decimal(7) / max(days, 1) * 86400
-        business_hour = calendar_day / max(hours, Decimal(1))
-        return (
-            self.business_days * calendar_day + self.business_hours * business_hour + self.seconds
-        )
+        calendar_day, business_hour = _lengths(week)
+        own = self.business_days * calendar_day + self.business_hours * business_hour
+        return own + self.seconds + sum((e.estimate() for e in self.elsewhere), _ZERO)
 
     def __str__(self) -> str:
         parts = []
@@ -93,7 +103,55 @@ class Amount:
                 left -= whole * size
         if left:
             parts.append(_count(left, "second"))
+        for entry in self.elsewhere:
+            parts += [f"{part} in {entry.calendar}" for part in entry.parts()]
         return " + ".join(parts) or "no time"
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """Business time counted in a calendar other than the process's."""
+
+    calendar: str
+    business_days: Decimal
+    business_hours: Decimal
+    week: WorkingWeek | None
+
+    def plus(self, other: Elsewhere) -> Elsewhere:
+        return Elsewhere(
+            self.calendar,
+            self.business_days + other.business_days,
+            self.business_hours + other.business_hours,
+            self.week,
+        )
+
+    def times(self, count: int) -> Elsewhere:
+        return Elsewhere(
+            self.calendar, self.business_days * count, self.business_hours * count, self.week
+        )
+
+    def estimate(self) -> Decimal:
+        calendar_day, business_hour = _lengths(self.week)
+        return self.business_days * calendar_day + self.business_hours * business_hour
+
+    def parts(self) -> list[str]:
+        found = []
+        if self.business_days:
+            found.append(_count(self.business_days, "business day"))
+        if self.business_hours:
+            found.append(_count(self.business_hours, "business hour"))
+        return found
+
+
+def _lengths(week: WorkingWeek | None) -> tuple[Decimal, Decimal]:
+    """Roughly how many elapsed seconds one business day and one business hour take."""
+    days = len(week.working_days) if week is not None else 5
+    start, end = (dt.time(9), dt.time(17)) if week is None else (week.office_hours or (None, None))
+    hours = Decimal(24)
+    if start is not None and end is not None:
+        hours = Decimal((end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)) / 60
+    calendar_day = Decimal(7) / max(days, 1) * 86400
+    return calendar_day, calendar_day / max(hours, Decimal(1))
 
 
 ZERO = Amount()

@@ -227,8 +227,13 @@ def _quorum(quorum: ast.Quorum | None) -> str:
     return f"{quorum.count} of " if quorum.kind == "count" else f"{quorum.kind} of "
 
 
-def _parties(parties: tuple[ast.Party, ...]) -> str:
-    return ", ".join(str(party) for party in parties)
+def _parties(parties: ast.Parties) -> str:
+    return ", ".join(
+        f"{party.kind} from {_expression(party.expr)}"
+        if isinstance(party, ast.PartyFrom)
+        else str(party)
+        for party in parties
+    )
 
 
 def _arrow(

@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsl import _ast as ast
-from dsl._check import iter_steps
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._rules_logic import COMPARE, Cond, Outcomes, atoms, condition, outcomes_of
 from dsl._types import OneOf, Scalar, Type
+from dsl._walk import iter_steps
 
 MAX_CELLS = 10_000
 """Tables whose inputs combine into more cells than this are not analysed."""

@@ -143,6 +143,29 @@ class ExpectNotified:
 
 
 @dataclass(frozen=True)
+class ExpectRefused:
+    """``expect refused ana on review "separation of duties"``: a scripted answer the
+    campaign turns down, expected (without it, any refusal fails the scenario)."""
+
+    person: str
+    step: str
+    reason: str | None
+    span: Span
+    person_span: Span
+    step_span: Span
+
+
+@dataclass(frozen=True)
+class ExpectExit:
+    """``expect exit lead.converted`` / ``expect no exit``: which ``exit when`` fired."""
+
+    event: str | None
+    """None: no exit fired."""
+    span: Span
+    event_span: Span
+
+
+@dataclass(frozen=True)
 class ExpectDuration:
     comparator: str
     duration: Duration
@@ -154,6 +177,8 @@ Expectation = (
     | ExpectOutcome
     | ExpectOutput
     | ExpectEscalated
+    | ExpectRefused
+    | ExpectExit
     | ExpectDeadline
     | ExpectNotified
     | ExpectDuration

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 
 from dsl import _ast as ast
 from dsl import _scenario_ast as sc
-from dsl._check import iter_steps
 from dsl._diagnostics import Diagnostic
 from dsl._directory import Directory
 from dsl._literals import scalar_literal_type
@@ -35,6 +34,7 @@ from dsl._types import (
     is_assignable,
     parse_type,
 )
+from dsl._walk import iter_steps
 
 _VERDICTS = {"approval": ("approved", "rejected", "changes_requested"), "work": ("completed",)}
 
@@ -69,11 +69,14 @@ class _Checker:
         self.directory = directory
         self.steps: dict[str, ast.Task | ast.Human | ast.Decide | ast.CallProcess] = {}
         self.events: set[str] = set()
+        self.exits: set[str] = set()
         for statement in iter_steps(process.body):
             if isinstance(statement, ast.Task | ast.Human | ast.Decide | ast.CallProcess):
                 self.steps[statement.name] = statement
             elif isinstance(statement, ast.WaitEvent | ast.Exit):
                 self.events.add(statement.event)
+            if isinstance(statement, ast.Exit):
+                self.exits.add(statement.event)
         self.inputs = {i.name: i for i in process.inputs}
         self.outputs = {o.name: o for o in process.outputs}
         self.problems: list[Diagnostic] = []
@@ -283,7 +286,21 @@ class _Checker:
                 self.human_step(name, span, "have a deadline")
             case sc.ExpectNotified(party=party):
                 self.party(party)
-            case sc.ExpectOutcome() | sc.ExpectDuration():
+            case sc.ExpectRefused():
+                self.person(expectation.person, expectation.person_span)
+                self.human_step(expectation.step, expectation.step_span, "can refuse an answer")
+            case sc.ExpectExit(event=event) if event is not None:
+                if event not in self.exits:
+                    hint = did_you_mean(event, self.exits) or (
+                        _listing("exits", self.exits) if self.exits else "it has no 'exit when'"
+                    )
+                    self.error(
+                        "X009",
+                        f"'{self.process.name}' has no 'exit when' on the event '{event}'",
+                        expectation.event_span,
+                        hint,
+                    )
+            case sc.ExpectOutcome() | sc.ExpectDuration() | sc.ExpectExit():
                 pass
 
     def human_step(self, name: str, span: Span, what: str) -> None:

@@ -32,6 +32,7 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _EXPECTED_WORDS = {
     "STRING": 'a text in double quotes ("...")',
     "NAME": "a name",
+    "DOTTED_NAME": "an event name",
     "NUMBER": "a number",
     "DATE": "a date (YYYY-MM-DD)",
     "TIME": "a time (HH:MM)",
@@ -329,6 +330,25 @@ class _Builder(Transformer[Token, Any]):
         name, key, after, fields = children
         shown = _text(name) if name.type == "STRING" else str(name)
         return sc.Event(shown, _text(key), after, fields or (), meta_span(meta), token_span(name))
+
+    def expect_refused(self, meta: Meta, children: list[Any]) -> sc.ExpectRefused:
+        person, step, reason = children
+        return sc.ExpectRefused(
+            str(person),
+            str(step),
+            None if reason is None else _text(reason),
+            meta_span(meta),
+            token_span(person),
+            token_span(step),
+        )
+
+    def expect_exit(self, meta: Meta, children: list[Token]) -> sc.ExpectExit:
+        name = children[0]
+        shown = _text(name) if name.type == "STRING" else str(name)
+        return sc.ExpectExit(shown, meta_span(meta), token_span(name))
+
+    def expect_no_exit(self, meta: Meta, children: list[Any]) -> sc.ExpectExit:
+        return sc.ExpectExit(None, meta_span(meta), meta_span(meta))
 
     # ---- expectations ------------------------------------------------------------
 

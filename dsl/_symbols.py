@@ -135,6 +135,8 @@ def _body(
                 definitions.append(Definition(name, "loop variable", span, statement, depth))
             case ast.WaitEvent(bind=name, bind_span=span) if name and span is not None:
                 definitions.append(Definition(name, "event value", span, statement, depth))
+            case ast.Exit(bind=name, bind_span=span) if name and span is not None:
+                definitions.append(Definition(name, "event value", span, statement, depth + 1))
         _references(statement, references)
         for child in _child_bodies(statement):
             _body(child, depth + 1, definitions, references)
@@ -150,12 +152,14 @@ def _child_bodies(statement: ast.Statement) -> Iterator[tuple[ast.Statement, ...
             yield from (b.body for b in branches)
         case ast.ForEach(body=body):
             yield body
+        case ast.Exit(then=then):
+            yield then
 
 
 def _references(statement: ast.Statement, references: list[Reference]) -> None:
     """The names a statement uses, not looking into the blocks it holds."""
     for item in dataclasses.fields(statement):
-        if item.name == "body":
+        if item.name in ("body", "then"):
             continue
         value = getattr(statement, item.name)
         if isinstance(statement, ast.If | ast.Parallel) and item.name == "orelse":

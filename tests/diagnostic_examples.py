@@ -17,7 +17,8 @@ FILE_NAME = "example.mops"
 ENCODINGS: dict[str, str] = {"S001": "latin-1"}
 
 DIRECTORIES: dict[str, str] = {
-    "N012": '[roles]\neditor = "Reviews drafts"\n\n[people.ana]\nname = "Ana"\nemail = "ana@example.com"\nroles = ["editor"]\n'
+    "N012": '[roles]\neditor = "Reviews drafts"\n\n[people.ana]\nname = "Ana"\nemail = "ana@example.com"\nroles = ["editor"]\n',
+    "R005": '[roles]\nent_emea = "Enterprise, EMEA"\nmid_market = "Mid-market"\n\n[people.eva]\nname = "Eva"\nemail = "eva@example.com"\nroles = ["ent_emea", "mid_market"]\n',
 }
 """Team directories (team.toml) that an example is checked against."""
 
@@ -331,6 +332,26 @@ EXAMPLES: dict[str, tuple[str, str]] = {
             "      |          ^^^^^^^^^^^^^^^^^^\n"
             "  hint: under 'hit policy unique' at most one row may match: narrow one of the"
             " conditions, or use 'hit policy first'"
+        ),
+    ),
+    "R005": (
+        (
+            "process route\n"
+            "  input employees: number\n"
+            "  decide team\n"
+            '    when employees >= 1000 -> "ent_emea"\n'
+            '    otherwise -> "mid_markt"\n'
+            "  approval accept\n"
+            "    by role from team\n"
+            "    deadline 4 business hours\n"
+            "    escalate to person eva\n"
+        ),
+        (
+            "example.mops:5:18: error[R005]: this row gives 'mid_markt', a role for 'role from'"
+            " on line 7, but the team directory has no role 'mid_markt'\n"
+            '    5 |     otherwise -> "mid_markt"\n'
+            "      |                  ^^^^^^^^^^^\n"
+            "  hint: did you mean 'mid_market'?"
         ),
     ),
     "R006": (

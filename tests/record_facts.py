@@ -137,9 +137,10 @@ async def run(env: WorkflowEnvironment, *, fail: bool) -> str:
             ),
         )
         await until_open(client, campaign, "draft")
-        # A reminder (4 s), the escalation to the lead (6 s), a second reminder (8 s): two
-        # seconds apart, so a worker slowed by a loaded machine still sees them one by one.
-        await eventually(lambda: notices_sent(handle, 3))
+        # The opening's notice, a reminder (4 s), the escalation to the lead (6 s), a
+        # second reminder (8 s): two seconds apart, so a worker slowed by a loaded machine
+        # still sees them one by one.
+        await eventually(lambda: notices_sent(handle, 4))
         await act(
             client,
             campaign,

@@ -56,6 +56,7 @@ class _NotifyParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: list[str]
     message: str
+    subject: str | None = None
     step: str | None = None
     deadline: dt.datetime | None = None
 

@@ -278,9 +278,10 @@ async def test_completion_offers_roles_people_and_steps_where_they_fit(
         "writer": "role: Writes copy",
         "editor": "role: Reviews copy",
         "content_lead": "role: Owns the content calendar",
+        "from": None,  # 'escalate to role from manager': a role chosen when the step opens
     }
     people = {i.label: i.detail for i in await complete(client, uri, head + "    by person ")}
-    assert people == {"ana": "Ana Alves (writer)", "ben": "Ben Brandt (editor)"}
+    assert people == {"ana": "Ana Alves (writer)", "ben": "Ben Brandt (editor)", "from": None}
     steps = {i.label for i in await complete(client, uri, head + "    on reject -> ")}
     assert steps == {"draft", "editorial"}
 

@@ -195,6 +195,8 @@ def _statements(body: tuple[ast.Statement, ...]) -> list[ast.Statement]:
                     found += _statements(each.body)
             case ast.ForEach():
                 found += _statements(statement.body)
+            case ast.Exit():
+                found += _statements(statement.then)
             case _:
                 pass
     return found
@@ -204,8 +206,13 @@ def _involved(process: ast.Process) -> dict[str, list[str]]:
     """Each role or person the process names, with what they do in it."""
     involved: dict[str, list[str]] = {}
 
-    def add(party: ast.Party, what: str) -> None:
-        jobs = involved.setdefault(f"{party.kind} {party.name}", [])
+    def add(party: ast.Party | ast.PartyFrom, what: str) -> None:
+        who = (
+            f"{party.kind} chosen when the step opens"
+            if isinstance(party, ast.PartyFrom)
+            else f"{party.kind} {party.name}"
+        )
+        jobs = involved.setdefault(who, [])
         if what not in jobs:
             jobs.append(what)
 
@@ -267,12 +274,14 @@ def _section(path: Path) -> tuple[str, str]:
     calendar = (
         None if process.calendar is None else resolve_calendar(checked.file, process.calendar.name)
     )
-    worst = plan(process, build_graph(process), calendar, catalogue=CATALOGUE)
+    worst = plan(process, build_graph(process), calendar, catalogue=CATALOGUE, file=checked.file)
     holders = _holders()
     people = ["| who | holders in team.toml | part in the process |", "|---|---|---|"]
     for party, jobs in _involved(process).items():
         kind, name = party.split(" ", 1)
         held = ", ".join(holders.get(name, [])) if kind == "role" else name
+        if name.startswith("chosen"):
+            held = "as the campaign decides"
         people.append(f"| `{party}` | {held} | {'; '.join(jobs)} |")
     scenarios = path.with_suffix(".scenarios")
     lines = [

@@ -131,3 +131,25 @@ def test_values_are_checked_against_list_and_choice_types() -> None:
 def test_a_tab_or_a_file_without_scenarios_is_reported() -> None:
     assert _check("# nothing yet\n")[0] == ["X001"]
     assert _check('scenario "x"\n\tinput title = "t"\n')[0] == ["X001"]
+
+
+def test_refusals_exits_and_dotted_events_are_checked_against_the_process() -> None:
+    codes, shown = _check(
+        'scenario "x"\n  input title = "t"\n'
+        "  expect refused cleo on review\n"
+        "  expect refused ana on publish\n"
+        "  expect exit lead.converted\n"
+        "  expect no exit\n"
+        '  event contact.converted key "t" after 1 day\n'
+    )
+
+    assert codes == ["X006", "X003", "X009", "X009"]
+    assert "example.scenarios:7:9: error[X009]: 'launch' never waits for the event " in shown
+    assert "'contact.converted'" in shown
+    assert "example.scenarios:3:18: error[X006]: the team directory has no person 'cleo'" in shown
+    assert "'publish' is not a work item or approval: only those can refuse an answer" in shown
+    assert (
+        "example.scenarios:5:15: error[X009]: 'launch' has no 'exit when' on the event "
+        "'lead.converted'\n"
+    ) in shown
+    assert "hint: it has no 'exit when'" in shown

@@ -55,3 +55,23 @@ def test_the_example_scenarios_pass_as_the_page_shows(tmp_path: Path) -> None:
     shown = _block("text", "$ mops test").splitlines()[1:-1]
     assert done.stdout.splitlines()[:-1] == shown
     assert re.fullmatch(r"3 passed, 0 failed in [\d.]+s", done.stdout.splitlines()[-1])
+
+
+def test_the_expected_refusal_of_the_page_passes(tmp_path: Path) -> None:
+    folder = tmp_path / "processes"
+    folder.mkdir()
+    (folder / "review.mops").write_text(_block("mops"))
+    (folder / "team.toml").write_text(TEAM)
+    (folder / "review.scenarios").write_text(_block("scenarios", "may not approve her own"))
+
+    done = subprocess.run(
+        [str(MOPS), "test", "processes/review.scenarios"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASS  The writer may not approve her own draft" in done.stdout

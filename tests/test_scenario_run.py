@@ -75,7 +75,8 @@ scenario "On time"
   expect draft met deadline
   expect check not escalated
   expect notified role lead
-  expect not notified cleo
+  expect notified cleo
+  expect not notified ana
   expect duration <= 3 business days
   expect duration > 2.9 business days
 

@@ -155,6 +155,9 @@ class WorkerConfig(BaseModel):
             raise ValueError("must be the web address of the people's app, https://...")
         return url.rstrip("/")
 
+    notify_mode: Literal["send", "log"] = "send"
+    """``log`` (``MOPS_NOTIFY=log``): notices are written to the worker's log, not sent."""
+
     @field_validator("export_mode")
     @classmethod
     def _mode(cls, mode: int) -> int:
@@ -195,6 +198,7 @@ class WorkerConfig(BaseModel):
             ("directory_file", "MOPS_DIRECTORY"),
             ("app_url", "MOPS_APP_URL"),
             ("link_key_file", "MOPS_LINK_KEY_FILE"),
+            ("notify_mode", "MOPS_NOTIFY"),
         ):
             if env.get(variable):
                 values[key] = env[variable]

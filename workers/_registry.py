@@ -17,7 +17,7 @@ from typing import Any
 
 import temporalio.activity
 from pydantic import BaseModel, ValidationError
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from engine.contracts import ActionSignature, TaskRequest, idempotency_key
 from engine.errors import UserError
@@ -28,6 +28,9 @@ from workers._redact import holds_secret
 from workers._secrets import SecretMissing, SecretStore, redact
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "builtin_registry", "load_registry"]
+
+
+_LOG = logging.getLogger("mops.worker")
 
 
 class _ContextLogger(logging.LoggerAdapter[logging.Logger]):
@@ -137,12 +140,17 @@ def _activity(
         try:
             outcome = await _with_liveness(action, ctx, action.run(params, ctx))
         except ActionFailed as failure:
+            # A failure the action explains: one readable log line, no traceback (the
+            # SDK logs a benign failure at debug level only).
+            message = redact(f"{where}: {failure.message}", used)
+            _LOG.info("%s failed: %s", action.name, message)
             # 'from None': the chained exception would carry the raw message too.
             raise ApplicationError(
-                redact(f"{where}: {failure.message}", used),
+                message,
                 type=failure.kind,
                 non_retryable=not failure.retryable,
                 next_retry_delay=failure.next_retry_delay,
+                category=ApplicationErrorCategory.BENIGN,
             ) from None
         except SecretMissing as missing:
             raise ApplicationError(

@@ -55,12 +55,14 @@ def seal_of(payloads: Any) -> Seal | None:
     return seal
 
 
-def proof_of(what: str, payloads: Any, seal: Seal | None) -> Proof | None:
+def proof_of(
+    what: str, payloads: Any, seal: Seal | None, *, bound: str | None = None
+) -> Proof | None:
     """The seal of a fact and the exact payload it covers, for checking it offline."""
     if seal is None:
         return None
     payload = base64.b64encode(payloads.payloads[0].data).decode()
-    return Proof(what=what, seal=seal.model_dump(mode="json"), payload=payload)
+    return Proof(what=what, seal=seal.model_dump(mode="json"), payload=payload, bound=bound)
 
 
 def auth_of(seal: Seal | None) -> Auth | None:

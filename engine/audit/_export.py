@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.audit._model import Timeline
+from engine.audit._model import Proof, Timeline
 
 GENESIS = "0" * 64
 FIELDS = (
@@ -92,7 +92,7 @@ def records(
                 "details": json.dumps(
                     entry.details, sort_keys=True, separators=(",", ":"), ensure_ascii=False
                 ),
-                "proof": "" if entry.proof is None else entry.proof.model_dump_json(),
+                "proof": "" if entry.proof is None else _proof(entry.proof),
             }
             if scrub is not None:
                 record = {k: scrub(v) if isinstance(v, str) else v for k, v in record.items()}
@@ -279,3 +279,8 @@ def _diagnose(
     if not intact:
         return Finding("edited", seq, line, f"record {seq} (line {line}) was edited")
     return Finding("inserted", seq, line, f"record at line {line} was inserted")
+
+
+def _proof(proof: Proof) -> str:
+    """A proof as its JSON; ``bound`` only where it is set (as exports had it before)."""
+    return proof.model_dump_json(exclude=None if proof.bound else {"bound"})

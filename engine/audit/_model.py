@@ -70,6 +70,9 @@ class Proof(_Model):
     seal: dict[str, Any]
     payload: str
     """The exact bytes of the payload signed, base64."""
+    bound: str | None = None
+    """For a start a schedule made (``schedule``): the schedule the seal is bound to,
+    instead of the campaign."""
 
 
 class Entry(_Model):

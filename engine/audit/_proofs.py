@@ -30,7 +30,7 @@ class BadProof:
 
 
 _KINDS: frozenset[str] = frozenset(
-    ("start", "act", "pause", "resume", "cancelling", "team", "event", "refused")
+    ("start", "schedule", "act", "pause", "resume", "cancelling", "team", "event", "refused")
 )
 
 
@@ -54,13 +54,14 @@ def _problem(record: Record, raw: str, trust: Trust) -> str | None:
         seal = Seal.model_validate(proof["seal"])
         payload = base64.b64decode(proof["payload"], validate=True)
         what = str(proof["what"])
+        bound = str(proof.get("bound") or record["campaign"])
     except (ValueError, KeyError, TypeError, ValidationError, binascii.Error):
         return "its proof cannot be read"
     if what not in _KINDS:
         return f"its proof is for an unknown kind of message ({what})"
     kind: SignedKind = what  # type: ignore[assignment]
     try:
-        check(trust, kind, str(record["campaign"]), payload, seal)
+        check(trust, kind, bound, payload, seal)
     except Refused as why:
         return f"its seal does not check out: {why}"
     if record["actor"] != seal.principal:

@@ -195,14 +195,23 @@ class _Reader(SystemEvents, DecisionEvents, SignalEvents):
         details: dict[str, Any] = {"inputs": start.inputs, "source_hash": process.source_hash}
         if seal is not None and seal.ir_hash:
             details["ir_hash"] = seal.ir_hash
+        by = ""
+        if start.schedule is not None:
+            details["schedule"] = start.schedule
+            by = f" by schedule {start.schedule}"
         self._add(
             event,
             "started",
-            f"started {process.name} version {process.version}",
+            f"started {process.name} version {process.version}{by}",
             actor=start.started_by,
             details=details,
             auth=auth_of(seal),
-            proof=proof_of("start", attrs.input, seal),
+            proof=proof_of(
+                "start" if start.schedule is None else "schedule",
+                attrs.input,
+                seal,
+                bound=start.schedule,
+            ),
         )
 
     def _begin(self, start: CampaignStart, at: dt.datetime) -> None:

@@ -49,6 +49,14 @@ from engine.client._people import (
     sub_process_items,
     typed_outputs,
 )
+from engine.client._schedules import (
+    ScheduleSummary,
+    change_schedule,
+    create_schedule,
+    list_schedules,
+    seal_schedule,
+    spec_of,
+)
 from engine.client._server import EmbeddedServer, ServerInfo, find_temporal_cli
 from engine.client._settings import DEFAULT_TASK_QUEUE, Settings
 from engine.client._signing import (
@@ -78,6 +86,7 @@ __all__ = [
     "EmbeddedServer",
     "LinkClaim",
     "Pending",
+    "ScheduleSummary",
     "ServerInfo",
     "Settings",
     "Signer",
@@ -86,7 +95,9 @@ __all__ = [
     "act",
     "by_hand",
     "campaign_status",
+    "change_schedule",
     "connect",
+    "create_schedule",
     "email_link",
     "ensure_search_attributes",
     "find_temporal_cli",
@@ -95,6 +106,7 @@ __all__ = [
     "keep_embedded_server",
     "link_key_path",
     "list_campaigns",
+    "list_schedules",
     "load_signer",
     "load_trust",
     "local_operator",
@@ -114,11 +126,13 @@ __all__ = [
     "resolve_inputs",
     "said",
     "seal_decision",
+    "seal_schedule",
     "seal_signal",
     "seal_start",
     "send_decision",
     "send_event",
     "signed_signal",
+    "spec_of",
     "start_campaign",
     "sub_process_items",
     "task_url",

@@ -69,6 +69,8 @@ class Task(BaseModel):
     returned: Returned | None = None
     """For a round that opened because an approval sent the campaign back: which
     approval, how it decided, and what its people said (the rework conversation)."""
+    instructions: str | None = None
+    """What the process's designer wrote for the person doing the step."""
 
 
 class Pending(BaseModel):
@@ -412,6 +414,7 @@ async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: 
                     part_of=execution.parent_id,
                     round=item.round,
                     returned=item.returned,
+                    instructions=item.instructions,
                 )
             )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)

@@ -21,6 +21,7 @@ from dsl import (
     Type,
     ast,
     check_file,
+    chosen_texts,
     declared_type,
     gc_paused,
     pin_calendar,
@@ -101,6 +102,8 @@ class _Compiler(ExprCompiler):
             if spec is not None:
                 calendar = calendar_ir(pin_calendar(spec, years_to_pin(today)))
         self.calendar = calendar
+        self.calendars: dict[str, ir.Calendar] = {}
+        """Every other calendar a step names or may choose, pinned."""
         super().__init__(calendar.time_zone if calendar else "UTC")
         self.counter: dict[str, int] = {}
         self.action_fields: dict[str, dict[str, ir.TypeRef]] = {}
@@ -138,7 +141,48 @@ class _Compiler(ExprCompiler):
             owner=None if process.owner is None else _party(process.owner),
             calendar=self.calendar,
             span=span_of(process.span),
+            **({"calendars": dict(sorted(self.calendars.items()))} if self.calendars else {}),
+            **({} if process.schedule is None else {"schedule": self.schedule(process.schedule)}),
         )
+
+    def schedule(self, every: ast.Schedule) -> ir.Schedule:
+        zone = every.zone or (self.calendar.time_zone if self.calendar else "UTC")
+        return ir.trusted(
+            ir.Schedule,
+            every=every.every,
+            at=f"{every.at:%H:%M}",
+            time_zone=zone,
+            weekday=every.weekday,
+            day=every.day,
+            first_business_day=every.first_business_day,
+        )
+
+    def pin(self, name: str) -> bool:
+        """Pin the calendar ``name`` (a block of the file or a preset) into the IR."""
+        if name in self.calendars:
+            return True
+        spec = resolve_calendar(self.file, name)
+        if spec is None:
+            return False
+        self.calendars[name] = calendar_ir(pin_calendar(spec, years_to_pin(self.today)))
+        return True
+
+    def step_calendar(self, chosen: ast.StepCalendar | None) -> dict[str, Any]:
+        """The IR fields of a step's own calendar: its name, or the expression choosing it
+        (then every calendar it may choose is pinned: each block of the file, and the
+        presets its known values name)."""
+        if chosen is None:
+            return {}
+        if chosen.name is not None:
+            self.pin(chosen.name.name)
+            return {"calendar": chosen.name.name}
+        assert chosen.expr is not None
+        for definition in self.file.calendars:
+            self.pin(definition.name)
+        assert self.checked.process is not None
+        for value in chosen_texts(self.checked.process, chosen.expr):
+            self.pin(value)
+        return {"calendar_expr": self.expr(chosen.expr)}
 
     def result_fields(
         self, statements: tuple[ast.Statement, ...]
@@ -172,7 +216,7 @@ class _Compiler(ExprCompiler):
                 case ast.Parallel(branches=branches):
                     for parallel_branch in branches:
                         yield from self.result_fields(parallel_branch.body)
-                case ast.ForEach(body=body):
+                case ast.ForEach(body=body) | ast.Exit(then=body):
                     yield from self.result_fields(body)
                 case _:
                     pass
@@ -260,6 +304,7 @@ class _Compiler(ExprCompiler):
                     duration=None if statement.duration is None else duration(statement.duration),
                     duration_expr=None if statement.expr is None else self.expr(statement.expr),
                     span=span,
+                    **self.step_calendar(statement.calendar),
                 )
             case ast.WaitUntil():
                 return ir.trusted(
@@ -270,6 +315,7 @@ class _Compiler(ExprCompiler):
                     zone=statement.zone,
                     send_window=statement.send_window,
                     span=span,
+                    **self.step_calendar(statement.calendar),
                 )
             case ast.WaitEvent():
                 return ir.trusted(
@@ -281,6 +327,7 @@ class _Compiler(ExprCompiler):
                     deadline=None if statement.deadline is None else duration(statement.deadline),
                     on_timeout=None if statement.on_timeout is None else statement.on_timeout.name,
                     span=span,
+                    **self.step_calendar(statement.calendar),
                 )
             case ast.CallProcess():
                 return self.call(statement)
@@ -296,9 +343,15 @@ class _Compiler(ExprCompiler):
                 return ir.trusted(
                     ir.NotifyStep,
                     id=self.auto_id("notify", statement.span),
-                    parties=tuple(_party(p) for p in statement.parties),
+                    parties=_parties(statement.parties),
                     message=self.expr(statement.message),
                     span=span,
+                    **self.parties_from("parties_from", statement.parties),
+                    **(
+                        {}
+                        if statement.subject is None
+                        else {"subject": self.expr(statement.subject)}
+                    ),
                 )
             case ast.GoBack():
                 return ir.trusted(
@@ -322,6 +375,8 @@ class _Compiler(ExprCompiler):
                     event=statement.event,
                     key=None if statement.key is None else self.expr(statement.key),
                     span=span,
+                    **({} if statement.bind is None else {"bind": statement.bind}),
+                    **({"then": self.body(statement.then)} if statement.then else {}),
                 )
             case _:
                 assert_never(statement)
@@ -376,7 +431,7 @@ class _Compiler(ExprCompiler):
             id=step.name,
             title=step.display_title,
             form=step.kind,
-            parties=tuple(_party(p) for p in step.parties),
+            parties=_parties(step.parties),
             quorum="any" if quorum is None else quorum.kind,
             quorum_count=None if quorum is None else quorum.count,
             not_by=tuple(self.expr(e) for e in step.not_by),
@@ -386,9 +441,10 @@ class _Compiler(ExprCompiler):
             escalations=tuple(
                 ir.trusted(
                     ir.Escalation,
-                    to=tuple(_party(p) for p in e.to),
+                    to=_parties(e.to),
                     after=None if e.after is None else duration(e.after),
                     after_expr=None if e.after_expr is None else self.expr(e.after_expr),
+                    **self.parties_from("to_from", e.to),
                 )
                 for e in step.escalations
             ),
@@ -412,7 +468,27 @@ class _Compiler(ExprCompiler):
             remind_every_expr=None
             if step.remind_every_expr is None
             else self.expr(step.remind_every_expr),
+            **self.parties_from("parties_from", step.parties),
+            **self.step_calendar(step.calendar),
+            **{
+                name: value
+                for name, value in (
+                    ("instructions", step.instructions),
+                    ("notice_subject", step.notice_subject and self.expr(step.notice_subject)),
+                    ("notice_body", step.notice_body and self.expr(step.notice_body)),
+                )
+                if value is not None
+            },
         )
+
+    def parties_from(self, field: str, parties: ast.Parties) -> dict[str, Any]:
+        """``{field: (PartyFrom, ...)}`` for the parties worked out at run time, if any."""
+        chosen = tuple(
+            ir.trusted(ir.PartyFrom, kind=p.kind, expr=self.expr(p.expr))
+            for p in parties
+            if isinstance(p, ast.PartyFrom)
+        )
+        return {field: chosen} if chosen else {}
 
     def _rounds_message(self, message: ast.TextLit | None) -> str | ir.Expr | None:
         # A plain text stays a string, as in the IR before texts here could interpolate.
@@ -441,3 +517,8 @@ _APPROVAL_TYPED = _typed(APPROVAL_FIELDS)
 
 def _party(party: ast.Party) -> ir.Party:
     return ir.trusted(ir.Party, kind=party.kind, name=party.name)
+
+
+def _parties(parties: ast.Parties) -> tuple[ir.Party, ...]:
+    """The parties named as written (those worked out at run time go apart)."""
+    return tuple(_party(p) for p in parties if isinstance(p, ast.Party))

@@ -68,14 +68,24 @@ class Party(_Node):
     name: str
 
 
+class PartyFrom(_Node):
+    """Roles or people worked out when the step opens: the value of ``expr`` (a text or
+    a list of texts), checked against the campaign's team directory then."""
+
+    kind: Literal["role", "person"]
+    expr: Expr
+
+
 class Escalation(_Later):
-    LATER = ("after_expr",)
+    LATER = ("after_expr", "to_from")
 
     to: tuple[Party, ...]
     after: Duration | None = None
     """None: at the deadline (or after ``after_expr``)."""
     after_expr: Expr | None = None
     """A duration worked out when the step opens, instead of ``after``."""
+    to_from: tuple[PartyFrom, ...] | None = None
+    """Escalation targets worked out when the step opens, besides ``to``."""
 
 
 class RoundsLimit(_Node):
@@ -94,7 +104,16 @@ class Field_(_Node):
 class HumanStep(_Later):
     """A work item (completed with typed outputs) or an approval (decided)."""
 
-    LATER = ("deadline_expr", "remind_every_expr")
+    LATER = (
+        "deadline_expr",
+        "remind_every_expr",
+        "parties_from",
+        "calendar",
+        "calendar_expr",
+        "instructions",
+        "notice_subject",
+        "notice_body",
+    )
 
     kind: Literal["human"] = "human"
     id: str
@@ -117,6 +136,20 @@ class HumanStep(_Later):
     """A deadline worked out when the step opens (a duration), instead of ``deadline``."""
     remind_every_expr: Expr | None = None
     """Likewise for ``remind_every``."""
+    parties_from: tuple[PartyFrom, ...] | None = None
+    """Who may act, worked out when the step opens, besides ``parties``."""
+    calendar: str | None = None
+    """The calendar (of :attr:`ProcessIR.calendars`) its deadline, reminders and
+    escalations count in, instead of the process's."""
+    calendar_expr: Expr | None = None
+    """The name of that calendar, worked out when the step opens."""
+    instructions: str | None = None
+    """What the person doing the step reads (plain text, shown as written)."""
+    notice_subject: Expr | None = None
+    """The subject of the step's notices, as its designer wrote it (a text); worked out
+    when the step opens."""
+    notice_body: Expr | None = None
+    """Likewise, the text of its notices."""
 
 
 class Rule(_Node):
@@ -186,7 +219,7 @@ class ForEachStep(_Node):
 class WaitStep(_Later):
     """Wait a duration, or until a moment (optionally at a time, in a zone or send window)."""
 
-    LATER = ("duration_expr",)
+    LATER = ("duration_expr", "calendar", "calendar_expr")
 
     kind: Literal["wait"] = "wait"
     id: str
@@ -198,10 +231,15 @@ class WaitStep(_Later):
     span: Span
     duration_expr: Expr | None = None
     """A duration worked out when the wait starts, instead of ``duration``."""
+    calendar: str | None = None
+    """Its own calendar (see :attr:`HumanStep.calendar`)."""
+    calendar_expr: Expr | None = None
 
 
-class EventStep(_Node):
+class EventStep(_Later):
     """Wait for an external event whose key matches, with an optional deadline."""
+
+    LATER = ("calendar", "calendar_expr")
 
     kind: Literal["event"] = "event"
     id: str
@@ -211,6 +249,9 @@ class EventStep(_Node):
     deadline: Duration | None = None
     on_timeout: str | None = None
     span: Span
+    calendar: str | None = None
+    """Where its deadline counts business time (see :attr:`HumanStep.calendar`)."""
+    calendar_expr: Expr | None = None
 
 
 class CallStep(_Node):
@@ -232,12 +273,18 @@ class SetStep(_Node):
     span: Span
 
 
-class NotifyStep(_Node):
+class NotifyStep(_Later):
+    LATER = ("parties_from", "subject")
+
     kind: Literal["notify"] = "notify"
     id: str
     parties: tuple[Party, ...]
     message: Expr
     span: Span
+    parties_from: tuple[PartyFrom, ...] | None = None
+    """Roles or people worked out when the step runs, besides ``parties``."""
+    subject: Expr | None = None
+    """The subject, as the designer wrote it (None: the worker's own)."""
 
 
 class GoBackStep(_Node):
@@ -255,14 +302,20 @@ class FailStep(_Node):
     span: Span
 
 
-class ExitStep(_Node):
-    """Ends the enclosing block (or the process) when the event arrives."""
+class ExitStep(_Later):
+    """Ends the enclosing block (or the process) when the event arrives; ``then`` runs
+    first, with the event's data as ``bind``."""
+
+    LATER = ("bind", "then")
 
     kind: Literal["exit"] = "exit"
     id: str
     event: str
     key: Expr | None = None
     span: Span
+    bind: str | None = None
+    then: tuple[Step, ...] | None = None
+    """The on-exit steps (None: none)."""
 
 
 AnyStep = (
@@ -299,8 +352,27 @@ class OutputDecl(_Node):
     span: Span
 
 
-class ProcessIR(_Node):
+class Schedule(_Node):
+    """When campaigns of the process start by themselves: a Temporal Schedule that
+    ``mops schedule create`` makes from it."""
+
+    every: Literal["day", "week", "month"]
+    at: str
+    """``HH:MM``, in ``time_zone``."""
+    time_zone: str
+    weekday: int | None = None
+    """``every week``: Monday is 0."""
+    day: int | None = None
+    """``every month on the Nth``."""
+    first_business_day: bool = False
+    """``every month on the first business day``: the schedule starts the campaign on the
+    1st, and the campaign waits, in the process calendar, for the first business day."""
+
+
+class ProcessIR(_Later):
     """A whole compiled process: what one campaign runs."""
+
+    LATER = ("calendars", "schedule")
 
     ir_version: Literal[1, 2] = IR_VERSION
     name: str
@@ -314,6 +386,10 @@ class ProcessIR(_Node):
     owner: Party | None = None
     calendar: Calendar | None = None
     span: Span
+    calendars: dict[str, Calendar] | None = None
+    """Every other calendar a step may count in, pinned like ``calendar``, by name."""
+    schedule: Schedule | None = None
+    """When campaigns of it start by themselves."""
 
     @property
     def version(self) -> str:
@@ -326,12 +402,14 @@ class ProcessIR(_Node):
 
 
 for _model in (
+    PartyFrom,
     Branch,
     IfStep,
     ParallelBranch,
     ParallelStep,
     ForEachStep,
     CallStep,
+    ExitStep,
     ProcessIR,
 ):
     _model.model_rebuild()
@@ -346,6 +424,8 @@ def child_bodies(step: AnyStep) -> list[tuple[Step, ...]]:
             return [b.body for b in step.branches]
         case ForEachStep():
             return [step.body]
+        case ExitStep(then=then) if then:
+            return [then]
         case _:
             return []
 

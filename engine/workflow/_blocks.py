@@ -23,7 +23,7 @@ from engine.workflow._position import At, Enter
 from engine.workflow._state import Env, Loops, RunState
 from engine.workflow.campaign import ExternalEvent
 from engine.workflow.jumps import JumpTo
-from engine.workflow.values import display
+from engine.workflow.values import display, from_plain_json
 
 
 async def body(
@@ -71,13 +71,18 @@ async def body(
 async def _until_exit(
     run: RunState, step: ir.ExitStep, rest: tuple[ir.Step, ...], env: Env, at: At | None
 ) -> None:
-    """Run ``rest``; if the exit event comes first, stop it there and leave the block."""
+    """Run ``rest``; if the exit event comes first, stop it there, run the steps under the
+    exit (with the event's data as its ``as`` name) and leave the block."""
     key = None if step.key is None else display(run.eval(step.key, env, step.id))
 
     def arrived() -> ExternalEvent | None:
         return next((e for e in run.events if e.name == step.event and key in (None, e.key)), None)
 
     place = continuing.resumed(run, step)
+    if place is None and arrived() is not None and patches.EXIT_CANCELS_CLEANLY.applies():
+        # The event came before the exit was reached (it was kept): nothing after it runs.
+        await _fire(run, step, arrived(), env, None)
+        return
     spot = None if at is None else at.enter("rest", step.id)
     work = asyncio.ensure_future(
         body(
@@ -92,20 +97,38 @@ async def _until_exit(
     trigger = asyncio.ensure_future(workflow.wait_condition(lambda: arrived() is not None))
     await workflow.wait([work, trigger], return_when=asyncio.FIRST_COMPLETED)
     if not work.done():
-        event = arrived()
-        assert event is not None
-        run.events.remove(event)
-        run.exited = True
-        run.begin(step.id, f"Exit: {step.event} arrived", None, run.location(step.span))
-        run.end(step.id, "done")
-        work.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await work
+        await _fire(run, step, arrived(), env, work)
         return
     trigger.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await trigger
     work.result()  # a jump out of the rest, or a failure, goes on from here
+
+
+async def _fire(
+    run: RunState,
+    step: ir.ExitStep,
+    event: ExternalEvent | None,
+    env: Env,
+    work: asyncio.Future[None] | None,
+) -> None:
+    """The exit's event arrived: stop what runs after it, then run the steps under it."""
+    assert event is not None
+    run.events.remove(event)
+    run.exited = True
+    run.begin(step.id, f"Exit: {step.event} arrived", None, run.location(step.span))
+    run.end(step.id, "done")
+    if work is not None:
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+    if step.bind:
+        # The event's data, for the steps under the exit (the checker lets only them read it).
+        env[step.bind] = from_plain_json(event.data)
+    if step.then:
+        # What happens on exit: the steps under it, then the block is left. A jump out of
+        # them lands in this block or one around it, like any other.
+        await body(run, step.then, env, None)
 
 
 async def if_step(run: RunState, step: ir.IfStep, env: Env, at: At | None) -> None:

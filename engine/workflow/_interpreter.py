@@ -25,6 +25,7 @@ from engine import ir
 from engine.workflow import _blocks as blocks
 from engine.workflow import _compensation as compensation
 from engine.workflow import _people_steps as people
+from engine.workflow import _scheduled as scheduled
 from engine.workflow import _seals as seals
 from engine.workflow import _signals as signals
 from engine.workflow import _steps as steps
@@ -133,6 +134,8 @@ class CampaignWorkflow:
             run.started_at = resume.started_at
             run.generation = resume.generation
         run.state = "paused" if run.paused else "running"
+        if start.schedule is not None and resume is None:
+            await scheduled.wait_for_business_day(process)
         env = run.top_env
         try:
             try:

@@ -25,6 +25,7 @@ from engine import ir
 from engine.workflow import _continue_as_new as continuing
 from engine.workflow import attributes as sa
 from engine.workflow import business_time, patches, work_items
+from engine.workflow._chosen import chosen_parties
 from engine.workflow._state import Env, RunState
 from engine.workflow._tasks import NOTIFY_HEARTBEAT, NOTIFY_TIMEOUT, run_activity
 from engine.workflow.facts import (
@@ -115,6 +116,11 @@ def _send_back(run: RunState, item: WorkItem, decided: Outcome, target: str) -> 
 
 
 def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number: int) -> WorkItem:
+    # Who may act: as written, and as worked out now ('role from route.team').
+    parties = tuple(f"{p.kind}:{p.name}" for p in step.parties)
+    parties = (*parties, *chosen_parties(run, step, step.parties_from, env))
+    if not parties:
+        raise run.failure(step.span, f"step '{step.id}': nobody may act on it", "NobodyToAsk")
     one_vote = patches.SOD_WITHOUT_GAPS.applies()
     barred = _barred(run, step, env, all_rounds=one_vote)
     people_barred = tuple(dict.fromkeys(str(person) for person, _rule in barred if person))
@@ -125,7 +131,7 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
         form=step.form,
         source=source,
         round=round_number,
-        parties=tuple(f"{p.kind}:{p.name}" for p in step.parties),
+        parties=tuple(dict.fromkeys(parties)),
         barred=people_barred,
         barred_by=tuple((str(person), rule) for person, rule in barred if person),
         quorum=step.quorum,
@@ -140,9 +146,25 @@ def _open(run: RunState, step: ir.HumanStep, env: Env, source: str, round_number
     needed = {"any": 1, "all": max(1, len(people)), "count": step.quorum_count or 1}
     deadline = None
     due = run.duration(step.deadline, step.deadline_expr, env, step, "the deadline")
+    calendar = run.calendar_of(step, env)
     if due is not None:
-        deadline = business_time.add(now, due, run.require_process().calendar)
-    return item.model_copy(update={"needed": needed[step.quorum], "deadline": deadline})
+        deadline = business_time.add(now, due, calendar)
+    own = None if calendar is None or calendar is run.require_process().calendar else calendar
+    return item.model_copy(
+        update={
+            "needed": needed[step.quorum],
+            "deadline": deadline,
+            "calendar": None if own is None else own.name,
+            "instructions": step.instructions,
+            # The designer's words for its notices, with the values of now.
+            "subject": _text(run, step, step.notice_subject, env),
+            "body": _text(run, step, step.notice_body, env),
+        }
+    )
+
+
+def _text(run: RunState, step: ir.HumanStep, text: ir.Expr | None, env: Env) -> str | None:
+    return None if text is None else display(run.eval(text, env, f"step '{step.id}'"))
 
 
 def _barred(
@@ -201,13 +223,16 @@ def _opened_to(run: RunState, item: WorkItem) -> tuple[str, ...]:
 async def _wait_for_people(
     run: RunState, step: ir.HumanStep, env: Env, next_reminder: dt.datetime | None
 ) -> Outcome:
-    calendar = run.require_process().calendar
+    calendar = run.calendar_of(step, env)
     opened = run.items[step.id].opened_at
-    ladder = []
+    ladder: list[tuple[dt.datetime, tuple[str, ...]]] = []
     for rung in step.escalations:
         after = run.duration(rung.after, rung.after_expr, env, step, "the escalation")
         at = run.items[step.id].deadline or opened
-        ladder.append((at if after is None else business_time.add(opened, after, calendar), rung))
+        targets = tuple(f"{p.kind}:{p.name}" for p in rung.to)
+        targets = (*targets, *chosen_parties(run, step, rung.to_from, env))
+        when = at if after is None else business_time.add(opened, after, calendar)
+        ladder.append((when, targets))
     ladder.sort(key=lambda pair: pair[0])
     every = run.duration(step.remind_every, step.remind_every_expr, env, step, "the reminder")
     if next_reminder is None and every:
@@ -247,8 +272,9 @@ async def _wait_for_people(
             next_reminder = business_time.add(now, every, calendar)
 
 
-async def _escalate(run: RunState, step: ir.HumanStep, item: WorkItem, rung: ir.Escalation) -> None:
-    targets = tuple(f"{p.kind}:{p.name}" for p in rung.to)
+async def _escalate(
+    run: RunState, step: ir.HumanStep, item: WorkItem, targets: tuple[str, ...]
+) -> None:
     team = run.team_now()
     widened: set[str] = set(item.added)
     for target in targets:
@@ -319,7 +345,8 @@ async def _tell(
     comment: str | None = None,
 ) -> None:
     """Send a notice; one that cannot be delivered is recorded on the campaign's steps,
-    and the step keeps waiting for its people.
+    and the step keeps waiting for its people. The designer's subject and text, when the
+    step has them, win.
 
     A step opened since the ``mops-step-notices`` patch sends the facts a notice is
     worded from (the worker writes the words, in each recipient's zone); one opened
@@ -332,7 +359,13 @@ async def _tell(
     else:
         notice = NoticeFact(kind=kind, step=step.id, to=to, added=added)
         message = title = _LEGACY[kind].format(step.title)
-    arguments: dict[str, Any] = {"to": list(notice.to), "message": message, "step": step.title}
+    # The designer's subject and text, when the step has them, win.
+    if item.subject is not None or item.body is not None:
+        notice = notice.model_copy(update={"subject": item.subject, "body": item.body})
+    arguments: dict[str, Any] = {"to": list(notice.to), "message": item.body or message}
+    arguments["step"] = step.title
+    if item.subject is not None:
+        arguments["subject"] = item.subject
     if item.deadline is not None:
         arguments["deadline"] = item.deadline.isoformat()
     try:

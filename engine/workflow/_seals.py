@@ -83,12 +83,15 @@ def verify_start(start: CampaignStart, args: Sequence[RawValue]) -> Verified | N
     if not isinstance(seal, Seal):
         raise _refused_start("its signature cannot be read")
     try:
-        # Fresh when the server took the start: a start copied out of an old
-        # campaign's history cannot run that campaign again under its id.
-        when = info.workflow_start_time
-        verified = check(
-            trust_for(info.task_queue), "start", info.workflow_id, sent, seal, now=when
-        )
+        if start.schedule is not None:
+            verified = _scheduled(start.schedule, sent, seal)
+        else:
+            # Fresh when the server took the start: a start copied out of an old
+            # campaign's history cannot run that campaign again under its id.
+            when = info.workflow_start_time
+            verified = check(
+                trust_for(info.task_queue), "start", info.workflow_id, sent, seal, now=when
+            )
     except Refused as why:
         raise _refused_start(str(why)) from None
     if seal.ir_hash != content:
@@ -102,6 +105,22 @@ def verify_start(start: CampaignStart, args: Sequence[RawValue]) -> Verified | N
     if claimed is not None and claimed != start.process.version:
         raise _refused_start(f"it is listed as version {claimed} but runs {start.process.version}")
     return verified
+
+
+def _scheduled(schedule: str, sent: bytes, seal: Seal) -> Verified:
+    """A start made by the Temporal Schedule ``schedule``: its seal was made when an
+    operator created the schedule, bound to the schedule's id, so it is not fresh — but
+    Temporal must say that this schedule started the campaign, under an id it made.
+
+    Raises:
+        Refused: why the start does not count.
+    """
+    info = workflow.info()
+    by = info.typed_search_attributes.get(sa.SCHEDULED_BY)
+    if by != schedule or not info.workflow_id.startswith(f"{schedule}-"):
+        raise Refused(f"it says the schedule {schedule} started it, but no such schedule did")
+    verified = check(trust_for(info.task_queue), "schedule", schedule, sent, seal)
+    return verified.model_copy(update={"schedule": schedule})
 
 
 def signal_refusal(

@@ -224,6 +224,40 @@ class RunState:
         except TimeProblem as problem:
             raise self.failure(computed.span, f"step '{step.id}': {what}: {problem}") from None
 
+    def calendar_of(
+        self, step: ir.HumanStep | ir.WaitStep | ir.EventStep, env: Env
+    ) -> ir.Calendar | None:
+        """The calendar a step counts business time in: its own (named, or chosen by its
+        expression now) or the process's. A name the campaign has not pinned fails it."""
+        process = self.require_process()
+        name = step.calendar
+        if step.calendar_expr is not None:
+            value = self.eval(step.calendar_expr, env, f"step '{step.id}': its calendar")
+            if not isinstance(value, str):
+                raise self.failure(
+                    step.calendar_expr.span,
+                    f"step '{step.id}': 'calendar from' needs the name of a calendar; "
+                    f"it gave {value!r}",
+                    "NoSuchCalendar",
+                )
+            name = value
+        if name is None:
+            return process.calendar
+        pinned = dict(process.calendars or {})
+        if process.calendar is not None:
+            pinned.setdefault(process.calendar.name, process.calendar)
+        found = pinned.get(name)
+        if found is None:
+            where = step.calendar_expr.span if step.calendar_expr is not None else step.span
+            known = ", ".join(sorted(pinned)) or "none"
+            raise self.failure(
+                where,
+                f"step '{step.id}': there is no calendar '{name}' in this campaign "
+                f"(it carries: {known})",
+                "NoSuchCalendar",
+            )
+        return found
+
     def failure(
         self, span: ir.Span, message: str, kind: str = "ExpressionFailed"
     ) -> ApplicationError:

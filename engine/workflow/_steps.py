@@ -28,8 +28,9 @@ from engine.workflow.values import display, from_plain_json, to_json
 
 
 async def wait(run: RunState, step: ir.WaitStep, env: Env) -> None:
-    """``wait 2 days`` / ``wait until ...``: a durable timer in the campaign's calendar."""
-    calendar = run.require_process().calendar
+    """``wait 2 days`` / ``wait until ...``: a durable timer in the campaign's calendar
+    (or the wait's own)."""
+    calendar = run.calendar_of(step, env)
     now = workflow.now()
     duration = run.duration(step.duration, step.duration_expr, env, step, "the wait")
     if duration is not None:
@@ -76,7 +77,7 @@ def decide_step(run: RunState, step: ir.DecideStep, env: Env) -> None:
 
 async def wait_for_event(run: RunState, step: ir.EventStep, env: Env) -> None:
     """``wait for event ... key ...``: an event that arrived (or arrives) with the key."""
-    calendar = run.require_process().calendar
+    calendar = run.calendar_of(step, env)
     key = display(run.eval(step.key, env, f"step '{step.id}'"))
     run.begin(step.id, f"Waiting for {step.event} ({key})", None, run.location(step.span))
 

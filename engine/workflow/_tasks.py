@@ -9,15 +9,18 @@ Runs inside the workflow sandbox.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from bounds import size_problem
 from engine import ir
+from engine.workflow import patches
+from engine.workflow._chosen import chosen_parties
 from engine.workflow._state import Env, RunState
 from engine.workflow.campaign import TaskRequest
 from engine.workflow.facts import NoticeFact, TaskPurpose
@@ -82,6 +85,10 @@ async def run_activity(
             result_type=dict,
         )
     except ActivityError as error:
+        if isinstance(error.cause, CancelledError) and patches.EXIT_CANCELS_CLEANLY.applies():
+            # The block it ran in was left (an exit fired): cancelled, not failed.
+            run.end(step_id, "failed", "cancelled: the block it ran in was left")
+            raise asyncio.CancelledError from None
         # Workers already name the step in their messages; say it once.
         reason = failure_reason(error).removeprefix(f'step "{title}" ({source}): ')
         run.end(step_id, "failed", reason)
@@ -122,13 +129,17 @@ async def notify(run: RunState, step: ir.NotifyStep, env: Env) -> None:
     """A ``notify`` step: a message to roles and people."""
     message = display(run.eval(step.message, env, step.id))
     to = [f"{p.kind}:{p.name}" for p in step.parties]
-    title = "Notify " + ", ".join(f"{p.kind} {p.name}" for p in step.parties)
+    to += chosen_parties(run, step, step.parties_from, env)
+    title = "Notify " + ", ".join(t.replace(":", " ", 1) for t in to)
+    arguments: dict[str, Any] = {"to": to, "message": message}
+    if step.subject is not None:
+        arguments["subject"] = display(run.eval(step.subject, env, step.id))
     await run_activity(
         run,
         step=step.id,
         title=title,
         action="notify.send",
-        arguments={"to": to, "message": message},
+        arguments=arguments,
         span=step.span,
         start_to_close=NOTIFY_TIMEOUT,
         retry=ir.RetryPolicy(),

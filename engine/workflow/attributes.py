@@ -29,6 +29,8 @@ EVENTS = SearchAttributeKey.for_keyword_list("MopsEvents")
 """The external events the campaign's process can wait for or exit on (set at start)."""
 APPROVERS = SearchAttributeKey.for_keyword_list("MopsApprovers")
 """Everyone whose approval the campaign accepted (``mops list --approved-by``)."""
+SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")
+"""Temporal's own: the id of the schedule that started a campaign (set by the server)."""
 
 ALL: dict[str, str] = {
     STATE.name: "Keyword",

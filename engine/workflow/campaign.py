@@ -46,6 +46,9 @@ class CampaignStart(_Model):
     started: Verified | None = None
     """Who started the campaign, as its first run verified it: set by the engine on a
     continued run and on a sub-process (a start from outside carries a seal instead)."""
+    schedule: str | None = None
+    """For a start a Temporal Schedule makes: the schedule's id. Its seal was made by
+    the operator who created the schedule, bound to that id (see docs/security.md)."""
 
 
 class Place(_Model):

@@ -125,6 +125,13 @@ INBOX_MEMO = Patch(
     "open work items and approvals are published in the memo beside MopsWaitingOn, which "
     "also names whom a step was escalated to; a continued run keeps the first start time",
 )
+EXIT_CANCELS_CLEANLY = Patch(
+    "mops-exit-cancels-cleanly",
+    dt.date(2026, 12, 7),
+    "an 'exit when' whose event came before it was reached fires at once, before the steps "
+    "after it start; a task it stops mid-run is cancelled, not failed (which failed the "
+    "campaign)",
+)
 
 ALL: tuple[Patch, ...] = (
     APPROVERS_ATTRIBUTE,
@@ -141,6 +148,7 @@ ALL: tuple[Patch, ...] = (
     SIGNED_SIGNALS,
     SIGNED_CANCEL,
     SOD_WITHOUT_GAPS,
+    EXIT_CANCELS_CLEANLY,
     BOUNDED_VALUES,
     RENEW_ON_SIZE,
     STEP_NOTICES,

@@ -28,8 +28,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field
 
-SignedKind = Literal["start", "act", "pause", "resume", "cancelling", "team", "event", "refused"]
-"""What a signed message is: the start, a decision (``act``), or a signal."""
+SignedKind = Literal[
+    "start", "schedule", "act", "pause", "resume", "cancelling", "team", "event", "refused"
+]
+"""What a signed message is: the start, the start a schedule makes (``schedule``: bound
+to the schedule, not to one campaign), a decision (``act``), or a signal."""
 
 Right = Literal["start", "decide", "assert", "operate", "team", "events"]
 """What a key may sign: start campaigns; decide for people it authenticated (the app);
@@ -106,6 +109,8 @@ class Verified(_Model):
     asserted_by: str | None = None
     key_id: str
     holder: str
+    schedule: str | None = None
+    """For a campaign a schedule started: the schedule (the principal created it)."""
 
 
 class Refused(Exception):
@@ -136,7 +141,7 @@ def message(what: SignedKind, campaign: str, seal: Seal) -> bytes:
 def right_for(what: SignedKind, seal: Seal) -> Right:
     """The right a key needs to sign ``what`` with this seal."""
     match what:
-        case "start":
+        case "start" | "schedule":
             return "start"
         case "act" | "refused":
             return "assert" if seal.asserted_by is not None else "decide"

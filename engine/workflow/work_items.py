@@ -96,6 +96,15 @@ class WorkItem(_Model):
     notices the worker words (steps opened since the ``mops-step-notices`` patch)."""
     told: int = 0
     """How many of its delegations the delegates have been told of."""
+    calendar: str | None = None
+    """The calendar its deadline counts in, when the step has its own (``calendar emea``,
+    ``calendar from region``); None: the process's."""
+    instructions: str | None = None
+    """What the person doing it reads, as the process's designer wrote it."""
+    subject: str | None = None
+    """The subject of its notices as the designer wrote it, worked out when it opened."""
+    body: str | None = None
+    """Likewise, the text of its notices."""
 
 
 def explain(error: ValidationError) -> str:

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from dsl import Severity, build_graph, check_file, plan, render_all, resolve_calendar
+from dsl._format import schedule_text
 from mops.cli._commands import summary
 from mops.cli._common import catalogue, print_json, team_directory
 from mops.cli._conventions import paint, paint_diagnostics
-from mops.cli._plan import print_plan
+from mops.cli._plan import notice_warnings, print_plan
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,7 +75,14 @@ def run(args: argparse.Namespace) -> int:
                 if process.calendar is None
                 else resolve_calendar(checked.file, process.calendar.name)
             )
-            print(print_plan(plan(process, build_graph(process), calendar, catalogue=actions)))
+            worst = plan(
+                process, build_graph(process), calendar, catalogue=actions, file=checked.file
+            )
+            print(print_plan(worst))
+            if process.schedule is not None:
+                print(f"Starts by itself: {schedule_text(process.schedule)} (mops schedule create)")
+            for line in notice_warnings(process):
+                print(line, file=sys.stderr)
     if args.json:
         print_json(report)
     return 1 if failed else 0

@@ -42,6 +42,9 @@ COMMANDS: dict[str, Command] = {
     "delegate": Command("_people", "hand an open step to someone else"),
     "send-event": Command("_people", "deliver an external event to campaigns"),
     "team": Command("_team", "the team directory and running campaigns"),
+    "schedule": Command(
+        "_schedule", "campaigns that start by themselves (create, list, pause, resume, remove)"
+    ),
     "pause": Command("_operate", "hold campaigns before their next step"),
     "resume": Command("_operate", "let paused campaigns go on"),
     "cancel": Command(

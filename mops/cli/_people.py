@@ -146,6 +146,8 @@ async def show_tasks(args: argparse.Namespace) -> int:
         # The first column is the RUN to act with: a sub-process's own campaign id.
         via = task.via if task.part_of is None else f"{task.via}; sub-process of {task.part_of}"
         print(f"{task.campaign}  {task.step:<16} {task.title:<32} {task.form:<9} {due}  ({via})")
+        if task.instructions:
+            print(f"    {task.instructions}")
         for line in sent_back(task.returned, task.round):
             print(f"    {line}")
     return 0

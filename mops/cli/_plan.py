@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from dsl import Plan
+from dsl import _ast as ast
+from dsl._walk import iter_steps
+from workers import WorkerConfig
+from workers.builtins.notify import notice_problems
 
 _HEADINGS = ("line", "step", "takes", "how it is counted")
 
@@ -41,3 +47,29 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
         cells += [cell.ljust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
         shown.append(("  " + "  ".join(cells)).rstrip())
     return shown
+
+
+def notice_warnings(process: ast.Process) -> list[str]:
+    """Who the process tells (notify, reminders, escalations) and, when a worker with this
+    environment's settings could not tell them, why: warnings, never errors."""
+    told: dict[str, None] = {}
+    for step in iter_steps(process.body):
+        parties: list[ast.Party | ast.PartyFrom] = []
+        if isinstance(step, ast.Notify):
+            parties += step.parties
+        elif isinstance(step, ast.Human) and (step.remind_every or step.escalations):
+            parties += step.parties
+            parties += [p for rung in step.escalations for p in rung.to]
+        for party in parties:
+            shown = str(party) if isinstance(party, ast.Party) else "those chosen when it runs"
+            told[shown] = None
+    if not told:
+        return []
+    try:
+        problems = notice_problems(WorkerConfig.from_env())
+    except ValidationError:
+        return []  # the worker says what is wrong with its settings when it starts
+    who = ", ".join(sorted(told, key=lambda w: w.startswith("those")))
+    return [
+        f"warning: {who} will get no notices from a worker set up like this: {p}" for p in problems
+    ]

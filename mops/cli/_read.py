@@ -107,13 +107,16 @@ def _print_status(
             if step.ended_at is None
             else f"{(step.ended_at - step.started_at).total_seconds():.1f}s"
         )
-        print(
-            f"  {step.state:<8} {step.title:<36} {step.action or '':<14} {took:>7}  {step.source}"
-        )
+        state: str = step.state
+        error = step.error
+        if step.id.endswith(".notice") and state == "failed":
+            # A reminder or escalation nobody received: the step itself goes on waiting.
+            state, error = "unsent", f"nobody was told: {error}"
+        print(f"  {state:<8} {step.title:<36} {step.action or '':<14} {took:>7}  {step.source}")
         if step.campaign is not None:
             print(f"           sub-process campaign {step.campaign}")
-        if step.error:
-            print(f"           {step.error}")
+        if error:
+            print(f"           {error}")
     if status.outputs:
         print("outputs")
         for name, value in status.outputs.items():
@@ -127,6 +130,8 @@ def _print_status(
             f"waiting   {item.title} ({item.form}, round {item.round}{due}{where}) for "
             + ", ".join(item.parties + tuple(f"person:{p}" for p in item.added))
         )
+        if item.instructions:
+            print(f"          {item.instructions}")
         for line in sent_back(item.returned, item.round):
             print(f"          {line}")
     for attempt in status.refused:

@@ -88,7 +88,7 @@ def report(results: list[ScenarioResult], elapsed: float) -> str:
         verdict = "PASS" if result.passed else "FAIL"
         lines.append(
             f"  {verdict}  {result.name}  ({result.business_days:.1f} business days, "
-            f"{result.outcome})"
+            f"{result.outcome_text})"
         )
     failed = [r for r in results if not r.passed]
     for result in failed:

@@ -24,6 +24,7 @@ from workers import (
     settings_problem,
     workflow_runner,
 )
+from workers.builtins.notify import notice_problems
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -131,6 +132,8 @@ async def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    for problem in notice_problems(config):
+        _say(f"warning: notices will reach nobody: {problem}")
     watching = None
     if info.embedded:
         # A server killed under the worker comes back on the same port, by itself.

@@ -76,7 +76,7 @@ from engine.workflow.facts import (
 from engine.workflow.provenance import trusting
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.work_items import Act, Action, eligible_people
-from mops.scenarios._drive import CampaignPlan, CampaignRun, HumanRound, _scenario_keys
+from mops.scenarios._drive import CampaignPlan, CampaignRun, HumanRound, Refusal, _scenario_keys
 from mops.scenarios._model import rng_for
 from mops.scenarios._stand_ins import AnySecret, ScriptBook
 from mops.scenarios._watch import WatchingRunner, commands
@@ -599,7 +599,7 @@ class Cohort:
             free = sorted(eligible_people(item, team) - set(item.barred) - taken)
             if not free:
                 campaign.run.refusals.append(
-                    f"nobody on '{due.step}': no one left who may answer round {due.round}"
+                    Refusal("nobody", due.step, f"no one left who may answer round {due.round}")
                 )
                 return
             person = rng_for(self.seed, due.campaign, due.step, due.round, due.pick).choice(free)
@@ -614,7 +614,7 @@ class Cohort:
             decided = await self._act_once(due.campaign, decision)
         except UserError as refused:
             reason = str(refused).removeprefix("refused: ")
-            campaign.run.refusals.append(f"{person} on '{due.step}': {reason}")
+            campaign.run.refusals.append(Refusal(person, due.step, reason))
             return
         known = campaign.open.get((due.step, due.round))
         if known is not None:

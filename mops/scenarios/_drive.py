@@ -117,6 +117,18 @@ class HumanRound:
     answered_by: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A scripted answer the campaign turned down, and why."""
+
+    person: str
+    step: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.person} on '{self.step}': {self.reason}"
+
+
 @dataclass
 class CampaignRun:
     """What one campaign actually did."""
@@ -129,7 +141,7 @@ class CampaignRun:
     outputs: dict[str, Any] = field(default_factory=dict)
     path: list[str] = field(default_factory=list)
     rounds: list[HumanRound] = field(default_factory=list)
-    refusals: list[str] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
     stuck: str | None = None
     """Why the campaign could not go on (it waits for something nobody will do)."""
 
@@ -316,7 +328,10 @@ def _observe(live: _Live, status: CampaignStatus, now: dt.datetime) -> None:
             if answer is not None:
                 at = item.opened_at
                 if answer.after is not None:
-                    at = business_time.add(at, answer.after, live.plan.process.calendar)
+                    # Counted in the step's own calendar, where it has one.
+                    calendar = (live.plan.process.calendars or {}).get(item.calendar or "")
+                    calendar = calendar or live.plan.process.calendar
+                    at = business_time.add(at, answer.after, calendar)
                     # The step's own timers (deadline, reminders) fall on the same
                     # moments; a person answering at that very instant is late in the
                     # engine's eyes too, and the test server can lose an update that
@@ -355,7 +370,7 @@ async def _answer(live: _Live, step: str, answer: Answer, now: dt.datetime) -> N
             await _act_once(live, decision)
         except UserError as refused:
             reason = str(refused).removeprefix("refused: ")
-            live.run.refusals.append(f"{person} on '{step}': {reason}")
+            live.run.refusals.append(Refusal(person, step, reason))
             continue
         for known in live.run.rounds:
             if known.step == step and known.closed_at is None:

@@ -13,7 +13,7 @@ from engine.compiler import duration
 from engine.errors import UserError
 from engine.workflow import business_time
 from engine.workflow.facts import NoticeKind
-from mops.scenarios._drive import CampaignRun
+from mops.scenarios._drive import CampaignRun, Refusal
 from mops.scenarios._plan import literal_json
 from mops.scenarios._stand_ins import Notice
 
@@ -39,6 +39,15 @@ class ScenarioResult:
     notified: tuple[str, ...] = ()
     deadlines: dict[str, str] = field(default_factory=dict)
     """Per human step: 'met' or 'missed'."""
+    exits: tuple[str, ...] = ()
+    """The events whose ``exit when`` fired, in order."""
+    refused: tuple[str, ...] = ()
+    """Scripted answers the campaign refused (``person on 'step': reason``)."""
+
+    @property
+    def outcome_text(self) -> str:
+        """``completed``, or ``completed, exit lead.unsubscribed`` when an exit fired."""
+        return ", ".join([self.outcome, *(f"exit {event}" for event in self.exits)])
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +65,8 @@ class ScenarioResult:
             "escalated": list(self.escalated),
             "notified": list(self.notified),
             "deadlines": self.deadlines,
+            "exits": list(self.exits),
+            "refused": list(self.refused),
         }
 
 
@@ -74,12 +85,17 @@ def judge(
 ) -> ScenarioResult:
     """Compare a scenario's expectations with its campaign's run."""
     steps = named_steps(process)
-    exits = {s.id for s in ir.iter_steps(process.body) if isinstance(s, ir.ExitStep)}
+    exit_steps = {s.id: s for s in ir.iter_steps(process.body) if isinstance(s, ir.ExitStep)}
     path = tuple(s for s in run.path if s in steps)
+    # The outcome is the campaign's own, as 'mops status' shows it for a real run: a
+    # campaign an 'exit when' ended completed. Which exits fired is told apart.
     outcome = run.state
-    if outcome == "completed" and exits & set(run.path):
-        outcome = "exited"
+    fired = [exit_steps[s] for s in run.path if s in exit_steps]
+    exits = tuple(step.event for step in fired)
+    top = {s.id for s in process.body}
+    ended_by_exit = outcome == "completed" and any(s.id in top for s in fired)
     mine = [n for n in notices if n.campaign == run.plan.campaign_id]
+    members = _members(run)
     escalated = tuple(dict.fromkeys(r.step for r in run.rounds if r.escalated))
     deadlines: dict[str, str] = {}
     for r in run.rounds:
@@ -87,7 +103,12 @@ def judge(
             late = r.closed_at is None or r.closed_at > r.deadline
             if late or r.step not in deadlines:
                 deadlines[r.step] = "missed" if late else "met"
-    failures: list[str] = [f"refused: {reason}" for reason in run.refusals]
+    expected_refusals = [e for e in scenario.expectations if isinstance(e, sc.ExpectRefused)]
+    failures: list[str] = [
+        f"refused: {refusal}"
+        for refusal in run.refusals
+        if not any(_refusal_matches(e, refusal) for e in expected_refusals)
+    ]
     waiting_expected = any(
         isinstance(e, sc.ExpectOutcome) and e.outcome == "waiting" for e in scenario.expectations
     )
@@ -105,12 +126,14 @@ def judge(
                 problem = _path_problem(names, path, includes=includes)
             case sc.ExpectOutcome(outcome=wanted, reason=reason):
                 said_outcome = True
-                if wanted != "waiting" or not run.stuck:
+                if wanted == "exited":
+                    problem = None if ended_by_exit else _not_exited(outcome, exits, run.error)
+                elif wanted != "waiting" or not run.stuck:
                     problem = _outcome_problem(wanted, reason, outcome, run.error)
             case sc.ExpectOutput(field=wanted):
                 problem = _output_problem(wanted, process, run)
             case sc.ExpectEscalated(step=step, escalated=want, to=to):
-                problem = _escalation_problem(step, want, to, process, run, mine)
+                problem = _escalation_problem(step, want, to, process, run, mine, members)
             case sc.ExpectDeadline(step=step, met=met):
                 actual = deadlines.get(step)
                 want_word = "met" if met else "missed"
@@ -119,15 +142,23 @@ def judge(
                 elif actual != want_word:
                     problem = f"'{step}' {actual} its deadline, expected it {want_word} it"
             case sc.ExpectNotified(party=party, notified=want):
-                key = f"{party.kind}:{party.name}"
-                got = any(key in n.to for n in mine)
+                got = any(_reaches(party, n.to, members) for n in mine)
                 if got != want:
                     problem = f"{party} was {'' if got else 'not '}notified"
+            case sc.ExpectRefused():
+                if not any(_refusal_matches(expectation, r) for r in run.refusals):
+                    problem = _refusal_problem(expectation, run)
+            case sc.ExpectExit(event=event):
+                if event is None and exits:
+                    problem = f"the exit on '{exits[0]}' fired, expected no exit"
+                elif event is not None and event not in exits:
+                    fired_text = ", ".join(f"'{e}'" for e in exits) or "none"
+                    problem = f"no exit on '{event}' fired (exits that fired: {fired_text})"
             case sc.ExpectDuration(comparator=op, duration=limit):
                 problem = _duration_problem(op, limit, process, run)
         if problem is not None:
             failures.append(problem)
-    if not said_outcome and not run.stuck and outcome not in ("completed", "exited"):
+    if not said_outcome and not run.stuck and outcome != "completed":
         failures.append(f"the campaign {outcome}: {run.error or 'no reason given'}")
     line = scenario.span.line
     return ScenarioResult(
@@ -145,7 +176,57 @@ def judge(
         escalated=escalated,
         notified=tuple(dict.fromkeys(t for n in mine for t in n.to)),
         deadlines=deadlines,
+        exits=exits,
+        refused=tuple(str(r) for r in run.refusals),
     )
+
+
+def _members(run: CampaignRun) -> dict[str, set[str]]:
+    """Who holds each role in the campaign's team directory."""
+    team = run.plan.team
+    holders: dict[str, set[str]] = {}
+    for person, member in ({} if team is None else team.people).items():
+        for role in member.roles:
+            holders.setdefault(role, set()).add(person)
+    return holders
+
+
+def _reaches(party: sc.Party, to: tuple[str, ...], members: dict[str, set[str]]) -> bool:
+    """Whether a notice to ``to`` reaches ``party``: a notice to a role reaches each of
+    its members, as ``notify.send`` delivers it to each of them."""
+    if f"{party.kind}:{party.name}" in to:
+        return True
+    if party.kind != "person":
+        return False
+    roles = (t.removeprefix("role:") for t in to if t.startswith("role:"))
+    return any(party.name in members.get(role, ()) for role in roles)
+
+
+def _refusal_matches(expected: sc.ExpectRefused, refusal: Refusal) -> bool:
+    return (
+        expected.person == refusal.person
+        and expected.step == refusal.step
+        and (expected.reason is None or expected.reason in refusal.reason)
+    )
+
+
+def _refusal_problem(expected: sc.ExpectRefused, run: CampaignRun) -> str:
+    mine = [r for r in run.refusals if r.person == expected.person and r.step == expected.step]
+    if mine:
+        return (
+            f"{expected.person} was refused on '{expected.step}' with \"{mine[0].reason}\", "
+            f'expected "{expected.reason}"'
+        )
+    return f"{expected.person} was not refused on '{expected.step}'"
+
+
+def _not_exited(outcome: str, exits: tuple[str, ...], error: str | None) -> str:
+    if outcome != "completed":
+        why = f" ({error})" if error else ""
+        return f"expected the campaign ended by an exit, it {outcome}{why}"
+    if exits:
+        return f"the exit on '{exits[0]}' fired inside a block; the campaign completed after it"
+    return "expected the campaign ended by an exit, it completed without one"
 
 
 def business_days(run: CampaignRun, process: ir.ProcessIR) -> float:
@@ -244,6 +325,7 @@ def _escalation_problem(
     process: ir.ProcessIR,
     run: CampaignRun,
     notices: list[Notice],
+    members: dict[str, set[str]],
 ) -> str | None:
     got = any(r.escalated for r in run.rounds if r.step == step)
     if got != want:
@@ -252,11 +334,10 @@ def _escalation_problem(
         return None
     human = named_steps(process).get(step)
     title = human.title if isinstance(human, ir.HumanStep) else step
-    key = f"{to.kind}:{to.name}"
     targets = {
         t for n in notices if n.step == title and n.kind is NoticeKind.ESCALATION for t in n.to
     }
-    if key in targets:
+    if _reaches(to, tuple(targets), members):
         return None
     shown = ", ".join(sorted(targets)) or "nobody we saw"
     return f"'{step}' was escalated to {shown}, not to {to}"

@@ -81,7 +81,7 @@ def summarise(done: Sequence[CampaignRun], process: ir.ProcessIR) -> Summary:
         if run.state != "completed":
             why = run.stuck or run.error or "no reason recorded"
             reasons[f"{run.state}: {why}"] += 1
-        refusals.update(_refusal_kind(r) for r in run.refusals)
+        refusals.update(_refusal_kind(str(r)) for r in run.refusals)
         opened.update({r.step for r in run.rounds})
         escalated.update({r.step for r in run.rounds if r.escalated})
         for r in run.rounds:

@@ -29,13 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.contracts import Directory, DirectoryError, Person, load_directory
 from workers._action import ActionContext, action
+from workers._config import WorkerConfig
 from workers._egress import egress_client
 from workers._failures import ActionFailed, EgressRefused
 from workers.builtins._notice_text import due, notice_text, plain_subject, task_link
 from workers.builtins._task_links import email_link_lines
 from workers.builtins.email import send_message, smtp_destination
 
-__all__ = ["NotifyParams", "NotifyResult", "send"]
+__all__ = ["NotifyParams", "NotifyResult", "notice_problems", "send"]
 
 _DIRECTORIES: dict[Path, tuple[float, Directory]] = {}
 
@@ -100,7 +101,8 @@ def _recipients(
             continue
         if directory is None:
             raise ActionFailed(
-                f"'{entry}' needs the team directory: set MOPS_DIRECTORY to its team.toml",
+                f"'{entry}' cannot be told without the team directory: set MOPS_DIRECTORY "
+                "on the worker to its team.toml (or MOPS_NOTIFY=log to only log notices)",
                 retryable=False,
             )
         if kind == "role":
@@ -152,6 +154,12 @@ def _text(params: NotifyParams, ctx: ActionContext, person: Person | None) -> tu
     heartbeat=timedelta(seconds=30),
 )
 async def send(params: NotifyParams, ctx: ActionContext) -> NotifyResult:
+    if ctx.config.notify_mode == "log":
+        # Nobody is told: the worker said so when it started (notice_problems).
+        subject, body = _text(params, ctx, None)
+        for entry in params.to:
+            ctx.logger.info("notice to %s (logged, not sent): %s", entry, subject)
+        return NotifyResult(delivered=[f"{entry} by log" for entry in params.to])
     directory = _directory(ctx)
     today = dt.datetime.now(dt.UTC).date()
     # Recipients an earlier attempt reached, as it reported them by heartbeat:
@@ -221,3 +229,26 @@ async def _post(ctx: ActionContext, url: str, subject: str, body: str, key: str)
         raise ActionFailed(
             f"the chat webhook refused the message: {response.status_code}", retryable=False
         )
+
+
+def notice_problems(config: WorkerConfig) -> list[str]:
+    """Why notices (``notify``, reminders, escalations) would not reach people with these
+    settings, in words for whoever starts the worker; empty when they can."""
+    fix = "or MOPS_NOTIFY=log to only log them"
+    if config.notify_mode == "log":
+        return ["MOPS_NOTIFY=log writes them to the worker's log only"]
+    if config.directory_file is None:
+        return [f"set MOPS_DIRECTORY to the team directory (team.toml), {fix}"]
+    try:
+        directory = load_directory(config.directory_file)
+    except (DirectoryError, OSError) as error:
+        return [f"the team directory cannot be read: {error}"]
+    mailed = sorted(p.id for p in directory.people.values() if p.notify != "webhook")
+    if mailed and "host" not in config.smtp.model_fields_set:
+        some = ", ".join(mailed[:3]) + (", ..." if len(mailed) > 3 else "")
+        where = f"{config.smtp.host}:{config.smtp.port}"
+        return [
+            f"{len(mailed)} people ({some}) want e-mail and no mail server is set "
+            f"(only {where} is tried): set MOPS_SMTP_HOST, {fix}"
+        ]
+    return []
