@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
 from mops_cli import mops
-from support import time_skipping_server_path
+from support import LAUNCHED, time_skipping_server_path
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-__all__ = ["mops", "time_env"]
+__all__ = ["end_what_a_test_left_running", "mops", "time_env"]
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +27,20 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture(autouse=True)
+async def end_what_a_test_left_running(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Terminate the campaigns a test left running on the shared time-skipping server.
+    Left there, a campaign whose task no worker takes any more (a notice being sent when
+    the test's worker stopped, say) holds the server's clock back for every later test."""
+    yield
+    if "time_env" not in request.fixturenames:
+        LAUNCHED.clear()
+        return
+    env: WorkflowEnvironment = request.getfixturevalue("time_env")
+    while LAUNCHED:
+        handle = env.client.get_workflow_handle(LAUNCHED.pop())
+        with contextlib.suppress(RPCError):
+            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("test over")

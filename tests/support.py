@@ -248,8 +248,13 @@ async def start(
     )
 
 
+LAUNCHED: list[str] = []
+"""The ids of the campaigns the tests start (conftest ends those left running)."""
+
+
 def signed(start: CampaignStart, campaign_id: str) -> list[Any]:
     """A start's arguments: the start and its seal, by the operator it names."""
+    LAUNCHED.append(campaign_id)
     return [start, seal_start(start, campaign_id, operator(start.started_by))]
 
 

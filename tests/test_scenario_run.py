@@ -61,6 +61,10 @@ email = "ben@example.com"
 name = "Cleo"
 email = "cleo@example.com"
 roles = ["lead"]
+
+[people.dan]
+name = "Dan"
+email = "dan@example.com"
 """
 
 SCENARIOS = """\
@@ -76,7 +80,8 @@ scenario "On time"
   expect check not escalated
   expect notified role lead
   expect notified cleo
-  expect not notified ana
+  expect notified ana
+  expect not notified dan
   expect duration <= 3 business days
   expect duration > 2.9 business days
 
