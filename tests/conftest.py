@@ -32,8 +32,10 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(autouse=True)
 async def end_what_a_test_left_running(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Terminate the campaigns a test left running on the shared time-skipping server.
-    Left there, a campaign whose task no worker takes any more (a notice being sent when
-    the test's worker stopped, say) holds the server's clock back for every later test."""
+    Left there, a campaign's deadline or reminder fires later with no worker to take its
+    task, which holds the server's clock back for every later test. (Terminating does
+    not give back a task already in flight: ``support.worker_for`` lets the campaigns
+    settle before their worker stops.)"""
     yield
     if "time_env" not in request.fixturenames:
         LAUNCHED.clear()

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import sysconfig
+import time
 import uuid
-from collections.abc import Iterable
+import warnings
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict
-from temporalio.client import Client, WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.worker import Worker
+from waiting import pauses
 
 from dsl import Catalogue, SourceFile, check_source, render_all
 from engine.client import Credentials, Signer, seal_start, signed_signal
@@ -209,10 +216,16 @@ async def raw_act(handle: WorkflowHandle[Any, Any], payload: Any, *, by: str = "
     return await handle.execute_update(ACT_UPDATE, args=args, id=update_id, result_type=Decided)
 
 
-def worker_for(client: Client, registry: Registry, task_queue: str, *, cached: int = 0) -> Worker:
+@contextlib.asynccontextmanager
+async def worker_for(
+    client: Client, registry: Registry, task_queue: str, *, cached: int = 0
+) -> AsyncIterator[Worker]:
     """A worker running the interpreter; with ``cached=0`` every step replays from the
-    start, so non-determinism shows up in every test."""
-    return build_worker(
+    start, so non-determinism shows up in every test.
+
+    Before it stops, the worker finishes what its campaigns have in flight (see
+    :func:`settle`)."""
+    worker = build_worker(
         client,
         task_queue=task_queue,
         registry=registry,
@@ -221,6 +234,73 @@ def worker_for(client: Client, registry: Registry, task_queue: str, *, cached: i
         max_cached_workflows=cached,
         trust=TRUST,
     )
+    async with worker:
+        try:
+            yield worker
+        finally:
+            await settle(client, task_queue)
+
+
+SETTLE_WITHIN = 30.0
+"""Seconds a worker waits for its campaigns to settle before it stops anyway."""
+
+_TASK_ENDED = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+}
+
+
+async def settle(client: Client, task_queue: str, *, within: float = SETTLE_WITHIN) -> None:
+    """Wait until no campaign the test started on ``task_queue`` has a workflow task or an
+    activity in flight; warn, naming it, about one that is still busy after ``within``.
+
+    The time-skipping test server stops skipping time while a workflow task or an
+    activity is outstanding, and a task whose worker stopped stays outstanding for good:
+    terminating its campaign does not give the lock back. A step's opening notice sent
+    just before a test ends (its activity, then the workflow task that takes its result)
+    would otherwise hold the shared server's clock for every later test.
+    """
+    deadline = time.monotonic() + within
+    waiting = list(dict.fromkeys(LAUNCHED))
+    for pause in pauses():
+        waiting = [c for c in waiting if await _in_flight(client, c, task_queue)]
+        if not waiting:
+            return
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(pause)
+    for campaign in waiting:
+        warnings.warn(
+            f"campaign {campaign} still had work in flight when the worker of {task_queue} "
+            "stopped: a time-skipping server it ran on no longer skips time",
+            stacklevel=2,
+        )
+
+
+async def _in_flight(client: Client, campaign: str, task_queue: str) -> bool:
+    """Whether ``campaign`` (or a sub-process of it), running on ``task_queue``, has a
+    workflow task or an activity under way."""
+    handle = client.get_workflow_handle(campaign)
+    try:
+        found = await handle.describe()
+        if (
+            found.status != WorkflowExecutionStatus.RUNNING
+            or found.raw_description.execution_config.task_queue.name != task_queue
+        ):
+            return False
+        if found.raw_description.pending_activities:
+            return True
+        events = [e.event_type for e in (await handle.fetch_history()).events]
+    except RPCError:  # not on this server, or gone with it
+        return False
+    scheduled = events.count(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
+    if scheduled > sum(e in _TASK_ENDED for e in events):
+        return True
+    for child in found.raw_description.pending_children:
+        if await _in_flight(client, child.workflow_id, task_queue):
+            return True
+    return False
 
 
 async def start(
