@@ -1,9 +1,11 @@
 """``mops tasks``, ``approve``, ``reject``, ``request-changes``, ``complete``, ``delegate``,
 ``send-event``: people and systems acting on running campaigns.
 
-Identity on the command line is local and trusted: ``--as ana`` is taken at
-its word (the web inbox will authenticate people). What is checked is what
-ana may do: the campaign's validator checks her against the team directory.
+Who acts: given ``--as ana``, the local operator asserts Ana's decision with their
+own key, and the history says so ("asserted by operator ..."), never Ana's own act.
+Given no ``--as``, the command acts as the person signed in with ``mops login``,
+through the people's app (:mod:`mops.cli._signed_in`). Either way the campaign's
+validator checks what the person may do against the team directory.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.client import (
+    Settings,
     act,
     inbox,
     open_item,
@@ -26,6 +29,7 @@ from engine.client import (
 from engine.errors import UserError
 from engine.workflow.team import TeamSnapshot, snapshot
 from engine.workflow.work_items import Act
+from mops.cli import _signed_in as signed_in
 from mops.cli._commands import summary
 from mops.cli._common import print_json, team_directory
 from mops.cli._connect import connected, credentials
@@ -37,7 +41,10 @@ _DECISIONS = {"approve": "approve", "reject": "reject", "request-changes": "requ
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tasks = commands.add_parser("tasks", help=summary("tasks"))
     tasks.add_argument(
-        "--as", dest="person", required=True, metavar="PERSON", help="whose inbox (a person id)"
+        "--as",
+        dest="person",
+        metavar="PERSON",
+        help="whose inbox (a person id; default: who signed in with mops login)",
     )
     tasks.add_argument("--json", action="store_true")
     tasks.set_defaults(handler=show_tasks)
@@ -75,7 +82,11 @@ def _target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("campaign", metavar="RUN", help="the campaign id")
     parser.add_argument("step", metavar="STEP", help="the step's name in the process")
     parser.add_argument(
-        "--as", dest="person", required=True, metavar="PERSON", help="who acts (a person id)"
+        "--as",
+        dest="person",
+        metavar="PERSON",
+        help="who acts, asserted by you as the operator (default: yourself, signed in "
+        "with mops login)",
     )
     parser.add_argument("--json", action="store_true")
 
@@ -93,6 +104,8 @@ def team(here: Path | None = None) -> TeamSnapshot:
 
 
 async def show_tasks(args: argparse.Namespace) -> int:
+    if (me := signed_in.who(Settings.from_env(), args.person)) is not None:
+        return await _show_own_tasks(me, as_json=args.json)
     client, _info, settings = await connected()
     tasks = await inbox(client, team(), args.person, task_queue=settings.task_queue)
     if args.json:
@@ -113,7 +126,40 @@ async def show_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _show_own_tasks(me: signed_in.SignedIn, *, as_json: bool) -> int:
+    rows = await signed_in.tasks(me)
+    if as_json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print(f"nothing waits for {me.person or 'you'}")
+        return 0
+    for row in rows:
+        due = "no deadline" if row.get("deadline") is None else f"due in {row['time_left']}"
+        print(
+            f"{row['campaign']}  {row['step']:<16} {row['title']:<32} {row['form']:<9} {due}"
+            f"  ({row['via']})"
+        )
+    return 0
+
+
 async def decide(args: argparse.Namespace) -> int:
+    if (me := signed_in.who(Settings.from_env(), args.person)) is not None:
+        sent = await signed_in.decide(
+            me,
+            args.campaign,
+            args.step,
+            action=args.action,
+            comment=args.comment,
+            outputs=parse_assignments(getattr(args, "output", [])),
+            to=getattr(args, "to", None),
+        )
+        answer = signed_in.said(sent)
+        if args.json:
+            print_json(sent)
+        else:
+            print(answer)
+        return 0
     client, _info, settings = await connected()
     # Asserted by the local operator: recorded as such, never as the person's own act.
     as_person = credentials(settings).asserting(args.person)
