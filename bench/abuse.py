@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
@@ -193,13 +193,18 @@ async def abuse(client: Client, task_queue: str, secret: str, *, cases: int, see
             counts.tracebacks.append(f"case {case} ({kind}): {type(error).__name__}: {error}")
         except Exception as error:  # the point: count whatever escapes
             counts.tracebacks.append(f"case {case} ({kind}): {type(error).__name__}: {error}")
-    await asyncio.sleep(2)  # let the last workflow tasks run
+    await _settled(handles)
     counts.campaigns = len(handles)
     runs = [secret[i : i + 6] for i in range(len(secret) - 5)]
     for handle in handles:
         history = await handle.fetch_history()
         failed = [
-            e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+            e
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+            # A signal that came while a task ran makes the server ask for that task
+            # again with the signal in it: a retry Temporal drives, not a stuck task.
+            and e.workflow_task_failed_event_attributes.cause != _NEW_EVENT_CAME
         ]
         if failed:
             reason = failed[0].workflow_task_failed_event_attributes.failure.message[:200]
@@ -290,3 +295,18 @@ def main(argv: list[str] | None = None) -> None:
     for problem in [*counts.tracebacks, *counts.stuck, *counts.leaks][:20]:
         print("  ", problem)
     write_section("Abuse: random payloads against live campaigns", body)
+
+
+_NEW_EVENT_CAME = WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND
+
+
+async def _settled(handles: list[WorkflowHandle[Any, Any]], within: float = 120) -> None:
+    """Wait until no campaign has a workflow task waiting to run (the last signals and
+    decisions judged), however loaded the machine is."""
+    deadline = time.monotonic() + within
+    for handle in handles:
+        while time.monotonic() < deadline:
+            described = await handle.describe()
+            if not described.raw_description.HasField("pending_workflow_task"):
+                break
+            await asyncio.sleep(0.1)
