@@ -23,7 +23,17 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 import engine.workflow
 from engine.workflow import CampaignWorkflow
 
-_THIRD_PARTY = ("pydantic", "pydantic_core", "annotated_types", "typing_extensions")
+_THIRD_PARTY = (
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "typing_extensions",
+    # The seals' Ed25519 checks: its Rust core imports cryptography.exceptions when a
+    # signature does not verify; re-imported inside the sandbox, that import crashed
+    # the whole worker on the first forged signature.
+    "cryptography",
+    "_cffi_backend",
+)
 
 
 def _modules(package: str, path: list[str], *, private: bool) -> tuple[str, ...]:
