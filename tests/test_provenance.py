@@ -108,27 +108,7 @@ def test_an_unsigned_start_sent_straight_to_the_server_runs_nothing(
         process = compile_text(leak)
         start = CampaignStart(process=process, inputs={}, started_by="olga")
         (tmp_path / "start.json").write_bytes(payload_bytes(start))
-        assert mops("server", "start").returncode == 0
-        worker = mops.worker()
-        try:
-            sent = temporal(
-                mops,
-                "workflow",
-                "start",
-                "--type",
-                "article",
-                "--task-queue",
-                mops.env["MOPS_TASK_QUEUE"],
-                "--workflow-id",
-                "forged-1",
-                "--input-file",
-                str(tmp_path / "start.json"),
-            )
-            assert sent.returncode == 0, sent.stderr
-            final = mops.wait_for_state("forged-1", {"failed", "completed"})
-        finally:
-            worker.terminate()
-            worker.wait(timeout=60)
+        final = _start_with_temporal(mops, "forged-1", tmp_path / "start.json")
         assert listener.requests == []
     assert final["state"] == "failed"
     assert "the campaign's start is refused: it is not signed" in final["error"]
@@ -155,34 +135,40 @@ def test_a_start_signed_long_ago_runs_nothing(mops: Mops, tmp_path: Path) -> Non
         )
         (tmp_path / "start.json").write_bytes(sent)
         (tmp_path / "seal.json").write_bytes(payload_bytes(seal))
-        assert mops("server", "start").returncode == 0
-        worker = mops.worker()
-        try:
-            done = temporal(
-                mops,
-                "workflow",
-                "start",
-                "--type",
-                "article",
-                "--task-queue",
-                mops.env["MOPS_TASK_QUEUE"],
-                "--workflow-id",
-                "replayed-1",
-                "--input-file",
-                str(tmp_path / "start.json"),
-                "--input-file",
-                str(tmp_path / "seal.json"),
-            )
-            assert done.returncode == 0, done.stderr
-            final = mops.wait_for_state("replayed-1", {"failed", "completed"})
-        finally:
-            worker.terminate()
-            worker.wait(timeout=60)
+        final = _start_with_temporal(
+            mops, "replayed-1", tmp_path / "start.json", tmp_path / "seal.json"
+        )
         assert listener.requests == []
     assert final["state"] == "failed"
     assert "the campaign's start is refused: signed at" in final["error"]
     assert "too long ago" in final["error"]
     assert final["steps"] == []
+
+
+def _start_with_temporal(mops: Mops, campaign: str, *inputs: Path) -> Any:
+    """Start an ``article`` campaign as anyone on the machine can, with the ``temporal``
+    CLI and the given input files, while a worker runs; the campaign's final status."""
+    assert mops("server", "start").returncode == 0
+    worker = mops.worker()
+    try:
+        files = [arg for path in inputs for arg in ("--input-file", str(path))]
+        done = temporal(
+            mops,
+            "workflow",
+            "start",
+            "--type",
+            "article",
+            "--task-queue",
+            mops.env["MOPS_TASK_QUEUE"],
+            "--workflow-id",
+            campaign,
+            *files,
+        )
+        assert done.returncode == 0, done.stderr
+        return mops.wait_for_state(campaign, {"failed", "completed"})
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
 
 
 def _made_days_ago(mops: Mops) -> None:

@@ -291,7 +291,7 @@ def test_sigkill_of_the_embedded_server_resumes_the_campaign_without_repeating_s
         assert restarted.returncode == 0, restarted.stderr
         second = mops.json("server", "status")
         # The worker that outlived the server carries on with the new one.
-        status = wait_for_signoff(mops, campaign)
+        status = wait_for_signoff(mops, campaign, log=log)
         posts_before = dict(hooks.by_idempotency_key)
         # Then the whole machine goes down: server and worker at once.
         os.kill(second["pid"], signal.SIGKILL)
@@ -350,7 +350,9 @@ def test_sigkill_of_the_embedded_server_during_many_campaigns_resumes_every_one(
     assert len(hooks.applied) == len(campaigns) * len(HTTP_STEPS)
 
 
-def wait_for_signoff(mops: Mops, campaign: str, timeout: float = 90) -> Any:
+def wait_for_signoff(
+    mops: Mops, campaign: str, timeout: float = 90, log: list[str] | None = None
+) -> Any:
     deadline = time.monotonic() + timeout
     status: Any = None
     while time.monotonic() < deadline:
@@ -360,7 +362,8 @@ def wait_for_signoff(mops: Mops, campaign: str, timeout: float = 90) -> Any:
             if status["open_items"]:
                 return status
         time.sleep(0.5)
-    raise AssertionError(f"the sign-off of {campaign} never opened: {status}")
+    said = "\n".join(log or [])
+    raise AssertionError(f"the sign-off of {campaign} never opened: {status}\n{said}")
 
 
 CHILD = """\

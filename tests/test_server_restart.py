@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,52 @@ def test_a_killed_embedded_server_comes_back_on_its_port_and_campaigns_complete(
     assert second["address"] == first["address"]
     assert [f["state"] for f in finals] == ["completed"] * 3, output
     assert "the embedded Temporal server runs again at " + first["address"] in output
+
+
+def test_a_server_back_on_another_port_gets_the_worker_and_campaigns_complete(
+    mops: Mops, tmp_path: Path
+) -> None:
+    """The old port was taken while the server was down (another program, or an
+    outgoing connection the kernel gave that port): the server comes back on
+    another port and the worker follows it there, with no command typed."""
+    process_file = tmp_path / "pause.mops"
+    process_file.write_text(PROCESS)
+    worker = mops.worker()
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        wait_until(lambda: _record(mops) is not None, what="the worker to start the server")
+        campaigns = [f"moved-{n}" for n in range(2)]
+        for campaign in campaigns:
+            started = mops("run", str(process_file), "--detach", "--id", campaign)
+            assert started.returncode == 0, started.stderr
+        first = _record(mops)
+        host, port = first["address"].rsplit(":", 1)
+        os.kill(first["pid"], signal.SIGKILL)
+        wait_until(lambda: _dead(first["pid"]), what="the server to die")
+        wait_until(lambda: _bound(squatter, host, int(port)), what="the old port to be taken")
+        squatter.listen()
+        wait_until(
+            lambda: (_record(mops) or first)["pid"] != first["pid"],
+            what="the worker to start the server again",
+        )
+        second = _record(mops)
+        finals = [mops.wait_for_state(c, {"completed", "failed"}) for c in campaigns]
+    finally:
+        squatter.close()
+        os.killpg(worker.pid, signal.SIGTERM)
+        output, _ = worker.communicate(timeout=60)
+    assert second["address"] != first["address"]
+    assert [f["state"] for f in finals] == ["completed"] * 2, output
+    assert f"at its new address {second['address']}" in output
+
+
+def _bound(sock: socket.socket, host: str, port: int) -> bool:
+    try:
+        sock.bind((host, port))
+    except OSError:
+        return False
+    return True
 
 
 def test_run_refuses_the_id_of_an_existing_campaign_unless_told_to_reuse_it(

@@ -130,6 +130,12 @@ class EmbeddedServer:
             return None
         return info if _accepts(info.port) else None
 
+    def recorded(self) -> ServerInfo | None:
+        """The server this directory records, if its process is alive; unlike
+        :meth:`status` it never removes a record (the watcher must see a death)."""
+        info = self._read()
+        return info if info is not None and _is_alive(info) else None
+
     def has_died(self) -> bool:
         """Whether the server this directory records was running and its process is gone
         (killed or crashed; a server stopped with :meth:`stop` leaves no record)."""

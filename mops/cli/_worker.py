@@ -10,7 +10,7 @@ import sys
 from pydantic import ValidationError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from engine.client import Settings, connect, keep_embedded_server
+from engine.client import ServerInfo, Settings, connect, keep_embedded_server
 from engine.errors import UserError
 from mops.cli._commands import summary
 from mops.cli._connect import trust
@@ -137,7 +137,13 @@ async def run(args: argparse.Namespace) -> int:
     watching = None
     if info.embedded:
         # A server killed under the worker comes back on the same port, by itself.
-        watching = asyncio.create_task(keep_embedded_server(settings, say=_say))
+        async def moved(_: ServerInfo) -> None:
+            # Polls in flight finish on the old connection; new ones use this one.
+            worker.client, _info = await connect(settings, start_embedded=False, runtime=runtime)
+
+        watching = asyncio.create_task(
+            keep_embedded_server(settings, say=_say, address=info.address, moved=moved)
+        )
     try:
         await run_worker(worker)
     finally:
