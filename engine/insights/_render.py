@@ -201,10 +201,20 @@ def charts(version: dict[str, Any]) -> dict[str, str]:
 
 def html(figures: dict[str, Any]) -> str:
     """A self-contained page: tables and SVG charts, no script, nothing fetched."""
-    body = [
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>Process insights</title><style>{_CSS}</style></head><body>"
         f"<h1>Process insights</h1><p class=note>generated {escape(figures['generated_at'])}"
-        " from the campaigns' Temporal histories (docs/insights.md)</p>"
-    ]
+        " from the campaigns' Temporal histories (docs/insights.md)</p>\n"
+        + sections(figures)
+        + "</body></html>\n"
+    )
+
+
+def sections(figures: dict[str, Any]) -> str:
+    """The figures as HTML sections (tables and inline SVG charts), for a page of its own
+    (:func:`html`) or inside another (the people's app)."""
+    body: list[str] = []
     for v in figures["versions"]:
         c = v["campaigns"]
         pictures = charts(v)
@@ -290,12 +300,7 @@ def html(figures: dict[str, Any]) -> str:
                 [[k, before[k], after[k]] for k in before if k != "version"],
             )
         )
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>Process insights</title><style>{_CSS}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>\n"
-    )
+    return "\n".join(body)
 
 
 def _html_table(headers: list[str], rows: list[list[Any]]) -> str:

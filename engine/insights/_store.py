@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,19 +139,20 @@ class Store:
         self,
         *,
         process: str | None = None,
-        version: str | None = None,
+        versions: Sequence[str] = (),
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
     ) -> list[CampaignFacts]:
-        """The stored campaigns a selection names (started in [since, until))."""
+        """The stored campaigns a selection names: of the process, of any of the versions
+        (their first characters do), started in [since, until)."""
         clauses: list[str] = ["1 = 1"]
         values: list[str | float] = []
         if process:
             clauses.append("process = ?")
             values.append(process)
-        if version:
-            clauses.append("version like ?")
-            values.append(version[:12] + "%")
+        if versions:
+            clauses.append("(" + " or ".join("version like ?" for _ in versions) + ")")
+            values.extend(v[:12] + "%" for v in versions)
         if since:
             clauses.append("started_at >= ?")
             values.append(since.timestamp())

@@ -40,7 +40,7 @@ async def fitted_model(
     Raises:
         UserError: no campaign of the process to learn from.
     """
-    chosen = await campaign_facts(process=process, version=None, since=since, until=until)
+    chosen = await campaign_facts(process=process, since=since, until=until)
     ended = [f for f in chosen if f.state != "running"]
     learn = [f for f in ended if holdout is None or f.started_at < holdout]
     actual = [f for f in ended if holdout is not None and f.started_at >= holdout]

@@ -14,17 +14,25 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from engine.audit import selection_query
-from engine.client import ConnectionInfo, Settings, connect
+from engine.client import Settings, connect
 from engine.errors import UserError
-from engine.insights import FILE_NAME, CampaignFacts, Store, html, refresh, report, text
+from engine.insights import (
+    CampaignFacts,
+    Refreshed,
+    Selection,
+    brought_up_to_date,
+    chosen,
+    figures_of,
+    html,
+    store_file,
+    text,
+)
 from mops.cli._commands import summary
 from mops.cli._common import day_or_time
 
@@ -41,104 +49,60 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def add_selection(parser: argparse.ArgumentParser) -> None:
-    """The options that choose campaigns (also ``mops simulate --calibrate``'s)."""
+    """The options that choose campaigns."""
     parser.add_argument("--process", help="only campaigns of this process")
-    parser.add_argument("--version", help="only this version (the first characters do)")
+    parser.add_argument(
+        "--version",
+        action="append",
+        help="only this version (the first characters do); twice: these two side by side",
+    )
     parser.add_argument("--since", type=day_or_time, metavar="DATE", help="started on or after")
     parser.add_argument("--until", type=day_or_time, metavar="DATE", help="started before")
-
-
-def store_path(settings: Settings, info: ConnectionInfo) -> Path:
-    """One store per cluster and namespace, in the state directory."""
-    if info.embedded:
-        return settings.state_dir / FILE_NAME
-    key = hashlib.sha256(f"{info.address}/{info.namespace}".encode()).hexdigest()[:12]
-    return settings.state_dir / f"insights-{key}.sqlite3"
-
-
-@dataclass(frozen=True)
-class Chosen:
-    campaigns: list[CampaignFacts]
-    store: Path
-    key: str | None
-    """What the figures of this selection are kept under (None: it holds running ones)."""
-    kept: dict[str, Any] | None = None
 
 
 async def campaign_facts(
     *,
     process: str | None,
-    version: str | None,
     since: dt.datetime | None,
     until: dt.datetime | None,
-    rebuild: bool = False,
 ) -> list[CampaignFacts]:
     """The facts of the selected campaigns: the store brought up to date, running ones fresh.
 
     Raises:
         UserError: a bad selection, or the cluster cannot be reached.
     """
-    return (await _choose(process, version, since, until, rebuild=rebuild)).campaigns
+    selection = _selection(process, (), since, until)
+    path, fresh = await _refreshed()
+    return chosen(path, selection, fresh.running)
 
 
-async def _choose(
+def _selection(
     process: str | None,
-    version: str | None,
+    versions: Sequence[str],
     since: dt.datetime | None,
     until: dt.datetime | None,
-    *,
-    rebuild: bool = False,
-    figures_only: bool = False,
-) -> Chosen:
+) -> Selection:
     if since and until and since >= until:
         raise UserError("--since must come before --until")
+    return Selection(process=process, versions=tuple(versions), since=since, until=until)
+
+
+async def _refreshed(*, rebuild: bool = False) -> tuple[Path, Refreshed]:
     settings = Settings.from_env()
     client, info = await connect(settings)
-    path = store_path(settings, info)
-    store = Store(path)
-    try:
-        if rebuild:
-            store.clear()
-        fresh = await refresh(client, store, selection_query(task_queue=settings.task_queue))
-        running = [
-            f
-            for f in fresh.running
-            if (not process or f.process == process)
-            and (not version or f.version.startswith(version[:12]))
-            and not (since and f.started_at < since)
-            and not (until and f.started_at >= until)
-        ]
-        key = None
-        if not running:
-            key = json.dumps(
-                [process, version, str(since), str(until), str(store.watermark), store.count()]
-            )
-            kept = store.figures(key) if figures_only else None
-            if kept is not None:
-                return Chosen([], path, key, kept)
-        chosen = store.load(process=process, version=version, since=since, until=until)
-    finally:
-        store.close()
-    return Chosen(chosen + running, path, key)
+    path = store_file(settings.state_dir, info)
+    clauses = selection_query(task_queue=settings.task_queue)
+    return path, await brought_up_to_date(client, path, clauses, rebuild=rebuild)
 
 
 async def run(args: argparse.Namespace) -> int:
     if args.html is not None and args.html.is_dir():
         raise UserError(f"{args.html}: is a folder, not a file")
-    chosen = await _choose(
-        args.process, args.version, args.since, args.until, rebuild=args.rebuild, figures_only=True
-    )
-    figures = chosen.kept
-    if figures is None:
-        if not chosen.campaigns:
-            print("no campaigns match", file=sys.stderr)
-        figures = report(chosen.campaigns, now=dt.datetime.now(dt.UTC))
-        if chosen.key is not None:
-            store = Store(chosen.store)
-            try:
-                store.keep_figures(chosen.key, figures)
-            finally:
-                store.close()
+    selection = _selection(args.process, args.version or (), args.since, args.until)
+    path, fresh = await _refreshed(rebuild=args.rebuild)
+    figures = figures_of(path, selection, fresh.running, now=dt.datetime.now(dt.UTC))
+    if not figures["versions"]:
+        print("no campaigns match", file=sys.stderr)
     if args.html is not None:
         _write(args.html, html(figures))
     if args.json:
