@@ -51,7 +51,7 @@ from bench._harness import (
 )
 from bench._report import machine, spread, write_section
 from bench._workload import APPROVAL_TEXT, APPROVER, TEAM, compile_text
-from engine.client import Settings, act, start_campaign, trust_path
+from engine.client import ConnectionInfo, Settings, act, start_campaign, trust_path
 from engine.workflow import attributes as sa
 from engine.workflow.work_items import Act
 from mops.web import WebSettings, app_signer, create_app, hash_password, make_backend, new_token
@@ -189,7 +189,12 @@ async def measure(
                 base_url="http://bench", state_dir=state, task_queue=worker.task_queue
             )
             settings = Settings(state_dir=state, task_queue=worker.task_queue)
-            backend = make_backend(server.client, web, settings, folder / "team.toml")
+            embedded = ConnectionInfo(
+                address=server.address, namespace="default", embedded=True, ui_url=None
+            )
+            backend = make_backend(
+                server.client, web, settings, folder / "team.toml", connection=embedded
+            )
             backend.store.set_account(APPROVER, hash_password(PASSWORD), ())
             token = new_token("personal")
             backend.store.add_token(token, APPROVER, "personal", "bench")

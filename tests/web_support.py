@@ -134,8 +134,10 @@ class Harness:
         self._stop = asyncio.Event()
 
     async def start(self) -> None:
-        self.client, _info = await connect(self.settings, env=self.env)
-        self.backend = make_backend(self.client, self.web, self.settings, self.folder / "team.toml")
+        self.client, info = await connect(self.settings, env=self.env)
+        self.backend = make_backend(
+            self.client, self.web, self.settings, self.folder / "team.toml", connection=info
+        )
         for person in ("cleo", "ana", "max", "zoe"):
             self.backend.store.set_account(person, hash_password(PASSWORD), ())
         self.backend.store.set_account("olga", hash_password(PASSWORD), ("operate",))

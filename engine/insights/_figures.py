@@ -16,7 +16,7 @@ class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Campaigns(_Shape):
+class CampaignCounts(_Shape):
     started: int
     completed: int
     failed: int
@@ -40,40 +40,40 @@ class CycleTime(_Shape):
     business_days: Spread
 
 
-class Hours(_Shape):
+class StepHours(_Shape):
     people: float
     work: float
     timers: float
 
 
-class Deadlines(_Shape):
+class DeadlinesKept(_Shape):
     met: int
     missed: int
 
 
-class Step(_Shape):
+class StepFigures(_Shape):
     """A step that ran, averaged over the campaigns that ran it (business hours)."""
 
     step: str
     title: str
     kind: str
     campaigns: int
-    hours: Hours
-    deadline: Deadlines
+    hours: StepHours
+    deadline: DeadlinesKept
     escalation_rate: float | None
     rework_rounds: float | None
     refusals: int
     outcomes: dict[str, int]
 
 
-class Role(_Shape):
+class RoleFigures(_Shape):
     role: str
     items: int
     open_now: int
     response_hours: Spread
 
 
-class Person(_Shape):
+class PersonFigures(_Shape):
     person: str
     answers: int
     response_hours: Spread
@@ -81,7 +81,7 @@ class Person(_Shape):
     took_escalations: int
 
 
-class RuleRow(_Shape):
+class RuleRowFired(_Shape):
     step: str
     line: int
     fired: int
@@ -96,17 +96,17 @@ class Bottleneck(_Shape):
     by_kind: dict[str, float]
 
 
-class Version(_Shape):
+class VersionFigures(_Shape):
     """Every figure of one version of a process."""
 
     process: str
     version: str
-    campaigns: Campaigns
+    campaigns: CampaignCounts
     cycle_time: CycleTime
-    steps: list[Step]
-    roles: list[Role]
-    people: list[Person]
-    rules: list[RuleRow]
+    steps: list[StepFigures]
+    roles: list[RoleFigures]
+    people: list[PersonFigures]
+    rules: list[RuleRowFired]
     bottlenecks: list[Bottleneck]
     load: dict[str, list[tuple[str, int]]]
     """Open work items per role: (day, count) at noon of each week the campaigns span."""
@@ -122,7 +122,7 @@ class KeyFigures(_Shape):
     top_bottleneck: str
 
 
-class Compared(_Shape):
+class VersionsCompared(_Shape):
     """The latest two versions of a process in the selection, side by side."""
 
     process: str
@@ -134,5 +134,5 @@ class Figures(_Shape):
     """What ``mops insights --json`` prints and ``GET /api/insights`` answers."""
 
     generated_at: str
-    versions: list[Version]
-    compared: list[Compared]
+    versions: list[VersionFigures]
+    compared: list[VersionsCompared]

@@ -50,7 +50,11 @@ async def run(args: argparse.Namespace) -> int:
             raise UserError(f"--processes {args.processes}: not a folder")
         web = web.model_copy(update={"processes": args.processes})
     backend = make_backend(
-        client, web, settings, directory_file(os.environ.get("MOPS_DIRECTORY"), Path.cwd())
+        client,
+        web,
+        settings,
+        directory_file(os.environ.get("MOPS_DIRECTORY"), Path.cwd()),
+        connection=info,
     )
     app = create_app(backend)
     config = uvicorn.Config(

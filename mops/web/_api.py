@@ -4,6 +4,7 @@ integration tokens (``Authorization: Bearer ...``)."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Annotated, Any, Literal
 
@@ -14,9 +15,10 @@ from pydantic import BaseModel, Field
 from engine.audit import campaign_timeline
 from engine.client import CampaignSummary, campaign_status
 from engine.errors import UserError
+from engine.insights import Figures
 from engine.workflow.campaign import CampaignStatus
 from engine.workflow.work_items import Act
-from mops.web import _campaigns, _decide
+from mops.web import _campaigns, _decide, _insights
 from mops.web._auth import (
     ApiCaller,
     Caller,
@@ -53,7 +55,14 @@ def operator(caller: Person) -> Caller:
     return caller
 
 
+def insights_reader(caller: Person) -> Caller:
+    if "audit" not in caller.rights:
+        raise HTTPException(403, _insights.REFUSED)
+    return caller
+
+
 AuditorCaller = Annotated[Caller, Depends(auditor)]
+InsightsReader = Annotated[Caller, Depends(insights_reader)]
 OperatorCaller = Annotated[Caller, Depends(operator)]
 
 
@@ -191,6 +200,37 @@ async def export(
 ) -> Response:
     text, head = await _campaigns.export_text(backend(request), campaign, format)
     return PlainTextResponse(text, headers={"X-Mops-Chain-Head": head})
+
+
+@router.get(
+    "/insights",
+    response_model=None,
+    responses={
+        200: {"model": Figures, "description": "every figure, per process and version"},
+        403: {"description": "the caller is neither an operator nor an auditor"},
+        422: {"description": "a filter is not one (a bad date or version)"},
+    },
+)
+async def insights(
+    request: Request,
+    caller: InsightsReader,
+    process: str = "",
+    version: _insights.Versions = [],  # noqa: B006 (FastAPI copies a query's default)
+    since: str = "",
+    until: str = "",
+) -> Response:
+    """What ``mops insights --json`` prints for the same filters (docs/insights.md):
+    ``process``, ``version`` (twice: two versions side by side), ``since`` and ``until``
+    (start dates, ``2026-11-01`` or ISO date and time). When the analytics store was
+    still being brought up to date, the figures leave out the running campaigns and
+    those ended lately, and the ``X-Mops-Insights-Behind`` header says why."""
+    found, fresh = await _insights.figures(
+        request, _insights.chosen(process, version, since, until)
+    )
+    text = json.dumps(found, indent=2, default=str, ensure_ascii=False)
+    said = " ".join((fresh.behind or "").split()).encode("ascii", "replace").decode()
+    behind = {"X-Mops-Insights-Behind": said} if said else {}
+    return Response(text, media_type="application/json", headers=behind)
 
 
 @router.post("/campaigns")

@@ -14,9 +14,19 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
-from engine.client import Settings, link_key_path
+from engine.client import ConnectionInfo, Settings, link_key_path
 from engine.contracts import Directory
-from mops.web import _account, _api, _campaigns, _email, _events, _signin, _tasks
+from engine.insights import store_file
+from mops.web import (
+    _account,
+    _api,
+    _campaigns,
+    _email,
+    _events,
+    _insights,
+    _signin,
+    _tasks,
+)
 from mops.web._auth import NeedsSignIn, RateLimit, address, session_of
 from mops.web._backend import Backend
 from mops.web._render import HERE, page
@@ -35,9 +45,15 @@ _HEADERS = {
 
 
 def make_backend(
-    client: Client, web: WebSettings, settings: Settings, directory_file: Path | None
+    client: Client,
+    web: WebSettings,
+    settings: Settings,
+    directory_file: Path | None,
+    *,
+    connection: ConnectionInfo,
 ) -> Backend:
-    """Everything the app needs, with its keys made on first use (docs/security.md)."""
+    """Everything the app needs, with its keys made on first use (docs/security.md);
+    ``connection`` says which cluster ``client`` talks to (its insights store)."""
     store = Store(web.state_dir / "web.sqlite")
     return Backend(
         client=client,
@@ -47,6 +63,7 @@ def make_backend(
         link_key=secret_file(link_key_path(settings.state_dir)),
         session_key=secret_file(web.state_dir / "keys" / "web-session.key"),
         directory_file=directory_file,
+        insights_store=store_file(settings.state_dir, connection),
     )
 
 
@@ -56,6 +73,7 @@ def create_app(b: Backend) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await refresher.close()
         b.store.close()
 
     app = FastAPI(
@@ -68,6 +86,7 @@ def create_app(b: Backend) -> FastAPI:
     )
     app.state.backend = b
     app.state.rate_limit = RateLimit(b.settings.login_attempts)
+    app.state.insights = refresher = _insights.Refresher(b)
     app.state.oauth = _signin.oauth_for(b)
     app.add_middleware(
         SessionMiddleware,
@@ -120,7 +139,7 @@ def create_app(b: Backend) -> FastAPI:
         return page(request, "error.html", code=422, message=problems, who=None)
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (_signin, _tasks, _campaigns, _email, _account, _api, _events):
+    for module in (_signin, _tasks, _campaigns, _insights, _email, _account, _api, _events):
         app.include_router(module.router)
     return app
 

@@ -39,6 +39,8 @@ class Backend:
     link_key: bytes
     session_key: bytes
     directory_file: Path | None
+    insights_store: Path
+    """The analytics store ``mops insights`` keeps for this cluster (docs/insights.md)."""
     refresh_trust: Callable[[], None] | None = None
     """Set by ``mops serve --with-worker``: bring its worker's trust up to date (a new
     integration's key) before an event is delivered."""
