@@ -41,6 +41,9 @@ SHIPPED = {
     "a calendar per step": r"calendar (?:from|per step)|step's own calendar",
     "run-time assignment": r"role from|person from",
     "subjects and instructions": r"\bsubject\b|\binstructions\b",
+    "insights in the people's app": (
+        r"\binsights\b.*\b(?:app|mops serve)\b|\b(?:app|mops serve)\b.*\binsights\b"
+    ),
 }
 
 
@@ -87,6 +90,8 @@ def test_the_check_finds_what_the_docs_used_to_say() -> None:
         "| Signals → `team` | a newer team directory (no command sends one yet) |\n"
         "\n"
         "A paragraph about tasks that are not yet started says nothing missing.\n"
+        "\n"
+        "Insights are not yet shown in the people's app: run `mops insights`.\n"
     )
 
     assert said_missing(old) == [
@@ -95,6 +100,7 @@ def test_the_check_finds_what_the_docs_used_to_say() -> None:
         (4, "work items and approvals"),
         (4, "notifications"),
         (7, "the team signal (mops team push)"),
+        (11, "insights in the people's app"),
     ]
 
 
