@@ -76,9 +76,10 @@ class Refresher:
             await asyncio.wait_for(asyncio.shield(self._task), PATIENCE)
         except TimeoutError:
             return Fresh(
-                behind="the insights store is being brought up to date (campaigns that "
-                "ended since its last refresh are being read); these figures leave them "
-                "and the running campaigns out: reload in a minute"
+                behind="the insights store is being brought up to date (the histories of "
+                "the campaigns that ended since its last refresh, and of the running ones, "
+                "are being read): these figures are the store's and leave those out; "
+                "reload in a minute"
             )
         except UserError as error:
             return Fresh(behind=f"{error.message}: the figures are the store's, as last read")
@@ -114,7 +115,8 @@ def chosen(process: str, versions: list[str], since: str, until: str) -> Selecti
     for version in wanted:
         if not _VERSION.fullmatch(version):
             raise HTTPException(
-                422, f"version '{version}' is not a version: give its first characters, e.g. 3f2a"
+                422,
+                f"version '{version[:40]}' is not a version: give its first characters, e.g. 3f2a",
             )
     start, end = _moment("since", since), _moment("until", until)
     if start and end and start >= end:
@@ -131,7 +133,8 @@ def _moment(name: str, text: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise HTTPException(
-            422, f"{name} '{text}' is not a date: write 2026-11-01 or 2026-11-01T09:00+01:00"
+            422,
+            f"{name} '{text[:40]}' is not a date: write 2026-11-01 or 2026-11-01T09:00+01:00",
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
