@@ -61,6 +61,7 @@ EXAMPLES: dict[str, str] = {
     "audit verify": "mops audit verify audit.jsonl --head 9c1e...",
     "audit": "mops audit verify audit.jsonl",
     "report": "mops report blog_post-8f2a --html report.html",
+    "insights": "mops insights --process blog_post --since 2026-11-01 --html insights.html",
     "completion": "mops completion bash > ~/.local/share/bash-completion/completions/mops",
 }
 """One example per command, shown at the end of its ``--help``."""
