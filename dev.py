@@ -8,6 +8,9 @@
     python3 dev.py test --quick  the same, but only the tests that need no embedded server
                                  (no end-to-end or reliability tests): a few minutes
 
+The tests run in one more process than the machine has cores (at most 4; pytest-xdist);
+`python3 dev.py test -n 0` runs them in one, and any pytest arguments may follow.
+
 Set-up makes a virtual environment in .venv and installs the project into it
 (editable) from the package registry; it is skipped when nothing changed.
 """
@@ -128,12 +131,20 @@ def ensure_chromium() -> None:
             return
 
 
+_TEST_PROCESSES = min(4, (os.cpu_count() or 1) + 1)
+
+
 def test() -> int:
     set_up("test")
     ensure_chromium()
     arguments = sys.argv[2:]
     if "--quick" in arguments:
         arguments = [a for a in arguments if a != "--quick"] + ["-m", "not e2e"]
+    chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in arguments)
+    if not chosen:
+        # Most tests wait on servers rather than compute, so one more test process than
+        # cores keeps the cores busy; each process has its own time-skipping server.
+        arguments = ["-n", str(_TEST_PROCESSES), *arguments]
     steps: list[tuple[str, list[str | Path]]] = [
         ("ruff check", [BIN / "ruff", "check", "."]),
         ("ruff format --check", [BIN / "ruff", "format", "--check", "."]),
