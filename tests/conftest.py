@@ -16,9 +16,13 @@ from temporalio.testing import WorkflowEnvironment
 __all__ = ["end_what_a_test_left_running", "mops", "time_env"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """One time-skipping Temporal test server for the session."""
+    """One time-skipping Temporal test server per test module. Shared by a module's
+    tests only: a campaign task that one test leaves in flight stops the server's
+    clock from skipping, and the damage then ends with the module that caused it
+    instead of hanging an unrelated test that happens to run later (which with
+    parallel test processes is a different one every run)."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=time_skipping_server_path(),

@@ -230,5 +230,9 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     held: dict[str, Any] = json.loads(checked.stdout)["holdout"]
     assert held["campaigns"] == {"predicted": CAMPAIGNS // 2, "actual": CAMPAIGNS // 2}
     # Both halves come from the same people: the prediction is close to what happened.
-    assert abs(held["business_days_p50"]["relative"]) < 0.5
+    # What happened is later still by the machine's lag (noticing a step opened, a
+    # decision reaching the campaign: up to 1.5 s each on a loaded machine, two steps).
+    p50 = held["business_days_p50"]
+    lag = 2 * 1.5 / 86_340  # in business days of this calendar (00:00-23:59)
+    assert -0.5 * p50["actual"] - lag < p50["error"] < 0.5 * p50["actual"], p50
     assert set(held["escalation_rate"]) == {"draft", "check"}
