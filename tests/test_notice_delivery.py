@@ -20,8 +20,14 @@ from engine.workflow.campaign import STATUS_QUERY, CampaignStatus
 from engine.workflow.team import Member, TeamSnapshot
 from engine.workflow.work_items import Act
 from mops.cli._read import _print_status
-from workers import WORKFLOWS, WorkerConfig, build_worker, builtin_registry, workflow_runner
-from workers.builtins.notify import notice_problems
+from workers import (
+    WORKFLOWS,
+    WorkerConfig,
+    build_worker,
+    builtin_registry,
+    notice_problems,
+    workflow_runner,
+)
 
 MOPS = Path(sysconfig.get_path("scripts")) / "mops"
 ROOT = Path(__file__).resolve().parent.parent

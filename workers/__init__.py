@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from workers._destinations import Destination
     from workers._egress import egress_client
     from workers._failures import ActionFailed, EgressRefused, SecretNotAllowed
+    from workers._notices import notice_problems
     from workers._registry import ENTRY_POINT_GROUP, Registry, builtin_registry, load_registry
     from workers._sandbox import INTERPRETER, PASSED_THROUGH, WORKFLOWS, workflow_runner
     from workers._secrets import SECRET_MARKER, SecretMissing, SecretStore, redact
@@ -48,6 +49,7 @@ _WHERE: dict[str, str] = {
     "SmtpConfig": "workers._config",
     "WorkerConfig": "workers._config",
     "settings_problem": "workers._config",
+    "notice_problems": "workers._notices",
     "Destination": "workers._destinations",
     "egress_client": "workers._egress",
     "ActionFailed": "workers._failures",
@@ -112,6 +114,7 @@ __all__ = [
     "builtin_signatures",
     "egress_client",
     "load_registry",
+    "notice_problems",
     "redact",
     "run_worker",
     "settings_problem",

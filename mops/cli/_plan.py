@@ -7,8 +7,7 @@ from pydantic import ValidationError
 from dsl import Plan
 from dsl import _ast as ast
 from dsl._walk import iter_steps
-from workers import WorkerConfig
-from workers.builtins.notify import notice_problems
+from workers import WorkerConfig, notice_problems
 
 _HEADINGS = ("line", "step", "takes", "how it is counted")
 

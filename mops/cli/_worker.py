@@ -20,11 +20,11 @@ from workers import (
     WORKFLOWS,
     WorkerConfig,
     build_worker,
+    notice_problems,
     run_worker,
     settings_problem,
     workflow_runner,
 )
-from workers.builtins.notify import notice_problems
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

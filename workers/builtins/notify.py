@@ -29,14 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.contracts import Directory, DirectoryError, Person, load_directory
 from workers._action import ActionContext, action
-from workers._config import WorkerConfig
 from workers._egress import egress_client
 from workers._failures import ActionFailed, EgressRefused
 from workers.builtins._notice_text import due, notice_text, plain_subject, task_link
 from workers.builtins._task_links import email_link_lines
 from workers.builtins.email import send_message, smtp_destination
 
-__all__ = ["NotifyParams", "NotifyResult", "notice_problems", "send"]
+__all__ = ["NotifyParams", "NotifyResult", "send"]
 
 _DIRECTORIES: dict[Path, tuple[float, Directory]] = {}
 
@@ -229,26 +228,3 @@ async def _post(ctx: ActionContext, url: str, subject: str, body: str, key: str)
         raise ActionFailed(
             f"the chat webhook refused the message: {response.status_code}", retryable=False
         )
-
-
-def notice_problems(config: WorkerConfig) -> list[str]:
-    """Why notices (``notify``, reminders, escalations) would not reach people with these
-    settings, in words for whoever starts the worker; empty when they can."""
-    fix = "or MOPS_NOTIFY=log to only log them"
-    if config.notify_mode == "log":
-        return ["MOPS_NOTIFY=log writes them to the worker's log only"]
-    if config.directory_file is None:
-        return [f"set MOPS_DIRECTORY to the team directory (team.toml), {fix}"]
-    try:
-        directory = load_directory(config.directory_file)
-    except (DirectoryError, OSError) as error:
-        return [f"the team directory cannot be read: {error}"]
-    mailed = sorted(p.id for p in directory.people.values() if p.notify != "webhook")
-    if mailed and "host" not in config.smtp.model_fields_set:
-        some = ", ".join(mailed[:3]) + (", ..." if len(mailed) > 3 else "")
-        where = f"{config.smtp.host}:{config.smtp.port}"
-        return [
-            f"{len(mailed)} people ({some}) want e-mail and no mail server is set "
-            f"(only {where} is tried): set MOPS_SMTP_HOST, {fix}"
-        ]
-    return []
