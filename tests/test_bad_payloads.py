@@ -25,7 +25,6 @@ from support import (
 )
 from temporalio.client import (
     Client,
-    WorkflowExecutionStatus,
     WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -71,20 +70,6 @@ process launch "Launch"
 GOOD_DRAFT = {"doc_url": "https://cms.example.com/launch", "words": 900}
 
 
-STARTED: list[WorkflowHandle[Any, Any]] = []
-
-
-@pytest.fixture(autouse=True)
-async def end_unfinished_campaigns() -> AsyncIterator[None]:
-    """Campaigns left waiting would fire their deadlines on the shared time-skipping
-    server with no worker to take them, which holds back its clock for later tests."""
-    yield
-    while STARTED:
-        handle = STARTED.pop()
-        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await handle.terminate("test over")
-
-
 @pytest.fixture
 async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of its own, for a test that leaves a campaign stalled: a
@@ -96,13 +81,11 @@ async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
     try:
         yield env
     finally:
-        STARTED.clear()  # they go with the server
         await env.shutdown()
 
 
 async def begin(client: Client, text: str, queue: str) -> WorkflowHandle[Any, Any]:
     handle = await start(client, compile_text(text, REGISTRY), {}, queue, team=TEAM)
-    STARTED.append(handle)
     return handle
 
 

@@ -27,7 +27,7 @@ from support import (
     worker_for,
 )
 from temporalio.testing import WorkflowEnvironment
-from waiting import end_unfinished, outgrow_the_bound, wait_for
+from waiting import outgrow_the_bound, wait_for
 from waiting import status as status_of
 
 from dsl import Catalogue
@@ -39,8 +39,6 @@ from engine.workflow.campaign import (
 )
 from engine.workflow.team import Member, TeamSnapshot
 from engine.workflow.work_items import Act
-
-end_unfinished_campaigns = pytest.fixture(autouse=True)(end_unfinished)
 
 NURTURE = """\
 process nurture "Nurture a list of leads"

@@ -29,8 +29,8 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
-from waiting import STARTED, end_unfinished, wait_for
 from waiting import outgrow_the_bound as outgrow
+from waiting import wait_for
 
 from engine.client import said
 from engine.errors import UserError
@@ -120,8 +120,6 @@ EDITORS = team("v1-editors", ana="editor", ben="editor", dan="lead")
 
 HISTORY_LIMIT = 40
 """The history bound of the sign-off campaigns below."""
-
-end_unfinished_campaigns = pytest.fixture(autouse=True)(end_unfinished)
 
 
 async def start_sign_off(
@@ -232,7 +230,6 @@ async def test_a_start_from_outside_claiming_to_continue_a_campaign_is_refused(
                 ACT_UPDATE, args=args, id=update_id, start_workflow_operation=again
             )
         forged = await again.workflow_handle()
-        STARTED.append(forged)
         with pytest.raises(WorkflowFailureError) as failed:
             await forged.result()
     assert "step 'review' is not open" in str(getattr(refused.value.cause, "message", ""))

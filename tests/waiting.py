@@ -15,10 +15,8 @@ its run id (a describe reaches no workflow task), and queries only once the
 campaign is no longer about to continue as new. The real server is not affected
 (``mops status`` queries freely).
 
-Every campaign waited on is remembered in ``STARTED``; the ``end_unfinished``
-fixture of a test module terminates those still running when a test ends, so
-that a failed test's campaign cannot fire reminders on the shared server with
-no worker to take them, holding back its clock.
+Each test has a time-skipping server of its own (``tests/conftest.py``), so a
+campaign a test leaves running goes with that server.
 """
 
 from __future__ import annotations
@@ -27,11 +25,11 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 
 from engine.workflow.campaign import EVENT_SIGNAL, STATUS_QUERY, CampaignStatus, ExternalEvent
@@ -41,8 +39,6 @@ T = TypeVar("T")
 
 DEADLINE = 180.0 if os.environ.get("CI") else 120.0
 """Seconds any wait may take before the test fails: generous, for a loaded machine."""
-
-STARTED: list[WorkflowHandle[Any, Any]] = []
 
 
 def pauses() -> Iterator[float]:
@@ -100,23 +96,11 @@ async def wait_open(handle: WorkflowHandle[Any, Any], step: str) -> WorkItem:
     return next(i for i in found.open_items if i.step == step)
 
 
-async def end_unfinished() -> AsyncIterator[None]:
-    """Use as an autouse fixture: terminate the campaigns a test left running."""
-    yield
-    while STARTED:
-        handle = STARTED.pop()
-        # A campaign of a server another module started and shut down is gone with it.
-        with contextlib.suppress(RPCError, RuntimeError):
-            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                await handle.terminate("test over")
-
-
 async def wait_for(
     handle: WorkflowHandle[Any, Any], ready: Callable[[CampaignStatus], bool]
 ) -> CampaignStatus:
     """Query the campaign's status until ``ready``; never while it may continue as new
     (wait with :func:`wait_for_new_run` first)."""
-    STARTED.append(handle)
     deadline = time.monotonic() + DEADLINE
     for pause in pauses():
         found: CampaignStatus | None = None
@@ -136,7 +120,6 @@ async def wait_for(
 
 async def wait_for_new_run(handle: WorkflowHandle[Any, Any]) -> None:
     """Wait until the campaign has continued as new, watching its run id."""
-    STARTED.append(handle)
     first = handle.first_execution_run_id
     deadline = time.monotonic() + DEADLINE
     for pause in pauses():
