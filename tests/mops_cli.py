@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import random
 import socket
 import subprocess
 import sysconfig
@@ -24,9 +25,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    """A free port below the kernel's ephemeral range (32768 up), for a server a test
+    starts later. An ephemeral one may be handed meanwhile to another test process's
+    time-skipping server or outgoing connection: the embedded server then took
+    another port, and a ready check could even be answered by that other server."""
+    rng = random.SystemRandom()
+    while True:
+        port = rng.randrange(20000, 31000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        with socket.socket() as sock:  # the UI takes the port 1,000 above, if free
+            try:
+                sock.bind(("127.0.0.1", port + 1000))
+            except OSError:
+                continue
         return port
 
 
