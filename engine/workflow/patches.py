@@ -102,26 +102,26 @@ SOD_WITHOUT_GAPS = Patch(
 )
 BOUNDED_VALUES = Patch(
     "mops-bounded-values",
-    dt.date(2026, 12, 8),
+    dt.date(2026, 12, 7),
     "values past the limits (a text over 100,000 characters, a number over 31 digits, a sum "
     "that needs rounding, task arguments over 512 KB, too many or too large early events) "
     "fail the campaign at their line or are dropped with a record",
 )
 RENEW_ON_SIZE = Patch(
     "mops-renew-on-size",
-    dt.date(2026, 12, 8),
+    dt.date(2026, 12, 7),
     "a campaign also continues as new when its history passes 8 MB, not only by event count",
 )
 STEP_NOTICES = Patch(
     "mops-step-notices",
-    dt.date(2026, 12, 9),
+    dt.date(2026, 12, 7),
     "people are told when a work item or approval opens (each round, with the comments "
     "that sent it back) and when it is delegated to them; every notice of a step carries "
     "typed facts the worker words",
 )
 INBOX_MEMO = Patch(
     "mops-inbox-memo",
-    dt.date(2026, 12, 9),
+    dt.date(2026, 12, 7),
     "open work items and approvals are published in the memo beside MopsWaitingOn, which "
     "also names whom a step was escalated to; a continued run keeps the first start time",
 )
