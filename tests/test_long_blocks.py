@@ -217,7 +217,8 @@ async def test_an_approval_open_inside_a_loop_goes_along_into_the_new_run(
     )
     assert messages() == ["shipped banner", "shipped video"]
     assert result["outputs"] == {"done": 2}
-    assert final.generation == 1
+    # At least once: a loaded worker may take more workflow tasks and renew again.
+    assert final.generation >= 1
 
 
 async def test_a_long_sub_process_continues_as_new_on_its_own(
