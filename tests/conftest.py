@@ -13,6 +13,13 @@ from temporalio.testing import WorkflowEnvironment
 __all__ = ["forget_launched", "mops", "time_env"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests first (the order is kept within each group): they are the
+    long ones, so the parallel processes start on them and the run does not end on
+    one process finishing a long test while the others sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping Temporal test server of the test's own (it starts in about a

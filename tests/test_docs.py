@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import re
+import shutil
 import sys
 import types
 from dataclasses import dataclass
@@ -175,7 +176,17 @@ def _load(block: Block, monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
 @pytest.mark.parametrize(
     "block", [pytest.param(b, id=b.where) for b in ALL_BLOCKS if b.lang == "python"]
 )
-async def test_python_example_runs(block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_python_example_runs(
+    block: Block, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if 'Path("processes")' in block.text:
+        # An example over the whole library runs on a copy holding one process and
+        # the team: tests/test_scenarios_library.py runs every process's scenarios.
+        library = tmp_path / "processes"
+        library.mkdir()
+        for name in ("team.toml", "content_review.mops", "content_review.scenarios"):
+            shutil.copy(ROOT / "processes" / name, library / name)
+        monkeypatch.chdir(tmp_path)
     earlier = [b for b in blocks(block.path) if b.lang == "python" and b.line < block.line]
     for each in earlier:
         if _module_name(each) is not None:

@@ -94,7 +94,12 @@ def test_with_no_worker_the_inbox_answers_and_a_decision_is_pending_never_failed
     assert f'ana: "{COMMENT}"' in status.stdout
 
     # A decision sent now is pending: the server holds it, nothing failed.
-    pending = mops("complete", campaign, "draft", "--as", "cleo", "-o", "doc_url=https://x.ex/b")
+    # (A worker stopped a moment ago still counts as running for 90 s; --wait keeps
+    # the test from waiting the 30 s a command gives a running worker.)
+    pending = mops(
+        "complete", campaign, "draft", "--as", "cleo", "-o", "doc_url=https://x.ex/b",
+        "--wait", "3",
+    )  # fmt: skip
     assert pending.returncode == 4, pending.stderr
     assert "pending: the server holds the decision on 'draft'" in pending.stderr
     found = re.search(r"--update-id ([0-9a-f]{32})", pending.stderr)
@@ -103,7 +108,7 @@ def test_with_no_worker_the_inbox_answers_and_a_decision_is_pending_never_failed
     # Sent again with its id, it is the same decision, still pending.
     again = mops(
         "complete", campaign, "draft", "--as", "cleo", "-o", "doc_url=https://x.ex/b",
-        "--update-id", update_id, "--json",
+        "--update-id", update_id, "--json", "--wait", "0",
     )  # fmt: skip
     assert again.returncode == 4, again.stderr
     assert f'"update_id": "{update_id}"' in again.stdout
@@ -124,3 +129,11 @@ def test_with_no_worker_the_inbox_answers_and_a_decision_is_pending_never_failed
     assert confirmed.stdout.strip() == "'Write the draft' is completed"
     completions = [e for e in history if e["what"] == "completed" and e["step"] == "draft"]
     assert len(completions) == 2  # round 1 and round 2
+
+
+def test_a_wait_that_is_not_a_number_of_seconds_gets_the_usage(mops: Mops) -> None:
+    for wrong, said in (("soon", "'soon' is not a number of seconds"), ("-1", "between 0")):
+        refused = mops("approve", "some-campaign", "review", "--as", "ana", "--wait", wrong)
+        assert refused.returncode == 2
+        assert said in refused.stderr
+        assert "Traceback" not in refused.stderr

@@ -50,14 +50,21 @@ def pauses() -> Iterator[float]:
 
 
 def wait_until(check: Callable[[], object], *, within: float = DEADLINE, what: str = "") -> None:
-    """Look until ``check()`` holds (is true) (for tests that drive ``mops`` as a process)."""
+    """Look until ``check()`` holds (is true) (for tests that drive ``mops`` as a process).
+
+    A look that runs ``mops`` costs a process start (a second of CPU on a loaded
+    machine): the pause after a look is at least as long as the look took, so that
+    waiting never takes more than half a core from the campaigns it waits for.
+    """
     deadline = time.monotonic() + within
     for pause in pauses():
+        looked = time.monotonic()
         if check():
             return
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise AssertionError(f"timed out waiting{f' for {what}' if what else ''}")
-        time.sleep(pause)
+        time.sleep(max(pause, min(now - looked, 2.0)))
 
 
 async def eventually(

@@ -105,6 +105,24 @@ def _target(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="send a pending decision again as the same one (the id it was reported with)",
     )
+    parser.add_argument(
+        "--wait",
+        type=_seconds,
+        metavar="SECONDS",
+        help="how long to wait for the campaign to take the decision before it is "
+        "reported pending (default: 30 when a worker runs, else 5), e.g. --wait 10",
+    )
+
+
+def _seconds(text: str) -> float:
+    """A ``--wait`` value: seconds, from 0 to an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds, e.g. 10") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"'{text}': give between 0 and 3600 seconds")
+    return value
 
 
 def team(here: Path | None = None) -> TeamSnapshot:
@@ -181,6 +199,7 @@ async def decide(args: argparse.Namespace) -> int:
             outputs=parse_assignments(getattr(args, "output", [])),
             to=getattr(args, "to", None),
             decision_id=args.update_id,
+            wait=args.wait,
         )
         answer = signed_in.said(sent)
         if args.json:
@@ -192,7 +211,11 @@ async def decide(args: argparse.Namespace) -> int:
         request, client, settings, as_person = await _prepare_decision(args)
         # Without a worker the campaign cannot take it now: wait briefly, then say it is
         # pending (the server holds it) rather than wait long or report a failure.
-        wait = dt.timedelta(seconds=30 if await has_worker(client, settings.task_queue) else 5)
+        if args.wait is not None:
+            wait = dt.timedelta(seconds=args.wait)
+        else:
+            running = await has_worker(client, settings.task_queue)
+            wait = dt.timedelta(seconds=30 if running else 5)
     except asyncio.CancelledError:
         print(
             "mops: interrupted before the decision was sent: nothing is recorded", file=sys.stderr

@@ -11,9 +11,11 @@ the history records Ana's own act, signed in with an API token. ``MOPS_APP_TOKEN
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,9 +124,10 @@ async def decide(
     outputs: dict[str, str],
     to: str | None,
     decision_id: str | None = None,
+    wait: float | None = None,
 ) -> dict[str, Any]:
     """Send one decision as the signed-in person; what became of it (the app's answer,
-    followed until the campaign confirmed or refused it)."""
+    followed until the campaign confirmed or refused it, or for ``wait`` seconds)."""
     body = {
         "action": action,
         "comment": comment,
@@ -137,6 +140,11 @@ async def decide(
     assert isinstance(sent, dict)
     if sent.get("state") == "pending":  # no worker answered yet: ask once more
         sent = await _call(who, "GET", f"/api/decisions/{sent['update_id']}")
+    if wait is not None:
+        until = time.monotonic() + wait
+        while sent.get("state") == "pending" and time.monotonic() < until:
+            await asyncio.sleep(min(0.5, max(0.0, until - time.monotonic())))
+            sent = await _call(who, "GET", f"/api/decisions/{sent['update_id']}")
     return dict(sent)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ _BUSY_EVENTS = {
 }
 _GRACE = 0.5  # real seconds a campaign gets before it is called stuck
 _SETTLE_POLL = 0.005  # real seconds between looks while a campaign is busy
+_SETTLE_LIMIT = 30.0  # real seconds a campaign may stay busy before the driver goes on
 _NUDGE = dt.timedelta(milliseconds=1)
 _AFTER_TIMERS = dt.timedelta(seconds=1)
 _SERVER_PATIENCE = 120.0  # real seconds one jump in time may take
@@ -516,8 +518,13 @@ async def _give_up(live: _Live, now: dt.datetime) -> None:
 
 
 async def _settle(lives: Sequence[_Live]) -> None:
-    """Wait (real time, briefly) until no campaign has work in flight."""
-    for _ in range(4000):  # ~20 s of real time at most
+    """Wait (real time, briefly) until no campaign has work in flight.
+
+    Bounded by the clock, not by a count of looks: on a loaded machine each look (a
+    history read) takes long, and 4,000 of them once held a scenario for ten minutes.
+    """
+    until = time.monotonic() + _SETTLE_LIMIT
+    while time.monotonic() < until:
         busy = False
         for live in lives:
             if await _busy(live):
