@@ -211,17 +211,7 @@ async def export_part(campaigns: int, runs: int) -> str:
 
             async def decide(handle: Any) -> None:
                 async with limit:
-                    for _ in range(200):
-                        try:
-                            await act(
-                                client,
-                                handle.id,
-                                Act(step="review", actor="ana", action="approve"),
-                                credentials=BENCH.asserting("ana"),
-                            )
-                            break
-                        except Exception:  # not open yet
-                            await asyncio.sleep(0.1)
+                    await approve_review(client, handle.id, tries=200, pause=0.1)
                     await handle.result()
 
             await asyncio.gather(*(decide(h) for h in handles))
@@ -292,3 +282,19 @@ the rate is campaigns per second of B; the ratio is A/B.
 
 if __name__ == "__main__":
     main()
+
+
+async def approve_review(client: Client, campaign: str, *, tries: int, pause: float) -> None:
+    """Ana approves the campaign's review as soon as it is open (looking ``tries``
+    times, ``pause`` seconds apart)."""
+    for _ in range(tries):
+        try:
+            await act(
+                client,
+                campaign,
+                Act(step="review", actor="ana", action="approve"),
+                credentials=BENCH.asserting("ana"),
+            )
+            return
+        except Exception:  # not open yet
+            await asyncio.sleep(pause)

@@ -42,12 +42,11 @@ from temporalio.worker import UnsandboxedWorkflowRunner
 
 from bench._harness import BENCH, BENCH_TRUST, options
 from bench._report import machine, spread, write_section
-from bench.audit import SMALL, TEAM, compiled, fetch_all, free_port
+from bench.audit import SMALL, TEAM, approve_review, compiled, fetch_all, free_port
 from engine.audit import selected_campaigns, selection_query
-from engine.client import EmbeddedServer, Settings, act, seal_start
+from engine.client import EmbeddedServer, Settings, seal_start
 from engine.insights import FILE_NAME, Store, refresh
 from engine.workflow.campaign import CampaignStart
-from engine.workflow.work_items import Act
 from workers import WORKFLOWS, build_worker, builtin_registry
 
 MOPS = Path(sysconfig.get_path("scripts")) / "mops"
@@ -78,17 +77,7 @@ async def _campaigns(client: Client, queue: str, count: int) -> None:
                     id=campaign,
                     task_queue=queue,
                 )
-                for _ in range(400):
-                    try:
-                        await act(
-                            client,
-                            handle.id,
-                            Act(step="review", actor="ana", action="approve"),
-                            credentials=BENCH.asserting("ana"),
-                        )
-                        break
-                    except Exception:  # not open yet
-                        await asyncio.sleep(0.05)
+                await approve_review(client, handle.id, tries=400, pause=0.05)
                 await handle.result()
 
         await asyncio.gather(*(one(n) for n in range(count)))

@@ -76,33 +76,8 @@ def text(figures: dict[str, Any]) -> str:
             ),
             "steps (business hours per campaign that ran the step):",
             _table(
-                [
-                    "step",
-                    "campaigns",
-                    "people",
-                    "work",
-                    "timers",
-                    "met",
-                    "missed",
-                    "escalated",
-                    "rework",
-                    "refusals",
-                ],
-                [
-                    [
-                        s["step"],
-                        s["campaigns"],
-                        s["hours"]["people"],
-                        s["hours"]["work"],
-                        s["hours"]["timers"],
-                        s["deadline"]["met"],
-                        s["deadline"]["missed"],
-                        _pct(s["escalation_rate"]),
-                        s["rework_rounds"],
-                        s["refusals"],
-                    ]
-                    for s in v["steps"]
-                ],
+                _step_columns(""),
+                _step_rows(v),
             ),
         ]
         if v["roles"]:
@@ -236,33 +211,8 @@ def sections(figures: dict[str, Any]) -> str:
         body.append("<h3>Where the time goes</h3>" + pictures["bottlenecks"])
         body.append(
             _html_table(
-                [
-                    "step",
-                    "campaigns",
-                    "people h",
-                    "work h",
-                    "timers h",
-                    "met",
-                    "missed",
-                    "escalated",
-                    "rework",
-                    "refusals",
-                ],
-                [
-                    [
-                        s["step"],
-                        s["campaigns"],
-                        s["hours"]["people"],
-                        s["hours"]["work"],
-                        s["hours"]["timers"],
-                        s["deadline"]["met"],
-                        s["deadline"]["missed"],
-                        _pct(s["escalation_rate"]),
-                        s["rework_rounds"],
-                        s["refusals"],
-                    ]
-                    for s in v["steps"]
-                ],
+                _step_columns(" h"),
+                _step_rows(v),
             )
         )
         if v["roles"]:
@@ -309,3 +259,28 @@ def _html_table(headers: list[str], rows: list[list[Any]]) -> str:
         "<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>" for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _step_columns(unit: str) -> list[str]:
+    """The steps table's header; ``unit`` follows the three columns of hours."""
+    hours = [f"{kind}{unit}" for kind in ("people", "work", "timers")]
+    return ["step", "campaigns", *hours, "met", "missed", "escalated", "rework", "refusals"]
+
+
+def _step_rows(v: dict[str, Any]) -> list[list[Any]]:
+    """One row per step: campaigns, hours by kind, deadlines, escalation, rework."""
+    return [
+        [
+            s["step"],
+            s["campaigns"],
+            s["hours"]["people"],
+            s["hours"]["work"],
+            s["hours"]["timers"],
+            s["deadline"]["met"],
+            s["deadline"]["missed"],
+            _pct(s["escalation_rate"]),
+            s["rework_rounds"],
+            s["refusals"],
+        ]
+        for s in v["steps"]
+    ]
