@@ -59,6 +59,10 @@ def test_the_import_contracts_hold() -> None:
         ("bounds/_address.py", "import dsl", "layers of the floor plan"),
         ("engine/audit/_model.py", "from engine.client import act", "layers of the floor plan"),
         ("workers/_config.py", "import mops.cli", "layers of the floor plan"),
+        # `mops status` on the embedded server does without the SDK and pydantic.
+        ("engine/local/_status.py", "import temporalio.client", "the local installation"),
+        ("engine/local/_record.py", "from pydantic import BaseModel", "the local installation"),
+        ("engine/local/_settings.py", "from engine import client", "layers of the floor plan"),
         # The people's app and its web framework stay out of the engine and the workers.
         ("engine/client/_links.py", "import mops.web", "the people's app stays"),
         ("workers/builtins/notify.py", "import fastapi", "the people's app stays"),

@@ -1,4 +1,5 @@
-"""The commands that only read files start without the Temporal SDK, httpx or the workers.
+"""The commands that only read files start without the Temporal SDK, httpx or the workers;
+``mops status`` on the embedded server without the SDK or pydantic either.
 
 Speed itself is measured by ``python -m bench startup`` (docs/benchmarks.md);
 what is guarded here is the cause of slowness a designer would feel: a module
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from imported import imported_by
+from mops_cli import Mops
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY_FILE = ROOT / "processes" / "lead_routing.mops"
@@ -82,3 +84,43 @@ def test_fmt_needs_neither_the_graph_nor_pydantic(tmp_path: Path) -> None:
     modules, done = imported_by("fmt", "--check", str(LIBRARY_FILE), folder=tmp_path)
     assert done.returncode in (0, 1)
     assert {m.split(".")[0] for m in modules} & {"networkx", "pydantic", "holidays"} == set()
+
+
+# What `mops status` does without on the embedded server: it asks the server's HTTP API
+# with the standard library (engine.local), and prints values with engine.audit's
+# readers of values alone (docs/benchmarks.md: the SDK costs more than the target).
+NOT_FOR_STATUS = (
+    "temporalio",
+    "httpx",
+    "grpc",
+    "google.protobuf",
+    "workers",
+    "pydantic",
+    "dsl",
+    "lark",
+    "networkx",
+    "engine.client",
+    "engine.workflow",
+    "engine.compiler",
+    "engine.ir",
+    "engine.insights",
+    "asyncio",
+)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("words", [("no-such-campaign",), ("no-such-campaign", "--json")])
+def test_status_on_the_embedded_server_imports_no_temporal_sdk_or_pydantic(
+    words: tuple[str, ...], mops: Mops, tmp_path: Path
+) -> None:
+    assert mops("server", "start").returncode == 0
+    modules, done = imported_by("status", *words, folder=tmp_path, env=mops.env)
+    assert done.returncode == 1, done.stderr
+    assert "no campaign 'no-such-campaign'" in done.stdout + done.stderr
+    assert "engine.local" in modules
+    assert (
+        sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in NOT_FOR_STATUS))
+        == []
+    )
+    audit = sorted(m for m in modules if m.startswith("engine.audit."))
+    assert audit in ([], ["engine.audit._values"])

@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from engine.audit._model import Auth, Entry, Timeline
-from engine.audit._values import readable_pairs
+from engine.audit._values import clean, readable_pairs
 from engine.errors import UserError
 
 
@@ -50,19 +50,6 @@ def _proof(auth: Auth | None) -> str:
     if auth.asserted_by is not None:
         return f"asserted by operator {auth.asserted_by}, {key}"
     return f"{auth.method.replace('_', ' ')}, {key}"
-
-
-_CONTROLS = {ord(c): f"\\u{ord(c):04x}" for c in map(chr, [*range(32), *range(127, 160)])}
-_CONTROLS |= {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
-_CONTROLS |= {
-    c: f"\\u{c:04x}" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-}
-
-
-def clean(text: str) -> str:
-    """Text a person wrote, made safe to print on one line: control characters (a newline
-    that would forge a line of the timeline, a bidi override) shown as escapes."""
-    return text.translate(_CONTROLS)
 
 
 def render(timeline: Timeline, zone: dt.tzinfo | None) -> str:

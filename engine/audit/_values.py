@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["readable", "readable_pairs"]
+__all__ = ["clean", "readable", "readable_pairs"]
 
 # fmt: off
 _NO_DECIMALS = frozenset((
@@ -114,3 +114,16 @@ def _duration(value: Mapping[str, Any]) -> str | None:
         return None
     words = str(unit).replace("business_", "business ")
     return f"{count} {words[:-1] if count == '1' else words}"
+
+
+_CONTROLS = {ord(c): f"\\u{ord(c):04x}" for c in map(chr, [*range(32), *range(127, 160)])}
+_CONTROLS |= {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+_CONTROLS |= {
+    c: f"\\u{c:04x}" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
+
+def clean(text: str) -> str:
+    """Text a person wrote, made safe to print on one line: control characters (a newline
+    that would forge a line of the timeline, a bidi override) shown as escapes."""
+    return text.translate(_CONTROLS)

@@ -58,7 +58,7 @@ from engine.client._schedules import (
     spec_of,
 )
 from engine.client._server import EmbeddedServer, ServerInfo, find_temporal_cli
-from engine.client._settings import DEFAULT_TASK_QUEUE, Settings
+from engine.client._settings import Settings
 from engine.client._signing import (
     Credentials,
     Signer,
@@ -73,6 +73,7 @@ from engine.client._signing import (
     write_trust,
 )
 from engine.client._watch import keep_embedded_server
+from engine.local import DEFAULT_TASK_QUEUE
 
 __all__ = [
     "CONNECT_TIMEOUT",

@@ -167,12 +167,13 @@ def seal_start(start: CampaignStart, campaign_id: str, credentials: Credentials)
 
 
 async def campaign_status(
-    client: Client, campaign_id: str, *, query_timeout: float = 5.0
+    client: Client, campaign_id: str, *, query_timeout: float = 5.0, ask_campaign: bool = True
 ) -> CampaignStatus:
     """The status of a campaign, running or finished, whether or not a worker runs.
 
     A running campaign with a worker answers the status query; otherwise the
     status is rebuilt from the campaign's history, which needs no worker.
+    ``ask_campaign``: False to skip the query (it was just asked and did not answer).
 
     Raises:
         UserError: no campaign has that id.
@@ -185,7 +186,7 @@ async def campaign_status(
             f"no campaign '{campaign_id}'", hint="'mops list' shows the campaigns"
         ) from error
     state = _STATES.get(description.status or WorkflowExecutionStatus.RUNNING, "running")
-    if state == "running":
+    if state == "running" and ask_campaign:
         try:
             status: CampaignStatus = await handle.query(
                 STATUS_QUERY,
@@ -211,10 +212,10 @@ async def campaign_status(
         # delegations and why a round was sent back included); the decisions taken so
         # far are the history's.
         rebuilt = {(i.step, i.round): i.decisions for i in status.open_items}
-        items = [
+        items = tuple(
             i.model_copy(update={"decisions": rebuilt.get((i.step, i.round), ())})
             for i in published
-        ]
+        )
         status = status.model_copy(update={"open_items": items})
     return status
 

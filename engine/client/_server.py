@@ -32,13 +32,13 @@ from temporalio.service import RPCError
 
 from engine.client._attributes import ensure_search_attributes
 from engine.client._settings import Settings
-from engine.client._state_dir import keep_private, private_folder, write_private
 from engine.errors import ServerUnreachable, UserError
+from engine.local import HOST as _HOST
+from engine.local import RECORD_FILE, accepts, is_alive, keep_private, private_folder, write_private
 from engine.workflow.attributes import ALL as ATTRIBUTES
 
 __all__ = ["EmbeddedServer", "ServerInfo", "find_temporal_cli"]
 
-_HOST = "127.0.0.1"
 _POLL = 0.1
 _REUSE_TIMEOUT = 10.0
 """A live server that accepts connections answers at once; do not wait a full start-up."""
@@ -63,6 +63,9 @@ class ServerInfo(BaseModel):
     """``127.0.0.1:PORT``, the gRPC frontend."""
     ui_url: str
     metrics_url: str | None = None
+    http_address: str | None = None
+    """``127.0.0.1:PORT``, the HTTP API (the frontend's JSON gateway); None in the record
+    of a server started before it was recorded."""
     pid: int
     db_file: Path
     log_file: Path
@@ -109,7 +112,7 @@ class EmbeddedServer:
         self.state_dir = settings.state_dir.expanduser().absolute()
         self.db_file = self.state_dir / "temporal.db"
         self.log_file = self.state_dir / "server.log"
-        self._info_file = self.state_dir / "server.json"
+        self._info_file = self.state_dir / RECORD_FILE
         self._lock_file = self.state_dir / "server.lock"
         self._ports_file = self.state_dir / "ports.json"
 
@@ -128,7 +131,7 @@ class EmbeddedServer:
                 if held and self._read() == info:
                     self._info_file.unlink(missing_ok=True)
             return None
-        return info if _accepts(info.port) else None
+        return info if accepts(info.port) else None
 
     def recorded(self) -> ServerInfo | None:
         """The server this directory records, if its process is alive; unlike
@@ -167,7 +170,7 @@ class EmbeddedServer:
         async with _held_lock(self._lock_file, deadline):
             info = self._read()
             if info is not None and _is_alive(info):
-                if _accepts(info.port):
+                if accepts(info.port):
                     # An older server may predate attributes added since it started.
                     reuse_deadline = min(deadline, time.monotonic() + _REUSE_TIMEOUT)
                     await self._wait_ready(info, reuse_deadline, starting=False, log_offset=0)
@@ -268,6 +271,7 @@ class EmbeddedServer:
             address=f"{_HOST}:{port}",
             ui_url=f"http://{_HOST}:{ui_port}",
             metrics_url=f"http://{_HOST}:{metrics_port}/metrics",
+            http_address=f"{_HOST}:{http_port}",
             pid=pid,
             db_file=self.db_file,
             log_file=self.log_file,
@@ -316,7 +320,7 @@ class EmbeddedServer:
                     f"the embedded Temporal server at {info.address} is not ready: {last_error}",
                     hint=self._log_tail(log_offset),
                 )
-            if _accepts(info.port):
+            if accepts(info.port):
                 try:
                     client = await asyncio.wait_for(
                         Client.connect(info.address), timeout=min(remaining, 5)
@@ -356,14 +360,6 @@ class EmbeddedServer:
 
 def _log_line(text: str) -> bytes:
     return f"--- {datetime.now(UTC).isoformat()} mops: {text}\n".encode()
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection((_HOST, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 class _KeptPorts(BaseModel):
@@ -417,23 +413,7 @@ def _exit_code(pid: int) -> int | None:
 
 def _is_alive(info: ServerInfo) -> bool:
     """Whether ``info.pid`` is still that server, not a dead one or a reused pid."""
-    with contextlib.suppress(ChildProcessError):
-        # Reap it if it is our own child: a zombie would pass the kill(0) test.
-        if os.waitpid(info.pid, os.WNOHANG)[0]:
-            return False
-    try:
-        os.kill(info.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False  # someone else's process took over the pid
-    cmdline = Path(f"/proc/{info.pid}/cmdline")
-    if not Path("/proc/self").exists():
-        return True  # no procfs (macOS): the pid is all we can check
-    try:
-        return str(info.db_file).encode() in cmdline.read_bytes().split(b"\0")
-    except OSError:
-        return False
+    return is_alive(info.pid, info.db_file)
 
 
 def _terminate(info: ServerInfo, *, timeout: float = 20) -> None:

@@ -8,22 +8,12 @@ Temporal client configuration (``TEMPORAL_ADDRESS``, ``TEMPORAL_NAMESPACE``,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.errors import UserError
-
-DEFAULT_TASK_QUEUE = "mops"
-
-
-def _default_state_dir(env: Mapping[str, str]) -> Path:
-    if home := env.get("MOPS_HOME"):
-        return Path(home).expanduser()
-    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base).expanduser() / "mops"
+from engine.local import DEFAULT_TASK_QUEUE, local_settings
 
 
 class Settings(BaseModel):
@@ -40,11 +30,4 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``MOPS_HOME``, ``MOPS_TASK_QUEUE`` and ``MOPS_SERVER_PORT``."""
-        env = os.environ if env is None else env
-        port = env.get("MOPS_SERVER_PORT", "7233")
-        if not port.isdigit() or int(port) > 65535:
-            raise UserError(f"MOPS_SERVER_PORT='{port}' is not a port number (0 to 65535)")
-        queue = env.get("MOPS_TASK_QUEUE", DEFAULT_TASK_QUEUE)
-        if not queue.strip():
-            raise UserError("MOPS_TASK_QUEUE is empty")
-        return cls(state_dir=_default_state_dir(env), task_queue=queue, server_port=int(port))
+        return cls(**local_settings(env)._asdict())

@@ -32,7 +32,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "run": Command("_run", "start a campaign of a process and follow it"),
     "worker": Command("_worker", "run a worker until SIGINT/SIGTERM"),
-    "status": Command("_read", "show one campaign: steps, current step, outputs"),
+    "status": Command("_status", "show one campaign: steps, current step, outputs"),
     "list": Command("_read", "list campaigns, newest first"),
     "tasks": Command("_people", "the open work items and approvals of a person"),
     "approve": Command("_people", "approve an approval step"),

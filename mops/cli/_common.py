@@ -14,6 +14,7 @@ import getpass
 import json
 import os
 import secrets
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,6 @@ from engine.errors import UserError
 
 if TYPE_CHECKING:
     from dsl import Catalogue, Directory
-    from engine.workflow.facts import Returned
     from workers import Registry
 
 
@@ -102,14 +102,19 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def sent_back(returned: Returned | None, round_number: int) -> list[str]:
+def sent_back(returned: Mapping[str, Any] | None, round_number: int) -> list[str]:
     """Why a round of a step opened again, as the person who reworks it reads it:
-    ``round 2: 'Legal review' rejected round 1`` and each comment, quoted."""
+    ``round 2: 'Legal review' rejected round 1`` and each comment, quoted.
+
+    ``returned`` is the JSON of :class:`engine.workflow.facts.Returned`.
+    """
     if returned is None:
         return []
     from engine.audit import printable
 
-    outcome = "requested changes in" if returned.outcome == "changes_requested" else "rejected"
-    lines = [f"round {round_number}: '{returned.title}' {outcome} round {returned.round}"]
-    lines += [f'{r.by}: "{printable(r.comment)}"' for r in returned.remarks]
+    changes = returned["outcome"] == "changes_requested"
+    outcome = "requested changes in" if changes else "rejected"
+    lines = [f"round {round_number}: '{returned['title']}' {outcome} round {returned['round']}"]
+    remarks: Sequence[Mapping[str, Any]] = returned.get("remarks") or ()
+    lines += [f'{r["by"]}: "{printable(r["comment"])}"' for r in remarks]
     return lines

@@ -166,7 +166,8 @@ async def show_tasks(args: argparse.Namespace) -> int:
         print(f"{task.campaign}  {task.step:<16} {task.title:<32} {task.form:<9} {due}  ({via})")
         if task.instructions:
             print(f"    {task.instructions}")
-        for line in sent_back(task.returned, task.round):
+        returned = None if task.returned is None else task.returned.model_dump(mode="json")
+        for line in sent_back(returned, task.round):
             print(f"    {line}")
     return 0
 

@@ -1,26 +1,27 @@
-"""``mops status RUN`` and ``mops list``: read-only views, ``--json`` for scripts."""
+"""``mops list``, and ``mops status`` through the Temporal SDK: read-only views.
+
+``mops status`` itself is :mod:`mops.cli._status`; it comes here for what the
+embedded server's HTTP API cannot answer (or when a cluster is configured).
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
-from engine.audit import readable, selection_query
+from engine.audit import selection_query
 from engine.client import SubProcessItem, campaign_status, list_campaigns, sub_process_items
 from engine.workflow.campaign import CampaignStatus
-from engine.workflow.work_items import WorkItem
 from mops.cli._commands import summary
-from mops.cli._common import day_or_time, print_json, sent_back
+from mops.cli._common import day_or_time, print_json
 from mops.cli._connect import connected
 from mops.cli._conventions import moment as shown
+from mops.cli._status_text import print_status
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    status = commands.add_parser("status", help=summary("status"))
-    status.add_argument("campaign", metavar="RUN", help="the campaign id")
-    status.add_argument("--json", action="store_true")
-    status.set_defaults(handler=show_status)
-
     listing = commands.add_parser("list", help=summary("list"))
     listing.add_argument("--process", help="only campaigns of this process")
     listing.add_argument(
@@ -66,81 +67,35 @@ def _when(moment: dt.datetime | None) -> str:
     return shown(moment)
 
 
-async def show_status(args: argparse.Namespace) -> int:
+async def status_through_sdk(campaign_id: str, *, ask_campaign: bool = True) -> dict[str, Any]:
+    """The document of ``mops status --json``, read through the Temporal SDK.
+
+    ``ask_campaign``: False when the campaign was just asked over the HTTP API and did
+    not answer (no worker): its status is then rebuilt from its history at once.
+    """
     client, _info, _settings = await connected()
-    status = await campaign_status(client, args.campaign)
+    status = await campaign_status(client, campaign_id, ask_campaign=ask_campaign)
     inner = await sub_process_items(client, status) if status.state == "running" else []
-    if args.json:
-        print_json(
-            {
-                "id": args.campaign,
-                **status.model_dump(mode="json"),
-                "sub_process_items": [
-                    {"campaign": i.campaign, **i.item.model_dump(mode="json")} for i in inner
-                ],
-            }
-        )
-        return 0
-    _print_status(args.campaign, status, inner)
-    return 0
+    return status_document(campaign_id, status, inner)
+
+
+def status_document(
+    campaign_id: str, status: CampaignStatus, inner: Sequence[SubProcessItem] = ()
+) -> dict[str, Any]:
+    """What ``mops status --json`` prints, and the text is printed from."""
+    return {
+        "id": campaign_id,
+        **status.model_dump(mode="json"),
+        "sub_process_items": [
+            {"campaign": i.campaign, **i.item.model_dump(mode="json")} for i in inner
+        ],
+    }
 
 
 def _print_status(
-    campaign_id: str, status: CampaignStatus, inner: list[SubProcessItem] | None = None
+    campaign_id: str, status: CampaignStatus, inner: Sequence[SubProcessItem] = ()
 ) -> None:
-    print(f"campaign  {campaign_id}")
-    print(f"process   {status.process}: {status.title} (version {status.version})")
-    print(f"state     {status.state}")
-    print(f"started   {_when(status.started_at)}")
-    if status.current_step:
-        print(f"now at    {status.current_step}")
-    if status.inputs:
-        print("inputs")
-        for name, value in status.inputs.items():
-            print(f"  {name} = {readable(value)}")
-    print("steps")
-    if not status.steps:
-        print("  (none started yet)")
-    for step in status.steps:
-        took = (
-            ""
-            if step.ended_at is None
-            else f"{(step.ended_at - step.started_at).total_seconds():.1f}s"
-        )
-        state: str = step.state
-        error = step.error
-        if step.id.endswith(".notice") and state == "failed":
-            # A reminder or escalation nobody received: the step itself goes on waiting.
-            state, error = "unsent", f"nobody was told: {error}"
-        print(f"  {state:<8} {step.title:<36} {step.action or '':<14} {took:>7}  {step.source}")
-        if step.campaign is not None:
-            print(f"           sub-process campaign {step.campaign}")
-        if error:
-            print(f"           {error}")
-    if status.outputs:
-        print("outputs")
-        for name, value in status.outputs.items():
-            print(f"  {name} = {readable(value)}")
-    waiting: list[tuple[str | None, WorkItem]] = [(None, item) for item in status.open_items]
-    waiting += [(found.campaign, found.item) for found in inner or []]
-    for campaign, item in waiting:
-        due = "" if item.deadline is None else f", due {_when(item.deadline)}"
-        where = "" if campaign is None else f", in sub-process campaign {campaign}"
-        print(
-            f"waiting   {item.title} ({item.form}, round {item.round}{due}{where}) for "
-            + ", ".join(item.parties + tuple(f"person:{p}" for p in item.added))
-        )
-        if item.instructions:
-            print(f"          {item.instructions}")
-        for line in sent_back(item.returned, item.round):
-            print(f"          {line}")
-    for attempt in status.refused:
-        print(
-            f"refused   {attempt.actor} tried to {attempt.action} '{attempt.step}' "
-            f"at {_when(attempt.at)}: {attempt.reason}"
-        )
-    if status.error:
-        print(f"error     {status.error}")
+    print_status(status_document(campaign_id, status, inner))
 
 
 async def show_list(args: argparse.Namespace) -> int:
