@@ -7,10 +7,11 @@ with two references in the same run: ``python -c pass`` (the interpreter
 alone) and ``python -c 'import lark'``; and with two floors, what the
 packages the command cannot do without cost to import: ``lark``,
 ``networkx`` and ``pydantic`` for the file commands, ``temporalio.client``
-for ``mops status``. The CPU time of each child process is read from the
-operating system (``os.wait4``). ``mops status`` asks an embedded server,
-started for the run, about a campaign that does not exist (a whole round
-trip: connect, ask, answer "no campaign").
+for what ``mops status`` paid before it asked the embedded server's HTTP API
+(and still pays where it goes through the SDK). The CPU time of each child
+process is read from the operating system (``os.wait4``). ``mops status``
+asks an embedded server, started for the run, about a campaign that does not
+exist (a whole round trip: find the server, ask, answer "no campaign").
 
 The targets of issue 17 are absolute CPU seconds on the project's 2-core
 machine: check ≤ 0.15 s, --help ≤ 0.05 s, status ≤ 0.25 s, fmt and graph
