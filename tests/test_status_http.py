@@ -113,6 +113,10 @@ def test_status_over_http_is_what_the_sdk_prints_without_importing_it(
     finally:
         worker.terminate()
         worker.communicate(timeout=60)
+    # With no worker to answer, the status is rebuilt from the history (through the SDK,
+    # without asking the campaign a second time), the same either way.
+    idle = mops("status", campaign)
+    idle_by_sdk = mops_with(env, "status", campaign)
 
     assert text.returncode == 0, text.stderr
     assert sdk_modules(modules) == []
@@ -126,6 +130,9 @@ def test_status_over_http_is_what_the_sdk_prints_without_importing_it(
     assert "  channels = newsletter, linkedin\n" in text.stdout
     assert "round 2: 'Review the draft' rejected round 1" in text.stdout
     assert "ana: \"Remove the 'best in class' claim\\nand the\\u202eswap\"" in text.stdout
+    assert idle.returncode == 0, idle.stderr
+    assert idle.stdout == idle_by_sdk.stdout
+    assert "round 2: 'Review the draft' rejected round 1" in idle.stdout
     document = json.loads(as_json.stdout)
     assert document["id"] == campaign
     assert document["state"] == "running"

@@ -161,17 +161,24 @@ class _Api:
         raise ValueError(f"HTTP {response.status} without a gRPC status")
 
     def status_of(self, campaign_id: str, *, timeout: float) -> dict[str, Any] | None:
-        """The campaign's answer to its ``status`` query, or None if it gave none."""
+        """The campaign's answer to its ``status`` query, or None if it gave none (no
+        worker, the query failed), as the SDK path takes an RPC or query error.
+
+        Raises:
+            ValueError: an answer that is not a status; the SDK path then asks again
+                and says what it always said of that.
+        """
         try:
             reply = self.call("POST", campaign_id, timeout=timeout, query="status")
         except TimeoutError:
+            self._connection.close()  # a fresh connection for the next request
             return None
         if reply.error:
             return None
         payloads = (reply.body.get("queryResult") or {}).get("payloads") or []
         status = _json_payload(payloads[0]) if payloads else None
         if not isinstance(status, dict) or not status.keys() >= _STATUS_KEYS:
-            return None
+            raise ValueError("the answer to the status query is not a campaign's status")
         return status
 
     def sub_process_items(self, status: Mapping[str, Any]) -> list[dict[str, Any]]:
