@@ -8,7 +8,9 @@
     python3 dev.py test --quick  the same, but only the tests that need no embedded server
                                  (no end-to-end or reliability tests): a few minutes
 
-The tests run in one more process than the machine has cores (at most 4; pytest-xdist);
+The tests run in one more process than the machine has cores (at most 4; pytest-xdist,
+each process starting on its share of the end-to-end tests and taking work from the others
+when it runs out);
 `python3 dev.py test -n 0` runs them in one, and any pytest arguments may follow.
 
 Set-up makes a virtual environment in .venv and installs the project into it
@@ -144,7 +146,7 @@ def test() -> int:
     if not chosen:
         # Most tests wait on servers rather than compute, so one more test process than
         # cores keeps the cores busy; each process has its own time-skipping server.
-        arguments = ["-n", str(_TEST_PROCESSES), *arguments]
+        arguments = ["-n", str(_TEST_PROCESSES), "--dist", "worksteal", *arguments]
     steps: list[tuple[str, list[str | Path]]] = [
         ("ruff check", [BIN / "ruff", "check", "."]),
         ("ruff format --check", [BIN / "ruff", "format", "--check", "."]),

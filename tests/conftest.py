@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -14,10 +15,25 @@ __all__ = ["forget_launched", "mops", "time_env"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """End-to-end tests first (the order is kept within each group): they are the
-    long ones, so the parallel processes start on them and the run does not end on
-    one process finishing a long test while the others sit idle."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+    """Each parallel test process starts on its share of the end-to-end tests.
+
+    ``dev.py test`` runs pytest-xdist's ``worksteal`` schedule: each of the N processes
+    is handed one N-th of the tests, in order, and a process that runs out takes half
+    of the longest queue's tail. So the order is N shares, each its N-th of the
+    end-to-end tests (the long ones) followed by its N-th of the others; files stay
+    together within a share, and what is taken from a tail is short.
+    """
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    e2e = [item for item in items if item.get_closest_marker("e2e") is not None]
+    others = [item for item in items if item.get_closest_marker("e2e") is None]
+    items[:] = [
+        each for k in range(count) for each in (*_share(e2e, k, count), *_share(others, k, count))
+    ]
+
+
+def _share(items: list[pytest.Item], k: int, count: int) -> list[pytest.Item]:
+    """The ``k``-th of ``count`` consecutive, nearly equal shares of ``items``."""
+    return items[k * len(items) // count : (k + 1) * len(items) // count]
 
 
 @pytest.fixture

@@ -283,7 +283,7 @@ async def _run(
     campaign: str,
 ) -> tuple[dict[str, Any], WorkflowHistory]:
     client = env.client
-    async with worker_for(client, registry, queue, cached=0):
+    async with worker_for(client, registry, queue):
         start = CampaignStart(
             process=process,
             inputs=sample_inputs(process) if inputs is None else inputs,

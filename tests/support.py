@@ -19,7 +19,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 from waiting import pauses
 
 from dsl import Catalogue, SourceFile, check_source, render_all
@@ -218,10 +218,17 @@ async def raw_act(handle: WorkflowHandle[Any, Any], payload: Any, *, by: str = "
 
 @contextlib.asynccontextmanager
 async def worker_for(
-    client: Client, registry: Registry, task_queue: str, *, cached: int = 0
+    client: Client, registry: Registry, task_queue: str, *, cached: int | None = None
 ) -> AsyncIterator[Worker]:
-    """A worker running the interpreter; with ``cached=0`` every step replays from the
-    start, so non-determinism shows up in every test.
+    """A worker running the interpreter, which the sandbox re-imports for every campaign.
+
+    Non-determinism shows up in every test: by default the worker keeps its campaigns
+    in its cache and, when it stops, the history of each campaign the test started
+    on ``task_queue`` is replayed from the start (:func:`replay_launched`). With
+    ``cached=0`` it instead replays every workflow task from the start as it runs,
+    and nothing is replayed at the end; that costs the square of a campaign's length
+    (five times the CPU of a webinar campaign), so only the tests about replay itself
+    ask for it.
 
     Before it stops, the worker finishes what its campaigns have in flight (see
     :func:`settle`)."""
@@ -231,7 +238,7 @@ async def worker_for(
         registry=registry,
         workflows=WORKFLOWS,
         workflow_runner=workflow_runner(isolate_interpreter=True),
-        max_cached_workflows=cached,
+        max_cached_workflows=1000 if cached is None else cached,
         trust=TRUST,
     )
     async with worker:
@@ -239,6 +246,34 @@ async def worker_for(
             yield worker
         finally:
             await settle(client, task_queue)
+    if cached is None:
+        await replay_launched(client, task_queue)
+
+
+async def replay_launched(client: Client, task_queue: str) -> None:
+    """Replay, from the start and in the re-importing sandbox, the history of every
+    campaign the test started on ``task_queue``; fail on the first that does not replay.
+
+    A test that stopped on a failure does not get here, so its own failure shows.
+    """
+    replayer = Replayer(
+        workflows=list(WORKFLOWS),
+        workflow_runner=workflow_runner(isolate_interpreter=True),
+        data_converter=pydantic_data_converter,
+    )
+    for campaign in dict.fromkeys(LAUNCHED):
+        handle = client.get_workflow_handle(campaign)
+        try:
+            found = await handle.describe()
+            if found.raw_description.execution_config.task_queue.name != task_queue:
+                continue
+            history = await handle.fetch_history()
+        except RPCError:  # not on this server
+            continue
+        replayed = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        assert replayed.replay_failure is None, (
+            f"campaign {campaign} does not replay from its history: {replayed.replay_failure}"
+        )
 
 
 SETTLE_WITHIN = 30.0

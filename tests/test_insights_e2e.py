@@ -103,7 +103,8 @@ APPROVE = 0.75
 _LATENCY = 1.5
 """Seconds a decision may take to reach the campaign on a loaded 2-core machine (the
 update's round trip through the embedded server and the worker): answers only come later
-than drawn, never earlier."""
+than drawn, never earlier. When the test saw its decisions take longer (a machine
+busier still), the longest it saw is allowed instead."""
 _Z90 = 1.2815515655446004
 
 
@@ -111,12 +112,17 @@ def _draw(rng: random.Random, median: float, p90: float) -> float:
     return rng.lognormvariate(math.log(median), math.log(p90 / median) / _Z90)
 
 
-async def _person(client: Client, campaign: str, rng: random.Random, operator: Credentials) -> None:
+async def _person(
+    client: Client, campaign: str, rng: random.Random, operator: Credentials
+) -> list[float]:
     """One campaign's people: each answers a drawn time after the step opened (their
-    decisions asserted by the local operator, as ``mops approve --as`` sends them)."""
+    decisions asserted by the local operator, as ``mops approve --as`` sends them).
+    Returns how late each answer was taken: seconds from the drawn moment until the
+    campaign had accepted it (noticing the step, and the update's round trip)."""
     handle = client.get_workflow_handle(campaign)
     draft = await wait_open(handle, "draft")
-    await _until(draft.opened_at + dt.timedelta(seconds=_draw(rng, *WRITER)))
+    moment = draft.opened_at + dt.timedelta(seconds=_draw(rng, *WRITER))
+    await _until(moment)
     writer = rng.choice(["wes", "wren"])
     await act(
         client,
@@ -126,8 +132,10 @@ async def _person(client: Client, campaign: str, rng: random.Random, operator: C
         ),
         credentials=operator.asserting(writer),
     )
+    late = [_since(moment)]
     check = await wait_open(handle, "check")
-    await _until(check.opened_at + dt.timedelta(seconds=_draw(rng, *EDITOR)))
+    moment = check.opened_at + dt.timedelta(seconds=_draw(rng, *EDITOR))
+    await _until(moment)
     verdict = "approve" if rng.random() < APPROVE else "reject"
     editor = rng.choice(["eda", "eli"])
     await act(
@@ -136,14 +144,20 @@ async def _person(client: Client, campaign: str, rng: random.Random, operator: C
         Act(step="check", actor=editor, action=verdict),
         credentials=operator.asserting(editor),
     )
+    late.append(_since(moment))
     with contextlib.suppress(WorkflowFailureError):  # a rejected brief fails: that is the process
         await handle.result()
+    return late
 
 
-def _near(reported: float, true: float, share: float) -> bool:
+def _since(moment: dt.datetime) -> float:
+    return (dt.datetime.now(dt.UTC) - moment).total_seconds()
+
+
+def _near(reported: float, true: float, share: float, latency: float) -> bool:
     """Within ``share`` of the truth (the sample's spread), plus, above it only, the time
     a decision takes to reach the campaign after the test sends it."""
-    return true * (1 - share) <= reported <= true * (1 + share) + _LATENCY
+    return true * (1 - share) <= reported <= true * (1 + share) + latency
 
 
 async def _until(moment: dt.datetime) -> None:
@@ -153,8 +167,9 @@ async def _until(moment: dt.datetime) -> None:
 
 async def _campaigns(
     mops: Mops, process: ProcessIR, team: TeamSnapshot, operator: Credentials
-) -> dt.datetime:
-    """Run the campaigns with a real worker, people answering; when the held-out half began."""
+) -> tuple[dt.datetime, float]:
+    """Run the campaigns with a real worker, people answering; when the held-out half
+    began, and the latest any answer was taken (seconds after its drawn moment)."""
     worker = mops.worker()
     try:
         client = await Client.connect(mops.address(), data_converter=pydantic_data_converter)
@@ -169,13 +184,13 @@ async def _campaigns(
             )
             campaigns.append(handle.id)
         rng = random.Random(19)
-        await asyncio.gather(
+        late = await asyncio.gather(
             *(_person(client, c, random.Random(rng.random()), operator) for c in campaigns)
         )
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=60)
-    return holdout
+    return holdout, max(seconds for each in late for seconds in each)
 
 
 async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) -> None:
@@ -190,7 +205,7 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
         # People are told when a step opens: by a real mail server, so that no notice
         # fails (and the worker does not log a failure, and retry it, for each).
         mops.env.update(MOPS_SMTP_HOST="127.0.0.1", MOPS_SMTP_PORT=str(mailbox.port))
-        holdout = await _campaigns(mops, process, team, operator)
+        holdout, latest = await _campaigns(mops, process, team, operator)
         assert mailbox.received, "nobody was told of a step"
 
     insights = mops("insights", "--process", "brief", "--json")
@@ -210,12 +225,13 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     assert done["started"] == CAMPAIGNS
     assert done["completed"] + done["failed"] == CAMPAIGNS
     roles = {r["role"]: r["response_hours"] for r in figures["roles"]}
+    latency = max(_LATENCY, latest)
     for role, (median, p90) in (("writer", WRITER), ("editor", EDITOR)):
-        assert _near(roles[role]["p50"] * 3600, median, 0.3), role
-        assert _near(roles[role]["p90"] * 3600, p90, 0.4), role
+        assert _near(roles[role]["p50"] * 3600, median, 0.3, latency), (role, latency)
+        assert _near(roles[role]["p90"] * 3600, p90, 0.4, latency), (role, latency)
         found = fitted["calibration"]["roles"][role]
-        assert _near(found["median_hours"] * 3600, median, 0.3), role
-        assert _near(found["p90_hours"] * 3600, p90, 0.4), role
+        assert _near(found["median_hours"] * 3600, median, 0.3, latency), (role, latency)
+        assert _near(found["p90_hours"] * 3600, p90, 0.4, latency), (role, latency)
     assert fitted["calibration"]["roles"]["editor"]["approve"] == pytest.approx(APPROVE, abs=0.2)
     check = next(s for s in figures["steps"] if s["step"] == "check")
     assert check["outcomes"]["approved"] / CAMPAIGNS == pytest.approx(APPROVE, abs=0.2)
@@ -230,9 +246,10 @@ async def test_known_answer_times_are_reported_back(mops: Mops, tmp_path: Path) 
     held: dict[str, Any] = json.loads(checked.stdout)["holdout"]
     assert held["campaigns"] == {"predicted": CAMPAIGNS // 2, "actual": CAMPAIGNS // 2}
     # Both halves come from the same people: the prediction is close to what happened.
-    # What happened is later still by the machine's lag (noticing a step opened, a
-    # decision reaching the campaign: up to 1.5 s each on a loaded machine, two steps).
+    # Either half is later still by the machine's lag (noticing a step opened, a
+    # decision reaching the campaign: up to `latency` each, two steps), the fitted one
+    # and so the prediction included.
     p50 = held["business_days_p50"]
-    lag = 2 * 1.5 / 86_340  # in business days of this calendar (00:00-23:59)
-    assert -0.5 * p50["actual"] - lag < p50["error"] < 0.5 * p50["actual"], p50
+    lag = 2 * latency / 86_340  # in business days of this calendar (00:00-23:59)
+    assert -0.5 * p50["actual"] - lag < p50["error"] < 0.5 * p50["actual"] + lag, (p50, lag)
     assert set(held["escalation_rate"]) == {"draft", "check"}

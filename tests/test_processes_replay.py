@@ -1,7 +1,7 @@
-"""Every process in ``processes/`` runs to its end on a worker that replays every workflow
-task from the start (``max_cached_workflows=0``), and its finished history replays
-cleanly. Processes added later are picked up by the glob; see process_runs.py for the
-stand-ins and the auto-responder."""
+"""Every process in ``processes/`` runs to its end, and its finished history replays
+cleanly, in the sandbox that re-imports the interpreter too (``support.worker_for``).
+Processes added later are picked up by the glob; see process_runs.py for the stand-ins
+and the auto-responder."""
 
 from __future__ import annotations
 
@@ -26,9 +26,7 @@ FAIL_ON_SAMPLES = {
 
 
 @pytest.mark.parametrize("path", PROCESS_FILES, ids=lambda p: p.stem)
-async def test_every_process_runs_uncached_and_replays(
-    time_env: WorkflowEnvironment, path: Path
-) -> None:
+async def test_every_process_runs_and_replays(time_env: WorkflowEnvironment, path: Path) -> None:
     result, history = await run_to_the_end(time_env, path)
     replayed = await replayer().replay_workflow(history, raise_on_replay_failure=True)
     kinds = [e.WhichOneof("attributes") for e in history.events]

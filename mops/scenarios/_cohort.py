@@ -59,7 +59,6 @@ from engine.errors import UserError
 from engine.workflow import business_time
 from engine.workflow.campaign import (
     EVENT_SIGNAL,
-    STATUS_QUERY,
     CampaignResult,
     CampaignStart,
     CampaignStatus,
@@ -78,6 +77,7 @@ from engine.workflow.team import TeamSnapshot
 from engine.workflow.work_items import Act, Action, eligible_people
 from mops.scenarios._drive import CampaignPlan, CampaignRun, HumanRound, Refusal, _scenario_keys
 from mops.scenarios._model import rng_for
+from mops.scenarios._query import status_of
 from mops.scenarios._stand_ins import AnySecret, ScriptBook
 from mops.scenarios._watch import WatchingRunner, commands
 from workers import WORKFLOWS, Registry, workflow_runner
@@ -475,7 +475,7 @@ class Cohort:
     async def _status(self, campaign: str) -> CampaignStatus:
         assert self.client is not None
         handle = self.client.get_workflow_handle(campaign)
-        status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+        status: CampaignStatus = await status_of(handle)
         return status
 
     async def _at_horizon(

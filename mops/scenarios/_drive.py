@@ -36,7 +36,6 @@ from engine.errors import UserError
 from engine.workflow import business_time
 from engine.workflow.campaign import (
     EVENT_SIGNAL,
-    STATUS_QUERY,
     CampaignStart,
     CampaignStatus,
     ExternalEvent,
@@ -45,6 +44,7 @@ from engine.workflow.facts import TimerFact, TimerPurpose
 from engine.workflow.provenance import TrustedKey
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.work_items import Act, Action, WorkItem
+from mops.scenarios._query import status_of
 from workers import WORKFLOWS, Registry, build_worker, workflow_runner
 
 _CLOSED_EVENTS = {
@@ -292,7 +292,7 @@ async def _step(live: _Live, now: dt.datetime) -> bool:
     assert live.handle is not None
     handle = live.client.get_workflow_handle(live.plan.campaign_id)
     described = await handle.describe()
-    status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+    status: CampaignStatus = await status_of(handle)
     _observe(live, status, now)
     if described.status != WorkflowExecutionStatus.RUNNING:
         _finish(live, status, described.status, described.close_time or now)
@@ -395,7 +395,7 @@ async def _act_once(live: _Live, decision: Act) -> None:
         except TimeoutError:
             await _settle([live])
             handle = live.client.get_workflow_handle(live.plan.campaign_id)
-            status: CampaignStatus = await handle.query(STATUS_QUERY, result_type=CampaignStatus)
+            status: CampaignStatus = await status_of(handle)
             item = next((i for i in status.open_items if i.step == decision.step), None)
             if item is None or any(d.actor == decision.actor for d in item.decisions):
                 return
