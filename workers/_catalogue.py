@@ -47,7 +47,7 @@ _CACHE_FORMAT = 1
 def builtin_signatures() -> tuple[ActionSignature, ...]:
     """The built-in actions' signatures, read from the checked-in file."""
     data = json.loads(BUILTIN_CATALOGUE.read_text(encoding="utf-8"))
-    return tuple(ActionSignature.model_validate(each) for each in data["actions"])
+    return tuple(ActionSignature.from_data(each) for each in data["actions"])
 
 
 def action_catalogue(*, entry_points: bool = True) -> Catalogue:
@@ -139,7 +139,7 @@ def _cache_file(key: str) -> Path:
 def _read_cache(key: str) -> tuple[ActionSignature, ...] | None:
     try:
         data = json.loads(_cache_file(key).read_text(encoding="utf-8"))
-        return tuple(ActionSignature.model_validate(each) for each in data["actions"])
+        return tuple(ActionSignature.from_data(each) for each in data["actions"])
     except (OSError, ValueError, KeyError, TypeError):
         # Missing, unreadable or from another version: made again.
         return None
@@ -157,7 +157,7 @@ def _write_cache(key: str, signatures: Iterable[ActionSignature]) -> None:
 
 
 def _dump(signatures: Iterable[ActionSignature]) -> str:
-    actions = [s.model_dump(mode="json") for s in signatures]
+    actions = [s.to_data() for s in signatures]
     return json.dumps({"format": _CACHE_FORMAT, "actions": actions}, indent=2) + "\n"
 
 
