@@ -80,6 +80,17 @@ def _data() -> dict[str, Any] | None:
 
 def library_version() -> str:
     """The installed ``holidays`` library's version ("" if it is not installed)."""
+    # Read from the name of its metadata folder beside it when there is one such
+    # folder (holidays-0.109.dist-info), as importing importlib.metadata costs
+    # 0.03 s; asked of importlib.metadata otherwise.
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    if spec is not None and spec.origin is not None:
+        site = Path(spec.origin).parent.parent
+        found = list(site.glob("holidays-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name.removeprefix("holidays-").removesuffix(".dist-info")
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -48,14 +48,7 @@ class FastLexer:
     def __init__(self, lark: Lark) -> None:
         contextual = lark.parser.lexer.lexer
         assert isinstance(contextual, ContextualLexer)
-        tables: dict[int, _Table] = {}
-        built: dict[int, _Table] = {}
-        for state, basic in contextual.lexers.items():
-            table = built.get(id(basic))
-            if table is None:
-                table = built[id(basic)] = _table(basic)
-            tables[state] = table
-        self.tables = tables
+        self.tables = _Tables(contextual.lexers)
 
     def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
         """The tokens of the text, read in the parser's current state as it goes."""
@@ -121,6 +114,28 @@ class FastLexer:
         while len(levels) > 1:
             levels.pop()
             yield Token.new_borrow_pos("_DEDENT", "", token) if token else Token("_DEDENT", "")
+
+
+class _Tables(dict[int, _Table]):
+    """Each parser state's lexer, made the first time a text is read in that state.
+
+    The grammar has some 200 different ones (a regular expression each, compiled
+    twice); a file meets a fraction of them, and a check is over in less time
+    than compiling them all would take.
+    """
+
+    def __init__(self, lexers: dict[int, Any]) -> None:
+        super().__init__()
+        self._lexers = lexers
+        self._built: dict[int, _Table] = {}  # by the state's lexer: states share them
+
+    def __missing__(self, state: int) -> _Table:
+        basic = self._lexers[state]
+        table = self._built.get(id(basic))
+        if table is None:
+            table = self._built[id(basic)] = _table(basic)
+        self[state] = table
+        return table
 
 
 def _table(basic: Any) -> _Table:

@@ -53,3 +53,9 @@ def test_a_misspelt_region_or_a_country_name_still_gets_its_hint() -> None:
     )
     assert problems == ["unknown region 'Berlim' of holiday country 'DE'; did you mean 'BE'?"]
     assert calendar_hint("Germany", []).startswith('did you mean "DE"?')
+
+
+def test_the_library_version_is_the_one_importlib_metadata_gives() -> None:
+    from importlib.metadata import version
+
+    assert kept.library_version() == version("holidays")
