@@ -118,7 +118,7 @@ def _checked(cls: type, data: object) -> dict[str, Any]:
         kinds = _KINDS[name]
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise ValueError(f"{cls.__name__}: {name!r} cannot be {value!r}")
-        found[name] = float(value) if float in kinds and value is not None else value
+        found[name] = float(data[name]) if float in kinds and value is not None else value
     return found
 
 

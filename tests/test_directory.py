@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_plain_entries_are_read_as_the_pydantic_models_read_them() -> None:
     from dsl._directory import _plain_person, _validated_person
 
     team = parse_directory(GOOD, "team.toml")
-    entries = {
+    entries: dict[str, dict[str, Any]] = {
         "ana": {
             "name": "Ana",
             "email": "ana@acme.com",
