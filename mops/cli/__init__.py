@@ -13,11 +13,16 @@ import importlib
 import os
 import sys
 from collections.abc import Collection, Coroutine, Sequence
-from typing import Any
 
 from engine.errors import UserError
 from mops.cli._commands import COMMANDS
 from mops.cli._conventions import Parser, finish, innermost, print_error
+
+# Not typing.TYPE_CHECKING: importing typing costs 5 ms of a 50 ms ``mops --help``
+# (type checkers take any TYPE_CHECKING to be true).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["main"]
 
