@@ -43,7 +43,7 @@ from dsl._build import AstBuilder
 from dsl._calendars import PRESETS
 from dsl._callbacks import Parse
 from dsl._check import check
-from dsl._graph import build_graph
+from dsl._graph import process_graph
 from dsl._graph_checks import graph_problems
 from dsl._layout import MopsIndenter
 from dsl._lexer import FastLexer
@@ -143,7 +143,7 @@ def stages(text: str, catalogue: Catalogue) -> dict[str, float]:
         structural = check(parsed.file, catalogue, processes={}, calendars=calendars)
         spent["names and types"] = time.process_time() - started
         started = time.process_time()
-        graph = build_graph(process)
+        graph = process_graph(process)
         spent["graph"] = time.process_time() - started
         started = time.process_time()
         graph_problems(process, graph, already=structural)
