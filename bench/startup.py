@@ -121,7 +121,9 @@ def main(argv: list[str]) -> None:
 
 def _commands(before: Path | None) -> dict[str, tuple[list[str], dict[str, str]]]:
     """Each command to time, and what to add to its environment."""
-    found = {name: (command, {}) for name, command in {**REFERENCES, **FLOORS}.items()}
+    found: dict[str, tuple[list[str], dict[str, str]]] = {
+        name: (command, {}) for name, command in {**REFERENCES, **FLOORS}.items()
+    }
     for name, (command, _target) in COMMANDS.items():
         if before is not None:
             found[f"before: {name}"] = (command, {"PYTHONPATH": str(before.resolve())})

@@ -28,7 +28,6 @@ import hashlib
 import os
 import re
 import tomllib
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any, Literal
 
 from bounds import is_email
 from dsl._suggest import did_you_mean
+from dsl._zones import is_zone
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -226,15 +226,6 @@ def _plain_absence(entry: object) -> Absence | None:
     if delegate is not None and type(delegate) is not str:
         return None
     return Absence(start=start, until=until, delegate=delegate)
-
-
-def is_zone(name: str) -> bool:
-    """Whether ``name`` is a time zone zoneinfo knows."""
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _validated_person(person_id: str, entry: dict[str, Any], where: str) -> Person:

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bounds import excerpt, is_email
-from dsl._directory import is_zone
+from dsl._zones import is_zone
 
 
 class AbsenceModel(BaseModel):

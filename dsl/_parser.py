@@ -14,7 +14,6 @@ the place.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,10 +24,11 @@ from dsl._build_expr import ExprBuilder
 from dsl._callbacks import Parse
 from dsl._diagnostics import Diagnostic
 from dsl._source import SourceFile, Span
+from dsl._tables import lark_parser
 from dsl._token import LayoutError, NotParsed
 
 if TYPE_CHECKING:
-    from lark import Lark, Token, Tree
+    from lark import Token, Tree
 
 # Lark is imported by the functions that explain a file that does not parse.
 
@@ -41,22 +41,7 @@ MAX_NESTING = 80
 MAX_INTERPOLATION_NESTING = 20
 
 
-@functools.cache
-def _lark() -> Lark:
-    from lark import Lark
-
-    from dsl._layout import MopsIndenter
-
-    return Lark.open(
-        "grammar.lark",
-        rel_to=__file__,
-        parser="lalr",
-        start=["start", "expr"],
-        postlex=MopsIndenter(),
-        propagate_positions=True,
-        maybe_placeholders=True,
-        cache=True,
-    )
+_lark = lark_parser
 
 
 @dataclass(frozen=True)

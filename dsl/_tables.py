@@ -87,10 +87,27 @@ def tables() -> Tables:
     """The grammar's tables: the kept ones if they are current, else made from Lark."""
     data = _kept()
     if data is None:
-        from dsl._parser import _lark
-
-        data = from_lark(_lark())
+        data = from_lark(lark_parser())
     return _tables(data)
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    """Lark's parser of the grammar (built once, with Lark's cache): to explain mistakes."""
+    from lark import Lark
+
+    from dsl._layout import MopsIndenter
+
+    return Lark.open(
+        "grammar.lark",
+        rel_to=__file__,
+        parser="lalr",
+        start=["start", "expr"],
+        postlex=MopsIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
 
 
 def _kept() -> dict[str, Any] | None:
@@ -246,9 +263,7 @@ def _lexer_data(basic: Any) -> list[Any]:
 
 def generated() -> str:
     """The text ``grammar_tables.json`` must hold: the tables Lark makes now."""
-    from dsl._parser import _lark
-
-    return json.dumps(from_lark(_lark()), separators=(",", ":")) + "\n"
+    return json.dumps(from_lark(lark_parser()), separators=(",", ":")) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
