@@ -43,10 +43,10 @@ from dsl._build import AstBuilder
 from dsl._calendars import PRESETS
 from dsl._callbacks import Parse
 from dsl._check import check
-from dsl._graph import build_graph
+from dsl._graph import process_graph
 from dsl._graph_checks import graph_problems
 from dsl._layout import MopsIndenter
-from dsl._lexer import fast_lexer
+from dsl._lexer import FastLexer
 from dsl._parser import parse_interpolation, parse_source
 from dsl._rules import rule_problems
 from dsl._source import gc_paused
@@ -143,7 +143,7 @@ def stages(text: str, catalogue: Catalogue) -> dict[str, float]:
         structural = check(parsed.file, catalogue, processes={}, calendars=calendars)
         spent["names and types"] = time.process_time() - started
         started = time.process_time()
-        graph = build_graph(process)
+        graph = process_graph(process)
         spent["graph"] = time.process_time() - started
         started = time.process_time()
         graph_problems(process, graph, already=structural)
@@ -172,7 +172,7 @@ class _Keeping:
     """Our lexer, keeping what it reads."""
 
     def __init__(self, lark: Lark) -> None:
-        self.inner = fast_lexer(lark)
+        self.inner = FastLexer.from_lark(lark)
         self.tokens: list[Any] = []
 
     def lex(self, lexer_state: Any, parser_state: Any) -> Any:
@@ -198,17 +198,17 @@ def ceiling(text: str, runs: int) -> dict[str, float]:
         return cpu_seconds(interactive.resume_parse)
 
     def ours() -> float:
-        parse = Parse(lark, AstBuilder(parse_interpolation), (1, 1))
+        parse = Parse(AstBuilder(parse_interpolation), (1, 1))
         parse.reductions = [None if r is None else _nothing for r in parse.reductions]
         parse.on_string = _same
-        return cpu_seconds(parse.parse, lark, text, "start")
+        return cpu_seconds(parse.parse, text, "start")
 
     keeping = _Keeping(lark)
     with gc_paused():
         loop(keeping)
         return {
             "Lark's lexer and indenter": min(loop(None) for _ in range(runs)),
-            "our lexer": min(loop(fast_lexer(lark)) for _ in range(runs)),
+            "our lexer": min(loop(FastLexer.from_lark(lark)) for _ in range(runs)),
             "tokens given (the loop alone)": min(loop(_Given(keeping.tokens)) for _ in range(runs)),
             "our lexer and our loop (what the AST parse runs)": min(ours() for _ in range(runs)),
         }

@@ -1,6 +1,6 @@
 """Start-up of the designer's commands: whole-process CPU, as ratios to bare Python and Lark.
 
-    python -m bench startup [--runs N]
+    python -m bench startup [--runs N] [--before DIR] [--no-bytecode]
 
 Each command runs as a fresh process, as a designer runs it, interleaved
 with two references in the same run: ``python -c pass`` (the interpreter
@@ -16,6 +16,18 @@ exist (a whole round trip: find the server, ask, answer "no campaign").
 The targets of issue 17 are absolute CPU seconds on the project's 2-core
 machine: check ≤ 0.15 s, --help ≤ 0.05 s, status ≤ 0.25 s, fmt and graph
 ≤ 0.2 s.
+
+The children write and read their bytecode (in a folder of the run's own,
+``PYTHONPYCACHEPREFIX``), as an installed package has it: a designer's
+``mops`` does not compile its modules on every start. ``--no-bytecode``
+measures with none, as a shell with ``PYTHONDONTWRITEBYTECODE=1`` would run
+an editable install (the conditions of the figures before 2026-12-07's).
+
+``--before DIR`` also runs each ``mops`` command from another checkout of
+the code (a ``git worktree`` of the commit to compare with), interleaved
+with the rest: the same interpreter and dependencies, that checkout's
+``bounds``, ``dsl``, ``engine``, ``workers`` and ``mops`` first on
+``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -82,42 +94,76 @@ def _free_port() -> int:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench startup")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--before", type=Path, metavar="DIR", help="also run the commands from this checkout"
+    )
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="children neither write nor read bytecode"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("TEMPORAL_") and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")
+        }
         env.update(MOPS_HOME=home, MOPS_SERVER_PORT=str(_free_port()))
+        if args.no_bytecode:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        else:
+            env["PYTHONPYCACHEPREFIX"] = str(Path(home) / "bytecode")
         subprocess.run([MOPS, "server", "start"], env=env, check=True, capture_output=True)
         try:
-            rows = measure(args.runs, env)
+            rows = measure(args.runs, env, args.before)
         finally:
             subprocess.run([MOPS, "server", "stop"], env=env, check=False, capture_output=True)
-    report(rows, args.runs)
+    report(rows, args.runs, bytecode=not args.no_bytecode, before=args.before)
 
 
-def measure(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
-    everything = {**REFERENCES, **FLOORS, **{k: c for k, (c, _) in COMMANDS.items()}}
-    for command in everything.values():
-        cpu_of(command, env)  # warm the file cache and the bytecode
+def _commands(before: Path | None) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """Each command to time, and what to add to its environment."""
+    found: dict[str, tuple[list[str], dict[str, str]]] = {
+        name: (command, {}) for name, command in {**REFERENCES, **FLOORS}.items()
+    }
+    for name, (command, _target) in COMMANDS.items():
+        if before is not None:
+            found[f"before: {name}"] = (command, {"PYTHONPATH": str(before.resolve())})
+        found[name] = (command, {})
+    return found
+
+
+def measure(runs: int, env: dict[str, str], before: Path | None) -> dict[str, list[float]]:
+    everything = _commands(before)
+    for command, extra in everything.values():
+        cpu_of(command, {**env, **extra})  # warm the file cache and the bytecode
     times: dict[str, list[float]] = {name: [] for name in everything}
     for _ in range(runs):
-        for name, command in everything.items():
-            times[name].append(cpu_of(command, env))
+        for name, (command, extra) in everything.items():
+            times[name].append(cpu_of(command, {**env, **extra}))
     return times
 
 
-def report(times: dict[str, list[float]], runs: int) -> None:
+def report(
+    times: dict[str, list[float]], runs: int, *, bytecode: bool, before: Path | None
+) -> None:
     bare = statistics.median(times["python -c pass"])
     lark = statistics.median(times["python -c 'import lark'"])
+    words = f"--runs {runs}" + ("" if bytecode else " --no-bytecode")
+    words += "" if before is None else " --before DIR"
     lines = [
-        f"Command: `python -m bench startup --runs {runs}`. Machine: {machine()}.",
+        f"Command: `python -m bench startup {words}`. Machine: {machine()}.",
         "",
         "CPU seconds (user + system) of whole processes, medians of the runs, each command "
-        "interleaved with the references in one run.",
+        "interleaved with the references in one run; "
+        + ("bytecode written and read, as installed" if bytecode else "no bytecode")
+        + ("" if before is None else "; `before:` rows run the code of DIR (the commit before)")
+        + ".",
         "",
         "| command | CPU (s) | min-max | x `python -c pass` | x `import lark` | target (s) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     targets = {name: target for name, (_, target) in COMMANDS.items()}
+    targets |= {f"before: {name}": target for name, target in targets.items()}
     for name, values in times.items():
         median = statistics.median(values)
         target = targets.get(name)

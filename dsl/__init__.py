@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from dsl._check_expr import declared_type
     from dsl._complete import Expected, expected_at
     from dsl._diagnostics import CODES, Diagnostic, Severity, has_errors, render_all
+    from dsl._digraph import Graph as ProcessGraph
     from dsl._directory import (
         Absence,
         Directory,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from dsl._fixes import Fix, suggested_fix
     from dsl._format import FormatError, format_source
     from dsl._functions import FUNCTIONS
-    from dsl._graph import build_graph
+    from dsl._graph import build_graph, process_graph
     from dsl._plan import Plan, plan
     from dsl._render import to_dot, to_mermaid, to_svg
     from dsl._render_svg import draw as draw_scene
@@ -82,6 +83,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "format_source": ("dsl._format", "format_source"),
     "FUNCTIONS": ("dsl._functions", "FUNCTIONS"),
     "build_graph": ("dsl._graph", "build_graph"),
+    "process_graph": ("dsl._graph", "process_graph"),
+    "ProcessGraph": ("dsl._digraph", "Graph"),
     "Plan": ("dsl._plan", "Plan"),
     "plan": ("dsl._plan", "plan"),
     "to_dot": ("dsl._render", "to_dot"),
@@ -163,6 +166,7 @@ __all__ = [
     "OneOf",
     "Person",
     "Plan",
+    "ProcessGraph",
     "Reference",
     "Scalar",
     "Scene",
@@ -195,6 +199,7 @@ __all__ = [
     "parse_type",
     "pin_calendar",
     "plan",
+    "process_graph",
     "render_all",
     "resolve_calendar",
     "scenario_ast",

@@ -11,7 +11,7 @@ from dsl._calendars import PRESETS
 from dsl._check import check
 from dsl._diagnostics import Diagnostic, Severity, has_errors, sort_key
 from dsl._directory import Directory
-from dsl._graph import build_graph
+from dsl._graph import process_graph
 from dsl._graph_checks import graph_problems
 from dsl._limits_check import limit_problems
 from dsl._parser import parse_source
@@ -89,7 +89,7 @@ def _check_source(
         )
         problems.extend(structural)
         process = parsed.file.process
-        problems.extend(graph_problems(process, build_graph(process), already=structural))
+        problems.extend(graph_problems(process, process_graph(process), already=structural))
         inputs = {i.name: i.type.type for i in process.inputs}
         problems.extend(rule_problems(process, inputs, already=structural))
     ordered = tuple(sorted(problems, key=sort_key))

@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from lark import Token
-
 from dsl import _ast as ast
 from dsl._build_expr import ExprBuilder
 from dsl._source import Span
 from dsl._suggest import did_you_mean
+from dsl._token import Token
 from dsl._types import SCALAR_NAMES, ListOf, OneOf, Scalar, Type
 
 Option = tuple[str, Any, Span]

@@ -6,14 +6,16 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
-
-from lark import Token
-from lark.tree import Meta
+from typing import TYPE_CHECKING, Any
 
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic
 from dsl._source import Span
+from dsl._token import Token
+
+if TYPE_CHECKING:
+    from lark import Token as LarkToken
+    from lark.tree import Meta
 
 ExprParser = Callable[[str, int, int], "tuple[ast.Expr | None, list[Diagnostic]]"]
 """Parses the text of an interpolation found at (line, col) into an expression."""
@@ -30,7 +32,7 @@ _UNITS = {
 _SHORT_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def token_span(token: Token) -> Span:
+def token_span(token: Token | LarkToken) -> Span:
     """The span of one token."""
     line = token.line or 1
     col = token.column or 1

@@ -22,8 +22,12 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# The holidays library (0.1 s to import) is imported by the functions that
-# read it: checking a process that names a preset does not need it.
+from dsl._holiday_countries import country_names as _country_names
+from dsl._holiday_countries import country_of, supported
+
+# The holidays library (0.05 s to import, and 0.2 s more to list its countries)
+# is imported by the functions that pin holidays or name a country's regions:
+# checking a calendar reads the countries and regions it knows as data.
 
 OFFICE_HOURS = (dt.time(9), dt.time(17))
 """The office hours of every preset."""
@@ -256,12 +260,8 @@ def _city_zones() -> dict[str, list[str]]:
 
 def country_code(word: str) -> str | None:
     """The ISO code meant by a country's code, alias or name: "UK" and "Britain" are GB."""
-    import holidays
-
-    supported = holidays.list_supported_countries(include_aliases=True)
-    if word.upper() in supported:
-        entity = holidays.country_holidays(word.upper())
-        return str(getattr(entity, "country", word.upper()))
+    if word.upper() in supported():
+        return country_of(word.upper())
     return {_key(name): code for name, code in _country_names().items()}.get(_key(word))
 
 
@@ -355,12 +355,10 @@ def years_to_pin(today: dt.date) -> range:
 def _holiday_problems(country: str | None, region: str | None) -> list[str]:
     if country is None:
         return ["a holiday region needs a holiday country"] if region else []
-    import holidays
-
-    supported = holidays.list_supported_countries(include_aliases=True)
-    if country not in supported:
-        return [_unknown("holiday country", country, supported, _country_names())]
-    regions = supported[country]
+    known = supported()
+    if country not in known:
+        return [_unknown("holiday country", country, known, _country_names())]
+    regions = known[country]
     if region is None or region in regions:
         return []
     if not regions:
@@ -410,9 +408,9 @@ def _hhmm(moment: dt.time) -> str:
 
 
 def _library_version() -> str:
-    import importlib.metadata
+    from dsl._holiday_countries import library_version
 
-    return importlib.metadata.version("holidays")
+    return library_version()
 
 
 def time_zones() -> tuple[str, ...]:
@@ -423,20 +421,6 @@ def time_zones() -> tuple[str, ...]:
 @functools.cache
 def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones() - _NOT_PLACES)
-
-
-@functools.cache
-def _country_names() -> dict[str, str]:
-    """``{"Germany": "DE", "UnitedStates": "US", ...}`` from the library's registry.
-
-    The registry is not documented API, so a library without it only loses
-    these hints.
-    """
-    import holidays
-
-    registry = getattr(holidays, "registry", None)
-    countries: dict[str, tuple[str, ...]] = getattr(registry, "COUNTRIES", {})
-    return {entry[0]: entry[1] for entry in countries.values() if len(entry) > 1}
 
 
 def _region_names(country: str) -> dict[str, str]:

@@ -14,8 +14,8 @@ tree would have given the builder is reproduced exactly:
   (:data:`dsl._parser.MAX_NESTING`).
 
 Lark gives an embedded transformer neither positions nor the raw children, so
-the callbacks run in an LALR loop of our own over Lark's parse table
-(:class:`_Table`): the same states, actions and reductions as Lark's parser,
+the callbacks run in an LALR loop of our own over Lark's parse table (kept as
+data, :mod:`dsl._tables`): the same states, actions and reductions as Lark's parser,
 without its per-token method calls, its rule hashing and comparing (a rule is
 a Python object with a Python ``__hash__`` and ``__eq__``), or the list a
 pass-through rule like ``?expr: or_test`` would make. On the first token it
@@ -25,16 +25,13 @@ explain what is wrong (:mod:`dsl._parser`).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedToken
-from lark.parsers.lalr_analysis import Shift
-
 from dsl._lexer import fast_lexer
 from dsl._source import Span
+from dsl._tables import Rule, tables
+from dsl._token import NotParsed, Token
 
 Callback = Callable[[list[Any]], Any]
 
@@ -55,11 +52,11 @@ class Parse:
     :meth:`parse`); each parse needs a ``Parse`` of its own.
     """
 
-    def __init__(self, lark: Lark, builder: Any, origin: tuple[int, int]) -> None:
+    def __init__(self, builder: Any, origin: tuple[int, int]) -> None:
         self.extents: Extents = {}
         self.height = 0
         extents = self.extents
-        table = _table(lark)
+        table = tables()
         self.table = table
         self.reductions = [self._rule(rule, builder, origin) for rule in table.rules]
         text = builder.text_token
@@ -72,11 +69,11 @@ class Parse:
 
         self.on_string = on_string
 
-    def parse(self, lark: Lark, text: str, start: str) -> Any:
+    def parse(self, text: str, start: str) -> Any:
         """Parse ``text`` from the rule ``start`` into the builder's result.
 
         Raises:
-            UnexpectedInput: the text does not parse.
+            NotParsed: the text does not parse.
             LayoutError: its indentation or brackets cannot be read.
         """
         table = self.table
@@ -85,14 +82,14 @@ class Parse:
         on_string = self.on_string
         state_stack = [table.start_states[start]]
         value_stack: list[Any] = []
-        lexed = fast_lexer(lark).lex(_LexerState(text), _ParserState(state_stack))
+        lexed = fast_lexer().lex(_LexerState(text), _ParserState(state_stack))
         token: Token | None = None
         for token in lexed:
             kind = token.type
             while True:
                 action = states[state_stack[-1]].get(kind)
                 if action is None:
-                    raise UnexpectedToken(token, set())  # type: ignore[no-untyped-call]
+                    raise NotParsed(f"unexpected {token.type} on line {token.line}")
                 size, goto_or_state, rule = action
                 if size < 0:  # shift
                     state_stack.append(goto_or_state)
@@ -114,7 +111,7 @@ class Parse:
         while True:
             action = states[state_stack[-1]].get("$END")
             if action is None or action[0] < 0:
-                raise UnexpectedToken(token or Token("$END", ""), set())  # type: ignore[no-untyped-call]
+                raise NotParsed("unexpected end of the text")
             size, goto, rule = action
             reduce = reductions[rule]
             if reduce is None:
@@ -135,14 +132,12 @@ class Parse:
         self.height = 0 if entry is None else entry[5]
         return result
 
-    def _rule(self, rule: Any, builder: Any, origin: tuple[int, int]) -> Callback | None:
+    def _rule(self, rule: Rule, builder: Any, origin: tuple[int, int]) -> Callback | None:
         extents = self.extents
         get = extents.get
-        name = rule.alias or rule.origin.name
-        splice = rule.origin.name.startswith("_") and not rule.alias
-        expand1 = bool(rule.options.expand1) and not rule.alias
-        include, trailing = _included(rule)
-        if expand1 and include == [(0, False, 0)] and len(rule.expansion) == 1 and not trailing:
+        name, splice, expand1 = rule.name, rule.splice, rule.expand1
+        include, trailing = rule.include, rule.trailing
+        if expand1 and include == ((0, False, 0),) and rule.size == 1 and not trailing:
             return None  # ?expr: or_test - the child is the node, extent and all
         method = None if splice else getattr(builder, name, None) or _missing(name)
         line0, col0 = origin
@@ -211,36 +206,6 @@ class Parse:
         return callback
 
 
-class _Table:
-    """Lark's LALR table for one grammar, for a loop that calls no Python ``__hash__``.
-
-    ``states[state][symbol]`` is ``(-1, next state, 0)`` for a shift and
-    ``(size, rule name, rule number)`` for a reduction of ``size`` symbols to
-    ``rule name``, whose goto is then looked up in the state below.
-    """
-
-    def __init__(self, lark: Lark) -> None:
-        parse_table = lark.parser.parser.parser.parse_table
-        self.rules: list[Any] = list(lark.rules)
-        number = {id(rule): n for n, rule in enumerate(self.rules)}
-        self.states: dict[int, dict[str, tuple[int, Any, int]]] = {
-            state: {
-                symbol: (-1, arg, 0)
-                if action is Shift
-                else (len(arg.expansion), arg.origin.name, number[id(arg)])
-                for symbol, (action, arg) in actions.items()
-            }
-            for state, actions in parse_table.states.items()
-        }
-        self.start_states: dict[str, int] = parse_table.start_states
-        self.end_states: dict[str, int] = parse_table.end_states
-
-
-@functools.cache
-def _table(lark: Lark) -> _Table:
-    return _Table(lark)
-
-
 class _TextSlice:
     def __init__(self, text: str) -> None:
         self.text, self.start, self.end = text, 0, len(text)
@@ -266,28 +231,3 @@ def _missing(name: str) -> Callable[[Span, list[Any]], Any]:
         raise TypeError(f"the builder has no method for the rule '{name}'")
 
     return missing
-
-
-def _included(rule: Any) -> tuple[list[tuple[int, bool, int]], int]:
-    """Which raw children a rule keeps, whether each is spliced, and the ``None``s.
-
-    The same selection as Lark's tree builder: named terminals and rules are
-    kept, anonymous keywords and ``_``-terminals left out; with
-    ``maybe_placeholders`` an absent ``[...]`` becomes ``None``.
-    """
-    empty = rule.options.empty_indices
-    if empty:
-        runs = "".join(str(int(flag)) for flag in empty).split("0")
-        nones = [len(run) for run in runs]
-    else:
-        nones = [0] * (len(rule.expansion) + 1)
-    include: list[tuple[int, bool, int]] = []
-    pending = 0
-    keep_all = rule.options.keep_all_tokens
-    for index, symbol in enumerate(rule.expansion):
-        pending += nones[index]
-        if keep_all or not (symbol.is_term and symbol.filter_out):
-            expand = not symbol.is_term and symbol.name.startswith("_")
-            include.append((index, expand, pending))
-            pending = 0
-    return include, pending + nones[len(rule.expansion)]

@@ -9,7 +9,6 @@ Whole-graph checks (reachability, loops, joins) run on the networkx graph in
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 
@@ -41,6 +40,7 @@ from dsl._types import (
     is_assignable,
 )
 from dsl._walk import iter_steps
+from dsl._zones import is_zone
 
 WORK_FIELDS: dict[str, Type] = {
     "assignee": TEXT,
@@ -151,7 +151,7 @@ class StepChecker(ChosenChecks):
         if process.calendar is not None:
             self._calendar_ref(process.calendar)
         zone = None if process.schedule is None else process.schedule.zone
-        if zone is not None and not _is_zone(zone):
+        if zone is not None and not is_zone(zone):
             assert process.schedule is not None
             self.error(
                 "C003", f"'{zone}' is not a time zone", process.schedule.span, hint=zone_hint(zone)
@@ -471,7 +471,7 @@ class StepChecker(ChosenChecks):
             )
 
     def _wait_until(self, statement: ast.WaitUntil, scope: Scope) -> None:
-        if statement.zone is not None and not _is_zone(statement.zone):
+        if statement.zone is not None and not is_zone(statement.zone):
             self.error(
                 "C003",
                 f"'{statement.zone}' is not a time zone",
@@ -816,14 +816,6 @@ class StepChecker(ChosenChecks):
                 None if collect else fields,
                 f"decision '{step.name}'",
             )
-
-
-def _is_zone(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _result_fields(signature: ActionSignature | None) -> dict[str, Type] | None:

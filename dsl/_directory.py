@@ -28,15 +28,14 @@ import hashlib
 import os
 import re
 import tomllib
-import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from bounds import excerpt, is_email
+from bounds import is_email
 from dsl._suggest import did_you_mean
+from dsl._zones import is_zone
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -45,12 +44,11 @@ class DirectoryError(ValueError):
     """A team directory that cannot be used; the message names the file and the entry."""
 
 
-class Absence(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Absence:
     """A period someone is away, and who acts for them meanwhile."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    start: dt.date = Field(alias="from")
+    start: dt.date
     until: dt.date
     """The last day away (inclusive)."""
     delegate: str | None = None
@@ -59,10 +57,9 @@ class Absence(BaseModel):
         return self.start <= day <= self.until
 
 
-class Person(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Person:
     """Someone who can be assigned work, approve, or be notified."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     name: str
@@ -73,31 +70,14 @@ class Person(BaseModel):
     time_zone: str = "UTC"
     away: tuple[Absence, ...] = ()
 
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not a time zone such as Europe/Berlin") from None
-        return value
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not is_email(value):
-            raise ValueError(f"'{excerpt(value)}' is not an e-mail address")
-        return value
-
     def absence_on(self, day: dt.date) -> Absence | None:
         """The absence covering ``day``, if any."""
         return next((a for a in self.away if a.covers(day)), None)
 
 
-class Directory(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Directory:
     """Every role and person of a team, as read from its file."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     roles: dict[str, str]
     people: dict[str, Person]
@@ -186,12 +166,90 @@ def _person(person_id: str, entry: Any, source: str) -> Person:
         raise DirectoryError(f"{where}: must be a table with name, email and roles")
     if "id" in entry:
         raise DirectoryError(f"{where}: the id is the table's name; remove the 'id' key")
+    return _plain_person(person_id, entry) or _validated_person(person_id, entry, where)
+
+
+# An entry written the plain way (known keys, TOML's own types, a real e-mail
+# address and time zone) is read here; any other goes through the pydantic
+# models of dsl._directory_models, which coerce what they can and word every
+# problem. Both give the same Person; pydantic is imported only for the others.
+_PERSON_KEYS = frozenset(
+    {"name", "email", "roles", "notify", "webhook_secret", "time_zone", "away"}
+)
+_ABSENCE_KEYS = frozenset({"from", "until", "delegate"})
+
+
+def _plain_person(person_id: str, entry: dict[str, Any]) -> Person | None:
+    """The person of a plainly written entry; None for any other (see above)."""
+    if not entry.keys() <= _PERSON_KEYS or not {"name", "email"} <= entry.keys():
+        return None
+    name, email = entry["name"], entry["email"]
+    roles = entry.get("roles", [])
+    notify = entry.get("notify", "email")
+    secret = entry.get("webhook_secret")
+    zone = entry.get("time_zone", "UTC")
+    away = entry.get("away", [])
+    if not (
+        type(name) is str
+        and type(email) is str
+        and is_email(email)
+        and type(roles) is list
+        and all(type(role) is str for role in roles)
+        and notify in ("email", "webhook")
+        and (secret is None or type(secret) is str)
+        and type(zone) is str
+        and is_zone(zone)
+        and type(away) is list
+    ):
+        return None
+    absences = [_plain_absence(each) for each in away]
+    if None in absences:
+        return None
+    return Person(
+        id=person_id,
+        name=name,
+        email=email,
+        roles=tuple(roles),
+        notify=notify,
+        webhook_secret=secret,
+        time_zone=zone,
+        away=tuple(a for a in absences if a is not None),
+    )
+
+
+def _plain_absence(entry: object) -> Absence | None:
+    if type(entry) is not dict or not entry.keys() <= _ABSENCE_KEYS:
+        return None
+    start, until, delegate = entry.get("from"), entry.get("until"), entry.get("delegate")
+    if type(start) is not dt.date or type(until) is not dt.date:
+        return None
+    if delegate is not None and type(delegate) is not str:
+        return None
+    return Absence(start=start, until=until, delegate=delegate)
+
+
+def _validated_person(person_id: str, entry: dict[str, Any], where: str) -> Person:
+    from pydantic import ValidationError
+
+    from dsl._directory_models import PersonModel
+
     try:
-        return Person.model_validate({"id": person_id, **entry})
+        model = PersonModel.model_validate({"id": person_id, **entry})
     except ValidationError as error:
         detail = error.errors(include_url=False, include_input=False)[0]
         field = ".".join(str(part) for part in detail["loc"])
         raise DirectoryError(f"{where}.{field}: {detail['msg']}") from None
+    away = tuple(Absence(start=a.start, until=a.until, delegate=a.delegate) for a in model.away)
+    return Person(
+        id=model.id,
+        name=model.name,
+        email=model.email,
+        roles=model.roles,
+        notify=model.notify,
+        webhook_secret=model.webhook_secret,
+        time_zone=model.time_zone,
+        away=away,
+    )
 
 
 def _consistency(roles: dict[str, str], people: dict[str, Person]) -> Iterable[str]:

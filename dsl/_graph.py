@@ -7,9 +7,12 @@ there are ``start`` and ``end``, a ``<id>.merge`` node closing each ``if`` and a
 ``<id>.join`` node closing each ``parallel``; a ``for each`` is one loop node
 that its body returns to.
 
-The graph is a :class:`networkx.MultiDiGraph` (a ``DiGraph``): a step can reach
-the same step in two ways (``on reject`` and ``on changes`` both going back to
-``draft``), so each edge is keyed by the way it is taken.
+The graph is a multigraph: a step can reach the same step in two ways (``on
+reject`` and ``on changes`` both going back to ``draft``), so each edge is
+keyed by the way it is taken. :func:`process_graph` gives it as our own small
+:class:`dsl._digraph.Graph` (what the checks, the drawings and the plan read,
+without importing networkx); :func:`build_graph` as the same
+:class:`networkx.MultiDiGraph`, for networkx's algorithms.
 
 Node attributes:
     kind: The IR step kind (``task``, ``human``, ``if``, ``parallel``,
@@ -40,12 +43,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from dsl import _ast as ast
+from dsl._digraph import Graph, to_networkx
 from dsl._source import Span
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 START = "start"
 END = "end"
@@ -86,7 +91,7 @@ _KINDS: dict[type, tuple[str, str]] = {
 }
 
 
-def build_graph(process: ast.Process) -> nx.MultiDiGraph:
+def process_graph(process: ast.Process) -> Graph:
     """The control-flow graph of a process.
 
     Jumps to steps that do not exist are left out (the checker reports them).
@@ -94,19 +99,27 @@ def build_graph(process: ast.Process) -> nx.MultiDiGraph:
     return _Builder(process).build()
 
 
+def build_graph(process: ast.Process) -> nx.MultiDiGraph:
+    """The control-flow graph of a process as a networkx ``MultiDiGraph``.
+
+    The same nodes, edges, keys, attributes and order as :func:`process_graph`.
+    """
+    return to_networkx(process_graph(process))
+
+
 def is_bounded(attributes: dict[str, Any]) -> bool:
     """Whether an edge carries a bound on how often it is taken."""
     return any(attributes.get(bound) is not None for bound in BOUNDS)
 
 
-def step_nodes(graph: nx.MultiDiGraph) -> Iterator[tuple[str, ast.Statement]]:
+def step_nodes(graph: Graph) -> Iterator[tuple[str, ast.Statement]]:
     """Every step node with its statement, in file order."""
     nodes = [(n, d) for n, d in graph.nodes(data=True) if d.get("node") is not None]
     for node, data in sorted(nodes, key=lambda item: item[1]["order"]):
         yield node, data["node"]
 
 
-def describe(graph: nx.MultiDiGraph, node: str) -> str:
+def describe(graph: Graph, node: str) -> str:
     """How a message names a step: ``the step 'draft'`` or ``this 'wait'``."""
     statement = graph.nodes[node]["node"]
     if isinstance(statement, ast.NamedStep):
@@ -128,12 +141,12 @@ class _Block:
 class _Builder:
     def __init__(self, process: ast.Process) -> None:
         self.process = process
-        self.graph = nx.MultiDiGraph(process=process.name)
+        self.graph = Graph(process=process.name)
         self.ids: dict[str, str] = {}
         self.jumps: list[tuple[str, ast.StepRef, str, dict[str, Any]]] = []
         self.order = 0
 
-    def build(self) -> nx.MultiDiGraph:
+    def build(self) -> Graph:
         title = self.process.title or self.process.name
         self._add(START, kind="start", title=title, span=self.process.name_span, scope=())
         top = _Block(END, ())

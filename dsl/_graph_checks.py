@@ -28,10 +28,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import networkx as nx
-
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic, Severity
+from dsl._digraph import (
+    Graph,
+    descendants,
+    strongly_connected_components,
+    weakly_connected_components,
+)
 from dsl._graph import END, JUMP_KINDS, START, describe, is_bounded
 from dsl._graph_names import can_skip_blocks, undefined_names
 from dsl._source import Span
@@ -42,7 +46,7 @@ Jump = tuple[str, str, dict[str, Any]]
 
 def graph_problems(
     process: ast.Process,
-    graph: nx.MultiDiGraph,
+    graph: Graph,
     *,
     already: Iterable[Diagnostic] = (),
 ) -> list[Diagnostic]:
@@ -50,14 +54,15 @@ def graph_problems(
 
     Args:
         process: The process the graph was built from.
-        graph: Its graph, from :func:`dsl._graph.build_graph`.
+        graph: Its graph, from :func:`dsl._graph.process_graph`
+            (or networkx's, from :func:`dsl._graph.build_graph`).
         already: Diagnostics the name checker reported; an N007 where it
             already reported a name problem is not reported twice. (Where no
             path can leave the blocks of the file, the name checker's walk
             is exact and no N007 is looked for here: see
             :func:`dsl._graph_names.can_skip_blocks`.)
     """
-    reachable = nx.descendants(graph, START) | {START}
+    reachable = descendants(graph, START) | {START}
     jumps = _jumps(graph)
     problems = [
         *_unreachable(graph, reachable),
@@ -74,11 +79,11 @@ def graph_problems(
     return problems
 
 
-def _unreachable(graph: nx.MultiDiGraph, reachable: set[str]) -> list[Diagnostic]:
+def _unreachable(graph: Graph, reachable: set[str]) -> list[Diagnostic]:
     # One report per stretch of dead steps: the first of them in file order.
-    dead = graph.subgraph(n for n in graph if n not in reachable and n != END)
+    dead = [n for n in graph if n not in reachable and n != END]
     problems = []
-    for part in nx.weakly_connected_components(dead):
+    for part in weakly_connected_components(graph, dead):
         steps = [n for n in part if graph.nodes[n]["node"] is not None]
         if not steps:
             continue
@@ -94,7 +99,7 @@ def _unreachable(graph: nx.MultiDiGraph, reachable: set[str]) -> list[Diagnostic
     return problems
 
 
-def _why_dead(graph: nx.MultiDiGraph, node: str) -> str:
+def _why_dead(graph: Graph, node: str) -> str:
     before = graph.nodes[node]["after"]
     if before is not None and graph.nodes[before]["kind"] == "fail":
         line = graph.nodes[before]["span"].line
@@ -102,7 +107,7 @@ def _why_dead(graph: nx.MultiDiGraph, node: str) -> str:
     return "every way to it ends in 'fail' first; remove it, or change the steps before it"
 
 
-def _jumps_into_blocks(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagnostic]:
+def _jumps_into_blocks(graph: Graph, jumps: list[Jump]) -> list[Diagnostic]:
     problems = []
     for source, target, data in jumps:
         inside, outside = graph.nodes[target]["scope"], graph.nodes[source]["scope"]
@@ -143,7 +148,7 @@ def _jumps_into_blocks(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagno
     return problems
 
 
-def _jumps_out_of_parallel(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagnostic]:
+def _jumps_out_of_parallel(graph: Graph, jumps: list[Jump]) -> list[Diagnostic]:
     problems = []
     for source, target, data in jumps:
         inside, outside = graph.nodes[target]["scope"], graph.nodes[source]["scope"]
@@ -175,7 +180,7 @@ def _jumps_out_of_parallel(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Di
     return problems
 
 
-def _into_if(graph: nx.MultiDiGraph, block: str, index: int, name: str, span: Span) -> Diagnostic:
+def _into_if(graph: Graph, block: str, index: int, name: str, span: Span) -> Diagnostic:
     statement = graph.nodes[block]["node"]
     line = statement.span.line
     which = "the 'else'" if index == len(statement.branches) else "a branch"
@@ -200,7 +205,7 @@ def _common(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
 _REWORK = {"reject": "on reject ->", "changes": "on changes ->", "go back": "go back to"}
 
 
-def _rework_forward(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagnostic]:
+def _rework_forward(graph: Graph, jumps: list[Jump]) -> list[Diagnostic]:
     problems = []
     for source, target, data in jumps:
         if data["key"] not in _REWORK or _order(graph, target) < _order(graph, source):
@@ -227,9 +232,7 @@ def _rework_forward(graph: nx.MultiDiGraph, jumps: list[Jump]) -> list[Diagnosti
     return problems
 
 
-def _unbounded_loops(
-    graph: nx.MultiDiGraph, reachable: set[str], jumps: list[Jump]
-) -> list[Diagnostic]:
+def _unbounded_loops(graph: Graph, reachable: set[str], jumps: list[Jump]) -> list[Diagnostic]:
     # Only a jump back without a bound can close an unbounded loop: without
     # one there is nothing to look for.
     backward = [
@@ -243,15 +246,15 @@ def _unbounded_loops(
         return []
     # A loop is bounded when it passes a bounded edge or a human step with a
     # deadline; whatever cycles remain once those are taken out are unbounded.
-    free = nx.MultiDiGraph()
-    free.add_nodes_from(n for n in reachable if not _has_deadline(graph, n))
-    free.add_edges_from(
-        (u, v, k)
-        for u, v, k, data in graph.edges(keys=True, data=True)
-        if u in free and v in free and not is_bounded(data)
-    )
+    free = Graph()
+    for node in reachable:
+        if not _has_deadline(graph, node):
+            free.add_node(node)
+    for u, v, k, data in graph.edges(keys=True, data=True):
+        if u in free and v in free and not is_bounded(data):
+            free.add_edge(u, v, k)
     loops: dict[str, int] = {}
-    for number, part in enumerate(nx.strongly_connected_components(free)):
+    for number, part in enumerate(strongly_connected_components(free, free)):
         node = next(iter(part))
         if len(part) > 1 or free.has_edge(node, node):
             loops.update(dict.fromkeys(part, number))
@@ -262,9 +265,7 @@ def _unbounded_loops(
     ]
 
 
-def _unbounded(
-    graph: nx.MultiDiGraph, source: str, target: str, data: dict[str, Any]
-) -> Diagnostic:
+def _unbounded(graph: Graph, source: str, target: str, data: dict[str, Any]) -> Diagnostic:
     name = graph.nodes[target]["node"].name
     step = describe(graph, source).removeprefix("the step ")
     match data["kind"]:
@@ -288,7 +289,7 @@ def _unbounded(
     )
 
 
-def _joins_that_never_fire(graph: nx.MultiDiGraph, reachable: set[str]) -> list[Diagnostic]:
+def _joins_that_never_fire(graph: Graph, reachable: set[str]) -> list[Diagnostic]:
     problems = []
     for fork, data in graph.nodes(data=True):
         if data["kind"] != "parallel" or fork not in reachable:
@@ -328,7 +329,7 @@ def _joins_that_never_fire(graph: nx.MultiDiGraph, reachable: set[str]) -> list[
 
 
 def _waits_without_deadline(
-    process: ast.Process, graph: nx.MultiDiGraph, reachable: set[str]
+    process: ast.Process, graph: Graph, reachable: set[str]
 ) -> list[Diagnostic]:
     if "G103" in process.allowed:
         return []
@@ -345,7 +346,7 @@ def _waits_without_deadline(
     ]
 
 
-def _jumps(graph: nx.MultiDiGraph) -> list[Jump]:
+def _jumps(graph: Graph) -> list[Jump]:
     """Every edge to a named step, with its key, in the order of the graph."""
     return [
         (source, target, {**data, "key": key})
@@ -354,11 +355,11 @@ def _jumps(graph: nx.MultiDiGraph) -> list[Jump]:
     ]
 
 
-def _order(graph: nx.MultiDiGraph, node: str) -> int:
+def _order(graph: Graph, node: str) -> int:
     order: int = graph.nodes[node]["order"]
     return order
 
 
-def _has_deadline(graph: nx.MultiDiGraph, node: str) -> bool:
+def _has_deadline(graph: Graph, node: str) -> bool:
     statement = graph.nodes[node]["node"]
     return isinstance(statement, ast.Human) and statement.has_deadline

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import networkx as nx
-
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic
+from dsl._digraph import Graph
 from dsl._graph import END, ERROR, EXIT, JUMP_KINDS, START, TIMEOUT, step_nodes
 from dsl._source import Span
 
@@ -38,7 +37,7 @@ _SKIPS = (ERROR, TIMEOUT)
 _OFF_THE_BLOCKS = JUMP_KINDS | {EXIT}
 
 
-def can_skip_blocks(graph: nx.MultiDiGraph) -> bool:
+def can_skip_blocks(graph: Graph) -> bool:
     """Whether some path may leave the blocks of the file: a jump, ``fail`` or ``exit when``.
 
     Without any, every path runs the steps of each block in order, takes one
@@ -52,9 +51,7 @@ def can_skip_blocks(graph: nx.MultiDiGraph) -> bool:
     return any(kind in _OFF_THE_BLOCKS for _, _, kind in graph.edges(data="kind"))
 
 
-def undefined_names(
-    process: ast.Process, graph: nx.MultiDiGraph, reachable: set[str]
-) -> list[Diagnostic]:
+def undefined_names(process: ast.Process, graph: Graph, reachable: set[str]) -> list[Diagnostic]:
     """An N007 for every use of a name that some path reaches without defining it."""
     defined_at: dict[str, list[tuple[str, Span]]] = {}
     loop_variables: set[str] = set()
@@ -122,7 +119,7 @@ class _View:
 
 
 def _definition_view(
-    graph: nx.MultiDiGraph, reachable: set[str], defined_at: dict[str, list[tuple[str, Span]]]
+    graph: Graph, reachable: set[str], defined_at: dict[str, list[tuple[str, Span]]]
 ) -> _View:
     defining = {
         place.removesuffix("#done") for places in defined_at.values() for place, _ in places
@@ -154,7 +151,7 @@ def _definition_view(
     return view
 
 
-def _exported(graph: nx.MultiDiGraph, dominance: _Dominance, place: str) -> Iterator[str]:
+def _exported(graph: Graph, dominance: _Dominance, place: str) -> Iterator[str]:
     """Where a definition holds: its step, and each join for all it reaches the end of."""
     yield place
     scope = graph.nodes[place.removesuffix("#done")]["scope"]

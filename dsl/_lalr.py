@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from lark import Lark, Token
 from lark.lexer import PatternStr
 
-from dsl._callbacks import _table as parse_table
 from dsl._layout import MopsIndenter
 from dsl._lexer import _table as lexer_table
 from dsl._lexer import fast_lexer
+from dsl._tables import _lexer_data, tables
 
 LAYOUT = frozenset({"_NL", "_INDENT", "_DEDENT"})
 _OPENING = frozenset(MopsIndenter.OPEN_PAREN_types)
@@ -41,12 +41,14 @@ class Grammar:
     """The parse table of one Lark grammar, run on a stack of states alone."""
 
     def __init__(self, lark: Lark) -> None:
-        table = parse_table(lark)
+        # The states are the kept tables' (numbered as the fast parse numbers them);
+        # only the full lexer and the spellings are read from Lark.
+        table = tables()
         self.states = table.states
         self.start_states = table.start_states
         self.end_states = table.end_states
-        self.lexers = fast_lexer(lark).tables
-        self.root_lexer = lexer_table(lark.parser.lexer.lexer.root_lexer)
+        self.lexers = fast_lexer().tables
+        self.root_lexer = lexer_table(_lexer_data(lark.parser.lexer.lexer.root_lexer))
         self.spelling: dict[str, str] = {
             t.name: t.pattern.value for t in lark.terminals if isinstance(t.pattern, PatternStr)
         }

@@ -7,17 +7,9 @@ from collections.abc import Iterator
 from lark import Token
 from lark.indenter import Indenter
 
+from dsl._token import LayoutError
 
-class LayoutError(Exception):
-    """Indentation or bracket structure that cannot be read, with its position."""
-
-    def __init__(self, code: str, message: str, line: int, col: int, hint: str | None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.line = line
-        self.col = col
-        self.hint = hint
+__all__ = ["LayoutError", "MopsIndenter"]
 
 
 class MopsIndenter(Indenter):

@@ -17,7 +17,8 @@ the LALR loop itself. This lexer reads the same thing in one loop:
 It is only for text that parses: at the first character it cannot read, or
 any layout problem, it raises, and the parser reads the file again the
 standard way to explain what is wrong (:mod:`dsl._parser`), so every syntax
-message is unchanged.
+message is unchanged. Its tables come as data (:mod:`dsl._tables`), so
+reading a file that parses does not import Lark.
 """
 
 from __future__ import annotations
@@ -25,37 +26,37 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters
-from lark.lexer import ContextualLexer, PatternStr, UnlessCallback
+from dsl._tables import Lexer, tables
+from dsl._token import CLOSING, OPENING, LayoutError, NotParsed, Token
 
-from dsl._layout import LayoutError, MopsIndenter
+if TYPE_CHECKING:
+    from lark import Lark
 
 _Match = Callable[[str, int, int], Any]
 _Table = tuple[_Match, frozenset[str], frozenset[str], dict[str, dict[str, str]]]
 """A state's lexer: its compiled pattern, ignored and multi-line types, keywords."""
 
 _new = str.__new__
-_OPENING = frozenset(MopsIndenter.OPEN_PAREN_types)
-_CLOSING = frozenset(MopsIndenter.CLOSE_PAREN_types)
+_OPENING = OPENING
+_CLOSING = CLOSING
 
 
 class FastLexer:
     """Lark's contextual lexer and our indenter for one grammar, in one loop."""
 
-    def __init__(self, lark: Lark) -> None:
-        contextual = lark.parser.lexer.lexer
-        assert isinstance(contextual, ContextualLexer)
-        tables: dict[int, _Table] = {}
-        built: dict[int, _Table] = {}
-        for state, basic in contextual.lexers.items():
-            table = built.get(id(basic))
-            if table is None:
-                table = built[id(basic)] = _table(basic)
-            tables[state] = table
+    def __init__(self, tables: dict[int, _Table]) -> None:
         self.tables = tables
+        """Each parser state's lexer, by state number."""
+
+    @classmethod
+    def from_lark(cls, lark: Lark) -> FastLexer:
+        """The fast lexer over ``lark``'s own state numbers (for comparing with Lark's)."""
+        from dsl._tables import _lexer_data
+
+        contextual = lark.parser.lexer.lexer
+        return cls(_Tables({s: _lexer_data(b) for s, b in contextual.lexers.items()}))
 
     def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Token]:
         """The tokens of the text, read in the parser's current state as it goes."""
@@ -74,7 +75,7 @@ class FastLexer:
             if found is None:
                 if not text[pos:end].strip(" \t"):
                     break  # spaces at the end
-                raise UnexpectedCharacters(text, pos, line, pos - line_start + 1)  # type: ignore[no-untyped-call]
+                raise NotParsed(f"line {line}: no token at column {pos - line_start + 1}")
             kind: str = found.lastgroup
             start, pos = found.span(kind)
             value = text[start:pos]
@@ -123,29 +124,45 @@ class FastLexer:
             yield Token.new_borrow_pos("_DEDENT", "", token) if token else Token("_DEDENT", "")
 
 
-def _table(basic: Any) -> _Table:
-    scanner = basic.scanner  # compiles the state's patterns, as Lark would on first use
-    keywords: dict[str, dict[str, str]] = {}
-    for kind, callback in basic.callback.items():
-        # Only Lark's keyword callbacks exist here (the grammar sets no lexer
-        # callbacks); a keyword is plain text with no flags, so a fullmatch of
-        # the keyword patterns is a lookup of the value.
-        assert isinstance(callback, UnlessCallback), kind
-        spelled = callback.scanner.terminals
-        assert all(isinstance(t.pattern, PatternStr) and not t.pattern.flags for t in spelled)
-        keywords[kind] = {t.pattern.value: t.name for t in spelled}
+class _Tables(dict[int, _Table]):
+    """Each parser state's lexer, made the first time a text is read in that state.
+
+    The grammar has some 200 different ones (a regular expression each); a
+    file meets a fraction of them, and a check is over in less time than
+    compiling them all would take.
+    """
+
+    def __init__(self, lexers: dict[int, Any], of: Callable[[int], int] | None = None) -> None:
+        super().__init__()
+        self._lexers = lexers
+        self._of = of or (lambda state: state)
+        self._built: dict[int, _Table] = {}  # by lexer: states share them
+
+    def __missing__(self, state: int) -> _Table:
+        which = self._of(state)
+        table = self._built.get(which)
+        if table is None:
+            table = self._built[which] = _table(self._lexers[which])
+        self[state] = table
+        return table
+
+
+def _table(lexer: Lexer | list[Any]) -> _Table:
+    if isinstance(lexer, list):  # as _tables._lexer_data gives it
+        lexer = Lexer(lexer[0], lexer[1], frozenset(lexer[2]), frozenset(lexer[3]), lexer[4])
     # Spaces between tokens (the ignored [ \t]+, which no token starts with) are
     # skipped by the same match as the token after them.
-    (mre,) = scanner._mres  # one pattern per state (Python has no group limit now)
     return (
-        re.compile(f"[ \t]*(?:{mre.pattern})", mre.flags).match,
-        frozenset(basic.ignore_types),
-        frozenset(basic.newline_types),
-        keywords,
+        re.compile(f"[ \t]*(?:{lexer.pattern})", lexer.flags).match,
+        lexer.ignore,
+        lexer.multiline,
+        lexer.keywords,
     )
 
 
 @functools.cache
-def fast_lexer(lark: Lark) -> FastLexer:
-    """The fast lexer for ``lark``'s grammar (built once)."""
-    return FastLexer(lark)
+def fast_lexer() -> FastLexer:
+    """The fast lexer for the grammar's kept tables (:func:`dsl._tables.tables`)."""
+    grammar = tables()
+    lexers = dict(enumerate(grammar.lexers))
+    return FastLexer(_Tables(lexers, grammar.lexer_of.__getitem__))

@@ -1,10 +1,11 @@
 """Source text -> AST, reporting every syntax problem it can find.
 
-The grammar lives in ``grammar.lark`` and is compiled once per process with
-Lark's cache. A file is parsed once, straight into our AST: the builder runs
-as Lark's parser reduces each rule (:mod:`dsl._callbacks`), with no parse tree
-in between, and its tokens come from a faster lexer built from Lark's own
-tables (:mod:`dsl._lexer`). Only a file that does not parse, or nests too
+The grammar lives in ``grammar.lark``; its tables are kept as data
+(:mod:`dsl._tables`), so a file that parses is read without importing Lark.
+A file is parsed once, straight into our AST: the builder runs as the parser
+reduces each rule (:mod:`dsl._callbacks`), with no parse tree in between, and
+its tokens come from a faster lexer built from Lark's own tables
+(:mod:`dsl._lexer`). Only a file that does not parse, or nests too
 deeply, is read again: a file that does not parse by :mod:`dsl._recover`,
 which reports every syntax error in one more pass and explains each in words
 (:mod:`dsl._syntax_explain`); one nested too deeply into Lark's tree, to find
@@ -13,21 +14,23 @@ the place.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
-
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedInput
+from typing import TYPE_CHECKING
 
 from dsl import _ast as ast
 from dsl._build import AstBuilder
 from dsl._build_expr import ExprBuilder
 from dsl._callbacks import Parse
 from dsl._diagnostics import Diagnostic
-from dsl._layout import LayoutError, MopsIndenter
-from dsl._recover import recognize
 from dsl._source import SourceFile, Span
+from dsl._tables import lark_parser
+from dsl._token import LayoutError, NotParsed
+
+if TYPE_CHECKING:
+    from lark import Token, Tree
+
+# Lark is imported by the functions that explain a file that does not parse.
 
 # How deeply blocks and expressions may nest (levels of the parse tree). The
 # compiled process travels as JSON, which Temporal reads to a nesting depth of
@@ -38,18 +41,7 @@ MAX_NESTING = 80
 MAX_INTERPOLATION_NESTING = 20
 
 
-@functools.cache
-def _lark() -> Lark:
-    return Lark.open(
-        "grammar.lark",
-        rel_to=__file__,
-        parser="lalr",
-        start=["start", "expr"],
-        postlex=MopsIndenter(),
-        propagate_positions=True,
-        maybe_placeholders=True,
-        cache=True,
-    )
+_lark = lark_parser
 
 
 @dataclass(frozen=True)
@@ -72,10 +64,10 @@ def parse_source(source: SourceFile) -> ParseResult:
         return ParseResult(None, tuple(problems))
     text = source.text.rstrip() + "\n"  # its lines, joined again
     builder = AstBuilder(parse_interpolation)
-    parse = Parse(_lark(), builder, (1, 1))
+    parse = Parse(builder, (1, 1))
     try:
-        file: ast.File = parse.parse(_lark(), text, "start")
-    except (UnexpectedInput, LayoutError):
+        file: ast.File = parse.parse(text, "start")
+    except (NotParsed, LayoutError):
         return ParseResult(None, _syntax_problems(text))
     if parse.height > MAX_NESTING:
         too_deep = _too_deep(_lark().parse(text, start="start"), MAX_NESTING, (1, 1))
@@ -96,6 +88,8 @@ def parse_source(source: SourceFile) -> ParseResult:
 
 def _syntax_problems(text: str) -> tuple[Diagnostic, ...]:
     """Every syntax error of a file that does not parse."""
+    from dsl._recover import recognize
+
     found = recognize(_lark(), text)
     if not found:  # pragma: no cover - both read the same tables
         found = [Diagnostic("S002", "this file cannot be read as a process", Span.point(1, 1))]
@@ -108,10 +102,12 @@ def parse_interpolation(text: str, line: int, col: int) -> tuple[ast.Expr | None
     if simple is not None:
         return simple, []
     builder = ExprBuilder(parse_interpolation, origin=(line, col))
-    parse = Parse(_lark(), builder, (line, col))
+    parse = Parse(builder, (line, col))
     try:
-        expr: ast.Expr = parse.parse(_lark(), text, "expr")
-    except (UnexpectedInput, LayoutError):
+        expr: ast.Expr = parse.parse(text, "expr")
+    except (NotParsed, LayoutError):
+        from dsl._recover import recognize
+
         found = recognize(_lark(), text, "expr")
         if not found:  # pragma: no cover - both read the same tables
             found = [Diagnostic("S002", "this expression cannot be read", Span.point(1, 1))]
@@ -149,6 +145,8 @@ def _simple_reference(text: str, line: int, col: int) -> ast.Expr | None:
 
 def _too_deep(tree: Tree[Token], limit: int, origin: tuple[int, int]) -> Diagnostic | None:
     """S009 at the first node nested deeper than ``limit``; iterative, so it cannot overflow."""
+    from lark import Tree
+
     stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()

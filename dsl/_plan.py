@@ -33,11 +33,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-import networkx as nx
-
 from dsl import _ast as ast
 from dsl._calendar_defs import resolve_calendar
 from dsl._check_chosen import chosen_texts
+from dsl._digraph import Graph
 from dsl._graph import BACK, step_nodes
 from dsl._graph_names import _defines as defines
 from dsl._graph_names import _names as names_read
@@ -98,7 +97,7 @@ class Plan:
 
 def plan(
     process: ast.Process,
-    graph: nx.MultiDiGraph,
+    graph: Graph,
     calendar: WorkingWeek | None,
     *,
     catalogue: Catalogue | None = None,
@@ -108,7 +107,7 @@ def plan(
 
     Args:
         process: A process without errors.
-        graph: Its graph, from :func:`dsl._graph.build_graph`.
+        graph: Its graph, from :func:`dsl._graph.process_graph`.
         calendar: The process's calendar (its working week decides which of two
             branches in different units is longer); None: Monday to Friday, 9 to 5.
         catalogue: The actions, for their own timeouts; None: the engine's default.
@@ -148,7 +147,7 @@ class _Planner:
     def __init__(
         self,
         process: ast.Process,
-        graph: nx.MultiDiGraph,
+        graph: Graph,
         week: WorkingWeek | None,
         catalogue: Catalogue | None,
         file: ast.File | None = None,
@@ -327,7 +326,7 @@ class _Extra:
 
 
 def _reruns(
-    process: ast.Process, graph: nx.MultiDiGraph
+    process: ast.Process, graph: Graph
 ) -> tuple[dict[str, tuple[int, str]], dict[tuple[int, int], list[str]]]:
     """How many times rework can run each step (and why), and where the unbounded
     loops start.
@@ -446,7 +445,7 @@ def _changing(stretch: tuple[ast.Statement, ...]) -> set[str]:
 
 def _rework_loops(
     process: ast.Process,
-    graph: nx.MultiDiGraph,
+    graph: Graph,
     statements: dict[tuple[int, int], ast.Statement],
 ) -> list[_Loop]:
     """The loops rework makes; fills ``statements``: the statement at each place."""
@@ -479,7 +478,7 @@ def _rework_loops(
 
 def _places(
     process: ast.Process,
-    graph: nx.MultiDiGraph,
+    graph: Graph,
     statements: dict[tuple[int, int], ast.Statement],
     bodies: dict[int, tuple[ast.Statement, ...]],
 ) -> Iterator[tuple[str, _Place]]:

@@ -24,9 +24,8 @@ import re
 from collections.abc import Collection, Iterator
 from typing import Any
 
-import networkx as nx
-
 from dsl import _ast as ast
+from dsl._digraph import Graph
 from dsl._format_expr import ExprPrinter
 from dsl._graph import BACK, BRANCH, ERROR, EXIT, JUMP_KINDS, LOOP, TIMEOUT
 from dsl._render_svg import draw
@@ -39,7 +38,7 @@ CONDITION_WIDTH = 40
 """Conditions and other expressions on the picture are cut to about this many characters."""
 
 
-def scene(graph: nx.MultiDiGraph, process: ast.Process) -> Scene:
+def scene(graph: Graph, process: ast.Process) -> Scene:
     """The shapes and arrows that draw ``graph``, the graph of ``process``."""
     nodes = sorted(graph.nodes(data=True), key=lambda item: item[1]["order"])
     shapes = tuple(_shape(node, data) for node, data in nodes)
@@ -75,7 +74,7 @@ _MERMAID_WORDS = frozenset(
 )
 
 
-def to_mermaid(graph: nx.MultiDiGraph, process: ast.Process) -> str:
+def to_mermaid(graph: Graph, process: ast.Process) -> str:
     """A Mermaid flowchart (top-down) of the process, titled with its name and title."""
     drawn = scene(graph, process)
     ids = _mermaid_ids(drawn.shapes)
@@ -117,7 +116,7 @@ def _mermaid_text(title: str, detail: str | None = None) -> str:
 # ---- Graphviz DOT ----------------------------------------------------------------------
 
 
-def to_dot(graph: nx.MultiDiGraph, process: ast.Process) -> str:
+def to_dot(graph: Graph, process: ast.Process) -> str:
     """A Graphviz DOT digraph of the process (``dot -Tsvg`` draws it)."""
     drawn = scene(graph, process)
     lines = [
@@ -150,11 +149,11 @@ def _dot_text(text: str) -> str:
 # ---- SVG -------------------------------------------------------------------------------
 
 
-def to_svg(graph: nx.MultiDiGraph, process: ast.Process, *, highlight: Collection[str] = ()) -> str:
+def to_svg(graph: Graph, process: ast.Process, *, highlight: Collection[str] = ()) -> str:
     """A self-contained SVG picture of the process, laid out without Graphviz.
 
     Args:
-        graph: The process graph (:func:`dsl._graph.build_graph`).
+        graph: The process graph (:func:`dsl._graph.process_graph`).
         process: The process it was built from.
         highlight: Node ids to draw emphasised, such as the steps a campaign took.
 
@@ -236,9 +235,7 @@ def _parties(parties: ast.Parties) -> str:
     )
 
 
-def _arrow(
-    graph: nx.MultiDiGraph, source: str, target: str, key: str, data: dict[str, Any]
-) -> Arrow:
+def _arrow(graph: Graph, source: str, target: str, key: str, data: dict[str, Any]) -> Arrow:
     kind = data["kind"]
     dashed = kind in JUMP_KINDS or kind == EXIT
     label = _edge_label(graph.nodes[source]["node"], key, data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,4 +87,45 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
         load_directory(tmp_path / "team.toml")
     assert (
         str(caught.value) == f"{tmp_path / 'team.toml'}: cannot be read (No such file or directory)"
+    )
+
+
+def test_plain_entries_are_read_as_the_pydantic_models_read_them() -> None:
+    # Plain entries skip pydantic (mops check need not import it); they must come out the same.
+    from dsl._directory import _plain_person, _validated_person
+
+    team = parse_directory(GOOD, "team.toml")
+    entries: dict[str, dict[str, Any]] = {
+        "ana": {
+            "name": "Ana",
+            "email": "ana@acme.com",
+            "roles": ["editor"],
+            "away": [{"from": dt.date(2026, 12, 21), "until": dt.date(2027, 1, 4)}],
+        },
+        "ben": {
+            "name": "Ben",
+            "email": "ben@acme.com",
+            "notify": "webhook",
+            "webhook_secret": "chat_ben",
+            "time_zone": "Europe/Berlin",
+        },
+    }
+    for person_id, entry in entries.items():
+        plain = _plain_person(person_id, entry)
+        assert plain is not None
+        assert plain == _validated_person(person_id, entry, "team.toml")
+    assert team.people["ana"] == _validated_person(
+        "ana",
+        {
+            "name": "Ana Schmidt",
+            "email": "ana@acme.com",
+            "roles": ["editor"],
+            "away": [{"from": "2026-12-21", "until": "2027-01-04", "delegate": "ben"}],
+        },
+        "team.toml",
+    )
+    # What is not plain goes to pydantic, which coerces or words the problem.
+    assert _plain_person("ana", {"name": "Ana", "email": "ana@acme.com", "roles": "x"}) is None
+    assert (
+        _plain_person("ana", {"name": "Ana", "email": "ana@acme.com", "time_zone": "Mars"}) is None
     )

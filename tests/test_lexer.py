@@ -7,6 +7,7 @@ line, column, end) must be the same, or positions in messages would drift.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +20,9 @@ from test_docs import Block, _of
 
 from bench.compile import generate
 from dsl._layout import LayoutError
-from dsl._lexer import fast_lexer
+from dsl._lexer import FastLexer
 from dsl._parser import _lark
+from dsl._token import NotParsed
 
 Seen = tuple[str, str, int | None, int | None, int | None, int | None, int | None, int | None]
 
@@ -43,13 +45,19 @@ def tokens(text: str, start: str, *, fast: bool) -> tuple[list[Seen], bool]:
     """The tokens the parser was given, and whether the text parsed."""
     interactive = _lark().parse_interactive(text, start=start)
     lexer = interactive.lexer_thread.lexer
-    recording = _Recording(fast_lexer(_lark()) if fast else lexer)
+    # Fed to Lark's own parser, the fast lexer reads Lark's state numbers.
+    recording = _Recording(_fast() if fast else lexer)
     interactive.lexer_thread.lexer = recording  # type: ignore[assignment]
     try:
         interactive.resume_parse()  # type: ignore[no-untyped-call]
-    except (UnexpectedInput, LayoutError):
+    except (UnexpectedInput, NotParsed, LayoutError):
         return recording.tokens, False
     return recording.tokens, True
+
+
+@functools.cache
+def _fast() -> FastLexer:
+    return FastLexer.from_lark(_lark())
 
 
 def _texts() -> list[Any]:
@@ -103,3 +111,12 @@ def test_a_file_that_does_not_parse_stops_the_fast_lexer_where_lark_stops(code: 
 
 def test_there_are_processes_to_compare() -> None:
     assert len(_texts()) >= 15
+
+
+def test_the_kept_tables_are_what_lark_makes_of_the_grammar() -> None:
+    # If this fails after a change of grammar.lark or Lark: python -m dsl._tables --write
+    # (until then the tables are made from Lark in every process, correct but slower).
+    from dsl import _tables
+
+    assert _tables.main([]) == 0
+    assert _tables._kept() is not None

@@ -140,3 +140,24 @@ def test_check_reads_plugin_signatures_from_a_cache_equal_to_the_registry(
     assert done.returncode == 0, done.stderr
     assert "mops_example_crm" in modules
     assert len(list((tmp_path / "cache" / "actions").glob("*.json"))) == 2
+
+
+def test_no_plugin_is_remembered_until_one_is_installed(
+    mops: Mops, plugin_site: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    mops = with_plugin(mops, site)
+    mops.env["MOPS_CACHE_DIR"] = str(tmp_path / "cache")
+    process = str(PLUGIN / "lead_routing.mops")
+    assert mops("check", process).returncode == 1  # crm.score_lead: no worker provides it
+    assert list((tmp_path / "cache" / "actions").glob("no-plugins-*"))
+    imported_by("check", process, folder=tmp_path, env=mops.env)  # its sys.path remembered
+    modules, done = imported_by("check", process, folder=tmp_path, env=mops.env)
+    assert done.returncode == 1
+    assert "importlib.metadata" not in modules
+    # Installing a package adds its folders to the site: the plugins are looked for again.
+    for installed in plugin_site.iterdir():
+        shutil.copytree(installed, site / installed.name)
+    done = mops("check", process)
+    assert done.returncode == 0, done.stderr

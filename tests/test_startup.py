@@ -80,6 +80,48 @@ def test_help_imports_no_language_either(tmp_path: Path) -> None:
     assert not {m for m in modules if m == "dsl" or m.startswith(("dsl.", "lark", "pydantic"))}
 
 
+# What a file that parses is checked, formatted and drawn without (issue 17's targets):
+# networkx loads every algorithm it has, pydantic builds its schemas, holidays lists
+# 250 countries, Lark builds its parser; the checks use our own small graph
+# (dsl/_digraph.py), plain data classes, and tables kept as data.
+HEAVY = {"networkx", "pydantic", "pydantic_core", "holidays", "lark", "typing_extensions"}
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("check", str(LIBRARY_FILE)),
+        ("check", str(ROOT / "processes" / "webinar.mops")),  # a calendar with holidays
+        ("check", str(ROOT / "processes" / "blog_post.mops")),  # the team directory beside it
+        ("fmt", "--check", str(LIBRARY_FILE)),
+        ("graph", str(LIBRARY_FILE)),
+        ("graph", "--format", "svg", str(LIBRARY_FILE)),
+    ],
+    ids=lambda words: " ".join(w if not w.startswith("/") else Path(w).name for w in words),
+)
+def test_file_commands_need_no_networkx_pydantic_holidays_or_lark(
+    words: tuple[str, ...], tmp_path: Path
+) -> None:
+    modules, done = imported_by(*words, folder=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {m.split(".")[0] for m in modules} & HEAVY == set()
+
+
+def test_a_file_with_mistakes_still_gets_lark_to_explain_them(tmp_path: Path) -> None:
+    process = tmp_path / "broken.mops"
+    process.write_text('process broken "Broken"\n  task = log.info(message: "x")\n')
+    modules, done = imported_by("check", str(process), folder=tmp_path)
+    assert done.returncode == 1
+    assert "[S0" in done.stderr  # a syntax error, explained
+    assert "lark" in modules
+
+
+def test_help_imports_nothing_it_does_not_print(tmp_path: Path) -> None:
+    modules, done = imported_by("--help", folder=tmp_path)
+    assert done.returncode == 0
+    assert "typing" not in modules  # 5 ms of a 50 ms start
+
+
 def test_fmt_needs_neither_the_graph_nor_pydantic(tmp_path: Path) -> None:
     modules, done = imported_by("fmt", "--check", str(LIBRARY_FILE), folder=tmp_path)
     assert done.returncode in (0, 1)

@@ -11,7 +11,11 @@ come as data:
 - a plugin's signatures (``mops.actions`` entry points) are read from a cache
   made the first time the plugin is seen, keyed by the entry point and the
   installed distribution's name, version and install time. A plugin installed
-  in editable mode (its code changes without a reinstall) is loaded every time.
+  in editable mode (its code changes without a reinstall) is loaded every time;
+- that there is no plugin at all is remembered too, keyed by the folders
+  Python finds distributions in and the time each last changed (installing or
+  removing a distribution adds or removes a folder in one of them): then not
+  even ``importlib.metadata`` is imported (0.03 s, a tenth of ``mops check``).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ _CACHE_FORMAT = 1
 def builtin_signatures() -> tuple[ActionSignature, ...]:
     """The built-in actions' signatures, read from the checked-in file."""
     data = json.loads(BUILTIN_CATALOGUE.read_text(encoding="utf-8"))
-    return tuple(ActionSignature.model_validate(each) for each in data["actions"])
+    return tuple(ActionSignature.from_data(each) for each in data["actions"])
 
 
 def action_catalogue(*, entry_points: bool = True) -> Catalogue:
@@ -65,10 +69,15 @@ def action_catalogue(*, entry_points: bool = True) -> Catalogue:
 
 def plugin_signatures() -> tuple[ActionSignature, ...]:
     """The signatures of the actions installed plugins declare, from the cache when fresh."""
+    none_here = _no_plugins_file()
+    if none_here is not None and none_here.is_file():
+        return ()
     from importlib.metadata import entry_points
 
     found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value))
     if not found:
+        if none_here is not None:
+            _write_marker(none_here)
         return ()
     key = _cache_key(found)
     cached = None if key is None else _read_cache(key)
@@ -78,6 +87,27 @@ def plugin_signatures() -> tuple[ActionSignature, ...]:
     if key is not None:
         _write_cache(key, signatures)
     return signatures
+
+
+def _no_plugins_file() -> Path | None:
+    """The file that says no distribution on this ``sys.path``, as it is now, has plugins."""
+    parts = [str(_CACHE_FORMAT), sys.version.split()[0], ENTRY_POINT_GROUP]
+    for folder in sys.path:
+        try:
+            changed = Path(folder or ".").stat().st_mtime_ns
+        except OSError:
+            changed = 0
+        parts.append(f"{folder}@{changed}")
+    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    return _cache_folder() / "actions" / f"no-plugins-{key}"
+
+
+def _write_marker(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError:
+        pass  # a read-only home: looked for again next time
 
 
 def _load_plugins() -> tuple[ActionSignature, ...]:
@@ -139,7 +169,7 @@ def _cache_file(key: str) -> Path:
 def _read_cache(key: str) -> tuple[ActionSignature, ...] | None:
     try:
         data = json.loads(_cache_file(key).read_text(encoding="utf-8"))
-        return tuple(ActionSignature.model_validate(each) for each in data["actions"])
+        return tuple(ActionSignature.from_data(each) for each in data["actions"])
     except (OSError, ValueError, KeyError, TypeError):
         # Missing, unreadable or from another version: made again.
         return None
@@ -157,7 +187,7 @@ def _write_cache(key: str, signatures: Iterable[ActionSignature]) -> None:
 
 
 def _dump(signatures: Iterable[ActionSignature]) -> str:
-    actions = [s.model_dump(mode="json") for s in signatures]
+    actions = [s.to_data() for s in signatures]
     return json.dumps({"format": _CACHE_FORMAT, "actions": actions}, indent=2) + "\n"
 
 

@@ -27,7 +27,7 @@ async def run(args: argparse.Namespace) -> int:
             hint=did_you_mean(args.name, actions.names) or "'mops actions' lists them all",
         )
     if args.json:
-        print_json([s.model_dump(mode="json") for s in signatures])
+        print_json([s.to_data() for s in signatures])
         return 0
     for signature in signatures:
         params = ", ".join(

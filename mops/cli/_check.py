@@ -6,12 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from dsl import Severity, build_graph, check_file, plan, render_all, resolve_calendar
-from dsl._format import schedule_text
+from dsl import Catalogue, CheckedProcess, Severity, check_file, render_all
 from mops.cli._commands import summary
 from mops.cli._common import catalogue, print_json, team_directory
 from mops.cli._conventions import paint, paint_diagnostics
-from mops.cli._plan import notice_warnings, print_plan
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,24 +66,30 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             verdict = "ok" if checked.ok else f"{errors} error{'s' if errors != 1 else ''}"
             print(f"{path}: {paint(verdict, 'ok' if checked.ok else 'error', sys.stdout)}")
-        if args.plan and checked.ok and checked.file is not None and checked.process is not None:
-            process = checked.process
-            calendar = (
-                None
-                if process.calendar is None
-                else resolve_calendar(checked.file, process.calendar.name)
-            )
-            worst = plan(
-                process, build_graph(process), calendar, catalogue=actions, file=checked.file
-            )
-            print(print_plan(worst))
-            if process.schedule is not None:
-                print(f"Starts by itself: {schedule_text(process.schedule)} (mops schedule create)")
-            for line in notice_warnings(process):
-                print(line, file=sys.stderr)
+        if args.plan and checked.ok:
+            _print_plan(checked, actions)
     if args.json:
         print_json(report)
     return 1 if failed else 0
+
+
+def _print_plan(checked: CheckedProcess, actions: Catalogue) -> None:
+    """``--plan``: the worst case, when it starts by itself, and who gets no notices."""
+    # Imported here: the plan's modules and the worker settings are not needed to check.
+    from dsl import plan, process_graph, resolve_calendar
+    from dsl._format import schedule_text
+    from mops.cli._plan import notice_warnings, print_plan
+
+    process, file = checked.process, checked.file
+    if process is None or file is None:
+        return
+    calendar = None if process.calendar is None else resolve_calendar(file, process.calendar.name)
+    worst = plan(process, process_graph(process), calendar, catalogue=actions, file=file)
+    print(print_plan(worst))
+    if process.schedule is not None:
+        print(f"Starts by itself: {schedule_text(process.schedule)} (mops schedule create)")
+    for line in notice_warnings(process):
+        print(line, file=sys.stderr)
 
 
 def _unreadable(path: Path, why: str, report: list[dict[str, object]] | None) -> None:

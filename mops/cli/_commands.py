@@ -7,13 +7,16 @@ command runs; ``mops --help`` lists the commands from here alone.
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
+class Command:
+    """A command's module and help (a plain class: ``mops --help`` does not import typing)."""
 
-class Command(NamedTuple):
-    module: str
-    """The module under mops.cli whose ``register`` declares the command's arguments."""
-    help: str
+    __slots__ = ("help", "module")
+
+    def __init__(self, module: str, help: str) -> None:
+        self.module = module
+        """The module under mops.cli whose ``register`` declares the command's arguments."""
+        self.help = help
 
 
 COMMANDS: dict[str, Command] = {

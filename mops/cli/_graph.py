@@ -7,14 +7,22 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import networkx as nx
-
-from dsl import Severity, ast, build_graph, check_file, render_all, to_dot, to_mermaid, to_svg
+from dsl import (
+    ProcessGraph,
+    Severity,
+    ast,
+    check_file,
+    process_graph,
+    render_all,
+    to_dot,
+    to_mermaid,
+    to_svg,
+)
 from engine.errors import UserError
 from mops.cli._commands import summary
 from mops.cli._common import catalogue, print_json, team_directory, write_atomically
 
-DRAWINGS: dict[str, Callable[[nx.MultiDiGraph, ast.Process], str]] = {
+DRAWINGS: dict[str, Callable[[ProcessGraph, ast.Process], str]] = {
     "mermaid": to_mermaid,
     "dot": to_dot,
     "svg": to_svg,
@@ -60,7 +68,7 @@ def _draw(path: Path, output: Path | None, drawing: str | None, *, as_json: bool
         )
     suffix = "" if output is None else output.suffix.lower()
     drawing = drawing or SUFFIXES.get(suffix, "mermaid")
-    text = DRAWINGS[drawing](build_graph(checked.process), checked.process)
+    text = DRAWINGS[drawing](process_graph(checked.process), checked.process)
     if output is not None:
         try:
             write_atomically(output, text)
