@@ -147,6 +147,8 @@ async def _refused(
 
 def _settled(b: Backend, update_id: str, state: str, answer: str) -> SentDecision:
     b.store.settle(update_id, state, answer)
+    if state == "confirmed":
+        b.open_steps.changed()  # the next inbox looks again, whenever it comes
     found = b.store.decision(update_id)
     assert found is not None
     return found
