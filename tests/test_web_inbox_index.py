@@ -2,7 +2,7 @@
 from visibility, kept up to date by the campaigns' ``MopsChangedAt``; campaigns
 without it are still found, by a query of their own. A decision taken elsewhere (as
 `mops approve` sends it) leaves the inbox; two steps open at once for one person are
-two rows."""
+two rows; the task page's conversation shows decisions however they were sent."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from support import recorded_notify as notify
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Worker
 from waiting import eventually
-from web_support import Harness
+from web_support import Harness, text
 
 from engine.client import load_trust, start_campaign, trust_path
 from engine.ir import ProcessIR
@@ -137,6 +137,10 @@ async def test_two_steps_open_at_once_are_two_rows_and_a_decision_elsewhere_leav
 
         await eventually(only_brand, within=15)
         assert (await ana.get(f"/tasks/{handle.id}/legal")).status_code == 404
+        # The task page's conversation has the decision taken outside the app too.
+        brand = await ana.get(f"/tasks/{handle.id}/brand")
+        assert "ana approved" in text(brand.text) and "legal" in text(brand.text)
+        await act(app.client, handle.id, Act(step="brand", actor="ana", action="approve"))
 
 
 async def test_a_campaign_without_the_watermark_still_shows_and_leaves(
