@@ -118,11 +118,23 @@ async def inbox(
     return rows
 
 
-async def open_step(b: Backend, person: str, campaign: str, step: str) -> Row | None:
+async def open_step(
+    b: Backend, person: str, campaign: str, step: str, *, indexed: bool = False
+) -> Row | None:
     """The step ``step`` of ``campaign`` if it is open and ``person`` may act on it: the
     inbox's own judgement, from the campaign's description — one read by its id, no
     visibility query (so no visibility lag either); what a decision checks before the
-    app signs it."""
+    app signs it.
+
+    ``indexed``: when the app's index shows the step open for the person, that answer
+    (no read at all): for sending a decision, which the campaign judges again — one
+    on a step closed since the index's last look is refused by the campaign, and shown
+    so. A step the index does not show is judged from the description."""
+    kept = b.open_steps.campaigns.get(campaign) if indexed else None
+    if kept is not None and kept.waiting & set(keys_of(b, person)):
+        row = next((r for r in await rows_of(b, person, kept) if r.step == step), None)
+        if row is not None:
+            return row
     try:
         found = await b.client.get_workflow_handle(campaign).describe()
     except RPCError:

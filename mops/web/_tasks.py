@@ -60,8 +60,10 @@ async def inbox_page(
     )
 
 
-async def _row(b: Backend, person: str, campaign: str, step: str) -> Row | None:
-    return await open_step(b, person, campaign, step)
+async def _row(
+    b: Backend, person: str, campaign: str, step: str, *, indexed: bool = False
+) -> Row | None:
+    return await open_step(b, person, campaign, step, indexed=indexed)
 
 
 async def _open_item(b: Backend, campaign: str, step: str) -> tuple[WorkItem | None, bool]:
@@ -216,7 +218,7 @@ async def decide(request: Request, campaign: str, step: str, who: SignedIn) -> R
         # The same form sent again (a double click, a reload): the same decision.
         return RedirectResponse(f"/decisions/{known.update_id}", status_code=303)
     act = Act(step=step, actor=who.person, action=action, comment=form.get("comment", "")[:4000])
-    row = await _row(b, who.person, campaign, step)
+    row = await _row(b, who.person, campaign, step, indexed=True)
     if row is None:
         raise await refuse(b, request, who, campaign, act, f"{who.person} may not act on '{step}'")
     if (action == "complete") != (row.form == "work"):
