@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import signal
+import socket
 import statistics
 import sys
 import tempfile
@@ -29,7 +30,8 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench._report import spread
-from engine.client import EmbeddedServer, Settings, Signer, operator
+from engine.client import EmbeddedServer, Settings, Signer, find_temporal_cli, operator
+from engine.workflow.attributes import ALL as ATTRIBUTES
 from engine.workflow.provenance import Trust, TrustedKey
 
 T = TypeVar("T")
@@ -64,17 +66,63 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def embedded_server() -> AsyncIterator[Server]:
-    """A fresh embedded server (temporal server start-dev on SQLite), stopped afterwards."""
-    home = Path(tempfile.mkdtemp(prefix="mops-bench-"))
-    server = EmbeddedServer(Settings(state_dir=home, server_port=0))
+async def embedded_server(home: Path | None = None) -> AsyncIterator[Server]:
+    """An embedded server (temporal server start-dev on SQLite), stopped afterwards: a
+    fresh one, or the one of the state folder ``home`` (kept afterwards)."""
+    folder = home or Path(tempfile.mkdtemp(prefix="mops-bench-"))
+    server = EmbeddedServer(Settings(state_dir=folder, server_port=0))
     try:
         info = await server.ensure_running_async(timeout=120)
         client = await Client.connect(info.address, data_converter=pydantic_data_converter)
         yield Server(client=client, address=info.address, pid=info.pid)
     finally:
         server.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        if home is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def unsynced_server(home: Path) -> AsyncIterator[Server]:
+    """The embedded server's database in ``home`` served with SQLite's ``synchronous=OFF``
+    (no fsync per commit), for filling it fast; stopped afterwards. What a benchmark
+    measures runs on :func:`embedded_server` of the same ``home`` afterwards, with the
+    embedded server's own settings."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = [
+        str(find_temporal_cli()), "server", "start-dev",
+        "--db-filename", str(home / "temporal.db"),
+        "--ip", "127.0.0.1", "--port", str(port), "--headless",
+        "--http-port", "0", "--metrics-port", "0", "--log-level", "error",
+        "--sqlite-pragma", "synchronous=OFF",
+    ]  # fmt: skip
+    for name, kind in ATTRIBUTES.items():
+        args += ["--search-attribute", f"{name}={kind}"]
+    log = os.open(home / "unsynced-server.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    process = await asyncio.create_subprocess_exec(*args, stdout=log, stderr=log)
+    try:
+        address = f"127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                client = await Client.connect(address, data_converter=pydantic_data_converter)
+                await client.count_workflows("")
+                break
+            except RuntimeError:
+                if time.monotonic() > deadline or process.returncode is not None:
+                    raise
+                await asyncio.sleep(0.5)
+        yield Server(client=client, address=address, pid=process.pid)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout=60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        os.close(log)
 
 
 class WorkerProcess:
@@ -97,10 +145,16 @@ class WorkerProcess:
 
 @contextlib.asynccontextmanager
 async def worker_process(
-    server: Server, side: str, *, max_cached: int | None = None, trust: Path | None = None
+    server: Server,
+    side: str,
+    *,
+    max_cached: int | None = None,
+    trust: Path | None = None,
+    task_queue: str | None = None,
 ) -> AsyncIterator[WorkerProcess]:
-    """A worker for ``side`` on a task queue of its own, stopped (SIGTERM) afterwards."""
-    task_queue = f"bench-{side}-{uuid.uuid4().hex[:8]}"
+    """A worker for ``side`` on a task queue of its own (or ``task_queue``), stopped
+    (SIGTERM) afterwards."""
+    task_queue = task_queue or f"bench-{side}-{uuid.uuid4().hex[:8]}"
     args = [sys.executable, "-m", "bench._worker", server.address, task_queue, side]
     if max_cached is not None:
         args += ["--max-cached", str(max_cached)]

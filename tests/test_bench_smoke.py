@@ -95,8 +95,9 @@ async def test_long_follows_every_run_of_a_campaign_that_continued_as_new(server
     assert "largest input" in report
 
 
-async def test_app_serves_the_inbox_and_confirms_every_decision(server: Server) -> None:
-    figures = await app.measure(server, campaigns=12, mine=6, requests=2, decisions=2, rate=20)
+async def test_app_serves_the_inbox_and_confirms_every_decision() -> None:
+    # Its own servers: the campaigns are made on one, measured on the embedded one.
+    figures = await app.measure(campaigns=12, mine=6, requests=2, decisions=2, rate=20)
     # Ana's inbox holds her six tasks and not the six waiting on role lead.
     assert figures.rows == 6
     assert len(figures.page) == len(figures.api) == len(figures.floor) == 2

@@ -108,6 +108,23 @@ async def start_campaign(
     except RPCError as error:
         if error.status == RPCStatusCode.ALREADY_EXISTS:
             raise _id_taken(campaign_id, reuse_id) from None
+        if error.status == RPCStatusCode.INVALID_ARGUMENT and sa.CHANGED_AT.name in error.message:
+            # A namespace registered before MopsChangedAt: the campaign runs without it
+            # (the people's app then finds it by the slower query).
+            try:
+                return await _start(
+                    client,
+                    process,
+                    inputs,
+                    task_queue,
+                    credentials,
+                    campaign_id,
+                    team,
+                    reuse_id,
+                    watermark=False,
+                )
+            except WorkflowAlreadyStartedError:
+                raise _id_taken(campaign_id, reuse_id) from None
         if error.status == RPCStatusCode.INVALID_ARGUMENT and "search attribute" in error.message:
             raise UserError(
                 f"the namespace {client.namespace} lacks the search attributes of MOps Flow",
@@ -135,6 +152,8 @@ async def _start(
     campaign_id: str,
     team: TeamSnapshot | None,
     reuse_id: bool = False,
+    *,
+    watermark: bool = True,
 ) -> WorkflowHandle[Any, Any]:
     started_by = credentials.principal
     start = CampaignStart(process=process, inputs=dict(inputs), started_by=started_by, team=team)
@@ -154,9 +173,16 @@ async def _start(
                 SearchAttributePair(sa.VERSION, process.version),
                 SearchAttributePair(sa.OWNER, started_by),
                 SearchAttributePair(sa.EVENTS, sa.events_of(process)),
+                *watermarked(watermark),
             ]
         ),
     )
+
+
+def watermarked(watermark: bool = True) -> list[SearchAttributePair[Any]]:
+    """``MopsChangedAt`` as a campaign starts with it: the campaign keeps it up to date
+    for the people's app's inbox index (engine.workflow.attributes.CHANGED_AT)."""
+    return [SearchAttributePair(sa.CHANGED_AT, dt.datetime.now(dt.UTC))] if watermark else []
 
 
 def seal_start(start: CampaignStart, campaign_id: str, credentials: Credentials) -> Seal:

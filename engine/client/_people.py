@@ -47,7 +47,7 @@ from engine.workflow.limits import decision_problem, event_problem
 from engine.workflow.provenance import Seal, SignedKind
 from engine.workflow.team import TeamSnapshot
 from engine.workflow.values import ValueProblem, parse_text
-from engine.workflow.work_items import Act, WorkItem, how_eligible
+from engine.workflow.work_items import Act, WorkItem, has_acted, how_eligible
 
 
 class Task(BaseModel):
@@ -400,7 +400,7 @@ async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: 
             items = await _asked_items(client, execution.id)
         for item in items:
             via = how_eligible(item, team, person, dt.date.today())
-            if via is None or person in item.barred or _has_acted(item, person):
+            if via is None or person in item.barred or has_acted(item, person):
                 continue
             tasks.append(
                 Task(
@@ -420,12 +420,6 @@ async def inbox(client: Client, team: TeamSnapshot, person: str, *, task_queue: 
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     tasks.sort(key=lambda t: t.deadline or far)
     return tasks
-
-
-def _has_acted(item: WorkItem, person: str) -> bool:
-    """Whether ``person`` has decided on this round of ``item`` (or their vote was cast
-    by their delegate): nothing is left for them to do."""
-    return any(d.action != "delegate" and person in (d.actor, d.for_whom) for d in item.decisions)
 
 
 async def published_items(execution: WorkflowExecution) -> list[WorkItem] | None:

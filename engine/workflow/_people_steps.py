@@ -479,9 +479,11 @@ def _publish_decision(run: RunState, act: Act, *, changed: bool) -> None:
         # A delegation: the delegate's inbox lists the step from now on.
         run.publish_items()
         changed = False
-    elif run.publishes_inbox():
-        # Who has acted in this round: their inbox no longer lists the step.
-        run.publish_inbox()
+    else:
+        if run.publishes_inbox():
+            # Who has acted in this round: their inbox no longer lists the step.
+            run.publish_inbox()
+        changes += run.changed()  # (patched) the app's inbox index reads it again
     if changed:
         changes.append(sa.WAITING_ON.value_set(work_items.waiting_on(run.items.values())))
     if act.action == "approve" and (approver := sa.approver_update(act.actor)):

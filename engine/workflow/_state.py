@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 from engine import ir
@@ -157,6 +158,7 @@ class RunState:
     renew_on_size: bool | None = None
     """Whether a large history continues as new (a patch; asked once it is large)."""
     inbox: bool | None = None
+    watermark: bool | None = None
     """Whether the open steps are published in the memo too (a patch; asked once)."""
     loops: Loops | None = None
 
@@ -368,7 +370,14 @@ class RunState:
         if memo:
             workflow.upsert_memo(memo)
         waiting = work_items.waiting_on(self.items.values())
-        workflow.upsert_search_attributes([sa.WAITING_ON.value_set(waiting)])
+        workflow.upsert_search_attributes([sa.WAITING_ON.value_set(waiting), *self.changed()])
+
+    def changed(self) -> list[SearchAttributeUpdate[Any]]:
+        """The update that moves ``MopsChangedAt`` to now, for the people's app's inbox
+        index; none for a campaign started without it, or recorded before the patch."""
+        if self.watermark is None:
+            self.watermark = sa.watermarked() and patches.INBOX_WATERMARK.applies()
+        return [sa.CHANGED_AT.value_set(workflow.now())] if self.watermark else []
 
     def publish_inbox(self) -> None:
         """Publish the open steps in the memo again (patched): after a decision, so that

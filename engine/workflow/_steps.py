@@ -166,4 +166,6 @@ def _child_attributes(run: RunState, process: ir.ProcessIR) -> TypedSearchAttrib
     owner = workflow.info().typed_search_attributes.get(sa.OWNER)
     if owner is not None:
         pairs.append(SearchAttributePair(sa.OWNER, owner))
+    if run.changed():  # a watermarked parent's children are watermarked too (patched)
+        pairs.append(SearchAttributePair(sa.CHANGED_AT, workflow.now()))
     return TypedSearchAttributes(pairs)

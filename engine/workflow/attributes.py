@@ -29,6 +29,11 @@ EVENTS = SearchAttributeKey.for_keyword_list("MopsEvents")
 """The external events the campaign's process can wait for or exit on (set at start)."""
 APPROVERS = SearchAttributeKey.for_keyword_list("MopsApprovers")
 """Everyone whose approval the campaign accepted (``mops list --approved-by``)."""
+CHANGED_AT = SearchAttributeKey.for_datetime("MopsChangedAt")
+"""When the campaign last opened, closed, handed on or recorded a decision on a work item
+or approval (the workflow's clock): the watermark the people's app keeps its inbox index
+by, asking only for campaigns changed since its last look. Set at start by those that
+start campaigns; a campaign started without it never writes it (the namespace may lack it)."""
 SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")
 """Temporal's own: the id of the schedule that started a campaign (set by the server)."""
 
@@ -40,6 +45,7 @@ ALL: dict[str, str] = {
     WAITING_ON.name: "KeywordList",
     EVENTS.name: "KeywordList",
     APPROVERS.name: "KeywordList",
+    CHANGED_AT.name: "Datetime",
 }
 """Name -> Temporal search attribute type, as the server must register them."""
 
@@ -55,6 +61,12 @@ def events_of(process: ir.ProcessIR) -> list[str]:
             if isinstance(step, ir.EventStep | ir.ExitStep)
         }
     )
+
+
+def watermarked() -> bool:
+    """Inside a campaign: whether it was started with :data:`CHANGED_AT` (so the namespace
+    has it, and its starter asked for it to be kept)."""
+    return workflow.info().typed_search_attributes.get(CHANGED_AT) is not None
 
 
 def add_approver(person: str) -> None:

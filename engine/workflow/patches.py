@@ -132,6 +132,12 @@ EXIT_CANCELS_CLEANLY = Patch(
     "after it start; a task it stops mid-run is cancelled, not failed (which failed the "
     "campaign)",
 )
+INBOX_WATERMARK = Patch(
+    "mops-inbox-watermark",
+    dt.date(2026, 12, 7),
+    "a campaign started with MopsChangedAt moves it to now whenever a work item or approval "
+    "opens, closes, is handed on or has a decision recorded (the people's app's inbox index)",
+)
 
 ALL: tuple[Patch, ...] = (
     APPROVERS_ATTRIBUTE,
@@ -153,5 +159,6 @@ ALL: tuple[Patch, ...] = (
     RENEW_ON_SIZE,
     STEP_NOTICES,
     INBOX_MEMO,
+    INBOX_WATERMARK,
 )
 """Every patch, oldest first: docs/operations.md lists them from here (a test checks)."""

@@ -302,6 +302,12 @@ def result(item: WorkItem, decided: Outcome, now: dt.datetime) -> dict[str, Any]
     }
 
 
+def has_acted(item: WorkItem, person: str) -> bool:
+    """Whether ``person`` has decided on this round of ``item`` (or their vote was cast
+    by their delegate): nothing is left for them to do."""
+    return any(d.action != "delegate" and person in (d.actor, d.for_whom) for d in item.decisions)
+
+
 def waiting_on(items: Iterable[WorkItem]) -> list[str]:
     """Whom open work items wait for (``role:x`` / ``person:y``), for MopsWaitingOn."""
     parties = {party for item in items for party in (*item.parties, *item.escalated_to)}

@@ -124,7 +124,7 @@ async def decide(
     known = b.store.decision(body.decision_id) if body.decision_id else None
     if known is not None and known.person == caller.owner:
         return await _decide.follow(b, known.update_id)  # sent before: the same decision
-    row = await open_step(b, caller.owner, campaign, step)
+    row = await open_step(b, caller.owner, campaign, step, indexed=True)
     act = Act(
         step=step,
         actor=caller.owner,

@@ -72,7 +72,9 @@ def create_app(b: Backend) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await b.open_steps.current(b.client)  # filled in the background from now
         yield
+        await b.open_steps.close()
         await refresher.close()
         b.store.close()
 

@@ -24,6 +24,7 @@ from engine.contracts import Directory, DirectoryError, Person, load_directory
 from engine.ir import ProcessIR
 from engine.workflow.provenance import Method
 from engine.workflow.team import TeamSnapshot, snapshot
+from mops.web._open_steps import OpenSteps
 from mops.web._settings import WebSettings
 from mops.web._store import Store
 
@@ -47,6 +48,11 @@ class Backend:
     _directory: tuple[float, Directory] | None = None
     _worker_seen: tuple[float, bool] = (0.0, False)
     _processes: dict[str, ProcessIR] = field(default_factory=dict)
+    open_steps: OpenSteps = field(init=False)
+    """The index of campaigns that wait on someone, that inboxes are answered from."""
+
+    def __post_init__(self) -> None:
+        self.open_steps = OpenSteps(self.settings.task_queue)
 
     # ---- people -----------------------------------------------------------------------------
 

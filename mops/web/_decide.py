@@ -10,6 +10,7 @@ that very update until the campaign has accepted or refused it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import cast
 
@@ -65,7 +66,8 @@ async def send(
         answer="sent; waiting for the campaign to confirm",
         at=now(),
     )
-    b.store.add_decision(sent)
+    # Written before it is sent; off the event loop (a commit waits for the disk).
+    await asyncio.to_thread(b.store.add_decision, sent)
     credentials = b.credentials(act.actor, method)
     seal = credentials.signer.sign(
         "act", campaign, payload_bytes(act), credentials, nonce=update_id
@@ -80,14 +82,14 @@ async def send(
             rpc_timeout=ANSWER_WITHIN,
         )
     except WorkflowUpdateRPCTimeoutOrCancelledError:
-        return _settled(b, update_id, "pending", _pending_words())
+        return await _settled(b, update_id, "pending", _pending_words())
     except WorkflowUpdateFailedError as refused:
         return await _refused(b, campaign, act, refused, method, update_id)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
-            return _settled(b, update_id, "refused", f"no running campaign '{campaign}'")
-        return _settled(b, update_id, "pending", _pending_words())
-    return _settled(b, update_id, "confirmed", said(decided))
+            return await _settled(b, update_id, "refused", f"no running campaign '{campaign}'")
+        return await _settled(b, update_id, "pending", _pending_words())
+    return await _settled(b, update_id, "confirmed", said(decided))
 
 
 async def follow(b: Backend, update_id: str) -> SentDecision:
@@ -123,11 +125,11 @@ async def follow(b: Backend, update_id: str) -> SentDecision:
         if error.status == RPCStatusCode.NOT_FOUND:
             # The server no longer holds the update (it restarted before a worker took
             # it): nothing was recorded, and the person is told so.
-            return _settled(
+            return await _settled(
                 b, update_id, "lost", "not recorded: the campaign never received it; send it again"
             )
         return known
-    return _settled(b, update_id, "confirmed", said(decided))
+    return await _settled(b, update_id, "confirmed", said(decided))
 
 
 async def _refused(
@@ -142,11 +144,13 @@ async def _refused(
     await report_refusal(
         b.client, campaign, act, reason, credentials=b.credentials(act.actor, method)
     )
-    return _settled(b, update_id, "refused", f"refused: {reason}")
+    return await _settled(b, update_id, "refused", f"refused: {reason}")
 
 
-def _settled(b: Backend, update_id: str, state: str, answer: str) -> SentDecision:
-    b.store.settle(update_id, state, answer)
+async def _settled(b: Backend, update_id: str, state: str, answer: str) -> SentDecision:
+    await asyncio.to_thread(b.store.settle, update_id, state, answer)
+    if state == "confirmed":
+        b.open_steps.changed()  # the next inbox looks again, whenever it comes
     found = b.store.decision(update_id)
     assert found is not None
     return found

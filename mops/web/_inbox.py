@@ -1,11 +1,13 @@
-"""A person's inbox, answered from visibility and what the app keeps: no history is
-read and no campaign is asked, so it answers as fast with 10,000 open campaigns as
-with ten, and also when no worker runs.
+"""A person's inbox, answered from the app's index of open steps and what the app
+keeps: no history is read and no campaign is asked, so it answers as fast with
+10,000 open campaigns as with ten, and also when no worker runs.
 
-One visibility query finds every running campaign waiting on the person, their
-roles, or someone they stand in for (``MopsWaitingOn``); each campaign's memo names
-the step that opened last (``opened``: step, form, round, parties, deadline), and
-the IR of its process version (kept by the app, read once per version) gives the
+The index (mops.web._open_steps) holds every running campaign that waits on someone
+(``MopsWaitingOn``) with the open steps it publishes in its memo (``inbox``: each
+work item and approval, its parties, round, deadline and who has acted); campaigns
+it does not keep are found by a visibility query of their own. A campaign recorded
+before it published its open steps names only the one that opened last (``opened``).
+The IR of its process version (kept by the app, read once per version) gives each
 step's title, who it escalates to and its separation of duties.
 """
 
@@ -13,17 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-from temporalio.client import WorkflowExecution, WorkflowExecutionStatus
+from pydantic import BaseModel, ConfigDict
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from engine import ir
 from engine.workflow import attributes as sa
-from engine.workflow import business_time
-from engine.workflow.facts import OPENED_MEMO, StepOpened
+from engine.workflow import business_time, work_items
+from engine.workflow.facts import StepOpened
 from mops.web._backend import Backend, today
+from mops.web._open_steps import Waiting, waiting_of
 
 
 class Row(BaseModel):
@@ -84,7 +87,9 @@ async def inbox(
     campaign: str | None = None,
     limit: int = 5000,
 ) -> list[Row]:
-    """Every open step ``person`` may act on, soonest deadline first."""
+    """Every open step ``person`` may act on, soonest deadline first: the campaigns the
+    app's index keeps (mops.web._open_steps), and by a visibility query those it does
+    not keep (every campaign, until the index is filled)."""
     keys = keys_of(b, person)
     clauses = [
         f"TaskQueue = '{_quote(b.settings.task_queue)}'",
@@ -95,21 +100,41 @@ async def inbox(
         clauses.append(f"WorkflowType = '{_quote(process)}'")
     if campaign:
         clauses.append(f"WorkflowId = '{_quote(campaign)}'")
-    rows: list[Row] = []
+    found: list[Waiting] = []
+    if await b.open_steps.current(b.client):
+        found = [
+            w
+            for w in b.open_steps.waiting_on(keys)
+            if (not process or w.process == process) and (not campaign or w.campaign == campaign)
+        ]
+        clauses.append(f"{sa.CHANGED_AT.name} IS NULL")  # only those the index does not keep
     async for execution in b.client.list_workflows(" AND ".join(clauses), limit=limit):
-        row = await _from_execution(b, person, execution)
-        if row is not None:
-            rows.append(row)
+        found.append(await waiting_of(execution))
+    rows: list[Row] = []
+    for waiting in found:
+        rows += await rows_of(b, person, waiting)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    rows.sort(key=lambda r: (r.deadline or far, r.campaign))
+    rows.sort(key=lambda r: (r.deadline or far, r.campaign, r.step))
     return rows
 
 
-async def open_step(b: Backend, person: str, campaign: str, step: str) -> Row | None:
+async def open_step(
+    b: Backend, person: str, campaign: str, step: str, *, indexed: bool = False
+) -> Row | None:
     """The step ``step`` of ``campaign`` if it is open and ``person`` may act on it: the
     inbox's own judgement, from the campaign's description — one read by its id, no
     visibility query (so no visibility lag either); what a decision checks before the
-    app signs it."""
+    app signs it.
+
+    ``indexed``: when the app's index shows the step open for the person, that answer
+    (no read at all): for sending a decision, which the campaign judges again — one
+    on a step closed since the index's last look is refused by the campaign, and shown
+    so. A step the index does not show is judged from the description."""
+    kept = b.open_steps.campaigns.get(campaign) if indexed else None
+    if kept is not None and kept.waiting & set(keys_of(b, person)):
+        row = next((r for r in await rows_of(b, person, kept) if r.step == step), None)
+        if row is not None:
+            return row
     try:
         found = await b.client.get_workflow_handle(campaign).describe()
     except RPCError:
@@ -120,35 +145,41 @@ async def open_step(b: Backend, person: str, campaign: str, step: str) -> Row | 
         or not set(found.typed_search_attributes.get(sa.WAITING_ON) or ()) & set(keys_of(b, person))
     ):
         return None
-    row = await _from_execution(b, person, found)
-    return row if row is not None and row.step == step else None
+    rows = await rows_of(b, person, await waiting_of(found))
+    return next((row for row in rows if row.step == step), None)
 
 
-async def _from_execution(b: Backend, person: str, execution: WorkflowExecution) -> Row | None:
-    attrs = execution.typed_search_attributes
-    waiting = set(attrs.get(sa.WAITING_ON) or ())
-    memo = await execution.memo()
-    opened = _opened(memo.get(OPENED_MEMO))
-    step_id = opened.step if opened else attrs.get(sa.STEP)
-    if step_id is None:
-        return None
-    steps = await b.process(attrs.get(sa.VERSION), execution.id)
-    step = human_step(steps, step_id)
-    row = _row(b, person, execution.id, execution.workflow_type, steps, step, opened, waiting)
-    return None if row is None else row.model_copy(update={"part_of": execution.parent_id})
+async def rows_of(b: Backend, person: str, found: Waiting) -> list[Row]:
+    """The open steps of one campaign that ``person`` may act on: each of those it
+    published (two parallel approvals are two rows), or the one that opened last."""
+    process = await b.process(found.version, found.campaign)
+    if found.items is None:
+        opened = found.opened
+        step = human_step(process, opened.step) if opened else None
+        row = _row(b, person, found.campaign, found.process, process, step, opened, found.waiting)
+        return [] if row is None else [row.model_copy(update={"part_of": found.parent})]
+    rows = []
+    for item in found.items:
+        if person in item.barred or work_items.has_acted(item, person):
+            continue
+        step = human_step(process, item.step)
+        opened = StepOpened(
+            step=item.step,
+            form=item.form,
+            round=item.round,
+            parties=item.parties,
+            deadline=item.deadline,
+        )
+        waiting = set(work_items.waiting_on([item]))
+        row = _row(b, person, found.campaign, found.process, process, step, opened, waiting)
+        if row is not None:
+            title = row.title if step else item.title
+            rows.append(row.model_copy(update={"part_of": found.parent, "title": title}))
+    return rows
 
 
 def repr_key(key: str) -> str:
     return f"'{_quote(key)}'"
-
-
-def _opened(value: object) -> StepOpened | None:
-    if not isinstance(value, dict):
-        return None
-    try:
-        return StepOpened.model_validate(value)
-    except ValidationError:
-        return None
 
 
 def _row(
@@ -159,7 +190,7 @@ def _row(
     process: ir.ProcessIR | None,
     step: ir.HumanStep | None,
     opened: StepOpened | None,
-    waiting: set[str],
+    waiting: Set[str],
 ) -> Row | None:
     if opened is None and step is None:
         return None
@@ -194,7 +225,7 @@ def how(
     b: Backend,
     person: str,
     parties: Iterable[str],
-    waiting: set[str],
+    waiting: Set[str],
     step: ir.HumanStep | None,
 ) -> str | None:
     """Why ``person`` may act on the step, in the words the inbox shows, or None."""

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS starts (
 """
 
 
+_LAST_USED = dt.timedelta(minutes=1)
+"""How often a token's ``last_used`` is written at most."""
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -224,12 +228,15 @@ class Store:
     def token(self, token: str) -> TokenOwner | None:
         digest = token_digest(token)
         rows = self._all(
-            "SELECT owner, kind, name FROM tokens WHERE digest=? AND revoked=0", digest
+            "SELECT owner, kind, name, last_used FROM tokens WHERE digest=? AND revoked=0", digest
         )
         if not rows:
             return None
-        with self._tx() as db:
-            db.execute("UPDATE tokens SET last_used=? WHERE digest=?", (now().isoformat(), digest))
+        at = now()
+        # To the minute: a script's every call would otherwise be a write (an fsync).
+        if rows[0][3] is None or dt.datetime.fromisoformat(rows[0][3]) < at - _LAST_USED:
+            with self._tx() as db:
+                db.execute("UPDATE tokens SET last_used=? WHERE digest=?", (at.isoformat(), digest))
         return TokenOwner(owner=rows[0][0], kind=rows[0][1], name=rows[0][2])
 
     def tokens(self, owner: str | None = None) -> list[dict[str, Any]]:

@@ -9,11 +9,14 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict
 from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from engine import ir
+from engine.audit import campaign_timeline
 from engine.client import report_refusal
+from engine.errors import UserError
 from engine.workflow import attributes as sa
 from engine.workflow.campaign import STATUS_QUERY, CampaignStatus
 from engine.workflow.facts import OPENED_MEMO
@@ -57,8 +60,10 @@ async def inbox_page(
     )
 
 
-async def _row(b: Backend, person: str, campaign: str, step: str) -> Row | None:
-    return await open_step(b, person, campaign, step)
+async def _row(
+    b: Backend, person: str, campaign: str, step: str, *, indexed: bool = False
+) -> Row | None:
+    return await open_step(b, person, campaign, step, indexed=indexed)
 
 
 async def _open_item(b: Backend, campaign: str, step: str) -> tuple[WorkItem | None, bool]:
@@ -110,7 +115,7 @@ async def task_context(b: Backend, who: Viewer, campaign: str, step_id: str) -> 
         "started_by": start[2] if start else "",
         "item": item,
         "fields": _forms.returns_form(returns),
-        "conversation": b.store.conversation(campaign),
+        "conversation": await conversation(b, campaign),
         "escalates_to": ", ".join(f"{p.kind} {p.name}" for p in next_rung.to) if next_rung else "",
         "opened": memo.get(OPENED_MEMO),
         "worker": answered,
@@ -118,6 +123,68 @@ async def task_context(b: Backend, who: Viewer, campaign: str, step_id: str) -> 
         "people": sorted(directory.people) if (directory := b.directory()) else [],
         "running": description.status == WorkflowExecutionStatus.RUNNING,
     }
+
+
+class Said(BaseModel):
+    """One decision of the campaign's conversation, as the task page shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person: str
+    action: str
+    step: str
+    at: dt.datetime
+    comment: str = ""
+    outputs: dict[str, Any] = {}
+    state: str = "confirmed"
+    round: int | None = None
+    to: str = ""
+
+
+_ACTIONS_OF = {
+    "approved": "approve",
+    "rejected": "reject",
+    "changes_requested": "request_changes",
+    "completed": "complete",
+    "delegated": "delegate",
+}
+
+
+async def conversation(b: Backend, campaign: str) -> list[Said]:
+    """Every decision the campaign recorded, however it was sent (the app, `mops
+    approve`, an e-mail link), from its history's typed facts; then those the app sent
+    that the campaign has not confirmed yet."""
+    try:
+        entries = (await campaign_timeline(b.client, campaign)).entries
+    except (UserError, RPCError):
+        entries = ()
+    said = [
+        Said(
+            person=e.actor,
+            action=_ACTIONS_OF[e.what],
+            step=e.step,
+            at=e.at,
+            comment=e.comment,
+            outputs=dict(e.details.get("outputs") or {}),
+        )
+        for e in entries
+        if e.what in _ACTIONS_OF and e.actor_kind == "person"
+    ]
+    for sent in b.store.conversation(campaign):
+        if sent.state == "pending":
+            said.append(
+                Said(
+                    person=sent.person,
+                    action=sent.action,
+                    step=sent.step,
+                    at=sent.at,
+                    comment=sent.comment,
+                    outputs=sent.outputs,
+                    state="pending",
+                    round=sent.round,
+                )
+            )
+    return said
 
 
 @router.get("/tasks/{campaign}/{step}", response_class=HTMLResponse)
@@ -151,7 +218,7 @@ async def decide(request: Request, campaign: str, step: str, who: SignedIn) -> R
         # The same form sent again (a double click, a reload): the same decision.
         return RedirectResponse(f"/decisions/{known.update_id}", status_code=303)
     act = Act(step=step, actor=who.person, action=action, comment=form.get("comment", "")[:4000])
-    row = await _row(b, who.person, campaign, step)
+    row = await _row(b, who.person, campaign, step, indexed=True)
     if row is None:
         raise await refuse(b, request, who, campaign, act, f"{who.person} may not act on '{step}'")
     if (action == "complete") != (row.form == "work"):
