@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from dsl._format import FormatError, format_source
     from dsl._functions import FUNCTIONS
     from dsl._graph import build_graph, process_graph
+    from dsl._kept import kept_file_command
     from dsl._plan import Plan, plan
     from dsl._render import to_dot, to_mermaid, to_svg
     from dsl._render_svg import draw as draw_scene
@@ -104,6 +105,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "Span": ("dsl._source", "Span"),
     "gc_paused": ("dsl._source", "gc_paused"),
     "did_you_mean": ("dsl._suggest", "did_you_mean"),
+    "kept_file_command": ("dsl._kept", "kept_file_command"),
     "ListOf": ("dsl._types", "ListOf"),
     "OneOf": ("dsl._types", "OneOf"),
     "Scalar": ("dsl._types", "Scalar"),
@@ -194,6 +196,7 @@ __all__ = [
     "has_errors",
     "iter_steps",
     "iter_tasks",
+    "kept_file_command",
     "load_directory",
     "parse_directory",
     "parse_type",

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from dsl._kept import kept_file_command
+
 DATA = Path(__file__).with_name("holiday_countries.json")
 
 
@@ -117,17 +119,7 @@ def generated() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m dsl._holiday_countries [--write]``: check (or rewrite) the kept answers."""
-    words = sys.argv[1:] if argv is None else argv
-    wanted = generated()
-    if "--write" in words:
-        DATA.write_text(wanted, encoding="utf-8")
-        print(f"wrote {DATA}")
-        return 0
-    if not DATA.is_file() or DATA.read_text(encoding="utf-8") != wanted:
-        print(f"{DATA} is out of date: run python -m dsl._holiday_countries --write")
-        return 1
-    print(f"{DATA} is up to date")
-    return 0
+    return kept_file_command(DATA, generated, "dsl._holiday_countries", argv)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dsl._kept import kept_file_command
+
 if TYPE_CHECKING:
     from lark import Lark
 
@@ -268,17 +270,7 @@ def generated() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m dsl._tables [--write]``: check (or rewrite) the kept tables."""
-    words = sys.argv[1:] if argv is None else argv
-    wanted = generated()
-    if "--write" in words:
-        DATA.write_text(wanted, encoding="utf-8")
-        print(f"wrote {DATA}")
-        return 0
-    if not DATA.is_file() or DATA.read_text(encoding="utf-8") != wanted:
-        print(f"{DATA} is out of date: run python -m dsl._tables --write")
-        return 1
-    print(f"{DATA} is up to date")
-    return 0
+    return kept_file_command(DATA, generated, "dsl._tables", argv)
 
 
 if __name__ == "__main__":

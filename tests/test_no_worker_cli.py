@@ -9,25 +9,12 @@ from pathlib import Path
 
 import pytest
 from mops_cli import Mops
+from teams import WRITER_AND_EDITOR
 from waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-TEAM = """\
-[roles]
-writer = "Writes drafts"
-editor = "Reviews drafts"
-
-[people.cleo]
-name = "Cleo"
-email = "cleo@acme.example"
-roles = ["writer"]
-
-[people.ana]
-name = "Ana"
-email = "ana@acme.example"
-roles = ["editor"]
-"""
+TEAM = WRITER_AND_EDITOR
 
 ARTICLE = """\
 process article "An article, written and approved"

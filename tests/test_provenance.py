@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from mops_cli import Mops
 from support import compile_text
+from teams import WRITER_AND_EDITOR
 from waiting import wait_until
 
 from engine.client import Settings, load_trust, payload_bytes, trust_path, write_trust
@@ -30,26 +31,15 @@ from engine.workflow.team import Member, TeamSnapshot
 
 pytestmark = pytest.mark.e2e
 
-TEAM = """\
-[roles]
-writer = "Writes drafts"
-editor = "Reviews drafts"
-
-[people.cleo]
-name = "Cleo"
-email = "cleo@acme.example"
-roles = ["writer"]
-
-[people.ana]
-name = "Ana"
-email = "ana@acme.example"
-roles = ["editor"]
-
+TEAM = (
+    WRITER_AND_EDITOR
+    + """
 [people.ben]
 name = "Ben"
 email = "ben@acme.example"
 roles = ["editor"]
 """
+)
 
 ARTICLE = """\
 process article "An article, written and approved"

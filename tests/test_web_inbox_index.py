@@ -17,7 +17,7 @@ from support import recorded_notify as notify
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.worker import Worker
 from waiting import eventually
-from web_support import Harness, text
+from web_support import Harness, running, text
 
 from engine.client import load_trust, start_campaign, trust_path
 from engine.ir import ProcessIR
@@ -69,13 +69,8 @@ class OperatorHarness(Harness):
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[OperatorHarness]:
-    harness = OperatorHarness(tmp_path)
-    await harness.start()
-    harness.start_worker()
-    try:
+    async with running(OperatorHarness(tmp_path)) as harness:
         yield harness
-    finally:
-        await harness.close()
 
 
 async def _start_without_watermark(app: Harness, process: ProcessIR) -> str:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from mops_cli import MOPS
 from waiting import eventually
-from web_support import PASSWORD, WEBINAR, Harness, act, csrf, open_review, text
+from web_support import PASSWORD, WEBINAR, Harness, act, csrf, open_review, running, text
 
 from engine.insights import brought_up_to_date
 from mops.web import _insights, hash_password
@@ -26,13 +26,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[Harness]:
-    harness = Harness(tmp_path)
-    await harness.start()
-    harness.start_worker()
-    try:
+    async with running(Harness(tmp_path)) as harness:
         yield harness
-    finally:
-        await harness.close()
 
 
 async def _cancel(operator: httpx.AsyncClient, campaign: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from waiting import eventually
-from web_support import Harness, act, open_review, text
+from web_support import Harness, act, open_review, running, text
 
 from engine.client import campaign_status, email_link
 from mops.web import Integration, integration_signer
@@ -26,13 +26,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[Harness]:
-    harness = Harness(tmp_path)
-    await harness.start()
-    harness.start_worker()
-    try:
+    async with running(Harness(tmp_path)) as harness:
         yield harness
-    finally:
-        await harness.close()
 
 
 async def test_an_email_link_decides_only_on_its_confirmation_button_and_only_once(

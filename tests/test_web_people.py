@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from waiting import eventually
-from web_support import Harness, act, csrf, text
+from web_support import Harness, act, csrf, running, text
 
 from engine.audit import campaign_timeline
 from engine.client import campaign_status
@@ -21,13 +21,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[Harness]:
-    harness = Harness(tmp_path)
-    await harness.start()
-    harness.start_worker()
-    try:
+    async with running(Harness(tmp_path)) as harness:
         yield harness
-    finally:
-        await harness.close()
 
 
 async def test_the_webinar_flow_in_the_app_with_rework_and_signed_decisions(

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from mops_cli import clean_env, free_port
@@ -243,3 +243,18 @@ async def open_review(app: Harness) -> str:
 
         await eventually(review_open)
     return campaign
+
+
+H = TypeVar("H", bound=Harness)
+
+
+@contextlib.asynccontextmanager
+async def running(harness: H) -> AsyncIterator[H]:
+    """The app of ``harness`` started with its worker, closed afterwards (a test
+    module's ``app`` fixture)."""
+    await harness.start()
+    harness.start_worker()
+    try:
+        yield harness
+    finally:
+        await harness.close()

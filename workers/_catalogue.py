@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dsl import ActionSignature, Catalogue
+from dsl import ActionSignature, Catalogue, kept_file_command
 from workers._group import ENTRY_POINT_GROUP
 
 if TYPE_CHECKING:
@@ -200,17 +200,9 @@ def generated_builtin_catalogue() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m workers._catalogue [--write]``: check (or rewrite) the built-in catalogue."""
-    words = sys.argv[1:] if argv is None else argv
-    wanted = generated_builtin_catalogue()
-    if "--write" in words:
-        BUILTIN_CATALOGUE.write_text(wanted, encoding="utf-8")
-        print(f"wrote {BUILTIN_CATALOGUE}")
-        return 0
-    if BUILTIN_CATALOGUE.read_text(encoding="utf-8") != wanted:
-        print(f"{BUILTIN_CATALOGUE} is out of date: run python -m workers._catalogue --write")
-        return 1
-    print(f"{BUILTIN_CATALOGUE} is up to date")
-    return 0
+    return kept_file_command(
+        BUILTIN_CATALOGUE, generated_builtin_catalogue, "workers._catalogue", argv
+    )
 
 
 if __name__ == "__main__":
