@@ -20,12 +20,17 @@ def limit_problems(tree: Any) -> list[Diagnostic]:
     """S011 for every name or title in ``tree`` (an AST) past the limits; iterative."""
     found: list[Diagnostic] = []
     stack: list[Any] = [tree]
+    plans = _PLANS
     while stack:
         node = stack.pop()
-        if isinstance(node, list | tuple):
+        kind = type(node)
+        fields = plans.get(kind, _UNKNOWN)
+        if fields is _UNKNOWN:
+            fields = plans[kind] = _plan(kind)
+        if fields is None:
             stack.extend(reversed(node))
             continue
-        if not dataclasses.is_dataclass(node) or isinstance(node, type):
+        if not fields:
             continue
         name, name_span = getattr(node, "name", None), getattr(node, "name_span", None)
         if isinstance(name, str) and isinstance(name_span, Span) and len(name) > MAX_NAME:
@@ -49,5 +54,23 @@ def limit_problems(tree: Any) -> list[Diagnostic]:
                     hint="put the details in the step's notes or a task argument",
                 )
             )
-        stack.extend(reversed([getattr(node, f.name) for f in dataclasses.fields(node)]))
+        stack.extend([getattr(node, field) for field in fields])
     return found
+
+
+# What the walk does with a value, by its type: None, a sequence to go
+# through; (), nothing below it; else a data class's fields, last first (the
+# order the stack gives back first to last). A span is a tuple of numbers.
+_PLANS: dict[type, tuple[str, ...] | None] = {
+    kind: () for kind in (str, int, float, bool, type(None), Span)
+}
+_UNKNOWN: tuple[str, ...] = ("",)
+
+
+def _plan(kind: type) -> tuple[str, ...] | None:
+    if issubclass(kind, list | tuple):
+        return None
+    if dataclasses.is_dataclass(kind):
+        # A data class with no fields has nothing below it, and no name or title.
+        return tuple(reversed([f.name for f in dataclasses.fields(kind)]))
+    return ()
