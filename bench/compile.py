@@ -47,6 +47,7 @@ from dsl._graph import process_graph
 from dsl._graph_checks import graph_problems
 from dsl._layout import MopsIndenter
 from dsl._lexer import FastLexer
+from dsl._limits_check import limit_problems
 from dsl._parser import parse_interpolation, parse_source
 from dsl._rules import rule_problems
 from dsl._source import gc_paused
@@ -139,6 +140,9 @@ def stages(text: str, catalogue: Catalogue) -> dict[str, float]:
         assert parsed.file is not None and parsed.file.process is not None
         process = parsed.file.process
         calendars = {name: name for name in PRESETS}
+        started = time.process_time()
+        limit_problems(parsed.file)
+        spent["names' and titles' lengths"] = time.process_time() - started
         started = time.process_time()
         structural = check(parsed.file, catalogue, processes={}, calendars=calendars)
         spent["names and types"] = time.process_time() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -444,6 +445,9 @@ def declared_type(text: str) -> Type:
     return _declared(text)
 
 
+# Signatures name a handful of types, read again for every task of a large
+# file; a type is a frozen value, so one read is shared.
+@functools.lru_cache(maxsize=256)
 def _declared(text: str) -> Type:
     try:
         return parse_type(text)

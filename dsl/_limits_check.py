@@ -9,6 +9,10 @@ campaign, which refuses a start past them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import types
+import typing
+from decimal import Decimal
 from typing import Any
 
 from bounds import MAX_NAME, MAX_TITLE
@@ -20,13 +24,18 @@ def limit_problems(tree: Any) -> list[Diagnostic]:
     """S011 for every name or title in ``tree`` (an AST) past the limits; iterative."""
     found: list[Diagnostic] = []
     stack: list[Any] = [tree]
+    plans = _PLANS
     while stack:
         node = stack.pop()
-        if isinstance(node, list | tuple):
+        kind = type(node)
+        fields = plans.get(kind, _UNKNOWN)
+        if fields is _UNKNOWN:
+            fields = plans[kind] = _plan(kind)
+        if fields is None:
             stack.extend(reversed(node))
             continue
-        if not dataclasses.is_dataclass(node) or isinstance(node, type):
-            continue
+        if not fields:
+            continue  # a value with nothing in it
         name, name_span = getattr(node, "name", None), getattr(node, "name_span", None)
         if isinstance(name, str) and isinstance(name_span, Span) and len(name) > MAX_NAME:
             found.append(
@@ -49,5 +58,43 @@ def limit_problems(tree: Any) -> list[Diagnostic]:
                     hint="put the details in the step's notes or a task argument",
                 )
             )
-        stack.extend(reversed([getattr(node, f.name) for f in dataclasses.fields(node)]))
+        if fields is not _NOTHING_BELOW:
+            stack.extend([getattr(node, field) for field in fields])
     return found
+
+
+# What the walk does with a value, by its type: None, a sequence to go
+# through; (), nothing in it; else a data class's fields that may hold a
+# node, last first (the order the stack gives back first to last). A span
+# is a tuple of numbers.
+_LEAVES: tuple[type, ...] = (str, int, float, bool, type(None), Decimal, dt.date, dt.datetime, Span)
+_PLANS: dict[type, tuple[str, ...] | None] = dict.fromkeys(_LEAVES, ())
+_UNKNOWN: tuple[str, ...] = ("not planned yet",)
+_NOTHING_BELOW: tuple[str, ...] = ("no node below",)  # fields, none of them a node
+
+
+def _plan(kind: type) -> tuple[str, ...] | None:
+    if issubclass(kind, list | tuple):
+        return None
+    if not dataclasses.is_dataclass(kind):
+        return ()
+    try:
+        hints = typing.get_type_hints(kind)
+    except (NameError, TypeError):  # pragma: no cover - every AST class resolves
+        hints = {}
+    # A field declared as text, a number or a span holds no node: not gone into.
+    # The names and titles themselves are read above, field or not.
+    below = [
+        f.name for f in dataclasses.fields(kind) if not (f.name in hints and _leaf(hints[f.name]))
+    ]
+    return tuple(reversed(below)) or _NOTHING_BELOW
+
+
+def _leaf(hint: Any) -> bool:
+    """Whether a value of the declared type ``hint`` is never, nor holds, a node."""
+    if hint in _LEAVES:
+        return True
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union, tuple):
+        return all(_leaf(choice) for choice in args if choice is not Ellipsis)
+    return origin is typing.Literal
