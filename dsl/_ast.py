@@ -5,9 +5,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from dsl._source import Span
 from dsl._types import Type
+
+# The words a field can hold, as the grammar allows them (the IR names the same).
+DurationUnit = Literal[
+    "seconds", "minutes", "hours", "days", "weeks", "business_days", "business_hours"
+]
+UnaryOp = Literal["-", "not"]
+BinaryOp = Literal[
+    "+", "-", "*", "/", "and", "or", "==", "!=", "<", "<=", ">", ">=", "in", "not in"
+]
+PartyKind = Literal["role", "person"]
+QuorumKind = Literal["any", "all", "count"]
+RoundsOutcome = Literal["fail", "continue", "jump"]
+HumanKind = Literal["work", "approval"]
+HitPolicy = Literal["first", "unique", "collect", "priority"]
+Join = Literal["all", "first", "count"]
+Every = Literal["day", "week", "month"]
 
 # ---- expressions -------------------------------------------------------------
 
@@ -38,8 +55,7 @@ class Duration:
     """A length of time as written: ``3 business days``, ``90 minutes``, ``1h``."""
 
     amount: Decimal
-    unit: str
-    """seconds | minutes | hours | days | weeks | business_days | business_hours"""
+    unit: DurationUnit
     text: str
     span: Span
 
@@ -144,14 +160,14 @@ class Call:
 
 @dataclass(frozen=True)
 class Unary:
-    op: str  # "-" | "not"
+    op: UnaryOp
     operand: Expr
     span: Span
 
 
 @dataclass(frozen=True)
 class Binary:
-    op: str  # + - * / and or == != < <= > >= in "not in"
+    op: BinaryOp
     left: Expr
     right: Expr
     span: Span
@@ -233,7 +249,7 @@ class StepRef:
 class Party:
     """``role editor`` or ``person ana``."""
 
-    kind: str  # "role" | "person"
+    kind: PartyKind
     name: str
     span: Span
 
@@ -246,7 +262,7 @@ class PartyFrom:
     """``role from route.team`` / ``person from route.manager``: who, worked out when the
     step opens from an expression (a text or a list of texts naming roles or people)."""
 
-    kind: str  # "role" | "person"
+    kind: PartyKind
     expr: Expr
     span: Span
 
@@ -261,7 +277,7 @@ Parties = tuple[Party | PartyFrom, ...]
 class Quorum:
     """How many of the approvers must approve: any one, all of them, or N."""
 
-    kind: str  # "any" | "all" | "count"
+    kind: QuorumKind
     count: int | None
     span: Span
 
@@ -293,7 +309,7 @@ class RoundsLimit:
     """``at most 3 rounds, then fail "..."``: the bound on rework loops."""
 
     count: int
-    outcome: str  # "fail" | "continue" | "jump"
+    outcome: RoundsOutcome
     message: TextLit | None
     target: StepRef | None
     span: Span
@@ -336,7 +352,7 @@ class Task:
 class Human:
     """A work item (``kind="work"``, completed with outputs) or an approval."""
 
-    kind: str  # "work" | "approval"
+    kind: HumanKind
     name: str
     title: str | None
     span: Span
@@ -392,7 +408,7 @@ class Decide:
 
     name: str
     title: str | None
-    hit_policy: str  # first | unique | collect | priority
+    hit_policy: HitPolicy
     rules: tuple[Rule, ...]
     span: Span
     name_span: Span
@@ -429,7 +445,7 @@ class ParallelBranch:
 class Parallel:
     """Branches that run at once; the block ends when all, the first, or N of them end."""
 
-    join: str  # "all" | "first" | "count"
+    join: Join
     count: int | None
     title: str | None
     branches: tuple[ParallelBranch, ...]
@@ -607,8 +623,7 @@ class Process:
 class Schedule:
     """``every month on the first business day at 09:00 in "Europe/Berlin"``."""
 
-    every: str
-    """``day``, ``week`` or ``month``."""
+    every: Every
     at: dt.time
     span: Span
     weekday: int | None = None

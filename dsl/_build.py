@@ -379,7 +379,7 @@ class AstBuilder(ExprBuilder):
     def approval_stmt(self, span: Span, children: list[Any]) -> ast.Human:
         return self._human("approval", span, children)
 
-    def _human(self, kind: str, span: Span, children: list[Any]) -> ast.Human:
+    def _human(self, kind: ast.HumanKind, span: Span, children: list[Any]) -> ast.Human:
         name_tok: Token = children[0]
         title, options = self._titled(children[1:], "a step title")
         allowed_keys = _WORK_OPTIONS if kind == "work" else _APPROVAL_OPTIONS
@@ -480,7 +480,10 @@ class AstBuilder(ExprBuilder):
 
     def rounds_option(self, span: Span, children: list[Any]) -> Option:
         count = self._count(children[0], "rounds")
-        outcome = children[1] if len(children) > 1 else ("fail", None, None)
+        # Made by fail_outcome, continue_outcome or jump_outcome (below), or the default.
+        outcome: tuple[ast.RoundsOutcome, Any, Any] = (
+            children[1] if len(children) > 1 else ("fail", None, None)
+        )
         kind, message, target = outcome
         limit = ast.RoundsLimit(count, kind, message, target, span)
         return ("rounds", limit, span)
@@ -592,7 +595,7 @@ class AstBuilder(ExprBuilder):
         return tuple(children)
 
     def parallel_stmt(self, span: Span, children: list[Any]) -> ast.Parallel:
-        join: tuple[str, int | None] = ("all", None)
+        join: tuple[ast.Join, int | None] = ("all", None)
         if children and isinstance(children[0], tuple) and children[0][0] == "join":
             join = children[0][1]
             children = children[1:]

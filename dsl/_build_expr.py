@@ -22,14 +22,33 @@ ExprParser = Callable[[str, int, int], "tuple[ast.Expr | None, list[Diagnostic]]
 
 _SPECIAL = re.compile(r"[\\{}]")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
-_UNITS = {
+_UNITS: dict[str, ast.DurationUnit] = {
     "second": "seconds",
     "minute": "minutes",
     "hour": "hours",
     "day": "days",
     "week": "weeks",
 }
-_SHORT_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# The operators of the grammar's COMPARATOR, ADD_OP and MUL_OP tokens.
+_OPERATORS: dict[str, ast.BinaryOp] = {
+    "==": "==",
+    "!=": "!=",
+    "<=": "<=",
+    ">=": ">=",
+    "<": "<",
+    ">": ">",
+    "+": "+",
+    "-": "-",
+    "*": "*",
+    "/": "/",
+}
+_SHORT_UNITS: dict[str, ast.DurationUnit] = {
+    "s": "seconds",
+    "m": "minutes",
+    "h": "hours",
+    "d": "days",
+    "w": "weeks",
+}
 
 
 def token_span(token: Token | LarkToken) -> Span:
@@ -84,7 +103,9 @@ class ExprBuilder:
 
     def business_duration(self, span: Span, children: list[Token]) -> ast.Duration:
         amount, unit = children
-        name = "business_days" if str(unit).startswith("day") else "business_hours"
+        name: ast.DurationUnit = (
+            "business_days" if str(unit).startswith("day") else "business_hours"
+        )
         text = f"{amount} business {unit}"
         return ast.Duration(Decimal(str(amount)), name, text, span)
 
@@ -188,7 +209,7 @@ class ExprBuilder:
 
     def binary(self, span: Span, children: list[Any]) -> ast.Binary:
         left, op, right = children
-        return ast.Binary(str(op), left, right, span)
+        return ast.Binary(_OPERATORS[str(op)], left, right, span)
 
     compare = binary
 

@@ -18,7 +18,7 @@ from dsl import _ast as ast
 from dsl._types import OneOf, Scalar, Type
 
 _TEXT_LIKE = {"text", "email", "url"}
-FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+FLIP: dict[str, ast.BinaryOp] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,

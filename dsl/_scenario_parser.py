@@ -25,8 +25,20 @@ from dsl._source import SourceFile, Span
 
 MAX_SYNTAX_ERRORS = 25
 
-_UNITS = {"second": "seconds", "minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
-_SHORT_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_UNITS: dict[str, ast.DurationUnit] = {
+    "second": "seconds",
+    "minute": "minutes",
+    "hour": "hours",
+    "day": "days",
+    "week": "weeks",
+}
+_SHORT_UNITS: dict[str, ast.DurationUnit] = {
+    "s": "seconds",
+    "m": "minutes",
+    "h": "hours",
+    "d": "days",
+    "w": "weeks",
+}
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
 _EXPECTED_WORDS = {
@@ -471,7 +483,9 @@ class _Builder(Transformer[Token, Any]):
 
     def business_duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
         amount, unit = children
-        name = "business_days" if str(unit).startswith("day") else "business_hours"
+        name: ast.DurationUnit = (
+            "business_days" if str(unit).startswith("day") else "business_hours"
+        )
         return ast.Duration(
             Decimal(str(amount)), name, f"{amount} business {unit}", meta_span(meta)
         )

@@ -120,7 +120,7 @@ def after(moment: dt.datetime, text: str, calendar: str | Calendar | None = "DE"
     amount, unit = text.split()
     if isinstance(calendar, str):
         calendar = named(calendar)
-    return add(moment, Duration(amount=Decimal(amount), unit=unit), calendar)
+    return add(moment, Duration.model_validate({"amount": amount, "unit": unit}), calendar)
 
 
 # ---- outside office hours ------------------------------------------------------

@@ -43,7 +43,7 @@ from dsl import load_directory
 from engine.client import Credentials, act, start_campaign
 from engine.ir import ProcessIR
 from engine.workflow.team import TeamSnapshot, snapshot
-from engine.workflow.work_items import Act
+from engine.workflow.work_items import Act, Action
 
 pytestmark = pytest.mark.e2e
 
@@ -136,7 +136,7 @@ async def _person(
     check = await wait_open(handle, "check")
     moment = check.opened_at + dt.timedelta(seconds=_draw(rng, *EDITOR))
     await _until(moment)
-    verdict = "approve" if rng.random() < APPROVE else "reject"
+    verdict: Action = "approve" if rng.random() < APPROVE else "reject"
     editor = rng.choice(["eda", "eli"])
     await act(
         client,

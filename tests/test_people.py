@@ -29,7 +29,7 @@ from engine.errors import UserError
 from engine.ir import ProcessIR
 from engine.workflow.campaign import TaskRequest
 from engine.workflow.team import Away, Member, TeamSnapshot
-from engine.workflow.work_items import Act
+from engine.workflow.work_items import Act, Action
 
 TEAM = TeamSnapshot(
     version="v1-test",
@@ -70,7 +70,7 @@ async def begin(client: Client, process: ProcessIR, queue: str) -> WorkflowHandl
     return await start(client, process, {}, queue, team=TEAM)
 
 
-def doing(step: str, actor: str, action: str, **more: Any) -> Act:
+def doing(step: str, actor: str, action: Action, **more: Any) -> Act:
     return Act(step=step, actor=actor, action=action, **more)
 
 

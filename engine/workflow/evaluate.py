@@ -116,9 +116,9 @@ def _reason(error: BaseException) -> str:
 
 def _value(expr: ir.Expr, env: Env, ctx: _Context) -> Any:
     match expr:
-        case ir.Literal_(value=value, type=None):
-            return from_plain_json(value)
         case ir.Literal_(value=value, type=kind):
+            if kind is None:
+                return from_plain_json(value)
             return from_json(value, ir.ScalarType(name=kind))
         case ir.Ref(name=name):
             if name not in env:

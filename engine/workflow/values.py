@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bounds import MAX_DIGITS, excerpt, is_currency, is_email
-from engine.ir import Duration, ListType, OneOfType, ScalarType, TypeRef, type_text
+from engine.ir import Duration, DurationUnit, ListType, OneOfType, ScalarType, TypeRef, type_text
 
 
 @dataclass(frozen=True, order=True)
@@ -75,7 +75,7 @@ def parse_duration(text: str) -> Any:
     if business:
         if unit not in ("day", "d", "hour", "h"):
             raise ValueProblem(f"'{text}': business time is counted in days or hours")
-        kind = "business_days" if unit in ("day", "d") else "business_hours"
+        kind: DurationUnit = "business_days" if unit in ("day", "d") else "business_hours"
         return Duration(amount=amount, unit=kind)
     return dt.timedelta(seconds=float(amount * _UNIT_SECONDS[unit]))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -20,6 +20,11 @@ from engine.workflow.team import TeamSnapshot
 from engine.workflow.values import ValueProblem, from_json, to_json
 
 Action = Literal["approve", "reject", "request_changes", "complete", "delegate"]
+
+
+def is_action(text: str) -> TypeGuard[Action]:
+    """Whether ``text`` (a form field, a scenario's verdict) names an :data:`Action`."""
+    return text in get_args(Action)
 
 
 class _Model(BaseModel):

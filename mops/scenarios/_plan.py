@@ -17,7 +17,7 @@ from engine.workflow.campaign import ExternalEvent
 from engine.workflow.evaluate import EvaluationError, evaluate
 from engine.workflow.team import snapshot
 from engine.workflow.values import to_json
-from engine.workflow.work_items import WorkItem
+from engine.workflow.work_items import Action, WorkItem
 from mops.scenarios._drive import Answer, CampaignPlan
 from mops.scenarios._stand_ins import Outcome, ScriptBook, typed_default
 
@@ -25,7 +25,7 @@ DEFAULT_START = dt.datetime(2035, 1, 8, 9, 0)
 """When a scenario starts unless it says: Monday 8 January 2035, 09:00 in the calendar's
 time zone. The test server's clock cannot go back, so starts lie in the future."""
 
-_ACTIONS = {
+_ACTIONS: dict[str, Action] = {
     "approved": "approve",
     "rejected": "reject",
     "changes_requested": "request_changes",
@@ -109,7 +109,7 @@ def _answer(item: scenario_ast.ScriptItem, process: ir.ProcessIR) -> Answer | No
         return None
     assert isinstance(item, scenario_ast.Answer), "the checker allows only these on people"
     return Answer(
-        action=_ACTIONS[item.verdict],  # type: ignore[arg-type]
+        action=_ACTIONS[item.verdict],
         people=tuple(person for person, _ in item.people),
         after=None if item.after is None else duration(item.after),
         comment=item.comment,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from engine.client import BadLink, LinkClaim, read_link, task_url
-from engine.workflow.work_items import Act
+from engine.workflow.work_items import Act, is_action
 from mops.web import _decide
 from mops.web._auth import address, backend
 from mops.web._backend import Backend
@@ -69,7 +69,7 @@ async def confirmed(request: Request, token: str) -> Response:
         raise HTTPException(403, "This confirmation was not sent from its page.")
     claim = _claim(b, request, token)
     action = str(form.get("action") or "")
-    if action not in ("approve", "reject", "request_changes"):
+    if not is_action(action) or action not in ("approve", "reject", "request_changes"):
         raise HTTPException(400, "approve, reject or request changes")
     row = await open_step(b, claim.person, claim.campaign, claim.step)
     if row is None or row.form != "approval":

@@ -20,7 +20,7 @@ from engine.errors import UserError
 from engine.workflow import attributes as sa
 from engine.workflow.campaign import STATUS_QUERY, CampaignStatus
 from engine.workflow.facts import OPENED_MEMO
-from engine.workflow.work_items import Act, WorkItem
+from engine.workflow.work_items import Act, WorkItem, is_action
 from mops.web import _decide, _forms
 from mops.web._auth import SignedIn, Viewer, address, backend, checked_form
 from mops.web._backend import Backend
@@ -211,7 +211,7 @@ async def decide(request: Request, campaign: str, step: str, who: SignedIn) -> R
     b = backend(request)
     form = await checked_form(request, who)
     action = form.get("action", "")
-    if action not in ACTIONS:
+    if not is_action(action):
         raise HTTPException(400, f"unknown action '{action}'")
     known = b.store.decision(form.get("decision_id", ""))
     if known is not None and known.person == who.person:
