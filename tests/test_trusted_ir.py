@@ -111,8 +111,14 @@ def test_the_compiled_ir_is_what_validation_makes_of_its_json(text: str, path: P
     assert ir.ProcessIR.model_validate(compiled.model_dump(mode="json")) == compiled
 
 
-def test_a_trusted_node_has_the_defaults_of_the_fields_not_given() -> None:
-    span = ir.trusted(ir.Span, line=1, col=2, end_line=1, end_col=5)
-    ref = ir.trusted(ir.Ref, name="budget", span=span)
+def test_an_unvalidated_node_has_the_defaults_of_the_fields_not_given() -> None:
+    span = ir.unvalidated(ir.Span)(line=1, col=2, end_line=1, end_col=5)
+    ref = ir.unvalidated(ir.Ref)(name="budget", span=span)
     assert ref == ir.Ref(name="budget", span=ir.Span(line=1, col=2, end_line=1, end_col=5))
     assert ref.kind == "ref" and ref.model_fields_set == {"name", "span"}
+
+
+def test_only_a_model_is_built_unvalidated() -> None:
+    # mypy refuses it too (the type variable is bound to models).
+    with pytest.raises(TypeError, match="is not an IR model"):
+        ir.unvalidated(dict)(a=1)  # type: ignore[type-var, call-arg]

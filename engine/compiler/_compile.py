@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, assert_never
+from typing import assert_never
 
 from dsl import (
     APPROVAL_FIELDS,
@@ -111,15 +111,13 @@ class _Compiler(ExprCompiler):
     def process(self, process: ast.Process) -> ir.ProcessIR:
         source = self.checked.source
         self.typed_fields = dict(self.result_fields(process.body))
-        return ir.trusted(
-            ir.ProcessIR,
+        return ir.unvalidated(ir.ProcessIR)(
             name=process.name,
             title=process.title or process.name.replace("_", " ").capitalize(),
             source_file=source.name,
             source_hash=source.sha256,
             inputs=tuple(
-                ir.trusted(
-                    ir.InputDecl,
+                ir.unvalidated(ir.InputDecl)(
                     name=i.name,
                     type=to_ir_type(i.type.type),
                     default=None if i.default is None else self.expr(i.default),
@@ -129,8 +127,7 @@ class _Compiler(ExprCompiler):
             ),
             body=self.body(process.body),
             outputs=tuple(
-                ir.trusted(
-                    ir.OutputDecl,
+                ir.unvalidated(ir.OutputDecl)(
                     name=o.name,
                     type=None if o.type is None else to_ir_type(o.type.type),
                     value=self.expr(o.value),
@@ -141,14 +138,14 @@ class _Compiler(ExprCompiler):
             owner=None if process.owner is None else _party(process.owner),
             calendar=self.calendar,
             span=span_of(process.span),
-            **({"calendars": dict(sorted(self.calendars.items()))} if self.calendars else {}),
-            **({} if process.schedule is None else {"schedule": self.schedule(process.schedule)}),
+            # After the body: compiling it pins the calendars its steps name.
+            calendars=dict(sorted(self.calendars.items())) if self.calendars else None,
+            schedule=None if process.schedule is None else self.schedule(process.schedule),
         )
 
     def schedule(self, every: ast.Schedule) -> ir.Schedule:
         zone = every.zone or (self.calendar.time_zone if self.calendar else "UTC")
-        return ir.trusted(
-            ir.Schedule,
+        return ir.unvalidated(ir.Schedule)(
             every=every.every,
             at=f"{every.at:%H:%M}",
             time_zone=zone,
@@ -167,22 +164,22 @@ class _Compiler(ExprCompiler):
         self.calendars[name] = calendar_ir(pin_calendar(spec, years_to_pin(self.today)))
         return True
 
-    def step_calendar(self, chosen: ast.StepCalendar | None) -> dict[str, Any]:
-        """The IR fields of a step's own calendar: its name, or the expression choosing it
-        (then every calendar it may choose is pinned: each block of the file, and the
-        presets its known values name)."""
+    def step_calendar(self, chosen: ast.StepCalendar | None) -> tuple[str | None, ir.Expr | None]:
+        """A step's own calendar (its IR fields ``calendar`` and ``calendar_expr``): its
+        name, or the expression choosing it (then every calendar it may choose is pinned:
+        each block of the file, and the presets its known values name)."""
         if chosen is None:
-            return {}
+            return None, None
         if chosen.name is not None:
             self.pin(chosen.name.name)
-            return {"calendar": chosen.name.name}
+            return chosen.name.name, None
         assert chosen.expr is not None
         for definition in self.file.calendars:
             self.pin(definition.name)
         assert self.checked.process is not None
         for value in chosen_texts(self.checked.process, chosen.expr):
             self.pin(value)
-        return {"calendar_expr": self.expr(chosen.expr)}
+        return None, self.expr(chosen.expr)
 
     def result_fields(
         self, statements: tuple[ast.Statement, ...]
@@ -235,14 +232,12 @@ class _Compiler(ExprCompiler):
             case ast.Human():
                 return self.human(statement)
             case ast.Decide():
-                return ir.trusted(
-                    ir.DecideStep,
+                return ir.unvalidated(ir.DecideStep)(
                     id=statement.name,
                     title=statement.display_title,
                     hit_policy=statement.hit_policy,
                     rules=tuple(
-                        ir.trusted(
-                            ir.Rule,
+                        ir.unvalidated(ir.Rule)(
                             condition=None if r.condition is None else self.expr(r.condition),
                             outputs={(n or ""): self.expr(v) for n, v in r.outputs},
                             priority=r.priority,
@@ -253,12 +248,10 @@ class _Compiler(ExprCompiler):
                     span=span,
                 )
             case ast.If():
-                return ir.trusted(
-                    ir.IfStep,
+                return ir.unvalidated(ir.IfStep)(
                     id=self.auto_id("if", statement.span),
                     branches=tuple(
-                        ir.trusted(
-                            ir.Branch,
+                        ir.unvalidated(ir.Branch)(
                             condition=self.expr(b.condition),
                             body=self.body(b.body),
                             span=span_of(b.span),
@@ -269,15 +262,13 @@ class _Compiler(ExprCompiler):
                     span=span,
                 )
             case ast.Parallel():
-                return ir.trusted(
-                    ir.ParallelStep,
+                return ir.unvalidated(ir.ParallelStep)(
                     id=self.auto_id("parallel", statement.span),
                     title=statement.title,
                     join=statement.join,
                     count=statement.count,
                     branches=tuple(
-                        ir.trusted(
-                            ir.ParallelBranch,
+                        ir.unvalidated(ir.ParallelBranch)(
                             name=b.name,
                             title=b.title,
                             body=self.body(b.body),
@@ -288,8 +279,7 @@ class _Compiler(ExprCompiler):
                     span=span,
                 )
             case ast.ForEach():
-                return ir.trusted(
-                    ir.ForEachStep,
+                return ir.unvalidated(ir.ForEachStep)(
                     id=self.auto_id("for_each", statement.span),
                     variable=statement.variable,
                     items=self.expr(statement.items),
@@ -298,28 +288,30 @@ class _Compiler(ExprCompiler):
                     span=span,
                 )
             case ast.WaitFor():
-                return ir.trusted(
-                    ir.WaitStep,
+                calendar, calendar_expr = self.step_calendar(statement.calendar)
+                return ir.unvalidated(ir.WaitStep)(
                     id=self.auto_id("wait", statement.span),
                     duration=None if statement.duration is None else duration(statement.duration),
                     duration_expr=None if statement.expr is None else self.expr(statement.expr),
                     span=span,
-                    **self.step_calendar(statement.calendar),
+                    calendar=calendar,
+                    calendar_expr=calendar_expr,
                 )
             case ast.WaitUntil():
-                return ir.trusted(
-                    ir.WaitStep,
+                calendar, calendar_expr = self.step_calendar(statement.calendar)
+                return ir.unvalidated(ir.WaitStep)(
                     id=self.auto_id("wait", statement.span),
                     until=self.expr(statement.moment),
                     at=statement.at,
                     zone=statement.zone,
                     send_window=statement.send_window,
                     span=span,
-                    **self.step_calendar(statement.calendar),
+                    calendar=calendar,
+                    calendar_expr=calendar_expr,
                 )
             case ast.WaitEvent():
-                return ir.trusted(
-                    ir.EventStep,
+                calendar, calendar_expr = self.step_calendar(statement.calendar)
+                return ir.unvalidated(ir.EventStep)(
                     id=self.auto_id("event", statement.span),
                     event=statement.event,
                     key=self.expr(statement.key),
@@ -327,63 +319,55 @@ class _Compiler(ExprCompiler):
                     deadline=None if statement.deadline is None else duration(statement.deadline),
                     on_timeout=None if statement.on_timeout is None else statement.on_timeout.name,
                     span=span,
-                    **self.step_calendar(statement.calendar),
+                    calendar=calendar,
+                    calendar_expr=calendar_expr,
                 )
             case ast.CallProcess():
                 return self.call(statement)
             case ast.Set():
-                return ir.trusted(
-                    ir.SetStep,
+                return ir.unvalidated(ir.SetStep)(
                     id=self.auto_id("set", statement.span),
                     name=statement.name,
                     value=self.expr(statement.value),
                     span=span,
                 )
             case ast.Notify():
-                return ir.trusted(
-                    ir.NotifyStep,
+                return ir.unvalidated(ir.NotifyStep)(
                     id=self.auto_id("notify", statement.span),
                     parties=_parties(statement.parties),
                     message=self.expr(statement.message),
                     span=span,
-                    **self.parties_from("parties_from", statement.parties),
-                    **(
-                        {}
-                        if statement.subject is None
-                        else {"subject": self.expr(statement.subject)}
-                    ),
+                    parties_from=self.parties_from(statement.parties),
+                    subject=None if statement.subject is None else self.expr(statement.subject),
                 )
             case ast.GoBack():
-                return ir.trusted(
-                    ir.GoBackStep,
+                return ir.unvalidated(ir.GoBackStep)(
                     id=self.auto_id("go_back", statement.span),
                     target=statement.target.name,
                     times=statement.times,
                     span=span,
                 )
             case ast.Fail():
-                return ir.trusted(
-                    ir.FailStep,
+                return ir.unvalidated(ir.FailStep)(
                     id=self.auto_id("fail", statement.span),
                     message=self.expr(statement.message),
                     span=span,
                 )
             case ast.Exit():
-                return ir.trusted(
-                    ir.ExitStep,
+                return ir.unvalidated(ir.ExitStep)(
                     id=self.auto_id("exit", statement.span),
                     event=statement.event,
                     key=None if statement.key is None else self.expr(statement.key),
                     span=span,
-                    **({} if statement.bind is None else {"bind": statement.bind}),
-                    **({"then": self.body(statement.then)} if statement.then else {}),
+                    bind=statement.bind,
+                    then=self.body(statement.then) if statement.then else None,
                 )
             case _:
                 assert_never(statement)
 
     def task(self, task: ast.Task) -> ir.TaskStep:
-        return ir.trusted(
-            ir.TaskStep,
+        signature = self.catalogue.get(task.action)
+        return ir.unvalidated(ir.TaskStep)(
             id=task.name,
             title=task.display_title,
             action=task.action,
@@ -392,42 +376,53 @@ class _Compiler(ExprCompiler):
             on_error=None if task.on_error is None else task.on_error.name,
             undo=None
             if task.undo is None
-            else ir.trusted(
-                ir.ActionCall,
+            else ir.unvalidated(ir.ActionCall)(
                 action=task.undo.action,
                 arguments={a.name: self.expr(a.value) for a in task.undo.arguments},
                 span=span_of(task.undo.span),
             ),
-            **self.task_policy(task),
+            timeout_seconds=self.timeout_seconds(task),
+            heartbeat_seconds=None if signature is None else signature.heartbeat_seconds,
+            retry=self.retry(task),
         )
 
-    def task_policy(self, task: ast.Task) -> dict[str, Any]:
-        policy: dict[str, Any] = {}
+    def timeout_seconds(self, task: ast.Task) -> float:
+        """The task's own timeout, else its action's, else the IR's default."""
+        if task.timeout is not None and task.timeout.seconds is not None:
+            return float(task.timeout.seconds)
         signature = self.catalogue.get(task.action)
         if signature is not None and signature.timeout_seconds is not None:
-            policy["timeout_seconds"] = signature.timeout_seconds
-        if signature is not None and signature.heartbeat_seconds is not None:
-            policy["heartbeat_seconds"] = signature.heartbeat_seconds
-        if task.timeout is not None and task.timeout.seconds is not None:
-            policy["timeout_seconds"] = float(task.timeout.seconds)
-        retry: dict[str, Any] = {}
-        if task.retry_attempts is not None:
-            retry["maximum_attempts"] = task.retry_attempts
+            return signature.timeout_seconds
+        return _DEFAULT_TIMEOUT_SECONDS
+
+    def retry(self, task: ast.Task) -> ir.RetryPolicy:
+        """The task's retry policy: what it writes, the IR's defaults for the rest."""
+        if task.retry_attempts is None and task.backoff is None:
+            return _DEFAULT_RETRY
+        attempts = task.retry_attempts
+        first = _DEFAULT_RETRY.initial_interval_seconds
+        longest = _DEFAULT_RETRY.maximum_interval_seconds
         if task.backoff is not None:
-            first, longest = task.backoff
-            retry["initial_interval_seconds"] = float(first.seconds or 1)
+            written, written_longest = task.backoff
+            first = float(written.seconds or 1)
             # Without 'to', the waits grow up to ten times the first (at least a minute).
-            cap = longest.seconds if longest is not None else max(60, (first.seconds or 1) * 10)
-            retry["maximum_interval_seconds"] = float(max(cap or 60, first.seconds or 1))
-        if retry:
-            policy["retry"] = ir.trusted(ir.RetryPolicy, **retry)
-        return policy
+            cap = (
+                written_longest.seconds
+                if written_longest is not None
+                else max(60, (written.seconds or 1) * 10)
+            )
+            longest = float(max(cap or 60, written.seconds or 1))
+        return ir.unvalidated(ir.RetryPolicy)(
+            maximum_attempts=_DEFAULT_RETRY.maximum_attempts if attempts is None else attempts,
+            initial_interval_seconds=first,
+            maximum_interval_seconds=longest,
+        )
 
     def human(self, step: ast.Human) -> ir.HumanStep:
         quorum = step.quorum
         rounds = step.rounds
-        return ir.trusted(
-            ir.HumanStep,
+        calendar, calendar_expr = self.step_calendar(step.calendar)
+        return ir.unvalidated(ir.HumanStep)(
             id=step.name,
             title=step.display_title,
             form=step.kind,
@@ -439,25 +434,23 @@ class _Compiler(ExprCompiler):
             deadline=None if step.deadline is None else duration(step.deadline),
             remind_every=None if step.remind_every is None else duration(step.remind_every),
             escalations=tuple(
-                ir.trusted(
-                    ir.Escalation,
+                ir.unvalidated(ir.Escalation)(
                     to=_parties(e.to),
                     after=None if e.after is None else duration(e.after),
                     after_expr=None if e.after_expr is None else self.expr(e.after_expr),
-                    **self.parties_from("to_from", e.to),
+                    to_from=self.parties_from(e.to),
                 )
                 for e in step.escalations
             ),
             returns=tuple(
-                ir.trusted(ir.Field_, name=f.name, type=to_ir_type(f.type.type))
+                ir.unvalidated(ir.Field_)(name=f.name, type=to_ir_type(f.type.type))
                 for f in step.returns
             ),
             on_reject=None if step.on_reject is None else step.on_reject.name,
             on_changes=None if step.on_changes is None else step.on_changes.name,
             rounds=None
             if rounds is None
-            else ir.trusted(
-                ir.RoundsLimit,
+            else ir.unvalidated(ir.RoundsLimit)(
                 count=rounds.count,
                 outcome=rounds.outcome,
                 message=self._rounds_message(rounds.message),
@@ -468,27 +461,22 @@ class _Compiler(ExprCompiler):
             remind_every_expr=None
             if step.remind_every_expr is None
             else self.expr(step.remind_every_expr),
-            **self.parties_from("parties_from", step.parties),
-            **self.step_calendar(step.calendar),
-            **{
-                name: value
-                for name, value in (
-                    ("instructions", step.instructions),
-                    ("notice_subject", step.notice_subject and self.expr(step.notice_subject)),
-                    ("notice_body", step.notice_body and self.expr(step.notice_body)),
-                )
-                if value is not None
-            },
+            parties_from=self.parties_from(step.parties),
+            calendar=calendar,
+            calendar_expr=calendar_expr,
+            instructions=step.instructions,
+            notice_subject=None if step.notice_subject is None else self.expr(step.notice_subject),
+            notice_body=None if step.notice_body is None else self.expr(step.notice_body),
         )
 
-    def parties_from(self, field: str, parties: ast.Parties) -> dict[str, Any]:
-        """``{field: (PartyFrom, ...)}`` for the parties worked out at run time, if any."""
+    def parties_from(self, parties: ast.Parties) -> tuple[ir.PartyFrom, ...] | None:
+        """The parties worked out at run time, if any."""
         chosen = tuple(
-            ir.trusted(ir.PartyFrom, kind=p.kind, expr=self.expr(p.expr))
+            ir.unvalidated(ir.PartyFrom)(kind=p.kind, expr=self.expr(p.expr))
             for p in parties
             if isinstance(p, ast.PartyFrom)
         )
-        return {field: chosen} if chosen else {}
+        return chosen or None
 
     def _rounds_message(self, message: ast.TextLit | None) -> str | ir.Expr | None:
         # A plain text stays a string, as in the IR before texts here could interpolate.
@@ -498,14 +486,18 @@ class _Compiler(ExprCompiler):
 
     def call(self, step: ast.CallProcess) -> ir.CallStep:
         callee = self.checked.used[step.process]
-        return ir.trusted(
-            ir.CallStep,
+        return ir.unvalidated(ir.CallStep)(
             id=step.name,
             title=step.display_title,
             process=compile_process(callee, self.catalogue, today=self.today),
             arguments={a.name: self.expr(a.value) for a in step.arguments},
             span=span_of(step.span),
         )
+
+
+_DEFAULT_RETRY = ir.RetryPolicy()
+_DEFAULT_TIMEOUT_SECONDS: float = ir.TaskStep.model_fields["timeout_seconds"].default
+"""The IR's own default, read once (a task needs it when neither it nor its action sets one)."""
 
 
 def _typed(fields: dict[str, Type]) -> dict[str, ir.TypeRef]:
@@ -516,7 +508,7 @@ _APPROVAL_TYPED = _typed(APPROVAL_FIELDS)
 
 
 def _party(party: ast.Party) -> ir.Party:
-    return ir.trusted(ir.Party, kind=party.kind, name=party.name)
+    return ir.unvalidated(ir.Party)(kind=party.kind, name=party.name)
 
 
 def _parties(parties: ast.Parties) -> tuple[ir.Party, ...]:

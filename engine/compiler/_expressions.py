@@ -23,11 +23,11 @@ def to_ir_type(type_: Type) -> ir.TypeRef:
     """A language type as its IR form."""
     match type_:
         case Scalar(name=name):
-            return ir.trusted(ir.ScalarType, name=name)
+            return ir.unvalidated(ir.ScalarType)(name=name)
         case ListOf(item=item):
-            return ir.trusted(ir.ListType, item=to_ir_type(item))
+            return ir.unvalidated(ir.ListType)(item=to_ir_type(item))
         case OneOf(choices=choices):
-            return ir.trusted(ir.OneOfType, choices=choices)
+            return ir.unvalidated(ir.OneOfType)(choices=choices)
         case _:
             assert_never(type_)
 
@@ -50,7 +50,7 @@ def needs_typing(type_: Type) -> bool:
 
 def duration(value: ast.Duration) -> ir.Duration:
     """A written duration as an IR duration."""
-    return ir.trusted(ir.Duration, amount=value.amount, unit=value.unit)
+    return ir.unvalidated(ir.Duration)(amount=value.amount, unit=value.unit)
 
 
 class ExprCompiler:
@@ -66,62 +66,66 @@ class ExprCompiler:
         match expr:
             case ast.NumberLit(value=value):
                 # As exact decimal text: a JSON float would round long numbers.
-                return ir.trusted(ir.Literal_, value=str(value), type="number", span=span)
+                return ir.unvalidated(ir.Literal_)(value=str(value), type="number", span=span)
             case ast.MoneyLit(amount=amount, currency=currency):
-                return ir.trusted(
-                    ir.Literal_, value=to_json(Money(amount, currency)), type="money", span=span
+                return ir.unvalidated(ir.Literal_)(
+                    value=to_json(Money(amount, currency)), type="money", span=span
                 )
             case ast.PercentLit(value=value):
-                return ir.trusted(ir.Literal_, value=str(value), type="percent", span=span)
+                return ir.unvalidated(ir.Literal_)(value=str(value), type="percent", span=span)
             case ast.DurationLit(duration=written):
-                return ir.trusted(
-                    ir.Literal_,
+                return ir.unvalidated(ir.Literal_)(
                     value=duration(written).model_dump(mode="json"),
                     type="duration",
                     span=span,
                 )
             case ast.DateLit(value=day):
-                return ir.trusted(ir.Literal_, value=day.isoformat(), type="date", span=span)
+                return ir.unvalidated(ir.Literal_)(value=day.isoformat(), type="date", span=span)
             case ast.DateTimeLit(value=wall):
                 moment = wall.replace(tzinfo=zoneinfo.ZoneInfo(self.time_zone))
                 utc = moment.astimezone(dt.UTC).isoformat()
-                return ir.trusted(ir.Literal_, value=utc, type="datetime", span=span)
+                return ir.unvalidated(ir.Literal_)(value=utc, type="datetime", span=span)
             case ast.BoolLit(value=value):
-                return ir.trusted(ir.Literal_, value=value, span=span)
+                return ir.unvalidated(ir.Literal_)(value=value, span=span)
             case ast.TextLit(parts=parts):
                 if expr.is_plain:
-                    return ir.trusted(ir.Literal_, value=expr.plain, span=span)
-                return ir.trusted(
-                    ir.Text,
+                    return ir.unvalidated(ir.Literal_)(value=expr.plain, span=span)
+                return ir.unvalidated(ir.Text)(
                     parts=tuple(p if isinstance(p, str) else self.expr(p) for p in parts),
                     span=span,
                 )
             case ast.ListLit(items=items):
-                return ir.trusted(ir.ListExpr, items=tuple(self.expr(i) for i in items), span=span)
+                return ir.unvalidated(ir.ListExpr)(
+                    items=tuple(self.expr(i) for i in items), span=span
+                )
             case ast.RecordLit(fields=fields):
-                return ir.trusted(ir.Record, fields={n: self.expr(v) for n, v in fields}, span=span)
+                return ir.unvalidated(ir.Record)(
+                    fields={n: self.expr(v) for n, v in fields}, span=span
+                )
             case ast.Name(id=name):
-                return ir.trusted(ir.Ref, name=name, span=span)
+                return ir.unvalidated(ir.Ref)(name=name, span=span)
             case ast.Attribute(obj=ast.Name(id=step), name=name) if step in self.typed_fields:
                 declared = self.typed_fields[step].get(name)
-                return ir.trusted(
-                    ir.Attr, obj=self.expr(expr.obj), name=name, span=span, type=declared
+                return ir.unvalidated(ir.Attr)(
+                    obj=self.expr(expr.obj), name=name, span=span, type=declared
                 )
             case ast.Attribute(obj=obj, name=name):
-                return ir.trusted(ir.Attr, obj=self.expr(obj), name=name, span=span)
+                return ir.unvalidated(ir.Attr)(obj=self.expr(obj), name=name, span=span)
             case ast.Index(obj=obj, index=index):
-                return ir.trusted(ir.Index, obj=self.expr(obj), index=self.expr(index), span=span)
+                return ir.unvalidated(ir.Index)(
+                    obj=self.expr(obj), index=self.expr(index), span=span
+                )
             case ast.Call(func=func, args=args):
-                return ir.trusted(
-                    ir.Call, func=func, args=tuple(self.expr(a) for a in args), span=span
+                return ir.unvalidated(ir.Call)(
+                    func=func, args=tuple(self.expr(a) for a in args), span=span
                 )
             case ast.Unary(op="-", operand=operand):
-                return ir.trusted(ir.Unary, op="-", operand=self.expr(operand), span=span)
+                return ir.unvalidated(ir.Unary)(op="-", operand=self.expr(operand), span=span)
             case ast.Unary(operand=operand):
-                return ir.trusted(ir.Unary, op="not", operand=self.expr(operand), span=span)
+                return ir.unvalidated(ir.Unary)(op="not", operand=self.expr(operand), span=span)
             case ast.Binary(op=op, left=left, right=right):
-                return ir.trusted(
-                    ir.Binary, op=op, left=self.expr(left), right=self.expr(right), span=span
+                return ir.unvalidated(ir.Binary)(
+                    op=op, left=self.expr(left), right=self.expr(right), span=span
                 )
             case _:
                 assert_never(expr)

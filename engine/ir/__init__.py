@@ -65,7 +65,7 @@ from engine.ir._steps import (
     iter_steps,
 )
 from engine.ir._text import expr_text
-from engine.ir._trusted import trusted
+from engine.ir._trusted import unvalidated
 
 __all__ = [
     "IR_VERSION",
@@ -121,6 +121,6 @@ __all__ = [
     "child_bodies",
     "expr_text",
     "iter_steps",
-    "trusted",
     "type_text",
+    "unvalidated",
 ]
