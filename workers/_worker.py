@@ -40,6 +40,7 @@ def build_worker(
     config: WorkerConfig | None = None,
     secrets: SecretStore | None = None,
     trust: Trust | None = None,
+    patient: bool = False,
 ) -> Worker:
     """A worker that runs ``registry``'s actions and ``workflows`` on ``task_queue``.
 
@@ -62,6 +63,15 @@ def build_worker(
             and the configured secrets file).
         trust: The public keys whose seals the campaigns on ``task_queue`` accept
             (starts, decisions, signals); without it they accept none.
+        patient: No deadlock detection. The SDK fails a workflow activation
+            that takes over 2 s as a potential deadlock; on a loaded machine the
+            interpreter rebuilding a campaign can take that long, and when it
+            happens to a query the SDK drops the query's answer and the worker
+            then never shuts down (a scenario run once waited for it for ten
+            minutes). For the scenario runner and the simulator, which run only
+            the engine's own interpreter, often on a busy laptop or CI machine.
+            (The SDK's switch for this is its debug mode, which also lets
+            ``breakpoint()`` through the sandbox.)
     """
     trust = trust or Trust()
     register_trust(task_queue, trust)
@@ -74,6 +84,7 @@ def build_worker(
         max_concurrent_activities=max_concurrent_activities,
         max_cached_workflows=max_cached_workflows,
         graceful_shutdown_timeout=graceful_shutdown_timeout,
+        debug_mode=patient,
     )
 
 

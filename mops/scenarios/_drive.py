@@ -213,6 +213,7 @@ class Driver:
             workflow_runner=workflow_runner(),
             secrets=self.secrets,
             graceful_shutdown_timeout=dt.timedelta(seconds=1),
+            patient=True,
             trust=trust,
         )
         lives = [_Live(plan, client, credentials) for plan in plans]
