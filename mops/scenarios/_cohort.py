@@ -235,10 +235,6 @@ class Cohort:
             max_cached_workflows=len(plans) + 16,
             max_concurrent_activities=200,
             graceful_shutdown_timeout=dt.timedelta(seconds=1),
-            # No deadlock detection: on a loaded machine an activation can take over
-            # 2 s, and a query's answer the SDK then drops holds the worker's shutdown
-            # for good (see workers.build_worker's ``patient``).
-            debug_mode=True,
             # Named, so the worker does not hash every loaded module to make one up.
             build_id="mops-simulation",
             # Activations are short: a few threads keep the GIL from being fought over.
