@@ -193,10 +193,21 @@ class Store:
 
     def add_session(self, session: Session) -> None:
         with self._tx() as db:
-            db.execute("DELETE FROM sessions WHERE expires < ?", (now().isoformat(),))
+            # Times are kept as ISO 8601 text, compared as text; rows written before
+            # that have a space for the 'T' (sqlite3's old datetime adapter), which
+            # sorts before any 'T' of the same day: compared as if written with one.
+            db.execute(
+                "DELETE FROM sessions WHERE replace(expires, ' ', 'T') < ?", (now().isoformat(),)
+            )
             db.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
-                (session.id, session.person, session.method, session.csrf, session.expires),
+                (
+                    session.id,
+                    session.person,
+                    session.method,
+                    session.csrf,
+                    session.expires.isoformat(),
+                ),
             )
 
     def session(self, session_id: str) -> Session | None:
