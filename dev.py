@@ -8,9 +8,9 @@
     python3 dev.py test --quick  the same, but only the tests that need no embedded server
                                  (no end-to-end or reliability tests): a few minutes
 
-The tests run in one more process than the machine has cores (at most 4; pytest-xdist,
-each process starting on its share of the end-to-end tests and taking work from the others
-when it runs out);
+The tests run in two processes per core and one more (at most 6; pytest-xdist, each
+process starting on its share of the end-to-end tests and taking work from the others
+when it runs out): about half of a test's time is spent waiting on servers and timers;
 `python3 dev.py test -n 0` runs them in one, and any pytest arguments may follow.
 
 Set-up makes a virtual environment in .venv and installs the project into it
@@ -133,7 +133,7 @@ def ensure_chromium() -> None:
             return
 
 
-_TEST_PROCESSES = min(4, (os.cpu_count() or 1) + 1)
+_TEST_PROCESSES = min(6, 2 * (os.cpu_count() or 1) + 1)
 
 
 def test() -> int:
@@ -144,8 +144,10 @@ def test() -> int:
         arguments = [a for a in arguments if a != "--quick"] + ["-m", "not e2e"]
     chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in arguments)
     if not chosen:
-        # Most tests wait on servers rather than compute, so one more test process than
-        # cores keeps the cores busy; each process has its own time-skipping server.
+        # Tests spend about half their time waiting on servers and timers (the suite's
+        # CPU is about half the sum of its tests' durations), so two processes per core
+        # keep the cores busy, also when other work shares them; each process has its
+        # own time-skipping server.
         arguments = ["-n", str(_TEST_PROCESSES), "--dist", "worksteal", *arguments]
     steps: list[tuple[str, list[str | Path]]] = [
         ("ruff check", [BIN / "ruff", "check", "."]),
