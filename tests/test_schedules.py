@@ -28,6 +28,7 @@ from dsl import Catalogue, SourceFile, check_source
 from dsl._format import format_source
 from engine.compiler import compile_process
 from engine.ir import ProcessIR
+from engine.workflow import attributes as sa
 from engine.workflow._scheduled import first_business_day
 from engine.workflow.campaign import CampaignStart
 from workers import builtin_registry
@@ -221,6 +222,10 @@ async def test_schedules_start_signed_campaigns_and_forged_ones_run_nothing(
     try:
         assert mops("schedule", "trigger", "digest").returncode == 0
         genuine = _ended(mops, "digest")
+        # It carries the watermark the people's app keeps its inbox index by, as a
+        # campaign started by hand does (so its approvals reach inboxes as quickly).
+        run = await client.get_workflow_handle(genuine["id"]).describe()
+        assert run.typed_search_attributes.get(sa.CHANGED_AT) is not None
         # The auditor checks the scheduled start's seal offline, bound to the schedule.
         out = tmp_path / "digest.jsonl"
         exported = mops("audit", "export", "--process", "daily_digest", "-o", str(out))

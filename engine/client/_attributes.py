@@ -96,3 +96,15 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
             f"cannot register search attributes in namespace {namespace}: {error.message}"
         ) from None
     return list(missing)
+
+
+async def registered(client: Client, name: str) -> bool:
+    """Whether the client's namespace has the search attribute ``name``; False when the
+    cluster does not say (the client may not list them)."""
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+    except RPCError:
+        return False
+    return name in listed.custom_attributes or name in listed.system_attributes

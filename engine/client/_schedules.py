@@ -31,6 +31,8 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine.client._attributes import registered
+from engine.client._campaigns import watermarked
 from engine.client._signing import Credentials, payload_bytes
 from engine.errors import UserError
 from engine.ir import ProcessIR
@@ -125,6 +127,10 @@ async def create_schedule(
                 SearchAttributePair(sa.VERSION, process.version),
                 SearchAttributePair(sa.OWNER, credentials.principal),
                 SearchAttributePair(sa.EVENTS, sa.events_of(process)),
+                # Its campaigns keep the people's app's inbox index up to date, as
+                # campaigns started by hand do (only where the namespace has it: a
+                # start that names an unknown attribute would fail at each run).
+                *watermarked(await registered(client, sa.CHANGED_AT.name)),
             ]
         ),
     )
