@@ -45,6 +45,20 @@ class Splice(list[Any]):
     """The children of a ``_rule`` or a repetition, spliced into the parent."""
 
 
+class Reductions(dict[int, Callback | None]):
+    """Each rule's callback, made the first time the rule is reduced: a parse uses a
+    few of the grammar's 300 rules (an interpolation's, a handful), and making them
+    all took longer than parsing a short text."""
+
+    def __init__(self, make: Callable[[int], Callback | None]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, rule: int) -> Callback | None:
+        made = self[rule] = self.make(rule)
+        return made
+
+
 class Parse:
     """The callbacks of one parse and what they found out about the tree.
 
@@ -58,7 +72,10 @@ class Parse:
         extents = self.extents
         table = tables()
         self.table = table
-        self.reductions = [self._rule(rule, builder, origin) for rule in table.rules]
+        rules = table.rules
+        self.reductions: Reductions = Reductions(
+            lambda index: self._rule(rules[index], builder, origin)
+        )
         text = builder.text_token
 
         def on_string(token: Token) -> Any:
