@@ -115,14 +115,19 @@ async def unsynced_server(home: Path) -> AsyncIterator[Server]:
                 await asyncio.sleep(0.5)
         yield Server(client=client, address=address, pid=process.pid)
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=60)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stopped(process)
         os.close(log)
+
+
+async def stopped(process: asyncio.subprocess.Process) -> None:
+    """Stop ``process`` (SIGTERM; SIGKILL if it is still there after a minute)."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=60)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
 
 
 class WorkerProcess:
@@ -168,13 +173,7 @@ async def worker_process(
             raise RuntimeError(f"the {side} worker did not start (exit {await process.wait()})")
         yield WorkerProcess(process, task_queue)
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=60)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stopped(process)
 
 
 async def bounded(limit: int, calls: Iterable[Callable[[], Awaitable[T]]]) -> list[T]:

@@ -9,27 +9,13 @@ from pathlib import Path
 
 import pytest
 from mops_cli import Mops
-from teams import WRITER_AND_EDITOR
+from teams import ARTICLE, WRITER_AND_EDITOR
 from waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
 TEAM = WRITER_AND_EDITOR
 
-ARTICLE = """\
-process article "An article, written and approved"
-  allow G101
-  input topic: text = "Spring webinar"
-  work draft "Write the draft"
-    assign role writer
-    returns doc_url: url
-  approval review "Review the draft"
-    by role editor
-    not by draft.assignee
-    on reject -> draft
-    at most 3 rounds
-  output approved_by = review.approvers
-"""
 
 COMMENT = "Remove the 'best in class' claim"
 

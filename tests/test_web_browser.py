@@ -186,13 +186,13 @@ def test_the_webinar_flow_in_chromium(tmp_path: Path, mailbox: Mailbox, issuer: 
 
             def notice_for_cleo() -> bool:
                 return any(
-                    "cleo@acme.example" in m.rcpt_tos and f"/tasks/{campaign}/draft" in _body(m)
+                    "cleo@acme.example" in m.rcpt_tos
+                    and f"/tasks/{campaign}/draft" in _body(m)
+                    and "Remove the 'best in class' claim" in _body(m)
                     for m in mailbox.received
                 )
 
-            wait_until(notice_for_cleo, what="a notice to Cleo with the task link")
-            # joins: the people branch's notices carry the rejection's comment; assert it
-            # here then ("Remove the 'best in class' claim" in Cleo's notice).
+            wait_until(notice_for_cleo, what="a notice to Cleo with the comment and the task link")
             cleo.fill("#f-doc_url", "https://docs.acme.example/webinar-v2")
             cleo.fill("#f-words", "400")
             cleo.click("button:has-text('Complete')")
