@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import functools
 import html
 import json
 import logging
@@ -76,6 +77,7 @@ def _json_unescaped(text: str) -> str:
     return _JSON_ESCAPE.sub(one, text)
 
 
+@functools.lru_cache(maxsize=64)
 def _views(text: str) -> list[str]:
     """``text`` as a reader might decode it: as it is, URL-, HTML- and JSON-unescaped."""
     views = {text, unquote(text), unquote_plus(text), html.unescape(text), _json_unescaped(text)}

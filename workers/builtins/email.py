@@ -224,11 +224,18 @@ def _deliver(
     egress: EgressConfig,
 ) -> dict[str, tuple[int, bytes]]:
     """Send ``message`` in one SMTP session (blocking); the refused recipients."""
-    context = ssl.create_default_context()
+    # A TLS context is made only for a TLS session: loading the system's certificates
+    # costs more CPU than sending a message in a plain one.
     try:
         timeout = smtp.timeout_seconds
         client: smtplib.SMTP = (
-            _CheckedSMTPSSL(smtp.host, smtp.port, timeout=timeout, context=context, egress=egress)
+            _CheckedSMTPSSL(
+                smtp.host,
+                smtp.port,
+                timeout=timeout,
+                context=ssl.create_default_context(),
+                egress=egress,
+            )
             if smtp.security == "tls"
             else _CheckedSMTP(smtp.host, smtp.port, timeout=timeout, egress=egress)
         )
@@ -236,7 +243,7 @@ def _deliver(
             client.ehlo()
             if smtp.security == "starttls":
                 # Never falls back to plain text: no STARTTLS offered is an error.
-                client.starttls(context=context)
+                client.starttls(context=ssl.create_default_context())
                 client.ehlo()
             if smtp.username is not None:
                 client.login(smtp.username, password or "")
