@@ -24,14 +24,30 @@ MOPS = SCRIPTS / "mops"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _ports() -> range:
+    """The ports this test process picks from: its own slice of 20000-32000, so that
+    no other process of the run picks one this process's server may come back to
+    (with the UI's port, 1,000 above, in the same slice)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    width = 12000 // max(count, 1)
+    if not worker.isdigit() or width < 1100:
+        return range(20000, 31000)
+    start = 20000 + int(worker) * width
+    return range(start, start + width - 1000)
+
+
 def free_port() -> int:
     """A free port below the kernel's ephemeral range (32768 up), for a server a test
     starts later. An ephemeral one may be handed meanwhile to another test process's
     time-skipping server or outgoing connection: the embedded server then took
-    another port, and a ready check could even be answered by that other server."""
+    another port, and a ready check could even be answered by that other server.
+    Each test process has ports of its own (:func:`_ports`): a server killed by a
+    test comes back on its port, which no other test took meanwhile."""
     rng = random.SystemRandom()
+    ports = _ports()
     while True:
-        port = rng.randrange(20000, 31000)
+        port = rng.choice(ports)
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
