@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from dsl._frozen import quicker_init
 from dsl._source import Span
 from dsl._types import Type
 
@@ -654,8 +653,3 @@ class File:
     uses: tuple[Use, ...] = ()
     extra_processes: tuple[Process, ...] = field(default=())
     """Processes after the first: an error (one process per file)."""
-
-
-for _node in list(globals().values()):
-    if isinstance(_node, type) and _node.__module__ == __name__:
-        quicker_init(_node)
