@@ -869,7 +869,10 @@ def _computed(expr: ast.Expr | None) -> ast.Expr | None:
 
 
 def _is_statement(item: Any) -> bool:
-    return not isinstance(item, ast.Input | ast.Output | tuple)
+    return not isinstance(item, _NOT_STATEMENTS)
+
+
+_NOT_STATEMENTS = (ast.Input, ast.Output, tuple)  # made once (A | B in a call makes it anew)
 
 
 def _choices(kind: Type) -> OneOf | None:
