@@ -281,7 +281,7 @@ class Parse:
                 line, col, end_line, end_col = 1, 1, 1, 2
             # The children Lark's tree would have, and the height below them.
             height = 0
-            kept: list[Any] = []
+            kept: list[Any] = [] if method is not None else Splice()
             for index, expand, nones in include:
                 if nones:
                     kept += [None] * nones

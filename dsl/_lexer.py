@@ -90,7 +90,6 @@ class FastLexer:
                 token.column = start - line_start + 1
                 token.end_column = pos - line_start + 1
                 token.end_pos = pos
-                lexer_state.last_token = token
                 yield token
                 continue
             start_line, column = line, start - line_start + 1
@@ -113,7 +112,6 @@ class FastLexer:
             token.end_line = line
             token.end_column = pos - line_start + 1
             token.end_pos = pos
-            lexer_state.last_token = token
             yield token
             if kind == "_NL":
                 indent_str = value[value.rfind("\n") + 1 :]
@@ -133,6 +131,9 @@ class FastLexer:
                 parens -= 1
                 if parens < 0:
                     raise LayoutError("S002", "unopened bracket", start_line, column, None)
+        # Lark's parser reads the last token only for the end's position, after the
+        # tokens are all read: set here once rather than with every token.
+        lexer_state.last_token = token
         while len(levels) > 1:
             levels.pop()
             yield Token.new_borrow_pos("_DEDENT", "", token) if token else Token("_DEDENT", "")

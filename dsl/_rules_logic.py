@@ -162,9 +162,9 @@ def _kind(
 
 def literal_of(expr: ast.Expr, kind: Type | None) -> Literal | None:
     """A literal of the type ``kind``, and its unit (None: the type has no order)."""
-    sign = Decimal(1)
+    sign = _PLUS
     if isinstance(expr, ast.Unary) and expr.op == "-":
-        sign, expr = Decimal(-1), expr.operand
+        sign, expr = _MINUS, expr.operand
     match kind, expr:
         case Scalar("number"), ast.NumberLit(value=value):
             return sign * value, ""
@@ -178,6 +178,9 @@ def literal_of(expr: ast.Expr, kind: Type | None) -> Literal | None:
             if isinstance(kind, OneOf) or str(kind) in _TEXT_LIKE:
                 return expr.plain, None
     return None
+
+
+_PLUS, _MINUS = Decimal(1), Decimal(-1)
 
 
 def atoms(cond: Cond) -> Iterator[Cond]:

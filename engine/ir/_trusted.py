@@ -72,11 +72,14 @@ def _builder(cls: object) -> Callable[..., BaseModel]:
     return build
 
 
+_SPAN_FIELDS = {"line", "col", "end_line", "end_col"}
+
+
 def trusted_span(line: int, col: int, end_line: int, end_col: int) -> Span:
     """``unvalidated(Span)(...)`` made by hand: the commonest IR node (about one in two)."""
     node = _new(Span)
     _set_dict(node, {"line": line, "col": col, "end_line": end_line, "end_col": end_col})
-    _set_fields_set(node, {"line", "col", "end_line", "end_col"})
+    _set_fields_set(node, _SPAN_FIELDS)  # one set for all: a frozen model never changes it
     _set_extra(node, None)
     _set_private(node, None)
     return node
