@@ -851,7 +851,11 @@ class AstBuilder(ExprBuilder):
 
     @staticmethod
     def _single(options: Iterable[Option], key: str, default: Any = None) -> Any:
-        return next((value for k, value, _span in options if k == key), default)
+        # A loop, not next() of a generator: a step asks for up to 15 options.
+        for k, value, _span in options:
+            if k == key:
+                return value
+        return default
 
     @staticmethod
     def _allowed(options: Iterable[Option]) -> tuple[str, ...]:
