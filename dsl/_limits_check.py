@@ -12,7 +12,9 @@ import dataclasses
 import datetime as dt
 import types
 import typing
+from collections.abc import Callable
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from bounds import MAX_NAME, MAX_TITLE
@@ -31,7 +33,7 @@ def limit_problems(tree: Any) -> list[Diagnostic]:
         plan = plans.get(kind)
         if plan is None:
             plan = plans[kind] = _plan(kind)
-        below, named, titled = plan
+        below, fields_of, named, titled = plan
         if below is None:
             stack.extend(reversed(node))
             continue
@@ -60,27 +62,28 @@ def limit_problems(tree: Any) -> list[Diagnostic]:
                         hint="put the details in the step's notes or a task argument",
                     )
                 )
-        if below:
-            stack.extend([getattr(node, field) for field in below])
+        if fields_of is not None:
+            stack.extend(fields_of(node))
     return found
 
 
-_Plan = tuple[tuple[str, ...] | None, bool, bool]
+_Plan = tuple[tuple[str, ...] | None, Callable[[Any], tuple[Any, ...]] | None, bool, bool]
 """What the walk does with a value of a type: the fields that may hold a node,
 last first (the order the stack gives back first to last), or None for a
-sequence to go through; whether it has a name and a title to measure (a node
-of a class with neither attribute is not asked for them)."""
+sequence to go through; a function giving their values (None if there are
+none); whether it has a name and a title to measure (a node of a class with
+neither attribute is not asked for them)."""
 
 # A span is a tuple of numbers: nothing in it.
 _LEAVES: tuple[type, ...] = (str, int, float, bool, type(None), Decimal, dt.date, dt.datetime, Span)
-_PLANS: dict[type, _Plan] = dict.fromkeys(_LEAVES, ((), False, False))
+_PLANS: dict[type, _Plan] = dict.fromkeys(_LEAVES, ((), None, False, False))
 
 
 def _plan(kind: type) -> _Plan:
     if issubclass(kind, list | tuple):
-        return None, False, False
+        return None, None, False, False
     if not dataclasses.is_dataclass(kind):
-        return (), False, False
+        return (), None, False, False
     try:
         hints = typing.get_type_hints(kind)
     except (NameError, TypeError):  # pragma: no cover - every AST class resolves
@@ -92,8 +95,15 @@ def _plan(kind: type) -> _Plan:
 
     # A field declared as text, a number or a span holds no node: not gone into.
     # The names and titles themselves are read above, field or not.
-    below = [name for name in fields if not (name in hints and _leaf(hints[name]))]
-    return tuple(reversed(below)), has("name") and has("name_span"), has("title") and has("span")
+    below = tuple(reversed([n for n in fields if not (n in hints and _leaf(hints[n]))]))
+    # attrgetter: one C call for a node's fields (a list comprehension took 3 times as long).
+    fields_of: Callable[[Any], tuple[Any, ...]] | None = None
+    if len(below) == 1:
+        only = attrgetter(below[0])
+        fields_of = lambda node: (only(node),)  # noqa: E731 - attrgetter of one gives no tuple
+    elif below:
+        fields_of = attrgetter(*below)
+    return below, fields_of, has("name") and has("name_span"), has("title") and has("span")
 
 
 def _leaf(hint: Any) -> bool:
