@@ -205,8 +205,8 @@ def ceiling(text: str, runs: int) -> dict[str, float]:
         parse = Parse(AstBuilder(parse_interpolation), (1, 1))
         made = parse.reductions
         for rule in range(len(parse.table.rules)):
-            made[rule] = None if made[rule] is None else _nothing
-        parse.on_string = _same
+            made[rule] = None if made[rule] is None else _reduce_nothing
+        parse.text_token = _same
         return cpu_seconds(parse.parse, text, "start")
 
     keeping = _Keeping(lark)
@@ -221,6 +221,10 @@ def ceiling(text: str, runs: int) -> dict[str, float]:
 
 
 def _nothing(children: list[Any]) -> None:
+    return None
+
+
+def _reduce_nothing() -> None:
     return None
 
 

@@ -851,7 +851,11 @@ class AstBuilder(ExprBuilder):
 
     @staticmethod
     def _single(options: Iterable[Option], key: str, default: Any = None) -> Any:
-        return next((value for k, value, _span in options if k == key), default)
+        # A loop, not next() of a generator: a step asks for up to 15 options.
+        for k, value, _span in options:
+            if k == key:
+                return value
+        return default
 
     @staticmethod
     def _allowed(options: Iterable[Option]) -> tuple[str, ...]:
@@ -869,7 +873,10 @@ def _computed(expr: ast.Expr | None) -> ast.Expr | None:
 
 
 def _is_statement(item: Any) -> bool:
-    return not isinstance(item, ast.Input | ast.Output | tuple)
+    return not isinstance(item, _NOT_STATEMENTS)
+
+
+_NOT_STATEMENTS = (ast.Input, ast.Output, tuple)  # made once (A | B in a call makes it anew)
 
 
 def _choices(kind: Type) -> OneOf | None:

@@ -51,11 +51,15 @@ _SHORT_UNITS: dict[str, ast.DurationUnit] = {
 }
 
 
+_tuple = tuple.__new__
+
+
 def token_span(token: Token | LarkToken) -> Span:
     """The span of one token."""
     line = token.line or 1
     col = token.column or 1
-    return Span(line, col, token.end_line or line, token.end_column or col + len(token))
+    where = (line, col, token.end_line or line, token.end_column or col + len(token))
+    return _tuple(Span, where)  # Span(*where) without the named tuple's Python-level __new__
 
 
 def meta_span(meta: Meta) -> Span:
@@ -236,7 +240,7 @@ class ExprBuilder:
 
     def _text(self, token: Token) -> ast.TextLit:
         span = self._span(token)
-        body = str(token)[1:-1]
+        body = token[1:-1]  # a slice of a str subclass is a str
         if _SPECIAL.search(body) is None:
             return ast.TextLit((body,), span)  # no escape, no brace: the commonest text
         parts: list[str | ast.Expr] = []

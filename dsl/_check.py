@@ -96,10 +96,13 @@ def iter_tasks(body: tuple[ast.Statement, ...]) -> Iterator[ast.Task]:
 
 def step_name(statement: ast.Statement) -> str | None:
     """The name a statement defines, if any."""
-    if isinstance(statement, ast.Task | ast.Human | ast.Decide | ast.CallProcess):
+    if isinstance(statement, ast.NamedStep):
         return statement.name
     return None
 
+
+_ALLOWING = ast.Task | ast.Human | ast.Decide
+"""The steps that may ``allow`` codes (made once: ``A | B`` in a call makes it anew)."""
 
 LONG_LOOP = 10
 """A ``go back`` allowed this many times inside a ``parallel`` branch is warned of (G104)."""
@@ -306,7 +309,7 @@ class StepChecker(ChosenChecks):
 
     def _statement(self, statement: ast.Statement, scope: Scope) -> Scope:
         allowed = self.allowed
-        if isinstance(statement, ast.Task | ast.Human | ast.Decide):
+        if isinstance(statement, _ALLOWING):
             self.allowed = allowed | set(statement.allowed)
         try:
             match statement:

@@ -92,7 +92,14 @@ class ExprChecker:
 
     def type_of(self, expr: ast.Expr, scope: Scope) -> Type | None:
         """The type of an expression, or None if a problem was already reported."""
-        match expr:
+        match expr:  # the commonest first: a match tries the classes in turn
+            case ast.Name():
+                symbol = self.lookup(expr, scope)
+                return None if symbol is None else symbol.type
+            case ast.Attribute():
+                return self._attribute(expr, scope)
+            case ast.Binary():
+                return self._binary(expr, scope)
             case ast.MoneyLit(currency=currency) if not is_currency(currency):
                 self.error(
                     "T002",
@@ -133,11 +140,6 @@ class ExprChecker:
                 for _name, value in fields:
                     self.type_of(value, scope)
                 return RECORD
-            case ast.Name():
-                symbol = self.lookup(expr, scope)
-                return None if symbol is None else symbol.type
-            case ast.Attribute():
-                return self._attribute(expr, scope)
             case ast.Index(obj=obj, index=index):
                 container = self.type_of(obj, scope)
                 self.type_of(index, scope)
@@ -161,8 +163,6 @@ class ExprChecker:
                     self.error("T003", f"'-' cannot negate {kind}", expr.span)
                     return None
                 return kind
-            case ast.Binary():
-                return self._binary(expr, scope)
 
     def lookup(self, name: ast.Name, scope: Scope) -> Symbol | None:
         if name.id in scope:

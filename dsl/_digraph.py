@@ -34,25 +34,29 @@ class Graph:
 
     def add_node(self, node: str, /, **attributes: Any) -> None:
         """Add ``node``, or update its attributes if it is there."""
-        if node not in self._node:
-            self._node[node] = {}
+        data = self._node.get(node)
+        if data is None:
+            data = self._node[node] = {}
             self.succ[node] = {}
             self.pred[node] = {}
-        self._node[node].update(attributes)
+        data.update(attributes)
 
     def add_edge(self, source: str, target: str, /, key: Hashable, **attributes: Any) -> None:
         """Add the edge ``key`` from ``source`` to ``target`` (or update it), nodes too."""
-        for node in (source, target):
-            if node not in self._node:
-                self.add_node(node)
-        keys = self.succ[source].get(target)
+        if source not in self._node:
+            self.add_node(source)
+        if target not in self._node:
+            self.add_node(target)
+        targets = self.succ[source]
+        keys = targets.get(target)
         if keys is None:
-            keys = self.succ[source][target] = {}
+            keys = targets[target] = {}
             self.pred[target][source] = keys
-        if key not in keys:
-            keys[key] = {}
+        data = keys.get(key)
+        if data is None:
+            data = keys[key] = {}
             self._added.append((source, target, key))
-        keys[key].update(attributes)
+        data.update(attributes)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._node)

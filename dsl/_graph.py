@@ -181,16 +181,14 @@ class _Builder:
         return entries
 
     def _step_node(self, statement: ast.Statement, block: _Block) -> str:
-        if isinstance(statement, ast.Human):
-            kind, head = "human", statement.name_span
-        else:
-            kind, keyword = _KINDS[type(statement)]
-            span = statement.span
-            head = Span.point(span.line, span.col, len(keyword.split()[0]))
+        human = isinstance(statement, ast.Human)
+        kind, keyword = ("human", "") if human else _KINDS[type(statement)]
         if isinstance(statement, ast.NamedStep):
             head = statement.name_span
             node = statement.name
         else:
+            span = statement.span
+            head = Span.point(span.line, span.col, len(keyword.split()[0]))
             node = f"{kind}_line_{statement.span.line}"
         while node in self.graph or node in (START, END):
             node = f"{node}_line_{statement.span.line}"  # a name used twice (N002)

@@ -182,7 +182,7 @@ class Lexer:
         text, end = self.text, len(self.text)
         while True:
             pos = self.pos
-            match, ignore, multiline, keywords = self.grammar.lexers[self.stack[-1]]
+            match, _plain, ignore, multiline, keywords = self.grammar.lexers[self.stack[-1]]
             found = match(text, pos, end) if pos < end else None
             if found is None and (pos >= end or not text[pos:end].strip(" \t")):
                 self.pos = end
@@ -192,7 +192,7 @@ class Lexer:
                 return self._token("$END", "", end, end)
             if found is None:
                 # As Lark does: read the word with every terminal, for a better message.
-                match, ignore, multiline, keywords = self.grammar.root_lexer
+                match, _plain, ignore, multiline, keywords = self.grammar.root_lexer
                 found = match(text, pos, end)
                 if found is None:
                     skipped = len(text[pos:end]) - len(text[pos:end].lstrip(" \t"))

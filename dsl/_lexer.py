@@ -35,8 +35,10 @@ if TYPE_CHECKING:
     from lark import Lark
 
 _Match = Callable[[str, int, int], Any]
-_Table = tuple[_Match, frozenset[str], frozenset[str], dict[str, dict[str, str]]]
-"""A state's lexer: its compiled pattern, ignored and multi-line types, keywords."""
+_Table = tuple[_Match, frozenset[str], frozenset[str], frozenset[str], dict[str, dict[str, str]]]
+"""A state's lexer: its compiled pattern; its plain types (a token on one line, with no
+keyword spelt like it, no bracket or line break: nothing more to do), ignored and
+multi-line types; keywords."""
 
 _new = str.__new__
 _OPENING = OPENING
@@ -70,7 +72,7 @@ class FastLexer:
         token: Token | None = None
         stack = parser_state.state_stack  # the parser's, changed in place as it goes
         while pos < end:
-            match, ignore, multiline, keywords = tables[stack[-1]]
+            match, plain, ignore, multiline, keywords = tables[stack[-1]]
             found = match(text, pos, end)
             if found is None:
                 if not text[pos:end].strip(" \t"):
@@ -79,6 +81,17 @@ class FastLexer:
             kind: str = found.lastgroup
             start, pos = found.span(kind)
             value = text[start:pos]
+            if kind in plain:  # about half the tokens
+                token = _new(Token, value)
+                token.type = kind
+                token.start_pos = start
+                token.value = value
+                token.line = token.end_line = line
+                token.column = start - line_start + 1
+                token.end_column = pos - line_start + 1
+                token.end_pos = pos
+                yield token
+                continue
             start_line, column = line, start - line_start + 1
             if kind in multiline:
                 newlines = value.count("\n")
@@ -99,7 +112,6 @@ class FastLexer:
             token.end_line = line
             token.end_column = pos - line_start + 1
             token.end_pos = pos
-            lexer_state.last_token = token
             yield token
             if kind == "_NL":
                 indent_str = value[value.rfind("\n") + 1 :]
@@ -119,6 +131,9 @@ class FastLexer:
                 parens -= 1
                 if parens < 0:
                     raise LayoutError("S002", "unopened bracket", start_line, column, None)
+        # Lark's parser reads the last token only for the end's position, after the
+        # tokens are all read: set here once rather than with every token.
+        lexer_state.last_token = token
         while len(levels) > 1:
             levels.pop()
             yield Token.new_borrow_pos("_DEDENT", "", token) if token else Token("_DEDENT", "")
@@ -152,12 +167,10 @@ def _table(lexer: Lexer | list[Any]) -> _Table:
         lexer = Lexer(lexer[0], lexer[1], frozenset(lexer[2]), frozenset(lexer[3]), lexer[4])
     # Spaces between tokens (the ignored [ \t]+, which no token starts with) are
     # skipped by the same match as the token after them.
-    return (
-        re.compile(f"[ \t]*(?:{lexer.pattern})", lexer.flags).match,
-        lexer.ignore,
-        lexer.multiline,
-        lexer.keywords,
-    )
+    pattern = re.compile(f"[ \t]*(?:{lexer.pattern})", lexer.flags)
+    special = lexer.ignore | lexer.multiline | set(lexer.keywords) | _OPENING | _CLOSING
+    plain = frozenset(pattern.groupindex) - special - {"_NL"}
+    return (pattern.match, plain, lexer.ignore, lexer.multiline, lexer.keywords)
 
 
 @functools.cache

@@ -35,7 +35,7 @@ from typing import Any
 from dsl import _ast as ast
 from dsl._diagnostics import Diagnostic, Severity
 from dsl._rules_logic import COMPARE, Cond, Outcomes, atoms, condition, outcomes_of
-from dsl._types import OneOf, Scalar, Type
+from dsl._types import BOOL, OneOf, Type
 from dsl._walk import iter_steps
 
 MAX_CELLS = 10_000
@@ -200,7 +200,7 @@ def _axes(
             return None  # amounts in several currencies do not compare
         if isinstance(kind, OneOf):
             axes.append(_Axis(name, False, tuple(dict.fromkeys(kind.choices))))
-        elif kind == Scalar("bool"):
+        elif kind == BOOL:
             axes.append(_Axis(name, False, (False, True)))
         elif str(kind) in _TEXT_LIKE:
             axes.append(_Axis(name, False, (*sorted(found), _OTHER)))

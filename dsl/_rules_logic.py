@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from dsl import _ast as ast
-from dsl._types import OneOf, Scalar, Type
+from dsl._types import BOOL, MONEY, NUMBER, PERCENT, TEXT, OneOf, Scalar, Type
 
 _TEXT_LIKE = {"text", "email", "url"}
 FLIP: dict[str, ast.BinaryOp] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -91,15 +91,15 @@ def _literal_kind(expr: ast.Expr) -> Type | None:
         expr = expr.operand
     match expr:
         case ast.TextLit() if expr.is_plain:
-            return Scalar("text")
+            return TEXT
         case ast.NumberLit():
-            return Scalar("number")
+            return NUMBER
         case ast.MoneyLit():
-            return Scalar("money")
+            return MONEY
         case ast.PercentLit():
-            return Scalar("percent")
+            return PERCENT
         case ast.BoolLit():
-            return Scalar("bool")
+            return BOOL
     return None
 
 
@@ -110,7 +110,7 @@ def condition(
     match expr:
         case ast.BoolLit(value=value):
             return ("const", value)
-        case ast.Name() | ast.Attribute() if _kind(expr, types, outcomes) == Scalar("bool"):
+        case ast.Name() | ast.Attribute() if _kind(expr, types, outcomes) == BOOL:
             return ("cmp", _key(expr), "==", True, None)
         case ast.Unary(op="not", operand=operand):
             inner = condition(operand, types, outcomes)
@@ -162,9 +162,9 @@ def _kind(
 
 def literal_of(expr: ast.Expr, kind: Type | None) -> Literal | None:
     """A literal of the type ``kind``, and its unit (None: the type has no order)."""
-    sign = Decimal(1)
+    sign = _PLUS
     if isinstance(expr, ast.Unary) and expr.op == "-":
-        sign, expr = Decimal(-1), expr.operand
+        sign, expr = _MINUS, expr.operand
     match kind, expr:
         case Scalar("number"), ast.NumberLit(value=value):
             return sign * value, ""
@@ -178,6 +178,9 @@ def literal_of(expr: ast.Expr, kind: Type | None) -> Literal | None:
             if isinstance(kind, OneOf) or str(kind) in _TEXT_LIKE:
                 return expr.plain, None
     return None
+
+
+_PLUS, _MINUS = Decimal(1), Decimal(-1)
 
 
 def atoms(cond: Cond) -> Iterator[Cond]:

@@ -23,7 +23,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,10 @@ class Tables:
     lexer_of: list[int]
     """Each state's lexer, an index into ``lexers``."""
     lexers: list[Lexer]
+    pass_through: dict[tuple[int, int, str], int] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Where a run of pass-through reductions ends (filled by :mod:`dsl._callbacks`)."""
 
 
 @functools.cache

@@ -11,8 +11,9 @@ def iter_steps(body: tuple[ast.Statement, ...]) -> Iterator[ast.Statement]:
     """Every statement in a body, in file order, at any depth."""
     for statement in body:
         yield statement
-        for inner in child_bodies(statement):
-            yield from iter_steps(inner)
+        if isinstance(statement, _WITH_BODIES):  # most have none: no call to ask
+            for inner in child_bodies(statement):
+                yield from iter_steps(inner)
 
 
 def child_bodies(statement: ast.Statement) -> list[tuple[ast.Statement, ...]]:
@@ -28,3 +29,7 @@ def child_bodies(statement: ast.Statement) -> list[tuple[ast.Statement, ...]]:
             return [then]
         case _:
             return []
+
+
+_WITH_BODIES = (ast.If, ast.Parallel, ast.ForEach, ast.Exit)
+"""The statements :func:`child_bodies` may find blocks in."""

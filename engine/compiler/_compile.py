@@ -225,12 +225,15 @@ class _Compiler(ExprCompiler):
         return f"{kind}_line_{span.line}"
 
     def statement(self, statement: ast.Statement) -> ir.Step:
+        # The commonest steps first, by a method of their own that makes their span.
+        if isinstance(statement, ast.Task):
+            return self.task(statement)
+        if isinstance(statement, ast.Human):
+            return self.human(statement)
+        if isinstance(statement, ast.CallProcess):
+            return self.call(statement)
         span = span_of(statement.span)
         match statement:
-            case ast.Task():
-                return self.task(statement)
-            case ast.Human():
-                return self.human(statement)
             case ast.Decide():
                 return ir.unvalidated(ir.DecideStep)(
                     id=statement.name,
@@ -322,8 +325,6 @@ class _Compiler(ExprCompiler):
                     calendar=calendar,
                     calendar_expr=calendar_expr,
                 )
-            case ast.CallProcess():
-                return self.call(statement)
             case ast.Set():
                 return ir.unvalidated(ir.SetStep)(
                     id=self.auto_id("set", statement.span),

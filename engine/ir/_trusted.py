@@ -17,7 +17,7 @@ a value of the wrong type is a type error at the call.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel
 
@@ -27,9 +27,9 @@ P = ParamSpec("P")
 _M = TypeVar("_M", bound=BaseModel)
 
 _BUILDERS: dict[object, Callable[..., BaseModel]] = {}
-_set = object.__setattr__
 _new = object.__new__
 # The slots every model has, set through their descriptors: quicker than by name.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
@@ -45,7 +45,7 @@ def unvalidated(cls: Callable[P, _M]) -> Callable[P, _M]:
     build = _BUILDERS.get(cls)
     if build is None:
         build = _BUILDERS[cls] = _builder(cls)
-    return cast("Callable[P, _M]", build)
+    return build  # type: ignore[return-value]  # cast(), a call per node, costs time
 
 
 def _builder(cls: object) -> Callable[..., BaseModel]:
@@ -62,7 +62,7 @@ def _builder(cls: object) -> Callable[..., BaseModel]:
 
     def build(**values: Any) -> BaseModel:
         node = _new(model)
-        _set(node, "__dict__", {**template, **values})
+        _set_dict(node, {**template, **values})
         _set_fields_set(node, set(values))
         _set_extra(node, None)
         _set_private(node, None)
@@ -72,11 +72,14 @@ def _builder(cls: object) -> Callable[..., BaseModel]:
     return build
 
 
+_SPAN_FIELDS = {"line", "col", "end_line", "end_col"}
+
+
 def trusted_span(line: int, col: int, end_line: int, end_col: int) -> Span:
     """``unvalidated(Span)(...)`` made by hand: the commonest IR node (about one in two)."""
     node = _new(Span)
-    _set(node, "__dict__", {"line": line, "col": col, "end_line": end_line, "end_col": end_col})
-    _set_fields_set(node, {"line", "col", "end_line", "end_col"})
+    _set_dict(node, {"line": line, "col": col, "end_line": end_line, "end_col": end_col})
+    _set_fields_set(node, _SPAN_FIELDS)  # one set for all: a frozen model never changes it
     _set_extra(node, None)
     _set_private(node, None)
     return node
