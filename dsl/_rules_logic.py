@@ -80,6 +80,8 @@ def outcomes_of(step: ast.Decide) -> Outcomes | None:
             row[field] = literal
         if row not in rows:
             rows.append(row)
+    if any(row.keys() != types.keys() for row in rows):
+        return None  # rows that give different results (T002): not one set of values
     units = {field: {row[field][1] for row in rows if field in row} for field in types}
     if any(len(found) > 1 for found in units.values()):
         return None  # amounts in several currencies: not one axis

@@ -324,3 +324,25 @@ def test_the_library_lead_routing_without_its_apac_row_has_a_gap() -> None:
     assert problems(text.replace(apac, "")) == [
         ("R003", 63, 'no row matches when region is "apac"')
     ]
+
+
+def test_a_row_that_reads_a_decision_whose_rows_give_different_results_is_not_followed() -> None:
+    # The checker reports the decision's mixed rows (T002); the table reading it was
+    # once analysed anyway and crashed on the row without an unnamed result.
+    mixed = DECIDED.replace(
+        '    when employees >= 2000 -> "enterprise"\n',
+        '    when employees >= 5000 -> name = "huge", hours = 1\n'
+        '    when employees >= 2000 -> "enterprise"\n',
+    )
+    rows = (
+        '    when region == "emea" and segment == "enterprise" -> name = "EMEA ent", hours = 4\n'
+        '    when region != "emea" -> name = "AMER", hours = 8'
+    )
+    assert problems(mixed.format(rows=rows)) == [
+        (
+            "R102",
+            9,
+            "'team' could not be checked for inputs that no row matches or two rows that both "
+            "match: the checker cannot follow the condition on line 11",
+        ),
+    ]
